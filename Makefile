@@ -1,0 +1,64 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything else is a step of those.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV        := .venv
+BIN         := $(VENV)/bin
+INSTALLED   := $(VENV)/.installed
+SPACY_MODEL := var/spacy/blank_en/meta.json
+MODEL       := models/shop.tar.gz
+TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(wildcard addons/*.py)
+ENV         := source scripts/env.sh &&
+
+.PHONY: help install seed train validate run shell test test-unit test-conversations test-nlu test-e2e bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+install: $(INSTALLED) $(SPACY_MODEL) ## create .venv with Python 3.10 and install the pinned dependencies
+
+$(INSTALLED): requirements.txt requirements-dev.txt constraints.txt scripts/make_venv.sh
+	scripts/make_venv.sh
+
+$(SPACY_MODEL): $(INSTALLED)
+	$(BIN)/python scripts/make_spacy_blank.py var/spacy/blank_en
+
+seed: install ## create the shop database and load the demo catalog and orders (idempotent)
+	$(ENV) $(BIN)/python -m actions.shop.seed
+
+# Retrains only when the training data, domain, config or NLU components changed.
+$(MODEL): $(INSTALLED) $(SPACY_MODEL) $(TRAIN_INPUTS)
+	$(ENV) $(BIN)/rasa train --fixed-model-name shop --out models --quiet
+	@touch $(MODEL)
+
+train: $(MODEL) ## train the model if data, domain or config changed
+
+validate: install ## check the training data (rasa data validate)
+	$(ENV) scripts/validate.sh
+
+run: $(MODEL) seed ## start the action server and the Rasa server; Ctrl-C stops both
+	$(ENV) scripts/run.sh
+
+shell: $(MODEL) seed ## chat in the terminal (starts the action server in the background)
+	$(ENV) scripts/shell.sh
+
+test-unit: install ## pytest: business rules, actions against SQLite, NLU components
+	$(ENV) $(BIN)/pytest -m "not e2e"
+
+test-nlu: $(MODEL) ## the held-out NLU set: fails under intent macro-F1 0.90 or entity F1 0.85
+	$(ENV) $(BIN)/python scripts/nlu_gate.py --model $(MODEL) --data tests/nlu/test_nlu.yml
+
+test-conversations: $(MODEL) ## rasa test: the conversation tests in tests/conversations
+	$(ENV) $(BIN)/rasa test core --model $(MODEL) --stories tests/conversations --fail-on-prediction-errors --out results/conversations
+
+test-e2e: $(MODEL) ## both servers started, whole conversations over REST
+	$(ENV) $(BIN)/pytest -m e2e
+
+test: $(MODEL) ## everything: validate, NLU gate, conversation tests, pytest (unit + end-to-end)
+	$(MAKE) --no-print-directory validate
+	$(MAKE) --no-print-directory test-nlu
+	$(MAKE) --no-print-directory test-conversations
+	$(ENV) $(BIN)/pytest
+
+clean: ## remove the trained model, test results and the embedded databases
+	rm -rf models results var/*.db var/*.db-*

@@ -1,0 +1,187 @@
+"""Product questions: price and description, live stock per variant, delivery dates."""
+from datetime import date
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session
+
+from actions.common import (
+    ProductMention,
+    alternative_buttons,
+    button,
+    latest_entity,
+    product_buttons,
+    product_mention,
+)
+from actions.shop import inventory
+from actions.shop.db import session_scope
+from actions.shop.delivery import delivery_window
+from actions.shop.formatting import day, join_words, money
+from actions.shop.models import Product
+from actions.shop.parsing import parse_choice, parse_size
+
+
+def describe_product(product: Product) -> str:
+    lines = [f"{product.name}: {money(product.price_cents)}. {product.description}"]
+    sizes, colors = inventory.sizes_of(product), inventory.colors_of(product)
+    if colors:
+        lines.append(f"Colors: {join_words(colors)}.")
+    if sizes:
+        lines.append(f"Sizes: {join_words(sizes)}.")
+    if product.final_sale:
+        lines.append("Final sale: this item can't be returned.")
+    lines.append("In stock." if inventory.total_stock(product) else "Sold out at the moment.")
+    return " ".join(lines)
+
+
+def stock_summary(product: Product) -> str:
+    """'black: 7 (12), 8 (6), 9 sold out; brown: ...' per color, sizes in catalog order."""
+    if not inventory.total_stock(product):
+        return f"Sorry, the {product.name} is sold out in every option right now."
+    by_color: Dict[str, List[str]] = {}
+    for variant in product.variants:
+        label = variant.size or "in stock"
+        text = f"{label} ({variant.stock} left)" if variant.stock else f"{label} sold out"
+        if not variant.size:
+            text = f"{variant.stock} left" if variant.stock else "sold out"
+        by_color.setdefault(variant.color or product.name, []).append(text)
+    parts = [f"{color}: {', '.join(items)}" for color, items in by_color.items()]
+    return f"Stock of the {product.name}: " + "; ".join(parts) + "."
+
+
+def wanted_options(product: Product, tracker: Tracker) -> Dict[str, Optional[str]]:
+    """The size and color the customer has in mind, kept only where this product has them."""
+    size = parse_size(tracker.get_slot("size"), inventory.sizes_of(product))
+    color = parse_choice(tracker.get_slot("color"), inventory.colors_of(product))
+    return {"size": size.value, "color": color.value}
+
+
+def answer_unresolved(dispatcher: CollectingDispatcher, mention: ProductMention,
+                      session: Session, question: str) -> List[Dict[Text, Any]]:
+    """No single product: list a family, suggest near names, or ask which one."""
+    if mention.family:
+        names = [p.name for p in mention.family]
+        dispatcher.utter_message(
+            text=f"We have {len(names)}: {join_words(names)}. Which one would you like to know about?",
+            buttons=product_buttons(names[:6], question),
+        )
+        return [SlotSet("pending_question", question)]
+    if mention.unknown:
+        similar = inventory.similar_names(session, mention.unknown)
+        text = f"Sorry, I couldn't find \"{mention.unknown}\" in our catalog."
+        if similar:
+            text += f" Did you mean {join_words(similar, 'or')}?"
+        else:
+            text += " We sell shoes, outerwear, tops, bottoms, bags and accessories."
+        dispatcher.utter_message(text=text, buttons=product_buttons(similar, question))
+        return [SlotSet("pending_question", question)]
+    dispatcher.utter_message(
+        text="Which product do you mean? You can type its name, for example Hoodie or Trail Boots."
+    )
+    return [SlotSet("pending_question", question)]
+
+
+class ActionProductInfo(Action):
+    def name(self) -> Text:
+        return "action_product_info"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        with session_scope() as session:
+            mention = product_mention(session, tracker)
+            product = mention.product
+            if product is None:
+                return answer_unresolved(dispatcher, mention, session, "product_info")
+            dispatcher.utter_message(
+                text=describe_product(product),
+                buttons=[button("Buy it", "purchase", product=product.name),
+                         button("Check stock", "check_stock", product=product.name)],
+                json_message=product_card(product),
+            )
+            return [SlotSet("product", product.name), SlotSet("pending_question", None)]
+
+
+def product_card(product: Product) -> Dict[str, Any]:
+    """Structured data for channels that draw product cards (the web widget)."""
+    return {
+        "type": "product",
+        "sku": product.sku,
+        "name": product.name,
+        "price": money(product.price_cents),
+        "in_stock": inventory.total_stock(product) > 0,
+        "sizes": inventory.sizes_of(product),
+        "colors": inventory.colors_of(product),
+    }
+
+
+class ActionCheckStock(Action):
+    def name(self) -> Text:
+        return "action_check_stock"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        with session_scope() as session:
+            mention = product_mention(session, tracker)
+            product = mention.product
+            if product is None:
+                return answer_unresolved(dispatcher, mention, session, "check_stock")
+            events = [SlotSet("product", product.name), SlotSet("pending_question", None)]
+            options = wanted_options(product, tracker)
+            asked_color = latest_entity(tracker, "color")
+            if asked_color and not options["color"]:
+                colors = inventory.colors_of(product)
+                dispatcher.utter_message(
+                    text=f"The {product.name} doesn't come in {asked_color}; "
+                    f"it comes in {join_words(colors, 'or')}."
+                )
+                return events
+            if not options["size"] and not options["color"]:
+                dispatcher.utter_message(text=stock_summary(product),
+                                         buttons=[button("Buy it", "purchase", product=product.name)])
+                return events
+            matching = inventory.matching_variants(product, options["size"], options["color"])
+            in_stock = [v for v in matching if v.stock > 0]
+            wanted = join_words([p for p in (options["color"], options["size"] and f"size {options['size']}") if p])
+            if in_stock:
+                count = sum(v.stock for v in in_stock)
+                dispatcher.utter_message(
+                    text=f"Yes, the {product.name} in {wanted} is in stock ({count} left).",
+                    buttons=[button("Buy it", "purchase", product=product.name, **options)],
+                )
+            else:
+                alts = inventory.alternatives(session, product, options["size"], options["color"])
+                text = f"Sorry, the {product.name} in {wanted} is sold out."
+                if alts:
+                    text += " These are in stock:"
+                dispatcher.utter_message(text=text, buttons=alternative_buttons(alts))
+            return events + [SlotSet(k, v) for k, v in options.items() if v]
+
+
+class ActionDeliveryEstimate(Action):
+    def name(self) -> Text:
+        return "action_delivery_estimate"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        with session_scope() as session:
+            mention = product_mention(session, tracker)
+            product = mention.product
+            if product is None:
+                return answer_unresolved(dispatcher, mention, session, "delivery_estimate")
+            earliest, latest = delivery_window(date.today())
+            options = wanted_options(product, tracker)
+            matching = inventory.matching_variants(product, options["size"], options["color"])
+            if not any(v.stock for v in matching):
+                dispatcher.utter_message(
+                    text=f"The {product.name} is sold out in that option, so I can't promise a date. "
+                    "Ask me for alternatives that are in stock."
+                )
+            else:
+                dispatcher.utter_message(
+                    text=f"Ordered today, the {product.name} ships within 1 business day and arrives "
+                    f"between {day(earliest)} and {day(latest)} with standard shipping "
+                    "(express: 1-2 business days after shipping)."
+                )
+            return [SlotSet("product", product.name), SlotSet("pending_question", None)]

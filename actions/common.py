@@ -1,0 +1,101 @@
+"""What the actions share: reading product mentions off the tracker, and buttons."""
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Dict, Iterable, List, Optional
+
+from rasa_sdk import Tracker
+from sqlalchemy.orm import Session
+
+from actions.shop import inventory
+from actions.shop.models import Product
+
+# Words that say "the product we were talking about".
+_REFERS_BACK = re.compile(r"\b(it|its|it's|them|they|this|that|these|those|one|ones|same)\b", re.I)
+# Words of a product question that name no product.
+_QUESTION_WORDS = set(
+    """a an the any some do does did you your have has got is are was be in on of for to
+    and or with me my i i'm im we us please can could would will how much many what which
+    when where who why price prices cost costs priced stock available availability left sold
+    out still there size sizes color colors colour colours come comes came tell about info
+    information details describe description made material materials sell selling buy want
+    like looking look need get order ordering purchase ok okay hi hello hey thanks thank
+    yes no not just also again more else other new now today arrive arriving arrival deliver
+    delivered delivery ship shipping shipped fast quickly soon by long take takes it's
+    in-stock instock pair pairs kind kinds type types version versions option options
+    much? here x xs s m l xl xxl small medium large extra""".split()
+)
+
+
+def latest_entity(tracker: Tracker, entity: str) -> Optional[str]:
+    return next(tracker.get_latest_entity_values(entity), None)
+
+
+@dataclass
+class ProductMention:
+    """What the latest message says about products: one product, a family, or an unknown name."""
+
+    product: Optional[Product] = None
+    family: List[Product] = None
+    unknown: Optional[str] = None
+
+
+def product_mention(session: Session, tracker: Tracker) -> ProductMention:
+    """The product the customer means now: named in this message, else (for 'it', 'them'
+    or a bare 'price?') the last product of the conversation."""
+    named = latest_entity(tracker, "product")
+    if named:
+        product = inventory.find_product(session, named)
+        if product:
+            return ProductMention(product=product)
+    text = tracker.latest_message.get("text") or ""
+    if text.startswith("/"):  # a button payload names its product as an entity or not at all
+        text = ""
+    leftover = content_words(text, colors=_all_colors(session))
+    if leftover:
+        phrase = " ".join(leftover)
+        product = inventory.find_product(session, phrase)
+        if product:
+            return ProductMention(product=product)
+        family = inventory.products_named_like(session, leftover)
+        if family:
+            return ProductMention(family=family)
+        if not _REFERS_BACK.search(text):
+            return ProductMention(unknown=phrase)
+    last = tracker.get_slot("product")
+    return ProductMention(product=inventory.find_product(session, last) if last else None)
+
+
+def content_words(text: str, colors: Iterable[str] = ()) -> List[str]:
+    """Words left once question words, numbers, colors and pronouns are taken out."""
+    skip = _QUESTION_WORDS | {c.lower() for c in colors}
+    words = re.findall(r"[a-z][a-z'\-]*", text.lower())
+    return [w for w in words if w not in skip and not _REFERS_BACK.fullmatch(w)]
+
+
+def _all_colors(session: Session) -> List[str]:
+    colors: List[str] = []
+    for product in inventory.all_products(session):
+        colors.extend(c for c in inventory.colors_of(product) if c not in colors)
+    return colors
+
+
+def payload(intent: str, **entities: Any) -> str:
+    """A button payload Rasa parses without NLU: /intent{"entity": "value"}."""
+    values = {k: v for k, v in entities.items() if v not in (None, "")}
+    return f"/{intent}{json.dumps(values)}" if values else f"/{intent}"
+
+
+def button(title: str, intent: str, **entities: Any) -> Dict[str, str]:
+    return {"title": title, "payload": payload(intent, **entities)}
+
+
+def alternative_buttons(alternatives: Iterable[inventory.Alternative]) -> List[Dict[str, str]]:
+    return [
+        button(alt.label, "purchase", product=alt.product, size=alt.size, color=alt.color)
+        for alt in alternatives
+    ]
+
+
+def product_buttons(names: Iterable[str], intent: str = "product_info") -> List[Dict[str, str]]:
+    return [button(name, intent, product=name) for name in names]

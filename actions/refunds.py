@@ -1,0 +1,198 @@
+"""Refunds in the chat: order id and the email on it, the item, the reason; policy from data."""
+from datetime import datetime
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import button
+from actions.orders import EMAIL_ERROR, ORDER_ID_ERROR
+from actions.shop.db import session_scope
+from actions.shop.formatting import join_words, money
+from actions.shop.parsing import parse_email, parse_order_id
+from actions.shop.refund_policy import RefundDecision, first_refusal, load_policy
+from actions.shop.refunding import (
+    AlreadyRefunded,
+    LineDecision,
+    create_refund,
+    find_customer_order,
+    line_decisions,
+)
+
+REFUND_SLOTS = ["refund_item", "refund_reason", "refund_eligible", "refund_block_reason"]
+REFUSALS = {
+    "already_refunded": "{item} from order {order} has already been refunded.",
+    "not_delivered": "Order {order} hasn't been delivered yet, so it can't be returned; "
+    "a member of our team can cancel or change it instead.",
+    "window_expired": "Returns are accepted within {days} days of delivery, and for order {order} "
+    "that ended on {deadline}.",
+    "final_sale": "{item} was a final-sale item, and final-sale items can't be refunded.",
+}
+
+
+def refusal_text(decision: RefundDecision, order: str, item: str, days: int) -> str:
+    deadline = decision.deadline.strftime("%d %B %Y") if decision.deadline else ""
+    return REFUSALS[decision.reason].format(order=order, item=item, days=days, deadline=deadline)
+
+
+def _lines(session, tracker: Tracker) -> Optional[List[LineDecision]]:
+    order = find_customer_order(session, tracker.get_slot("order_id") or "", tracker.get_slot("email") or "")
+    return line_decisions(order, load_policy(), datetime.utcnow()) if order else None
+
+
+def _match_line(lines: List[LineDecision], text: str) -> Optional[LineDecision]:
+    wanted = str(text).lower()
+    for line in lines:
+        name = line.item.variant.product.name
+        if name.lower() in wanted or wanted in line.label.lower():
+            return line
+    return None
+
+
+def _offer_person() -> List[Dict[str, str]]:
+    return [button("Talk to a person", "human_handoff"), button("No thanks", "deny")]
+
+
+class ValidateRefundForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_refund_form"
+
+    async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> List[Text]:
+        # A refused order ends the form after order id and email: the refusal is explained
+        # by action_submit_refund instead of asking for an item and a reason for nothing.
+        if tracker.get_slot("refund_eligible") is False:
+            return ["order_id", "email"]
+        return domain_slots
+
+    async def validate(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                       domain: DomainDict) -> List[EventType]:
+        events = await super().validate(dispatcher, tracker, domain)
+        slots = dict(tracker.slots)
+        slots.update({e["name"]: e["value"] for e in events if e.get("event") == "slot"})
+        if not slots.get("order_id") or not slots.get("email") or slots.get("refund_eligible") is not None:
+            return events
+        # Both order id and email are known: they must belong together, then the policy decides.
+        with session_scope() as session:
+            order = find_customer_order(session, slots["order_id"], slots["email"])
+            if order is None:
+                dispatcher.utter_message(
+                    text=f"I couldn't find order {slots['order_id']} with the email {slots['email']}. "
+                    "Please check both: the email must be the one you ordered with."
+                )
+                return events + [SlotSet("email", None)]
+            lines = line_decisions(order, load_policy(), datetime.utcnow())
+            refusal = first_refusal(d.decision for d in lines)
+            if refusal is not None:
+                return events + [SlotSet("refund_eligible", False),
+                                 SlotSet("refund_block_reason", refusal.reason)]
+            allowed = [line for line in lines if line.decision.allowed]
+            events.append(SlotSet("refund_eligible", True))
+            if len(allowed) == 1 and not slots.get("refund_item"):
+                events.append(SlotSet("refund_item", allowed[0].item.variant.product.name))
+            return events
+
+    def validate_order_id(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                          domain: DomainDict) -> Dict[Text, Any]:
+        parsed = parse_order_id(value)
+        if not parsed.ok:
+            dispatcher.utter_message(text=ORDER_ID_ERROR)
+            return {"order_id": None}
+        # A new order id means the earlier policy check no longer applies.
+        return {"order_id": parsed.value, "refund_eligible": None, "refund_item": None}
+
+    def validate_email(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                       domain: DomainDict) -> Dict[Text, Any]:
+        parsed = parse_email(value)
+        if not parsed.ok:
+            dispatcher.utter_message(text=EMAIL_ERROR)
+            return {"email": None}
+        return {"email": parsed.value, "refund_eligible": None}
+
+    def validate_refund_item(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> Dict[Text, Any]:
+        with session_scope() as session:
+            lines = _lines(session, tracker) or []
+            line = _match_line(lines, value)
+            if line is None:
+                names = [l.item.variant.product.name for l in lines]
+                dispatcher.utter_message(
+                    text=f"That isn't an item of order {tracker.get_slot('order_id')}. "
+                    f"It contains {join_words(names)}."
+                )
+                return {"refund_item": None}
+            if not line.decision.allowed:
+                dispatcher.utter_message(
+                    text=refusal_text(line.decision, tracker.get_slot("order_id"), line.label,
+                                      load_policy().window_days) + " Please pick another item."
+                )
+                return {"refund_item": None}
+            return {"refund_item": line.item.variant.product.name}
+
+    def validate_refund_reason(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                               domain: DomainDict) -> Dict[Text, Any]:
+        reason = " ".join(str(value or "").split())
+        if len(reason) < 3 or reason.startswith("/"):
+            dispatcher.utter_message(text="Please tell me in a few words why you're returning it.")
+            return {"refund_reason": None}
+        return {"refund_reason": reason[:500]}
+
+
+class ActionAskRefundItem(Action):
+    def name(self) -> Text:
+        return "action_ask_refund_item"
+
+    async def run(self, dispatcher, tracker, domain):
+        with session_scope() as session:
+            lines = _lines(session, tracker) or []
+            allowed = [l for l in lines if l.decision.allowed]
+            dispatcher.utter_message(
+                text="Which item would you like to return?",
+                buttons=[button(l.label, "inform", product=l.item.variant.product.name) for l in allowed],
+            )
+        return []
+
+
+class ActionSubmitRefund(Action):
+    def name(self) -> Text:
+        return "action_submit_refund"
+
+    async def run(self, dispatcher, tracker, domain):
+        reset = [SlotSet(slot, None) for slot in REFUND_SLOTS]
+        order_id = tracker.get_slot("order_id")
+        policy = load_policy()
+        with session_scope() as session:
+            lines = _lines(session, tracker)
+            if not lines:
+                dispatcher.utter_message(text="I couldn't find that order any more. Nothing was changed.")
+                return reset
+            if tracker.get_slot("refund_eligible") is False:
+                refusal = first_refusal(l.decision for l in lines)
+                line = next(l for l in lines if l.decision is refusal)
+                dispatcher.utter_message(
+                    text=refusal_text(refusal, order_id, line.label, policy.window_days)
+                    + " Would you like to talk to a person about it?",
+                    buttons=_offer_person(),
+                )
+                return reset
+            line = _match_line(lines, tracker.get_slot("refund_item") or "")
+            # The policy is checked again at the moment of writing, not only when asked.
+            if line is None or not line.decision.allowed:
+                dispatcher.utter_message(
+                    text="That item can't be refunded any more. Would you like to talk to a person?",
+                    buttons=_offer_person(),
+                )
+                return reset
+            try:
+                refund = create_refund(session, line.item, tracker.get_slot("refund_reason"))
+                reference, amount = refund.reference, refund.amount_cents
+            except AlreadyRefunded:
+                dispatcher.utter_message(text=f"{line.label} from order {order_id} has already been refunded.")
+                return reset
+        dispatcher.utter_message(
+            text=f"Your refund request {reference} for {line.label} ({money(amount)}) is created. "
+            "Please send the item back with the reference inside; once it arrives, the money goes back "
+            "to your original payment method within 5-7 business days."
+        )
+        return reset

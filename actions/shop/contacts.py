@@ -1,0 +1,32 @@
+"""Contacts and their marketing consent: opt-out is recorded per channel user."""
+from typing import Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from actions.shop.models import Contact, utcnow
+
+
+def get_or_create_contact(session: Session, sender_id: str) -> Contact:
+    contact = session.scalar(select(Contact).where(Contact.sender_id == sender_id))
+    if contact is None:
+        contact = Contact(sender_id=sender_id)
+        session.add(contact)
+        session.flush()
+    return contact
+
+
+def set_opted_out(session: Session, sender_id: str, opted_out: bool,
+                  email: Optional[str] = None) -> Contact:
+    contact = get_or_create_contact(session, sender_id)
+    contact.opted_out = opted_out
+    contact.opted_out_at = utcnow() if opted_out else None
+    if email:
+        contact.email = email
+    session.flush()
+    return contact
+
+
+def is_opted_out(session: Session, sender_id: str) -> bool:
+    contact = session.scalar(select(Contact).where(Contact.sender_id == sender_id))
+    return bool(contact and contact.opted_out)

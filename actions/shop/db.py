@@ -1,0 +1,65 @@
+"""Engine and sessions of the shop database: SQLite under var/ by default, any URL from SHOP_DB_URL."""
+import os
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterator, Optional
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from actions.shop.models import Base
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_DB_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'shop.db'}"
+
+
+def database_url() -> str:
+    return os.environ.get("SHOP_DB_URL") or DEFAULT_DB_URL
+
+
+def make_engine(url: Optional[str] = None) -> Engine:
+    url = url or database_url()
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # Writers wait for each other instead of failing with "database is locked".
+        engine = create_engine(url, connect_args={"timeout": 30}, future=True)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, future=True)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+@lru_cache(maxsize=None)
+def _factory_for(url: str) -> sessionmaker:
+    engine = make_engine(url)
+    Base.metadata.create_all(engine)
+    return sessionmaker(bind=engine, expire_on_commit=False, future=True)
+
+
+def session_factory(url: Optional[str] = None) -> sessionmaker:
+    """The process-wide session factory for this URL; creates the schema on first use."""
+    return _factory_for(url or database_url())
+
+
+@contextmanager
+def session_scope(url: Optional[str] = None) -> Iterator[Session]:
+    """A transaction: committed when the block ends, rolled back whole on any error."""
+    session = session_factory(url)()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

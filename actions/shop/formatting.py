@@ -1,0 +1,18 @@
+"""How amounts, dates and lists read in a chat message."""
+from datetime import date
+from typing import Iterable
+
+
+def money(cents: int) -> str:
+    return f"${cents / 100:,.2f}"
+
+
+def day(value: date) -> str:
+    return f"{value:%A} {value.day} {value:%B}"
+
+
+def join_words(words: Iterable[str], last: str = "and") -> str:
+    words = list(words)
+    if len(words) <= 1:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} {last} {words[-1]}"

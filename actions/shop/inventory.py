@@ -1,0 +1,182 @@
+"""Catalog look-ups, live stock and in-stock alternatives, read from the shop database."""
+import difflib
+import re
+from dataclasses import dataclass
+from typing import List, Optional
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from actions.shop.models import Product, Variant
+
+
+def _norm(text: str) -> str:
+    text = re.sub(r"[^a-z0-9 ]", " ", str(text).lower().replace("-", " "))
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _singular(text: str) -> str:
+    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+                    for w in text.split())
+
+
+def all_products(session: Session) -> List[Product]:
+    return list(session.scalars(select(Product).order_by(Product.name)))
+
+
+def find_product(session: Session, text: Optional[str]) -> Optional[Product]:
+    """The product a customer means: by name, sku or synonym, forgiving case, plurals and typos."""
+    if not text or not _norm(text):
+        return None
+    wanted = _norm(text)
+    products = all_products(session)
+    names = {}
+    for product in products:
+        for alias in [product.name, product.sku, *product.synonym_list]:
+            names.setdefault(_norm(alias), product)
+            names.setdefault(_singular(_norm(alias)), product)
+    if wanted in names:
+        return names[wanted]
+    if _singular(wanted) in names:
+        return names[_singular(wanted)]
+    close = difflib.get_close_matches(wanted, list(names), n=1, cutoff=0.84)
+    return names[close[0]] if close else None
+
+
+def products_named_like(session: Session, words: List[str]) -> List[Product]:
+    """A family of products sharing a word of their name or category: 'jackets', 'boots'."""
+    wanted = {_singular(_norm(w)) for w in words if len(w) > 2}
+    return [
+        p
+        for p in all_products(session)
+        if wanted & ({_singular(w) for w in _norm(p.name).split()} | {_singular(p.category)})
+    ]
+
+
+def similar_names(session: Session, text: str, limit: int = 3) -> List[str]:
+    """Product names close to an unknown one, for a 'did you mean' answer."""
+    products = all_products(session)
+    by_alias = {}
+    for product in products:
+        for alias in [product.name, *product.synonym_list]:
+            by_alias.setdefault(_norm(alias), product.name)
+    close = difflib.get_close_matches(_norm(text), list(by_alias), n=limit * 3, cutoff=0.5)
+    names: List[str] = []
+    for alias in close:
+        if by_alias[alias] not in names:
+            names.append(by_alias[alias])
+    return names[:limit]
+
+
+def sizes_of(product: Product) -> List[str]:
+    return _ordered_unique(v.size for v in product.variants if v.size)
+
+
+def colors_of(product: Product) -> List[str]:
+    return _ordered_unique(v.color for v in product.variants if v.color)
+
+
+def _ordered_unique(values) -> List[str]:
+    seen: List[str] = []
+    for value in values:
+        if value not in seen:
+            seen.append(value)
+    return seen
+
+
+def total_stock(product: Product) -> int:
+    return sum(v.stock for v in product.variants)
+
+
+def matching_variants(
+    product: Product, size: Optional[str] = None, color: Optional[str] = None
+) -> List[Variant]:
+    """Variants consistent with what is known so far (None means 'any')."""
+    return [
+        v
+        for v in product.variants
+        if (size is None or v.size == size) and (color is None or v.color == color)
+    ]
+
+
+def find_variant(product: Product, size: Optional[str], color: Optional[str]) -> Optional[Variant]:
+    """The one variant for this size and color; a product without sizes ignores size (and color)."""
+    size = size if sizes_of(product) else ""
+    color = color if colors_of(product) else ""
+    for variant in product.variants:
+        if variant.size == (size or "") and variant.color == (color or ""):
+            return variant
+    return None
+
+
+@dataclass(frozen=True)
+class Alternative:
+    product: str
+    size: str
+    color: str
+    stock: int
+    price_cents: int
+
+    @property
+    def label(self) -> str:
+        details = " ".join(p for p in (self.color, f"size {self.size}" if self.size else "") if p)
+        return f"{self.product} ({details})" if details else self.product
+
+
+def alternatives(
+    session: Session,
+    product: Product,
+    size: Optional[str] = None,
+    color: Optional[str] = None,
+    quantity: int = 1,
+    limit: int = 3,
+) -> List[Alternative]:
+    """In-stock options when the wanted variant is short: same size other color, same color
+    nearest size, then products of the same category that have the size or any stock."""
+    found: List[Alternative] = []
+
+    def add(p: Product, v: Variant) -> None:
+        if v.stock >= quantity and len(found) < limit:
+            alt = Alternative(p.name, v.size, v.color, v.stock, p.price_cents)
+            if alt not in found:
+                found.append(alt)
+
+    sizes = sizes_of(product)
+    for v in product.variants:
+        if size and v.size == size and v.color != color:
+            add(product, v)
+    if color:
+        same_color = [v for v in product.variants if v.color == color and v.size != size]
+        for v in sorted(same_color, key=lambda v: _size_distance(sizes, size, v.size)):
+            add(product, v)
+    for v in product.variants:
+        add(product, v)
+    if len(found) < limit:
+        others = session.scalars(
+            select(Product).where(Product.category == product.category, Product.id != product.id)
+            .order_by(Product.name)
+        )
+        for other in others:
+            fitting = [v for v in other.variants if v.stock >= quantity]
+            preferred = [v for v in fitting if size and v.size == size] or fitting
+            if preferred:
+                add(other, preferred[0])
+    return found
+
+
+def _size_distance(sizes: List[str], wanted: Optional[str], size: str) -> int:
+    if wanted not in sizes or size not in sizes:
+        return len(sizes)
+    return abs(sizes.index(wanted) - sizes.index(size))
+
+
+def reserve_stock(session: Session, variant_id: int, quantity: int) -> bool:
+    """Take `quantity` units in one conditional UPDATE: of two buyers racing for the last
+    unit, exactly one sees a changed row. Runs inside the caller's transaction."""
+    result = session.execute(
+        update(Variant)
+        .where(Variant.id == variant_id, Variant.stock >= quantity)
+        .values(stock=Variant.stock - quantity)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1

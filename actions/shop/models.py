@@ -1,0 +1,148 @@
+"""SQLAlchemy models of the shop: catalog, stock, orders, refunds and contacts."""
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import declarative_base, relationship
+
+Base = declarative_base()
+
+# Order and refund references are derived from the row id so they are unique without a
+# second round trip: A1001 is order id 1, R5001 is refund id 1.
+ORDER_REFERENCE_PREFIX, ORDER_REFERENCE_OFFSET = "A", 1000
+REFUND_REFERENCE_PREFIX, REFUND_REFERENCE_OFFSET = "R", 5000
+
+
+def utcnow() -> datetime:
+    return datetime.utcnow()
+
+
+class Product(Base):
+    __tablename__ = "products"
+
+    id = Column(Integer, primary_key=True)
+    sku = Column(String(40), unique=True, nullable=False)
+    name = Column(String(120), unique=True, nullable=False)
+    category = Column(String(40), nullable=False)
+    description = Column(Text, nullable=False, default="")
+    price_cents = Column(Integer, nullable=False)
+    final_sale = Column(Boolean, nullable=False, default=False)
+    # Lower-case phrases separated by "|": what customers call the product.
+    synonyms = Column(Text, nullable=False, default="")
+
+    variants = relationship(
+        "Variant", back_populates="product", order_by="Variant.id", lazy="selectin"
+    )
+
+    __table_args__ = (CheckConstraint("price_cents >= 0", name="price_not_negative"),)
+
+    @property
+    def synonym_list(self):
+        return [s for s in self.synonyms.split("|") if s]
+
+
+class Variant(Base):
+    __tablename__ = "variants"
+
+    id = Column(Integer, primary_key=True)
+    product_id = Column(Integer, ForeignKey("products.id"), nullable=False)
+    # Empty string, not NULL, when a product has no size or color: a unique constraint
+    # treats NULLs as distinct, and a duplicate variant must be impossible.
+    size = Column(String(10), nullable=False, default="")
+    color = Column(String(30), nullable=False, default="")
+    stock = Column(Integer, nullable=False, default=0)
+
+    product = relationship("Product", back_populates="variants")
+
+    __table_args__ = (
+        UniqueConstraint("product_id", "size", "color", name="one_row_per_variant"),
+        CheckConstraint("stock >= 0", name="stock_not_negative"),
+    )
+
+
+class Order(Base):
+    __tablename__ = "orders"
+
+    id = Column(Integer, primary_key=True)
+    reference = Column(String(20), unique=True)
+    email = Column(String(254), nullable=True)
+    sender_id = Column(String(255), nullable=True)
+    status = Column(String(20), nullable=False, default="paid")
+    total_cents = Column(Integer, nullable=False, default=0)
+    placed_at = Column(DateTime, nullable=False, default=utcnow)
+    shipped_at = Column(DateTime, nullable=True)
+    delivered_at = Column(DateTime, nullable=True)
+    refunded_at = Column(DateTime, nullable=True)
+
+    items = relationship(
+        "OrderItem", back_populates="order", order_by="OrderItem.id", lazy="selectin"
+    )
+
+
+class OrderItem(Base):
+    __tablename__ = "order_items"
+
+    id = Column(Integer, primary_key=True)
+    order_id = Column(Integer, ForeignKey("orders.id"), nullable=False)
+    variant_id = Column(Integer, ForeignKey("variants.id"), nullable=False)
+    quantity = Column(Integer, nullable=False)
+    unit_price_cents = Column(Integer, nullable=False)
+    final_sale = Column(Boolean, nullable=False, default=False)
+    refunded = Column(Boolean, nullable=False, default=False)
+
+    order = relationship("Order", back_populates="items")
+    variant = relationship("Variant", lazy="joined")
+
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+
+
+class Refund(Base):
+    __tablename__ = "refunds"
+
+    id = Column(Integer, primary_key=True)
+    reference = Column(String(20), unique=True)
+    order_item_id = Column(
+        Integer, ForeignKey("order_items.id"), nullable=False, unique=True
+    )
+    reason = Column(Text, nullable=False)
+    amount_cents = Column(Integer, nullable=False)
+    status = Column(String(20), nullable=False, default="requested")
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+    item = relationship("OrderItem", lazy="joined")
+
+
+class Contact(Base):
+    """One customer on one channel: the opt-out flag lives here."""
+
+    __tablename__ = "contacts"
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), unique=True, nullable=False)
+    email = Column(String(254), nullable=True)
+    opted_out = Column(Boolean, nullable=False, default=False)
+    opted_out_at = Column(DateTime, nullable=True)
+    updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class HandoffRequest(Base):
+    """A customer asked for a person: the support team picks these up."""
+
+    __tablename__ = "handoff_requests"
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), nullable=False)
+    reason = Column(String(60), nullable=False)
+    email = Column(String(254), nullable=True)
+    summary = Column(Text, nullable=False, default="")
+    status = Column(String(20), nullable=False, default="open")
+    created_at = Column(DateTime, nullable=False, default=utcnow)

@@ -1,0 +1,36 @@
+"""Opt-out and opt-in: honoured in any state, recorded for the contact."""
+from typing import Text
+
+from rasa_sdk import Action
+from rasa_sdk.events import ActiveLoop, SlotSet
+
+from actions.shop.contacts import set_opted_out
+from actions.shop.db import session_scope
+
+
+class ActionOptOut(Action):
+    def name(self) -> Text:
+        return "action_opt_out"
+
+    async def run(self, dispatcher, tracker, domain):
+        with session_scope() as session:
+            set_opted_out(session, tracker.sender_id, True, email=tracker.get_slot("email"))
+        dispatcher.utter_message(
+            text="You're unsubscribed: we won't send you any marketing messages. "
+            "You can still ask me anything here, and type START to subscribe again."
+        )
+        events = [SlotSet("opted_out", True)]
+        if tracker.active_loop_name:
+            events += [ActiveLoop(None), SlotSet("requested_slot", None)]
+        return events
+
+
+class ActionOptIn(Action):
+    def name(self) -> Text:
+        return "action_opt_in"
+
+    async def run(self, dispatcher, tracker, domain):
+        with session_scope() as session:
+            set_opted_out(session, tracker.sender_id, False, email=tracker.get_slot("email"))
+        dispatcher.utter_message(text="You're subscribed again. Type STOP at any time to unsubscribe.")
+        return [SlotSet("opted_out", False)]

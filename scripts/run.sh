@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Starts the action server and the Rasa server, waits until both answer, prints how to chat,
+# and stops both on Ctrl-C or SIGTERM. Expects scripts/env.sh to be sourced (the Makefile does).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+
+if [ -z "${RASA_AUTH_TOKEN:-}" ]; then
+  RASA_AUTH_TOKEN=$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(24))')
+  echo "RASA_AUTH_TOKEN was not set; generated one for this run: $RASA_AUTH_TOKEN"
+fi
+export RASA_AUTH_TOKEN
+mkdir -p var/log
+pids=()
+
+stop() {  # [exit code]
+  local code=${1:-0}
+  trap - INT TERM EXIT
+  echo "Stopping..."
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
+  echo "Stopped."
+  exit "$code"
+}
+trap stop INT TERM EXIT
+
+.venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" >var/log/actions.log 2>&1 &
+pids+=($!)
+# The HTTP API always sits behind the token; the channels (REST, socket.io) are what customers use.
+.venv/bin/rasa run --enable-api --auth-token "$RASA_AUTH_TOKEN" --port "$RASA_PORT" \
+  --model models/shop.tar.gz --endpoints endpoints.yml --credentials credentials.yml \
+  --cors "${RASA_CORS_ORIGINS:-http://localhost:8000}" >var/log/rasa.log 2>&1 &
+pids+=($!)
+
+wait_for() {  # name url pid
+  for _ in $(seq 1 240); do
+    if curl -fsS "$2" >/dev/null 2>&1; then echo "$1 is up: $2"; return 0; fi
+    if ! kill -0 "$3" 2>/dev/null; then echo "$1 exited; see var/log/"; return 1; fi
+    sleep 1
+  done
+  echo "$1 did not answer within 4 minutes; see var/log/"; return 1
+}
+wait_for "Action server" "http://localhost:$ACTION_PORT/health" "${pids[0]}" || stop 1
+wait_for "Rasa server" "http://localhost:$RASA_PORT/status?token=$RASA_AUTH_TOKEN" "${pids[1]}" || stop 1
+
+cat <<MSG
+
+The assistant is running. Chat with it:
+  REST:   curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender": "me", "message": "hi"}'
+  Shell:  make shell (in another terminal)
+  API:    curl -s "localhost:$RASA_PORT/conversations/me/tracker?token=$RASA_AUTH_TOKEN"
+Logs are in var/log/. Press Ctrl-C to stop.
+MSG
+wait -n "${pids[@]}"
+echo "A server exited unexpectedly; see var/log/."
+stop 1

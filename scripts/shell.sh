@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Chat in the terminal: starts the action server in the background for the session.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+mkdir -p var/log
+.venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" >var/log/actions.log 2>&1 &
+actions_pid=$!
+trap 'kill -TERM $actions_pid 2>/dev/null; wait $actions_pid 2>/dev/null' EXIT INT TERM
+for _ in $(seq 1 60); do curl -fsS "http://localhost:$ACTION_PORT/health" >/dev/null 2>&1 && break; sleep 1; done
+.venv/bin/rasa shell --model models/shop.tar.gz --endpoints endpoints.yml
