@@ -54,10 +54,13 @@ def product_mention(session: Session, tracker: Tracker) -> ProductMention:
     leftover = content_words(text, colors=_all_colors(session))
     if leftover:
         phrase = " ".join(leftover)
-        product = inventory.find_product(session, phrase)
+        # Near-exact names first ("runing shoes"), then a family ("shirts"), then looser typos.
+        product = inventory.find_product(session, phrase, cutoff=0.9)
+        family = [] if product else inventory.products_named_like(session, leftover)
+        if not product and not family:
+            product = inventory.find_product(session, phrase)
         if product:
             return ProductMention(product=product)
-        family = inventory.products_named_like(session, leftover)
         if family:
             return ProductMention(family=family)
         if not _REFERS_BACK.search(text):

@@ -6,6 +6,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import IntegrityError
 
 from actions.common import button
 from actions.orders import EMAIL_ERROR, ORDER_ID_ERROR
@@ -66,9 +67,10 @@ class ValidateRefundForm(FormValidationAction):
             return ["order_id", "email"]
         return domain_slots
 
-    async def validate(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                       domain: DomainDict) -> List[EventType]:
-        events = await super().validate(dispatcher, tracker, domain)
+    async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> List[EventType]:
+        # rasa_sdk 3 calls get_validation_events (then picks the next slot); it has no validate().
+        events = await super().get_validation_events(dispatcher, tracker, domain)
         slots = dict(tracker.slots)
         slots.update({e["name"]: e["value"] for e in events if e.get("event") == "slot"})
         if not slots.get("order_id") or not slots.get("email") or slots.get("refund_eligible") is not None:
@@ -162,6 +164,15 @@ class ActionSubmitRefund(Action):
         reset = [SlotSet(slot, None) for slot in REFUND_SLOTS]
         order_id = tracker.get_slot("order_id")
         policy = load_policy()
+        try:
+            return self._submit(dispatcher, tracker, order_id, policy, reset)
+        except IntegrityError:
+            # A simultaneous request for the same line won: the unique order line refused ours,
+            # and the whole transaction was rolled back.
+            dispatcher.utter_message(text=f"That item of order {order_id} has already been refunded.")
+            return reset
+
+    def _submit(self, dispatcher, tracker, order_id, policy, reset):
         with session_scope() as session:
             lines = _lines(session, tracker)
             if not lines:
@@ -184,14 +195,15 @@ class ActionSubmitRefund(Action):
                     buttons=_offer_person(),
                 )
                 return reset
+            label = line.label
             try:
                 refund = create_refund(session, line.item, tracker.get_slot("refund_reason"))
                 reference, amount = refund.reference, refund.amount_cents
             except AlreadyRefunded:
-                dispatcher.utter_message(text=f"{line.label} from order {order_id} has already been refunded.")
+                dispatcher.utter_message(text=f"{label} from order {order_id} has already been refunded.")
                 return reset
         dispatcher.utter_message(
-            text=f"Your refund request {reference} for {line.label} ({money(amount)}) is created. "
+            text=f"Your refund request {reference} for {label} ({money(amount)}) is created. "
             "Please send the item back with the reference inside; once it arrives, the money goes back "
             "to your original payment method within 5-7 business days."
         )

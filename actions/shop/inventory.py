@@ -24,8 +24,9 @@ def all_products(session: Session) -> List[Product]:
     return list(session.scalars(select(Product).order_by(Product.name)))
 
 
-def find_product(session: Session, text: Optional[str]) -> Optional[Product]:
-    """The product a customer means: by name, sku or synonym, forgiving case, plurals and typos."""
+def find_product(session: Session, text: Optional[str], cutoff: float = 0.84) -> Optional[Product]:
+    """The product a customer means: by name, sku or synonym, forgiving case, plurals and
+    typos down to `cutoff` similarity (1.0: no typos)."""
     if not text or not _norm(text):
         return None
     wanted = _norm(text)
@@ -39,7 +40,9 @@ def find_product(session: Session, text: Optional[str]) -> Optional[Product]:
         return names[wanted]
     if _singular(wanted) in names:
         return names[_singular(wanted)]
-    close = difflib.get_close_matches(wanted, list(names), n=1, cutoff=0.84)
+    if cutoff >= 1.0:
+        return None
+    close = difflib.get_close_matches(wanted, list(names), n=1, cutoff=cutoff)
     return names[close[0]] if close else None
 
 

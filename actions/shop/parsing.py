@@ -1,4 +1,5 @@
 """Turn what a customer typed into clean values, or say precisely why it is not one."""
+import math
 import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Optional
@@ -62,6 +63,9 @@ def parse_quantity(raw: Any, max_quantity: int = MAX_QUANTITY) -> Parsed:
             number = _number_from_words(words)
             if number is None:
                 return Parsed(error="not_a_number")
+    if not math.isfinite(number):  # "9" * 400 or a payload's 1e999: int() would raise
+        return Parsed(error="not_a_number" if math.isnan(number) else
+                      "too_many" if number > 0 else "not_positive")
     if number != int(number):
         return Parsed(error="not_whole")
     if number <= 0:

@@ -27,7 +27,7 @@ def refund_reference(refund_id: int) -> str:
 def find_customer_order(session: Session, reference: str, email: str) -> Optional[Order]:
     """The order only when the email on it matches: an order id alone proves nothing."""
     order = get_order(session, reference)
-    if order is None or (order.email or "").lower() != email.strip().lower():
+    if order is None or not order.email or order.email.lower() != email.strip().lower():
         return None
     return order
 

@@ -1,0 +1,87 @@
+"""Shared fixtures of the unit tests: a seeded SQLite shop per test, trackers, the domain."""
+import sys
+import warnings
+from pathlib import Path
+from typing import Any, Dict
+
+import pytest
+
+TESTS_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = TESTS_DIR.parent
+# `pytest` (unlike `python -m pytest`) does not put the project root on sys.path.
+for _path in (PROJECT_ROOT, TESTS_DIR):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
+
+from rasa_sdk.executor import CollectingDispatcher  # noqa: E402
+
+import shop_helpers  # noqa: E402
+
+from actions.shop import db as shop_db_module  # noqa: E402
+
+# --------------------------------------------------------------------------- database
+
+
+@pytest.fixture(autouse=True)
+def _no_default_database(request, monkeypatch):
+    """A unit test that forgot `shop_db` fails loudly instead of writing to var/shop.db."""
+    if request.node.get_closest_marker("e2e"):
+        yield
+        return
+    monkeypatch.delenv("SHOP_DB_URL", raising=False)
+    monkeypatch.setattr(shop_db_module, "DEFAULT_DB_URL", "no_shop_db_in_this_test://")
+    yield
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory) -> Path:
+    """A database file made by actions.shop.seed.seed() once per test run."""
+    path = tmp_path_factory.mktemp("shop-template") / "shop.db"
+    shop_helpers.seed_database(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def shop_db(seeded_template, tmp_path, monkeypatch) -> str:
+    """A fresh SQLite file database in tmp_path with the demo catalog and orders; the actions'
+    session_scope() uses it through SHOP_DB_URL. Returns the URL.
+
+    Each test gets its own file, a copy of a database seeded by actions.shop.seed.seed(url) at
+    the start of the run: seeding is ~0.25 s of ORM work, copying ~1 ms, and tests/test_seed.py
+    seeds brand-new files itself."""
+    path = tmp_path / "shop.db"
+    shop_helpers.copy_database(seeded_template, path)
+    url = f"sqlite:///{path}"
+    monkeypatch.setenv("SHOP_DB_URL", url)
+    return url
+
+
+# --------------------------------------------------------------------------- domain
+
+
+@pytest.fixture(scope="session")
+def domain() -> Dict[str, Any]:
+    """The assistant's domain as the action server receives it."""
+    from rasa.shared.core.domain import Domain
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # Rasa 2 -> 3 migration hints
+        return Domain.load(str(PROJECT_ROOT / "domain.yml")).as_dict()
+
+
+@pytest.fixture
+def make_tracker():
+    """Builds a rasa_sdk Tracker: make_tracker(slots=..., intent=..., entities=..., text=...,
+    events=..., active_loop=...). The same function is shop_helpers.make_tracker."""
+    return shop_helpers.make_tracker
+
+
+@pytest.fixture
+def form_tracker():
+    """Builds the tracker a form validation action gets; see shop_helpers.form_tracker."""
+    return shop_helpers.form_tracker
+
+
+@pytest.fixture
+def dispatcher() -> CollectingDispatcher:
+    return CollectingDispatcher()

@@ -1,0 +1,144 @@
+"""Whole conversations over the REST channel against both real servers, checking the replies,
+the tracker's slots through the HTTP API, and what reached the shop database."""
+import pytest
+import requests
+from sqlalchemy import create_engine, text
+
+from tests.e2e.servers import Chat
+
+pytestmark = pytest.mark.e2e
+
+
+def stock(servers, sku, color, size) -> int:
+    engine = create_engine(servers.shop_db)
+    with engine.connect() as conn:
+        return conn.execute(
+            text("SELECT v.stock FROM variants v JOIN products p ON p.id = v.product_id "
+                 "WHERE p.sku = :sku AND v.color = :color AND v.size = :size"),
+            {"sku": sku, "color": color, "size": size},
+        ).scalar_one()
+
+
+def count(servers, table) -> int:
+    with create_engine(servers.shop_db).connect() as conn:
+        return conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one()
+
+
+def test_purchase_happy_path_writes_the_order(servers):
+    chat = Chat(servers)
+    before = stock(servers, "TOP-HOODIE", "black", "M")
+    assert "size" in chat.text("I want to buy a hoodie").lower()
+    assert "color" in chat.text("M").lower()
+    assert "how many" in chat.text("black").lower()
+    assert "email" in chat.text("2").lower()
+    confirm = chat.text("sam.lee@example.com")
+    assert "2 x Hoodie (black, size M)" in confirm and "Shall I place the order?" in confirm
+    done = chat.text("yes")
+    assert "Your order A10" in done and "in total" in done
+    slots = chat.slots()
+    assert slots["order_id"].startswith("A10")
+    assert slots["product"] == "Hoodie" and slots["email"] == "sam.lee@example.com"
+    assert slots["quantity"] is None and slots["purchase_confirmed"] is None
+    assert stock(servers, "TOP-HOODIE", "black", "M") == before - 2
+    status = chat.text(f"where is my order {slots['order_id']}")
+    assert slots["order_id"] in status and "being prepared" in status
+
+
+def test_sold_out_variant_offers_in_stock_alternatives(servers):
+    chat = Chat(servers)
+    chat.say("I'd like to buy the dress shoes")
+    replies = chat.say("brown")
+    replies = chat.say("10")
+    sold_out = next(m for m in replies if "sold out" in m.get("text", ""))
+    assert sold_out["buttons"], "alternatives are offered as buttons"
+    assert all(b["payload"].startswith("/purchase{") for b in sold_out["buttons"])
+    assert chat.slots()["size"] is None
+
+
+def test_impossible_quantities_are_refused_and_asked_again(servers):
+    chat = Chat(servers)
+    chat.say("I want to buy the canvas backpack")
+    chat.say("olive")
+    assert "at least 1" in chat.text("0")
+    assert "at least 1" in chat.text("-3")
+    assert "up to 10" in chat.text("a million")
+    assert chat.slots()["quantity"] is None
+    assert "email" in chat.text("1").lower()
+
+
+def test_refund_of_a_recent_order_is_created(servers):
+    chat = Chat(servers)
+    refunds_before = count(servers, "refunds")
+    assert "order number" in chat.text("I want a refund").lower()
+    assert "email" in chat.text("A1003").lower()
+    assert "which item" in chat.text("james.carter@example.com").lower()
+    assert "reason" in chat.text("the dress shoes").lower()
+    done = chat.text("they are too small")
+    assert "refund request R5" in done
+    assert count(servers, "refunds") == refunds_before + 1
+
+
+def test_refund_with_the_wrong_email_is_not_revealed(servers):
+    chat = Chat(servers)
+    chat.say("I'd like to return my order")
+    chat.say("A1003")
+    reply = chat.text("someone.else@example.com")
+    assert "couldn't find order A1003 with the email" in reply
+    assert chat.slots()["email"] is None
+
+
+def test_refund_outside_the_window_is_refused_with_an_offer_of_a_person(servers):
+    chat = Chat(servers)
+    chat.say("I want a refund")
+    chat.say("A1004")
+    replies = chat.say("priya.shah@example.com")
+    refusal = next(m for m in replies if "within 30 days" in m.get("text", ""))
+    assert any(b["payload"] == "/human_handoff" for b in refusal["buttons"])
+
+
+def test_product_questions_refer_to_the_last_product(servers):
+    chat = Chat(servers)
+    assert "Wool Coat" in chat.text("tell me about the wool coat")
+    assert "$" in chat.text("how much is it?")
+    assert chat.slots()["product"] == "Wool Coat"
+    stock_reply = chat.text("do you have it in navy?")
+    assert "Wool Coat" in stock_reply and "navy" in stock_reply
+    assert "arrives between" in chat.text("when would it arrive?")
+
+
+def test_opt_out_ends_the_form_and_is_recorded(servers):
+    chat = Chat(servers)
+    chat.say("I want to buy the trail boots")
+    assert "unsubscribed" in chat.text("stop")
+    tracker = chat.tracker()
+    assert not tracker["active_loop"].get("name")
+    assert tracker["slots"]["opted_out"] is True
+    with create_engine(servers.shop_db).connect() as conn:
+        assert conn.execute(text("SELECT opted_out FROM contacts WHERE sender_id = :s"),
+                            {"s": chat.sender}).scalar_one()
+    assert "subscribed again" in chat.text("start")
+
+
+def test_cancel_in_the_middle_of_a_purchase_writes_nothing(servers):
+    chat = Chat(servers)
+    orders_before = count(servers, "orders")
+    chat.say("I want to buy the linen shirt")
+    assert "stopped" in chat.text("never mind")
+    assert not chat.tracker()["active_loop"].get("name")
+    assert count(servers, "orders") == orders_before
+
+
+def test_http_api_needs_the_token(servers):
+    chat = Chat(servers)
+    chat.say("hi")
+    response = requests.get(f"{servers.url}/conversations/{chat.sender}/tracker", timeout=30)
+    assert response.status_code == 401
+
+
+def test_conversation_survives_a_restart(servers):
+    chat = Chat(servers)
+    chat.say("tell me about the leather wallet")
+    assert chat.slots()["product"] == "Leather Wallet"
+    servers.restart_rasa()
+    assert chat.slots()["product"] == "Leather Wallet"
+    assert "Leather Wallet" in chat.text("how much is it?")

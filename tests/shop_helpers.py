@@ -1,0 +1,151 @@
+"""Plain helpers of the unit tests: seeding a test database, trackers as the action server
+gets them, and reading what an action said and did. (A module of its own, not conftest.py:
+test modules import it by name, and another directory's conftest.py must not shadow it.)"""
+import copy
+import functools
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Optional
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.shop import seed as seed_module
+
+DEFAULT_SENDER = "test-user"
+
+# --------------------------------------------------------------------------- seeding
+
+_load_yaml = seed_module.load_yaml
+
+
+@functools.lru_cache(maxsize=None)
+def _parsed_yaml(path: str) -> Dict[str, Any]:
+    return _load_yaml(Path(path))
+
+
+def _cached_load_yaml(path) -> Dict[str, Any]:
+    # The pure-Python YAML parser is most of the seeding time; the files don't change
+    # during a run, so each is parsed once (and copied, so no test can alter another's data).
+    return copy.deepcopy(_parsed_yaml(str(path)))
+
+
+def seed_database(url: str) -> Dict[str, int]:
+    """actions.shop.seed.seed(url), with the seed files parsed once per test run."""
+    original = seed_module.load_yaml
+    seed_module.load_yaml = _cached_load_yaml
+    try:
+        return seed_module.seed(url)
+    finally:
+        seed_module.load_yaml = original
+
+
+def copy_database(source: Path, target: Path) -> None:
+    """A consistent copy of a SQLite database (the backup API also copies what is still in
+    the write-ahead log)."""
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
+        src.backup(dst)
+
+
+# --------------------------------------------------------------------------- trackers
+
+
+def entity(name: str, value: Any, start: Optional[int] = None, end: Optional[int] = None) -> Dict[str, Any]:
+    found: Dict[str, Any] = {"entity": name, "value": value}
+    if start is not None:
+        found.update(start=start, end=end)
+    return found
+
+
+def user_event(text: Optional[str] = None, intent: Optional[str] = "inform",
+               entities: Iterable[Dict[str, Any]] = ()) -> Dict[str, Any]:
+    return {
+        "event": "user",
+        "timestamp": None,
+        "text": text,
+        "parse_data": {
+            "intent": {"name": intent, "confidence": 1.0} if intent else {},
+            "entities": list(entities),
+            "text": text,
+        },
+    }
+
+
+def action_event(name: str) -> Dict[str, Any]:
+    return {"event": "action", "timestamp": None, "name": name}
+
+
+def make_tracker(
+    *,
+    sender_id: str = DEFAULT_SENDER,
+    slots: Optional[Dict[str, Any]] = None,
+    intent: Optional[str] = "inform",
+    entities: Iterable[Dict[str, Any]] = (),
+    text: Optional[str] = None,
+    events: Optional[List[Dict[str, Any]]] = None,
+    active_loop: Optional[str] = None,
+) -> Tracker:
+    """A tracker as the action server gets it. Without `events`, the history is just the
+    latest user message."""
+    entities = list(entities)
+    latest_message = {
+        "intent": {"name": intent, "confidence": 1.0} if intent else {},
+        "entities": entities,
+        "text": text,
+    }
+    if events is None:
+        events = [action_event("action_listen"), user_event(text, intent, entities)]
+    return Tracker(
+        sender_id,
+        dict(slots or {}),
+        latest_message,
+        list(events),
+        False,
+        None,
+        {"name": active_loop} if active_loop else {},
+        "action_listen",
+    )
+
+
+def form_tracker(
+    form: str,
+    new_slots: Dict[str, Any],
+    *,
+    slots: Optional[Dict[str, Any]] = None,
+    requested_slot: Optional[str] = None,
+    sender_id: str = DEFAULT_SENDER,
+    text: Optional[str] = None,
+    intent: str = "inform",
+    entities: Iterable[Dict[str, Any]] = (),
+) -> Tracker:
+    """A tracker for a form's validation action: `new_slots` are the candidates Rasa just
+    extracted (SlotSet events at the end of the history, already applied to the slots);
+    `slots` are values known from earlier turns."""
+    entities = list(entities)
+    all_slots = {**(slots or {}), **new_slots, "requested_slot": requested_slot}
+    events = [
+        action_event("action_listen"),
+        user_event(text, intent, entities),
+        *[SlotSet(name, value) for name, value in new_slots.items()],
+    ]
+    return make_tracker(sender_id=sender_id, slots=all_slots, intent=intent, entities=entities,
+                        text=text, events=events, active_loop=form)
+
+
+# --------------------------------------------------------------------------- reading results
+
+
+def said(dispatcher: CollectingDispatcher) -> str:
+    """Everything the bot said, texts and response names, as one string."""
+    return "\n".join(m.get("text") or m.get("response") or "" for m in dispatcher.messages)
+
+
+def buttons_of(dispatcher: CollectingDispatcher) -> List[Dict[str, str]]:
+    return [b for m in dispatcher.messages for b in m.get("buttons") or []]
+
+
+def slot_events(events: List[Dict[str, Any]]) -> Dict[str, Any]:
+    """The final value of each slot the events set (later events win, as in Rasa)."""
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}

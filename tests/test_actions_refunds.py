@@ -1,0 +1,272 @@
+"""Refunds in the chat: the refund form's checks and the refund request, on real SQLite."""
+import asyncio
+import threading
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import func, select
+
+import actions.refunds as refunds_module
+from actions.orders import EMAIL_ERROR, ORDER_ID_ERROR
+from actions.refunds import REFUND_SLOTS, ActionAskRefundItem, ActionSubmitRefund, ValidateRefundForm
+from actions.shop.db import session_scope
+from actions.shop.models import Order, Refund
+from actions.shop.refunding import create_refund
+from shop_helpers import buttons_of, form_tracker, make_tracker, said, slot_events
+
+FORM = "refund_form"
+EMAILS = {
+    "A1001": "maria.lopez@example.com",
+    "A1002": "daniel.kim@example.com",
+    "A1003": "james.carter@example.com",
+    "A1004": "priya.shah@example.com",
+    "A1005": "tom.becker@example.com",
+    "A1006": "aiko.tanaka@example.com",
+    "A1007": "sam.okafor@example.com",
+    "A1008": "lena.fischer@example.com",
+}
+
+
+def refunds() -> list:
+    with session_scope() as session:
+        return [(r.reference, r.item.order.reference, r.item.variant.product.name, r.reason, r.amount_cents)
+                for r in session.scalars(select(Refund).order_by(Refund.id))]
+
+
+def mark_refunded(reference: str, product: str) -> None:
+    with session_scope() as session:
+        order = session.scalar(select(Order).where(Order.reference == reference))
+        next(i for i in order.items if i.variant.product.name == product).refunded = True
+
+
+@pytest.fixture
+def form():
+    return ValidateRefundForm()
+
+
+async def run_form(form, domain, new_slots, slots=None, requested_slot="email"):
+    dispatcher = CollectingDispatcher()
+    tracker = form_tracker(FORM, new_slots, slots=slots, requested_slot=requested_slot)
+    events = await form.run(dispatcher, tracker, domain)
+    return dispatcher, slot_events(events)
+
+
+# --------------------------------------------------------------------------- the form
+
+
+async def test_malformed_order_id(shop_db, form, domain):
+    dispatcher, slots = await run_form(form, domain, {"order_id": "my order"}, requested_slot="order_id")
+    assert slots["order_id"] is None
+    assert said(dispatcher) == ORDER_ID_ERROR
+    assert "refund_eligible" not in slots or slots["refund_eligible"] is None
+
+
+async def test_order_id_is_normalized(shop_db, form, domain):
+    dispatcher, slots = await run_form(form, domain, {"order_id": "a-1003"}, requested_slot="order_id")
+    assert slots["order_id"] == "A1003"
+    assert dispatcher.messages == []
+
+
+async def test_malformed_email(shop_db, form, domain):
+    dispatcher, slots = await run_form(form, domain, {"email": "james at example"}, slots={"order_id": "A1003"})
+    assert slots["email"] is None
+    assert said(dispatcher) == EMAIL_ERROR
+    assert slots.get("refund_eligible") is None
+
+
+async def test_wrong_email_for_the_order(shop_db, form, domain):
+    dispatcher, slots = await run_form(form, domain, {"email": "priya.shah@example.com"},
+                                       slots={"order_id": "A1003"})
+    assert slots["email"] is None  # asked again
+    assert slots.get("refund_eligible") is None
+    assert "couldn't find order A1003 with the email priya.shah@example.com" in said(dispatcher)
+
+
+async def test_eligible_order(shop_db, form, domain):
+    dispatcher, slots = await run_form(form, domain, {"email": "James.Carter@example.com"},
+                                       slots={"order_id": "A1003"})
+    assert slots["email"] == "james.carter@example.com"
+    assert slots["refund_eligible"] is True
+    assert slots.get("refund_item") is None  # two refundable items: the customer picks one
+    assert "requested_slot" not in slots  # Rasa asks for the next slot (refund_item)
+    assert dispatcher.messages == []
+
+
+async def test_order_id_and_email_in_one_message(shop_db, form, domain):
+    _, slots = await run_form(form, domain, {"order_id": "A1007", "email": "sam.okafor@example.com"},
+                              requested_slot="order_id")
+    assert (slots["order_id"], slots["refund_eligible"]) == ("A1007", True)
+
+
+async def test_the_only_refundable_item_is_chosen_without_asking(shop_db, form, domain):
+    mark_refunded("A1003", "Classic Dress Shoes")
+    _, slots = await run_form(form, domain, {"email": "james.carter@example.com"}, slots={"order_id": "A1003"})
+    assert slots["refund_eligible"] is True
+    assert slots["refund_item"] == "Linen Shirt"
+
+
+@pytest.mark.parametrize(
+    "order_id, reason",
+    [
+        ("A1004", "window_expired"),  # delivered 90 days ago
+        ("A1005", "final_sale"),
+        ("A1006", "already_refunded"),
+        ("A1001", "not_delivered"),  # paid
+        ("A1002", "not_delivered"),  # shipped
+        ("A1008", "not_delivered"),  # shipped
+    ],
+)
+async def test_refused_orders_end_the_form(shop_db, form, domain, order_id, reason):
+    dispatcher, slots = await run_form(form, domain, {"email": EMAILS[order_id]}, slots={"order_id": order_id})
+    assert slots["refund_eligible"] is False
+    assert slots["refund_block_reason"] == reason
+    # no item or reason is asked for: action_submit_refund explains the refusal
+    assert slots["requested_slot"] is None
+    assert dispatcher.messages == []
+
+
+async def test_a_new_order_id_is_checked_again(shop_db, form, domain):
+    earlier = {"order_id": "A1003", "email": "james.carter@example.com", "refund_eligible": True}
+    dispatcher, slots = await run_form(form, domain, {"order_id": "A1004"}, slots=earlier,
+                                       requested_slot="refund_item")
+    assert slots["order_id"] == "A1004"
+    # A1004 is not James's order: the email is asked again instead of trusting the old check
+    assert slots["email"] is None
+    assert slots.get("refund_eligible") is None
+    assert "couldn't find order A1004" in said(dispatcher)
+
+
+async def test_later_answers_do_not_repeat_the_check(shop_db, form, domain):
+    earlier = {"order_id": "A1003", "email": "james.carter@example.com", "refund_eligible": True}
+    dispatcher, slots = await run_form(form, domain, {"refund_reason": "doesn't fit"}, slots=earlier,
+                                       requested_slot="refund_reason")
+    assert slots == {"refund_reason": "doesn't fit"}
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("Classic Dress Shoes", "Classic Dress Shoes"),
+        ("the linen shirt please", "Linen Shirt"),
+        ("dress shoes", "Classic Dress Shoes"),
+        ("hoodie", None),  # not in this order
+    ],
+)
+def test_validate_refund_item(shop_db, form, dispatcher, domain, value, expected):
+    tracker = make_tracker(slots={"order_id": "A1003", "email": "james.carter@example.com",
+                                  "refund_eligible": True}, active_loop=FORM)
+    assert form.validate_refund_item(value, dispatcher, tracker, domain) == {"refund_item": expected}
+    if expected is None:
+        assert "It contains Classic Dress Shoes and Linen Shirt" in said(dispatcher)
+
+
+def test_validate_refund_item_refuses_a_line_that_is_not_refundable(shop_db, form, dispatcher, domain):
+    mark_refunded("A1003", "Classic Dress Shoes")
+    tracker = make_tracker(slots={"order_id": "A1003", "email": "james.carter@example.com"}, active_loop=FORM)
+    assert form.validate_refund_item("Classic Dress Shoes", dispatcher, tracker, domain) == {"refund_item": None}
+    assert "has already been refunded" in said(dispatcher)
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [("doesn't fit", "doesn't fit"), ("  arrived   damaged ", "arrived damaged"), ("no", None),
+     ("", None), ("/deny", None), ("x" * 600, "x" * 500)],
+)
+def test_validate_refund_reason(form, dispatcher, domain, value, expected):
+    assert form.validate_refund_reason(value, dispatcher, make_tracker(), domain) == {"refund_reason": expected}
+
+
+async def test_ask_refund_item_offers_only_refundable_items(shop_db, dispatcher, domain):
+    mark_refunded("A1007", "Leather Wallet")
+    tracker = make_tracker(slots={"order_id": "A1007", "email": "sam.okafor@example.com"}, active_loop=FORM)
+    await ActionAskRefundItem().run(dispatcher, tracker, domain)
+    assert [b["title"] for b in buttons_of(dispatcher)] == ["Hoodie (green, size L)", "Chino Pants (khaki, size 32)"]
+    assert buttons_of(dispatcher)[0]["payload"] == '/inform{"product": "Hoodie"}'
+
+
+# --------------------------------------------------------------------------- submitting
+
+
+def submit_tracker(order_id="A1003", eligible=True, item="Classic Dress Shoes", reason="doesn't fit", email=None):
+    slots = {"order_id": order_id, "email": email or EMAILS[order_id], "refund_eligible": eligible,
+             "refund_item": item, "refund_reason": reason}
+    return make_tracker(slots=slots)
+
+
+async def test_submit_refund_creates_the_refund(shop_db, dispatcher, domain):
+    events = await ActionSubmitRefund().run(dispatcher, submit_tracker(), domain)
+
+    assert refunds() == [("R5001", "A1003", "Classic Dress Shoes", "doesn't fit", 8900)]
+    text = said(dispatcher)
+    assert "Your refund request R5001 for Classic Dress Shoes (black, size 9) ($89.00) is created." in text
+    assert slot_events(events) == {slot: None for slot in REFUND_SLOTS}
+    with session_scope() as session:
+        order = session.scalar(select(Order).where(Order.reference == "A1003"))
+        assert [i.refunded for i in order.items] == [True, False]
+
+
+async def test_submit_refund_twice_creates_one_refund(shop_db, domain):
+    first, second = CollectingDispatcher(), CollectingDispatcher()
+    await ActionSubmitRefund().run(first, submit_tracker(), domain)
+    await ActionSubmitRefund().run(second, submit_tracker(), domain)
+    assert [r[0] for r in refunds()] == ["R5001"]
+    assert "can't be refunded any more" in said(second)
+    assert [b["title"] for b in buttons_of(second)][0] == "Talk to a person"
+
+
+@pytest.mark.parametrize(
+    "order_id, expected",
+    [
+        ("A1004", "Returns are accepted within 30 days of delivery, and for order A1004 that ended on "),
+        ("A1005", "Sunglasses (black) was a final-sale item, and final-sale items can't be refunded."),
+        ("A1006", "Running Shoes (blue, size 10) from order A1006 has already been refunded."),
+        ("A1001", "Order A1001 hasn't been delivered yet, so it can't be returned;"),
+    ],
+)
+async def test_submit_refund_refuses_ineligible_orders(shop_db, dispatcher, domain, order_id, expected):
+    events = await ActionSubmitRefund().run(dispatcher, submit_tracker(order_id, eligible=False, item=None,
+                                                                       reason=None), domain)
+    assert said(dispatcher).startswith(expected)
+    assert "Would you like to talk to a person about it?" in said(dispatcher)
+    assert buttons_of(dispatcher)[0] == {"title": "Talk to a person", "payload": "/human_handoff"}
+    assert refunds() == []
+    assert slot_events(events) == {slot: None for slot in REFUND_SLOTS}
+
+
+async def test_submit_refund_checks_the_policy_again_when_writing(shop_db, dispatcher, domain):
+    mark_refunded("A1003", "Classic Dress Shoes")  # refunded in another conversation meanwhile
+    await ActionSubmitRefund().run(dispatcher, submit_tracker(), domain)
+    assert "can't be refunded any more" in said(dispatcher)
+    assert "Talk to a person" in [b["title"] for b in buttons_of(dispatcher)]
+    assert refunds() == []
+
+
+async def test_submit_refund_with_the_wrong_email_changes_nothing(shop_db, dispatcher, domain):
+    await ActionSubmitRefund().run(dispatcher, submit_tracker(email="someone@example.com"), domain)
+    assert said(dispatcher) == "I couldn't find that order any more. Nothing was changed."
+    assert refunds() == []
+
+
+def test_two_simultaneous_refunds_of_one_line_create_one_refund(shop_db, domain, monkeypatch):
+    """Both requests pass the policy check before either writes: the database decides."""
+    barrier = threading.Barrier(2)
+
+    def create_after_both_checked(session, item, reason):
+        barrier.wait(timeout=10)
+        return create_refund(session, item, reason)
+
+    monkeypatch.setattr(refunds_module, "create_refund", create_after_both_checked)
+    dispatchers = [CollectingDispatcher(), CollectingDispatcher()]
+    threads = [
+        threading.Thread(target=lambda d=d: asyncio.run(ActionSubmitRefund().run(d, submit_tracker(), domain)))
+        for d in dispatchers
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert len(refunds()) == 1
+    texts = [said(d) for d in dispatchers]
+    assert sum("is created" in t for t in texts) == 1
+    assert sum("already been refunded" in t for t in texts) == 1
