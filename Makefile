@@ -10,7 +10,7 @@ MODEL       := models/shop.tar.gz
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(wildcard addons/*.py)
 ENV         := source scripts/env.sh &&
 
-.PHONY: help install seed train validate run shell test test-unit test-conversations test-nlu test-e2e bench clean
+.PHONY: help install seed train validate run shell test test-unit test-conversations test-nlu test-e2e services clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -59,6 +59,9 @@ test: $(MODEL) ## everything: validate, NLU gate, conversation tests, pytest (un
 	$(MAKE) --no-print-directory test-nlu
 	$(MAKE) --no-print-directory test-conversations
 	$(ENV) $(BIN)/pytest
+
+services: ## install (apt-get) and start PostgreSQL and Redis for the scale-out tests (needs root)
+	scripts/services.sh
 
 clean: ## remove the trained model, test results and the embedded databases
 	rm -rf models results var/*.db var/*.db-*

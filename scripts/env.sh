@@ -14,6 +14,8 @@ export LOCK_STORE_HOST="${LOCK_STORE_HOST:-}"
 # The project root is importable everywhere: addons/ (Rasa components) and actions/.
 export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 export RASA_TELEMETRY_ENABLED=false
-# TensorFlow's start-up chatter hides the messages that matter.
+
+# Library deprecation chatter (TensorFlow, SQLAlchemy 2.0 hints) buries the messages that matter.
+export PYTHONWARNINGS="${PYTHONWARNINGS:-ignore::DeprecationWarning}"
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
 mkdir -p "$ROOT/var"

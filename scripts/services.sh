@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs (Debian packages) and starts the real services the scale-out tests use:
+# PostgreSQL with a `shop` role and `shop_test` database, and Redis. Idempotent; needs root.
+set -euo pipefail
+need=()
+command -v pg_ctlcluster >/dev/null 2>&1 || need+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "Installing ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+version=$(ls /etc/postgresql | sort -V | tail -n 1)
+pg_ctlcluster "$version" main start 2>/dev/null || true
+for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 && break; sleep 1; done
+su postgres -c "psql -qtAc \"SELECT 1 FROM pg_roles WHERE rolname='shop'\"" | grep -q 1 \
+  || su postgres -c "psql -qc \"CREATE ROLE shop LOGIN PASSWORD 'shop' CREATEDB\""
+su postgres -c "psql -qtAc \"SELECT 1 FROM pg_database WHERE datname='shop_test'\"" | grep -q 1 \
+  || su postgres -c "createdb -O shop shop_test"
+echo "PostgreSQL $version: postgresql://shop:shop@127.0.0.1:5432/shop_test"
+
+if ! redis-cli -h 127.0.0.1 ping >/dev/null 2>&1; then
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" >/dev/null
+fi
+for _ in $(seq 1 30); do redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 && break; sleep 0.5; done
+echo "Redis: redis://127.0.0.1:6379"

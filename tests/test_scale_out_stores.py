@@ -1,0 +1,150 @@
+"""The same code on PostgreSQL and Redis: the shop database (seeding, the last-unit race),
+and the tracker and lock stores as endpoints.yml configures them from the environment.
+
+Needs the services of `make services`. Without them the tests skip with the reason; under CI
+(CI=true) a missing service is a failure."""
+import os
+import threading
+
+import pytest
+from sqlalchemy import create_engine, func, select, text, update
+
+from actions.shop import inventory
+from actions.shop.db import session_scope
+from actions.shop.models import Base, Order, Product, Variant
+from actions.shop.ordering import OutOfStock, place_order
+from actions.shop.seed import seed
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://shop:shop@127.0.0.1:5432/shop_test")
+REDIS_HOST = os.environ.get("TEST_REDIS_HOST", "127.0.0.1")
+
+
+def _missing(what: str, error: Exception) -> None:
+    message = f"{what} is not reachable ({error.__class__.__name__}): run `make services`"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message + " (CI must run every test)")
+    pytest.skip(message)
+
+
+@pytest.fixture
+def postgres(monkeypatch) -> str:
+    """A clean, seeded shop schema in the PostgreSQL test database."""
+    try:
+        engine = create_engine(POSTGRES_URL)
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as error:  # noqa: BLE001 - any connection failure means "no service"
+        _missing("PostgreSQL", error)
+    Base.metadata.drop_all(engine)
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    monkeypatch.setenv("SHOP_DB_URL", POSTGRES_URL)
+    seed(POSTGRES_URL)
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def redis_host() -> str:
+    import redis
+
+    try:
+        redis.Redis(host=REDIS_HOST, socket_timeout=2).ping()
+    except Exception as error:  # noqa: BLE001
+        _missing("Redis", error)
+    return REDIS_HOST
+
+
+def test_seeding_postgres_twice_is_idempotent(postgres):
+    first = _counts()
+    assert seed(postgres) == {"products": 40, "orders_created": 0}
+    assert _counts() == first == (40, 8)
+
+
+def _counts():
+    with session_scope() as session:
+        return (session.scalar(select(func.count(Product.id))), session.scalar(select(func.count(Order.id))))
+
+
+@pytest.mark.parametrize("buyers", [2, 4])
+def test_last_unit_race_on_postgres(postgres, buyers):
+    with session_scope() as session:
+        product = inventory.find_product(session, "Classic Dress Shoes")
+        vid = inventory.find_variant(product, "10", "black").id
+        session.execute(update(Variant).where(Variant.id == vid).values(stock=1))
+    barrier = threading.Barrier(buyers)
+    results = []
+
+    def buy():
+        barrier.wait(timeout=10)
+        try:
+            with session_scope() as session:
+                results.append(place_order(session, vid, 1, email="race@example.com").reference)
+        except OutOfStock:
+            results.append("out of stock")
+
+    threads = [threading.Thread(target=buy) for _ in range(buyers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert len(results) == buyers
+    assert results.count("out of stock") == buyers - 1
+    with session_scope() as session:
+        assert session.scalar(select(Variant.stock).where(Variant.id == vid)) == 0
+        assert session.scalar(select(func.count(Order.id)).where(Order.email == "race@example.com")) == 1
+
+
+def _endpoint(name, env, monkeypatch):
+    from rasa.utils.endpoints import read_endpoint_config
+
+    # endpoints.yml is expanded whole, so every variable it names must be set.
+    defaults = {"ACTION_SERVER_URL": "http://127.0.0.1:5055/webhook", "TRACKER_STORE_URL": "sqlite://",
+                "LOCK_STORE_TYPE": "in_memory", "LOCK_STORE_HOST": ""}
+    for key, value in {**defaults, **env}.items():
+        monkeypatch.setenv(key, value)
+    return read_endpoint_config("endpoints.yml", name)
+
+
+def test_tracker_store_from_endpoints_runs_on_postgres(postgres, monkeypatch):
+    from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    domain = Domain.load("domain.yml")
+    endpoint = _endpoint("tracker_store", {"TRACKER_STORE_URL": postgres}, monkeypatch)
+    store = TrackerStore.create(endpoint, domain)
+    assert isinstance(store, SQLTrackerStore) and store.engine.dialect.name == "postgresql"
+    tracker = DialogueStateTracker.from_events(
+        "pg-customer", [UserUttered("hi"), SlotSet("product", "Hoodie")], domain.slots)
+
+    import asyncio
+
+    asyncio.run(store.save(tracker))
+    again = asyncio.run(store.retrieve("pg-customer"))
+    assert again.get_slot("product") == "Hoodie"
+
+
+def test_lock_store_from_endpoints_uses_redis(redis_host, monkeypatch):
+    import asyncio
+
+    from rasa.core.lock_store import LockStore, RedisLockStore
+
+    endpoint = _endpoint("lock_store", {"LOCK_STORE_TYPE": "redis", "LOCK_STORE_HOST": redis_host}, monkeypatch)
+    store = LockStore.create(endpoint)
+    assert isinstance(store, RedisLockStore)
+
+    conversation = f"redis-customer-{os.getpid()}"
+
+    async def hold():
+        async with store.lock(conversation):
+            # While one message holds the conversation, the next one's ticket must wait, and
+            # a second Rasa server sharing this Redis sees the same lock.
+            waiting = store.issue_ticket(conversation)
+            other_server = LockStore.create(endpoint)
+            assert other_server.get_lock(conversation).is_locked(waiting)
+            store.cleanup(conversation, waiting)
+
+    asyncio.run(hold())
+    assert store.get_lock(conversation) is None
