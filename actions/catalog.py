@@ -143,7 +143,7 @@ class ActionCheckStock(Action):
                 return events
             matching = inventory.matching_variants(product, options["size"], options["color"])
             in_stock = [v for v in matching if v.stock > 0]
-            wanted = join_words([p for p in (options["color"], options["size"] and f"size {options['size']}") if p])
+            wanted = ", ".join(p for p in (options["color"], options["size"] and f"size {options['size']}") if p)
             if in_stock:
                 count = sum(v.stock for v in in_stock)
                 dispatcher.utter_message(

@@ -40,11 +40,11 @@ class ActionHumanHandoff(Action):
             reference = record_handoff(session, tracker.sender_id, reason, conversation_summary(tracker),
                                        email=tracker.get_slot("email"))
         team = "sales team" if reason == "sales_meeting" else "customer service team"
-        contact = f" at {tracker.get_slot('email')}" if tracker.get_slot("email") else " here"
+        reply_to = f"by email at {tracker.get_slot('email')}" if tracker.get_slot("email") else "here"
         dispatcher.utter_message(
-            text=f"I've passed your conversation to our {team} (reference {reference}), with everything "
-            f"you've told me so you won't have to repeat it. They reply{contact} during team hours, "
-            "Monday to Friday 9:00-18:00 and Saturday 10:00-16:00 Eastern time."
+            text=f"I've passed your conversation to our {team} (reference {reference}) with everything "
+            f"you've told me, so you won't have to repeat it. Someone will get back to you {reply_to} "
+            "during team hours: Monday to Friday 9:00-18:00 and Saturday 10:00-16:00 Eastern time."
         )
         events = []
         if tracker.active_loop_name:

@@ -31,11 +31,22 @@ QUANTITY_ERRORS = {
 EMAIL_ERROR = "That doesn't look like an email address. Please type it like name@example.com."
 ORDER_ID_ERROR = "That doesn't look like an order number. Order numbers look like A1003."
 PURCHASE_SLOTS = ["quantity", "purchase_confirmed"]
+PURCHASE_FORM_SLOTS = ["product", "size", "color", "quantity", "email", "order_id"]
 
 
 def _product(session, tracker: Tracker) -> Optional[Product]:
     name = tracker.get_slot("product")
     return inventory.find_product(session, name) if name else None
+
+
+def said_now(tracker: Tracker, slot: str) -> bool:
+    """Whether the customer gave this slot's value in their latest message: as an entity, or as
+    the plain answer to the question asked. Values carried over from earlier turns (validated
+    again when a form starts) and text that answered something else are not."""
+    entities = {e.get("entity") for e in tracker.latest_message.get("entities") or []}
+    if slot in entities:
+        return True
+    return tracker.get_slot("requested_slot") == slot and not (entities & set(PURCHASE_FORM_SLOTS))
 
 
 def _variant_label(product: Product, size: Optional[str], color: Optional[str]) -> str:
@@ -66,6 +77,8 @@ class ValidatePurchaseForm(FormValidationAction):
                          domain: DomainDict) -> Dict[Text, Any]:
         with session_scope() as session:
             product = inventory.find_product(session, value)
+            if product is None and not said_now(tracker, "product"):
+                return {"product": None}
             if product is None:
                 similar = inventory.similar_names(session, str(value))
                 text = f"Sorry, I couldn't find \"{value}\" in our catalog."
@@ -98,6 +111,9 @@ class ValidatePurchaseForm(FormValidationAction):
                 return {"size": None}
             sizes = inventory.sizes_of(product)
             parsed = parse_size(value, sizes)
+            if not said_now(tracker, "size") and (not parsed.ok or not any(
+                    v.stock for v in inventory.matching_variants(product, parsed.value))):
+                return {"size": None}  # an earlier answer that does not fit: just ask
             if not parsed.ok:
                 dispatcher.utter_message(
                     text=f"The {product.name} comes in sizes {join_words(sizes, 'or')}; "
@@ -118,6 +134,9 @@ class ValidatePurchaseForm(FormValidationAction):
                 return {"color": None}
             colors = inventory.colors_of(product)
             parsed = parse_choice(value, colors)
+            if not said_now(tracker, "color") and (not parsed.ok or not any(
+                    v.stock for v in inventory.matching_variants(product, None, parsed.value))):
+                return {"color": None}
             if not parsed.ok:
                 dispatcher.utter_message(
                     text=f"The {product.name} comes in {join_words(colors, 'or')}; "
@@ -141,6 +160,8 @@ class ValidatePurchaseForm(FormValidationAction):
     def validate_quantity(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                           domain: DomainDict) -> Dict[Text, Any]:
         parsed = parse_quantity(value)
+        if not parsed.ok and not said_now(tracker, "quantity"):
+            return {"quantity": None}
         if not parsed.ok:
             dispatcher.utter_message(text=QUANTITY_ERRORS.get(parsed.error, QUANTITY_ERRORS["not_a_number"]))
             return {"quantity": None}
@@ -151,7 +172,7 @@ class ValidatePurchaseForm(FormValidationAction):
                 if variant is not None and variant.stock < parsed.value:
                     dispatcher.utter_message(
                         text=f"We only have {variant.stock} of the "
-                        f"{_variant_label(product, variant.size, variant.color)} left. How many would you like?"
+                        f"{_variant_label(product, variant.size, variant.color)} left."
                     )
                     return {"quantity": None}
         return {"quantity": parsed.value}
@@ -160,7 +181,8 @@ class ValidatePurchaseForm(FormValidationAction):
                        domain: DomainDict) -> Dict[Text, Any]:
         parsed = parse_email(value)
         if not parsed.ok:
-            dispatcher.utter_message(text=EMAIL_ERROR)
+            if said_now(tracker, "email"):
+                dispatcher.utter_message(text=EMAIL_ERROR)
             return {"email": None}
         return {"email": parsed.value}
 

@@ -132,7 +132,7 @@ async def test_check_stock_sold_out_size_and_color_offers_alternatives(shop_db, 
                            slots={"product": "Classic Dress Shoes", "size": "10", "color": "brown"})
     events = await ActionCheckStock().run(dispatcher, tracker, domain)
 
-    assert said(dispatcher) == "Sorry, the Classic Dress Shoes in brown and size 10 is sold out. These are in stock:"
+    assert said(dispatcher) == "Sorry, the Classic Dress Shoes in brown, size 10 is sold out. These are in stock:"
     alternatives = [payload_entities(b) for b in buttons_of(dispatcher)]
     assert {"product": "Classic Dress Shoes", "size": "10", "color": "black"} in alternatives
     assert all(b["payload"].startswith("/purchase") for b in buttons_of(dispatcher))
@@ -157,7 +157,7 @@ async def test_check_stock_in_stock(shop_db, dispatcher, domain):
                            entities=[entity("product", "Hoodie"), entity("color", "black")],
                            slots={"size": "medium", "color": "black"})
     events = await ActionCheckStock().run(dispatcher, tracker, domain)
-    assert said(dispatcher) == "Yes, the Hoodie in black and size M is in stock (20 left)."
+    assert said(dispatcher) == "Yes, the Hoodie in black, size M is in stock (20 left)."
     assert buttons_of(dispatcher) == [
         {"title": "Buy it", "payload": '/purchase{"product": "Hoodie", "size": "M", "color": "black"}'}]
     assert slot_events(events)["size"] == "M"
@@ -198,7 +198,7 @@ async def test_check_stock_reads_live_stock(shop_db, dispatcher, domain):
     tracker = make_tracker(intent="check_stock", text="hoodie in black M?", entities=[entity("product", "Hoodie")],
                            slots={"size": "M", "color": "black"})
     await ActionCheckStock().run(dispatcher, tracker, domain)
-    assert said(dispatcher) == "Sorry, the Hoodie in black and size M is sold out."
+    assert said(dispatcher) == "Sorry, the Hoodie in black, size M is sold out."
     assert buttons_of(dispatcher) == []  # nothing in stock to offer
 
 

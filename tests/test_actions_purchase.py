@@ -62,23 +62,28 @@ def tracker_with(**slots):
     return make_tracker(slots=slots, active_loop=FORM)
 
 
+def answering(slot, **slots):
+    """The customer's latest message is the answer to the form's question for `slot`."""
+    return make_tracker(slots={**slots, "requested_slot": slot}, active_loop=FORM)
+
+
 # --------------------------------------------------------------------------- product
 
 
 @pytest.mark.parametrize("value", ["flux capacitor", "a unicorn", "socks"])
 def test_validate_product_unknown(shop_db, form, dispatcher, domain, value):
-    assert form.validate_product(value, dispatcher, tracker_with(), domain) == {"product": None}
+    assert form.validate_product(value, dispatcher, answering("product"), domain) == {"product": None}
     assert f'couldn\'t find "{value}"' in said(dispatcher)
 
 
 def test_validate_product_unknown_suggests_close_names(shop_db, form, dispatcher, domain):
-    assert form.validate_product("hoddie", dispatcher, tracker_with(), domain) == {"product": None}
+    assert form.validate_product("hoddie", dispatcher, answering("product"), domain) == {"product": None}
     assert "Did you mean Hoodie" in said(dispatcher)
     assert purchase_payloads(dispatcher)[0] == {"product": "Hoodie"}
 
 
 def test_validate_product_sold_out(shop_db, form, dispatcher, domain):
-    assert form.validate_product("Suede Loafers", dispatcher, tracker_with(), domain) == {"product": None}
+    assert form.validate_product("Suede Loafers", dispatcher, answering("product"), domain) == {"product": None}
     assert "Suede Loafers is sold out" in said(dispatcher)
     alternatives = purchase_payloads(dispatcher)
     assert len(alternatives) == 3
@@ -105,7 +110,7 @@ def test_validate_product_sold_out(shop_db, form, dispatcher, domain):
     ],
 )
 def test_validate_product_good(shop_db, form, dispatcher, domain, value, earlier_slots, expected):
-    assert form.validate_product(value, dispatcher, tracker_with(**earlier_slots), domain) == expected
+    assert form.validate_product(value, dispatcher, answering("product", **earlier_slots), domain) == expected
     assert dispatcher.messages == []
 
 
@@ -113,7 +118,7 @@ def test_validate_product_good(shop_db, form, dispatcher, domain, value, earlier
 
 
 def test_validate_size_unknown(shop_db, form, dispatcher, domain):
-    tracker = tracker_with(product="Classic Dress Shoes")
+    tracker = answering("size", product="Classic Dress Shoes")
     assert form.validate_size("13", dispatcher, tracker, domain) == {"size": None}
     assert said(dispatcher) == ('The Classic Dress Shoes comes in sizes 7, 8, 9, 10, 11 or 12; '
                                 '"13" isn\'t one of them.')
@@ -139,19 +144,19 @@ def test_validate_size_sold_out_offers_in_stock_alternatives(shop_db, form, disp
     ],
 )
 def test_validate_size_good(shop_db, form, dispatcher, domain, slots, value, expected):
-    assert form.validate_size(value, dispatcher, tracker_with(**slots), domain) == {"size": expected}
+    assert form.validate_size(value, dispatcher, answering("size", **slots), domain) == {"size": expected}
     assert dispatcher.messages == []
 
 
 def test_validate_size_without_product(shop_db, form, dispatcher, domain):
-    assert form.validate_size("10", dispatcher, tracker_with(), domain) == {"size": None}
+    assert form.validate_size("10", dispatcher, answering("size"), domain) == {"size": None}
 
 
 # --------------------------------------------------------------------------- color
 
 
 def test_validate_color(shop_db, form, dispatcher, domain):
-    tracker = tracker_with(product="Classic Dress Shoes", size="10")
+    tracker = answering("color", product="Classic Dress Shoes", size="10")
     assert form.validate_color("the black ones", CollectingDispatcher(), tracker, domain) == {"color": "black"}
 
     assert form.validate_color("white", dispatcher, tracker, domain) == {"color": None}
@@ -186,7 +191,7 @@ def test_validate_color(shop_db, form, dispatcher, domain):
     ],
 )
 def test_validate_quantity(shop_db, form, dispatcher, domain, value, expected, message):
-    tracker = tracker_with(product="Hoodie", size="M", color="black")  # 20 in stock
+    tracker = answering("quantity", product="Hoodie", size="M", color="black")  # 20 in stock
     assert form.validate_quantity(value, dispatcher, tracker, domain) == {"quantity": expected}
     if message is None:
         assert dispatcher.messages == []
@@ -195,20 +200,19 @@ def test_validate_quantity(shop_db, form, dispatcher, domain, value, expected, m
 
 
 def test_validate_quantity_too_many_points_to_sales(shop_db, form, dispatcher, domain):
-    form.validate_quantity("a million", dispatcher, tracker_with(product="Hoodie"), domain)
+    form.validate_quantity("a million", dispatcher, answering("quantity", product="Hoodie"), domain)
     assert "book a meeting" in said(dispatcher)
 
 
 def test_validate_quantity_more_than_in_stock(shop_db, form, dispatcher, domain):
-    tracker = tracker_with(product="Classic Dress Shoes", size="11", color="brown")  # 3 in stock
+    tracker = answering("quantity", product="Classic Dress Shoes", size="11", color="brown")  # 3 in stock
     assert form.validate_quantity("4", dispatcher, tracker, domain) == {"quantity": None}
-    assert said(dispatcher) == ("We only have 3 of the Classic Dress Shoes (brown, size 11) left. "
-                                "How many would you like?")
+    assert said(dispatcher) == "We only have 3 of the Classic Dress Shoes (brown, size 11) left."
     assert form.validate_quantity("3", CollectingDispatcher(), tracker, domain) == {"quantity": 3}
 
 
 def test_validate_quantity_checks_stock_of_a_product_without_sizes(shop_db, form, dispatcher, domain):
-    tracker = tracker_with(product="Canvas Backpack", color="olive")  # 2 in stock
+    tracker = answering("quantity", product="Canvas Backpack", color="olive")  # 2 in stock
     assert form.validate_quantity("3", dispatcher, tracker, domain) == {"quantity": None}
     assert "only have 2 of the Canvas Backpack (olive)" in said(dispatcher)
 
@@ -227,7 +231,7 @@ def test_validate_quantity_checks_stock_of_a_product_without_sizes(shop_db, form
     ],
 )
 def test_validate_email(form, dispatcher, domain, value, expected):
-    assert form.validate_email(value, dispatcher, tracker_with(), domain) == {"email": expected}
+    assert form.validate_email(value, dispatcher, answering("email"), domain) == {"email": expected}
     assert (said(dispatcher) == EMAIL_ERROR) is (expected is None)
 
 
@@ -402,3 +406,20 @@ def test_two_customers_confirm_the_last_unit_at_once(shop_db, domain):
         new = list(session.scalars(select(Order).where(Order.reference > "A1008")))
     winner = next(name for name, d in dispatchers.items() if "Done!" in said(d))
     assert [o.sender_id for o in new] == [winner]
+
+
+def test_values_carried_over_from_earlier_turns_are_dropped_quietly(shop_db, form, dispatcher, domain):
+    """A size and color from an earlier product are validated again when the form starts: if
+    they do not fit the new product the form just asks, without blaming the customer."""
+    tracker = answering("product", product="Hoodie", size="10", color="brown")
+    assert form.validate_size("10", dispatcher, tracker, domain) == {"size": None}
+    assert form.validate_color("brown", dispatcher, tracker, domain) == {"color": None}
+    assert form.validate_quantity("me@example.com", dispatcher, tracker, domain) == {"quantity": None}
+    assert dispatcher.messages == []
+
+
+def test_an_answer_to_another_question_is_not_a_quantity(shop_db, form, dispatcher, domain):
+    tracker = make_tracker(slots={"requested_slot": "quantity", "product": "Hoodie"}, active_loop=FORM,
+                           text="actually size L", entities=[{"entity": "size", "value": "L"}])
+    assert form.validate_quantity("actually size L", dispatcher, tracker, domain) == {"quantity": None}
+    assert dispatcher.messages == []

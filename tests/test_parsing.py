@@ -89,7 +89,9 @@ def test_parse_quantity_limit_is_configurable():
         ("my order is #a1003, thanks", "A1003", None),
         ("R5001", "R5001", None),
         ("A100345", "A100345", None),  # up to six digits
-        ("1003", None, "malformed"),
+        ("1003", "A1003", None),  # the letter left out
+        ("#1003", "A1003", None),
+        ("123", None, "malformed"),
         ("AB12", None, "malformed"),
         ("AB1003", None, "malformed"),  # two letters: not an order id
         ("A12", None, "malformed"),

@@ -17,6 +17,9 @@ _NUMBER_WORDS = {
 }
 _NUMBER_RE = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?")
 _ORDER_ID_RE = re.compile(r"\b([a-z])\s*-?\s*(\d{4,6})\b", re.IGNORECASE)
+# Customers often leave out the letter: every order number the shop issues starts with A.
+_BARE_ORDER_NUMBER_RE = re.compile(r"(?<![\w@.])#?(\d{4,6})\b(?![@.]\w)")
+ORDER_LETTER = "A"
 # Pragmatic address check: one @, a dot in the domain, no spaces; the shop sends real mail
 # only to addresses it already has on an order, so this only catches typos.
 _EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
@@ -86,11 +89,14 @@ def _number_from_words(words: str) -> Optional[float]:
 
 
 def parse_order_id(raw: Any) -> Parsed:
-    """'a1003', 'A-1003', 'order A1003' -> 'A1003'."""
+    """'a1003', 'A-1003', 'order A1003', '1003' -> 'A1003'."""
     if raw is None or not str(raw).strip():
         return Parsed(error="missing")
     match = _ORDER_ID_RE.search(str(raw))
     if not match:
+        bare = _BARE_ORDER_NUMBER_RE.search(str(raw))
+        if bare:
+            return Parsed(value=f"{ORDER_LETTER}{bare.group(1)}")
         return Parsed(error="malformed")
     return Parsed(value=f"{match.group(1).upper()}{match.group(2)}")
 
