@@ -60,6 +60,9 @@ test: $(MODEL) ## everything: validate, NLU gate, conversation tests, pytest (un
 	$(MAKE) --no-print-directory test-conversations
 	$(ENV) $(BIN)/pytest
 
+bench: $(MODEL) ## print latency per turn (sequential and concurrent), throughput and memory
+	$(ENV) $(BIN)/python scripts/bench.py
+
 services: ## install (apt-get) and start PostgreSQL and Redis for the scale-out tests (needs root)
 	scripts/services.sh
 
