@@ -83,24 +83,39 @@ def answer_unresolved(dispatcher: CollectingDispatcher, mention: ProductMention,
     return [SlotSet("pending_question", question)]
 
 
-class ActionProductInfo(Action):
+class ProductQuestion(Action):
+    """A question about one product: find which (or ask), answer, remember it as the last one."""
+
+    question = ""  # the intent, kept in pending_question while we ask "which product?"
+
     def name(self) -> Text:
-        return "action_product_info"
+        return f"action_{self.question}"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         with session_scope() as session:
             mention = product_mention(session, tracker)
-            product = mention.product
-            if product is None:
-                return answer_unresolved(dispatcher, mention, session, "product_info")
-            dispatcher.utter_message(
-                text=describe_product(product),
-                buttons=[button("Buy it", "purchase", product=product.name),
-                         button("Check stock", "check_stock", product=product.name)],
-                json_message=product_card(product),
-            )
-            return [SlotSet("product", product.name), SlotSet("pending_question", None)]
+            if mention.product is None:
+                return answer_unresolved(dispatcher, mention, session, self.question)
+            events = [SlotSet("product", mention.product.name), SlotSet("pending_question", None)]
+            return events + self.answer(dispatcher, tracker, session, mention.product)
+
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, session: Session,
+               product: Product) -> List[Dict[Text, Any]]:
+        raise NotImplementedError
+
+
+class ActionProductInfo(ProductQuestion):
+    question = "product_info"
+
+    def answer(self, dispatcher, tracker, session, product):
+        dispatcher.utter_message(
+            text=describe_product(product),
+            buttons=[button("Buy it", "purchase", product=product.name),
+                     button("Check stock", "check_stock", product=product.name)],
+            json_message=product_card(product),
+        )
+        return []
 
 
 def product_card(product: Product) -> Dict[str, Any]:
@@ -116,72 +131,57 @@ def product_card(product: Product) -> Dict[str, Any]:
     }
 
 
-class ActionCheckStock(Action):
-    def name(self) -> Text:
-        return "action_check_stock"
+class ActionCheckStock(ProductQuestion):
+    question = "check_stock"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        with session_scope() as session:
-            mention = product_mention(session, tracker)
-            product = mention.product
-            if product is None:
-                return answer_unresolved(dispatcher, mention, session, "check_stock")
-            events = [SlotSet("product", product.name), SlotSet("pending_question", None)]
-            options = wanted_options(product, tracker)
-            asked_color = latest_entity(tracker, "color")
-            if asked_color and not options["color"]:
-                colors = inventory.colors_of(product)
-                dispatcher.utter_message(
-                    text=f"The {product.name} doesn't come in {asked_color}; "
-                    f"it comes in {join_words(colors, 'or')}."
-                )
-                return events
-            if not options["size"] and not options["color"]:
-                dispatcher.utter_message(text=stock_summary(product),
-                                         buttons=[button("Buy it", "purchase", product=product.name)])
-                return events
-            matching = inventory.matching_variants(product, options["size"], options["color"])
-            in_stock = [v for v in matching if v.stock > 0]
-            wanted = ", ".join(p for p in (options["color"], options["size"] and f"size {options['size']}") if p)
-            if in_stock:
-                count = sum(v.stock for v in in_stock)
-                dispatcher.utter_message(
-                    text=f"Yes, the {product.name} in {wanted} is in stock ({count} left).",
-                    buttons=[button("Buy it", "purchase", product=product.name, **options)],
-                )
-            else:
-                alts = inventory.alternatives(session, product, options["size"], options["color"])
-                text = f"Sorry, the {product.name} in {wanted} is sold out."
-                if alts:
-                    text += " These are in stock:"
-                dispatcher.utter_message(text=text, buttons=alternative_buttons(alts))
-            return events + [SlotSet(k, v) for k, v in options.items() if v]
+    def answer(self, dispatcher, tracker, session, product):
+        options = wanted_options(product, tracker)
+        asked_color = latest_entity(tracker, "color")
+        if asked_color and not options["color"]:
+            colors = inventory.colors_of(product)
+            dispatcher.utter_message(
+                text=f"The {product.name} doesn't come in {asked_color}; "
+                f"it comes in {join_words(colors, 'or')}."
+            )
+            return []
+        if not options["size"] and not options["color"]:
+            dispatcher.utter_message(text=stock_summary(product),
+                                     buttons=[button("Buy it", "purchase", product=product.name)])
+            return []
+        matching = inventory.matching_variants(product, options["size"], options["color"])
+        in_stock = [v for v in matching if v.stock > 0]
+        wanted = ", ".join(p for p in (options["color"], options["size"] and f"size {options['size']}") if p)
+        if in_stock:
+            count = sum(v.stock for v in in_stock)
+            dispatcher.utter_message(
+                text=f"Yes, the {product.name} in {wanted} is in stock ({count} left).",
+                buttons=[button("Buy it", "purchase", product=product.name, **options)],
+            )
+        else:
+            alts = inventory.alternatives(session, product, options["size"], options["color"])
+            text = f"Sorry, the {product.name} in {wanted} is sold out."
+            if alts:
+                text += " These are in stock:"
+            dispatcher.utter_message(text=text, buttons=alternative_buttons(alts))
+        return [SlotSet(k, v) for k, v in options.items() if v]
 
 
-class ActionDeliveryEstimate(Action):
-    def name(self) -> Text:
-        return "action_delivery_estimate"
+class ActionDeliveryEstimate(ProductQuestion):
+    question = "delivery_estimate"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        with session_scope() as session:
-            mention = product_mention(session, tracker)
-            product = mention.product
-            if product is None:
-                return answer_unresolved(dispatcher, mention, session, "delivery_estimate")
-            earliest, latest = delivery_window(date.today())
-            options = wanted_options(product, tracker)
-            matching = inventory.matching_variants(product, options["size"], options["color"])
-            if not any(v.stock for v in matching):
-                dispatcher.utter_message(
-                    text=f"The {product.name} is sold out in that option, so I can't promise a date. "
-                    "Ask me for alternatives that are in stock."
-                )
-            else:
-                dispatcher.utter_message(
-                    text=f"Ordered today, the {product.name} ships within 1 business day and arrives "
-                    f"between {day(earliest)} and {day(latest)} with standard shipping "
-                    "(express: 1-2 business days after shipping)."
-                )
-            return [SlotSet("product", product.name), SlotSet("pending_question", None)]
+    def answer(self, dispatcher, tracker, session, product):
+        earliest, latest = delivery_window(date.today())
+        options = wanted_options(product, tracker)
+        matching = inventory.matching_variants(product, options["size"], options["color"])
+        if not any(v.stock for v in matching):
+            dispatcher.utter_message(
+                text=f"The {product.name} is sold out in that option, so I can't promise a date. "
+                "Ask me for alternatives that are in stock."
+            )
+        else:
+            dispatcher.utter_message(
+                text=f"Ordered today, the {product.name} ships within 1 business day and arrives "
+                f"between {day(earliest)} and {day(latest)} with standard shipping "
+                "(express: 1-2 business days after shipping)."
+            )
+        return []
