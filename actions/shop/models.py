@@ -7,10 +7,12 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import declarative_base, relationship
 
@@ -146,3 +148,76 @@ class HandoffRequest(Base):
     summary = Column(Text, nullable=False, default="")
     status = Column(String(20), nullable=False, default="open")
     created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+# --------------------------------------------------------------------------- sales
+
+BOOKING_REFERENCE_PREFIX, BOOKING_REFERENCE_OFFSET = "M", 3000
+
+
+class Rep(Base):
+    """A sales rep: team, home time zone and weekly working hours (seeded from seed/sales_team.yml)."""
+
+    __tablename__ = "reps"
+
+    id = Column(Integer, primary_key=True)
+    name = Column(String(120), nullable=False)
+    email = Column(String(254), unique=True, nullable=False)
+    team = Column(String(40), nullable=False)
+    timezone = Column(String(64), nullable=False)
+    # JSON: {"mon": ["09:00", "17:00"], ...} in the rep's own time zone; a missing day is off.
+    working_hours = Column(Text, nullable=False)
+    active = Column(Boolean, nullable=False, default=True)
+
+
+class Booking(Base):
+    """A meeting booked in the chat. Times are stored in UTC (naive)."""
+
+    __tablename__ = "bookings"
+
+    id = Column(Integer, primary_key=True)
+    reference = Column(String(20), unique=True)
+    rep_id = Column(Integer, ForeignKey("reps.id"), nullable=False)
+    lead_id = Column(Integer, ForeignKey("leads.id"), nullable=True)
+    starts_at = Column(DateTime, nullable=False)
+    ends_at = Column(DateTime, nullable=False)
+    email = Column(String(254), nullable=False)
+    sender_id = Column(String(255), nullable=True)
+    customer_timezone = Column(String(64), nullable=False)
+    status = Column(String(20), nullable=False, default="booked")
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+    rep = relationship("Rep", lazy="joined")
+
+    # Double booking is impossible: one live booking per rep and start time, enforced by the
+    # database (a partial index, so a cancelled slot can be booked again).
+    __table_args__ = (
+        Index(
+            "one_live_booking_per_rep_slot",
+            "rep_id",
+            "starts_at",
+            unique=True,
+            sqlite_where=text("status = 'booked'"),
+            postgresql_where=text("status = 'booked'"),
+        ),
+    )
+
+
+class Lead(Base):
+    """A prospect qualified in the chat: answers, score, grade and the team it was routed to."""
+
+    __tablename__ = "leads"
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), unique=True, nullable=False)
+    email = Column(String(254), nullable=True)
+    need = Column(Text, nullable=True)
+    company_size = Column(Integer, nullable=True)
+    timeline = Column(String(40), nullable=True)
+    budget = Column(String(40), nullable=True)
+    role = Column(String(120), nullable=True)
+    score = Column(Integer, nullable=False, default=0)
+    grade = Column(String(10), nullable=False, default="cold")
+    team = Column(String(40), nullable=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
