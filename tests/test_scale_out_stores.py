@@ -1,17 +1,19 @@
-"""The same code on PostgreSQL and Redis: the shop database (seeding, the last-unit race),
+"""The same code on PostgreSQL and Redis: the shop database (seeding, the last-unit race, two
+customers booking one meeting slot),
 and the tracker and lock stores as endpoints.yml configures them from the environment.
 
 Needs the services of `make services`. Without them the tests skip with the reason; under CI
 (CI=true) a missing service is a failure."""
 import os
 import threading
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import create_engine, func, select, text, update
 
-from actions.shop import inventory
+from actions.shop import inventory, scheduling
 from actions.shop.db import session_scope
-from actions.shop.models import Base, Order, Product, Variant
+from actions.shop.models import Base, Booking, Order, Product, Rep, Variant
 from actions.shop.ordering import OutOfStock, place_order
 from actions.shop.seed import seed
 
@@ -56,7 +58,7 @@ def redis_host() -> str:
 
 def test_seeding_postgres_twice_is_idempotent(postgres):
     first = _counts()
-    assert seed(postgres) == {"products": 40, "orders_created": 0}
+    assert seed(postgres) == {"products": 40, "orders_created": 0, "reps": 6}
     assert _counts() == first == (40, 8)
 
 
@@ -93,6 +95,54 @@ def test_last_unit_race_on_postgres(postgres, buyers):
     with session_scope() as session:
         assert session.scalar(select(Variant.stock).where(Variant.id == vid)) == 0
         assert session.scalar(select(func.count(Order.id)).where(Order.email == "race@example.com")) == 1
+
+
+@pytest.mark.parametrize("people, all_checked_first", [(2, False), (4, False), (2, True), (4, True)])
+def test_double_booking_race_on_postgres(postgres, monkeypatch, people, all_checked_first):
+    """Customers book the same rep and start at the same moment: one booking, the rest get
+    SlotTaken. With all_checked_first every racer has passed the "is it free?" check before
+    anyone writes, so only the partial unique index can stop the double booking."""
+    now = datetime(2026, 3, 1, 12, tzinfo=timezone.utc)
+    start = datetime(2026, 3, 9, 10, tzinfo=timezone.utc)  # Monday 10:00 in London
+    with session_scope() as session:
+        rep_id = session.scalar(select(Rep.id).where(Rep.email == "hannah.whitfield@shop.example"))
+    if all_checked_first:
+        checked, check = threading.Barrier(people), scheduling._bookable_rep
+
+        def check_then_wait(*args, **kwargs):
+            rep = check(*args, **kwargs)
+            checked.wait(timeout=10)
+            return rep
+
+        monkeypatch.setattr(scheduling, "_bookable_rep", check_then_wait)
+    barrier = threading.Barrier(people)
+    results = []
+
+    def try_to_book(i):
+        barrier.wait(timeout=10)
+        try:
+            with session_scope() as session:
+                results.append(scheduling.book(session, rep_id, start, f"racer{i}@example.com", "UTC",
+                                               now=now).reference)
+        except scheduling.SlotTaken as taken:
+            results.append(f"taken: {taken}")
+        except Exception as error:  # noqa: BLE001 - reported by the assertions
+            results.append(f"error: {error!r}")
+
+    threads = [threading.Thread(target=try_to_book, args=(i,)) for i in range(people)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert len(results) == people, results
+    taken = [r for r in results if r.startswith("taken")]
+    assert len(taken) == people - 1, results
+    if all_checked_first:
+        assert all("just booked" in r for r in taken), results  # stopped by the index
+    with session_scope() as session:
+        rows = session.execute(select(Booking.reference, Booking.status).where(Booking.rep_id == rep_id)).all()
+    assert rows == [(r, "booked") for r in results if not r.startswith("taken")]
 
 
 def _endpoint(name, env, monkeypatch):

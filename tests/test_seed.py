@@ -1,4 +1,5 @@
 """Seeding the shop database: the demo data, and running it again changes nothing live."""
+import json
 from datetime import timedelta
 
 import pytest
@@ -6,8 +7,8 @@ import yaml
 from sqlalchemy import func, select, update
 
 from actions.shop.db import session_scope
-from actions.shop.models import Order, OrderItem, Product, Variant, utcnow
-from actions.shop.seed import CATALOG_PATH, price_to_cents
+from actions.shop.models import Order, OrderItem, Product, Rep, Variant, utcnow
+from actions.shop.seed import CATALOG_PATH, SALES_TEAM_PATH, price_to_cents
 from shop_helpers import seed_database
 
 
@@ -15,7 +16,7 @@ from shop_helpers import seed_database
 def seeded(tmp_path) -> str:
     """A brand-new database file seeded here (not the suite's shared seeded copy)."""
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
-    assert seed_database(url) == {"products": 40, "orders_created": 8}
+    assert seed_database(url) == {"products": 40, "orders_created": 8, "reps": 6}
     return url
 
 
@@ -62,7 +63,7 @@ def test_seeding_twice_is_idempotent(seeded):
 
     result = seed_database(seeded)
 
-    assert result == {"products": 40, "orders_created": 0}
+    assert result == {"products": 40, "orders_created": 0, "reps": 6}
     assert counts(seeded) == before_counts
     assert stock_by_variant(seeded) == before_stock
     with session_scope(seeded) as session:
@@ -112,6 +113,50 @@ def test_reseeding_updates_catalog_details_but_not_stock(seeded, tmp_path):
     assert stock[("black", "7")] == 12
     assert stock[("tan", "10")] == 4
     assert counts(seeded)["products"] == 40
+
+
+def reps_by_email(url: str) -> dict:
+    with session_scope(url) as session:
+        return {r.email: (r.name, r.team, r.timezone, json.loads(r.working_hours), r.active)
+                for r in session.scalars(select(Rep))}
+
+
+def test_seeding_the_sales_team(seeded, tmp_path):
+    team = yaml.safe_load(SALES_TEAM_PATH.read_text(encoding="utf-8"))
+    reps = reps_by_email(seeded)
+    assert len(reps) == 6
+    olivia = team["teams"]["smb"]["reps"][0]
+    assert reps[olivia["email"]] == (olivia["name"], "smb", olivia["timezone"], olivia["working_hours"], True)
+
+    # upserted by email: edits apply, a rep who left is kept but inactive, nothing is duplicated
+    olivia["name"] = "Olivia Bennett-Shaw"
+    olivia["working_hours"]["sat"] = ["10:00", "14:00"]
+    team["teams"]["wholesale"]["reps"][0]["active"] = False
+    edited = tmp_path / "sales_team.yml"
+    edited.write_text(yaml.safe_dump(team))
+
+    from actions.shop.seed import seed
+
+    assert seed(seeded, sales_team_path=edited)["reps"] == 6
+    after = reps_by_email(seeded)
+    assert len(after) == 6
+    assert after[olivia["email"]][0] == "Olivia Bennett-Shaw"
+    assert after[olivia["email"]][3]["sat"] == ["10:00", "14:00"]
+    assert [email for email, rep in after.items() if not rep[4]] == ["grace.liu@shop.example"]
+
+
+@pytest.mark.parametrize("field, value", [("timezone", "Mars/Olympus_Mons"),
+                                          ("working_hours", {"mon": ["17:00", "09:00"]})])
+def test_a_broken_sales_team_file_is_refused(seeded, tmp_path, field, value):
+    team = yaml.safe_load(SALES_TEAM_PATH.read_text(encoding="utf-8"))
+    team["teams"]["smb"]["reps"][0][field] = value
+    edited = tmp_path / "sales_team.yml"
+    edited.write_text(yaml.safe_dump(team))
+
+    from actions.shop.seed import seed
+
+    with pytest.raises(ValueError, match="olivia.bennett@shop.example"):
+        seed(seeded, sales_team_path=edited)
 
 
 @pytest.mark.parametrize(

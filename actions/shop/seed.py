@@ -1,10 +1,11 @@
-"""Create the schema and load the demo catalog and orders; safe to run any number of times.
+"""Create the schema and load the demo catalog, orders and sales team; safe to run any number of times.
 
 Products are upserted by sku (so editing the catalog file updates names, prices and synonyms),
 but the stock of an existing variant is left alone: it is live data once customers buy.
-Demo orders are written once, when the orders table is empty.
+Demo orders are written once, when the orders table is empty. Sales reps are upserted by email.
 """
 import argparse
+import json
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -15,12 +16,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from actions.shop.db import PROJECT_ROOT, database_url, session_scope
-from actions.shop.models import Order, OrderItem, Product, Variant, utcnow
+from actions.shop.models import Order, OrderItem, Product, Rep, Variant, utcnow
 from actions.shop.ordering import order_reference
+from actions.shop.scheduling import normalize_working_hours, zone_of
 
 SEED_DIR = PROJECT_ROOT / "seed"
 CATALOG_PATH = SEED_DIR / "catalog.yml"
 ORDERS_PATH = SEED_DIR / "orders.yml"
+SALES_TEAM_PATH = SEED_DIR / "sales_team.yml"
 
 
 def load_yaml(path: Path) -> Dict[str, Any]:
@@ -116,13 +119,42 @@ def _variant(session: Session, item: Dict[str, Any]) -> Variant:
     return variant
 
 
+def seed_reps(session: Session, data: Dict[str, Any]) -> int:
+    """Upserts the reps of sales_team.yml by email (name, team, zone, hours, active); reps that
+    are not in the file are left alone. Returns how many reps the file has."""
+    count = 0
+    for team, spec in (data.get("teams") or {}).items():
+        for entry in spec.get("reps") or []:
+            email = str(entry["email"]).strip().lower()
+            if zone_of(entry["timezone"]) is None:
+                raise ValueError(f"sales_team.yml: unknown time zone {entry['timezone']!r} for {email}")
+            try:
+                hours = normalize_working_hours(entry["working_hours"])
+            except ValueError as error:
+                raise ValueError(f"sales_team.yml: {email}: {error}") from None
+            rep = session.scalar(select(Rep).where(Rep.email == email))
+            if rep is None:
+                rep = Rep(email=email)
+                session.add(rep)
+            rep.name = entry["name"]
+            rep.team = str(team)
+            rep.timezone = entry["timezone"]
+            rep.working_hours = json.dumps(hours)
+            rep.active = bool(entry.get("active", True))
+            count += 1
+    session.flush()
+    return count
+
+
 def seed(url: Optional[str] = None, catalog_path: Path = CATALOG_PATH,
-         orders_path: Path = ORDERS_PATH) -> Dict[str, int]:
+         orders_path: Path = ORDERS_PATH, sales_team_path: Path = SALES_TEAM_PATH) -> Dict[str, int]:
     with session_scope(url) as session:
         products = seed_catalog(session, load_yaml(catalog_path))
     with session_scope(url) as session:
         orders = seed_orders(session, load_yaml(orders_path))
-    return {"products": products, "orders_created": orders}
+    with session_scope(url) as session:
+        reps = seed_reps(session, load_yaml(sales_team_path))
+    return {"products": products, "orders_created": orders, "reps": reps}
 
 
 def main() -> None:
@@ -132,7 +164,8 @@ def main() -> None:
     result = seed(args.url)
     print(
         f"Shop database {_safe_url(args.url or database_url())}: "
-        f"{result['products']} products, {result['orders_created']} demo orders created"
+        f"{result['products']} products, {result['orders_created']} demo orders created, "
+        f"{result['reps']} sales reps"
     )
 
 

@@ -1,0 +1,479 @@
+"""Meetings with the sales team: working hours, free slots, booking, rescheduling, invites.
+
+Reps work in their own time zone (seed/sales_team.yml); working hours are wall-clock times built
+with the zone's tzinfo, so 09:00 in New York is 14:00 UTC in winter and 13:00 UTC in summer.
+Meetings are 30 minutes and start on the UTC half-hour grid, so two meetings of one rep overlap
+only when they start at the same moment, and the database's partial unique index (one live
+booking per rep and start) makes a double booking impossible, even between two servers.
+
+Functions take and return aware datetimes; the database stores naive UTC (the models' convention).
+"""
+import json
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+
+import yaml
+from dateutil import tz as dateutil_tz
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from actions.shop.db import PROJECT_ROOT
+from actions.shop.models import (
+    BOOKING_REFERENCE_OFFSET,
+    BOOKING_REFERENCE_PREFIX,
+    Booking,
+    Rep,
+    utcnow,
+)
+
+MEETING = timedelta(minutes=30)
+TEAM_CONFIG_PATH = PROJECT_ROOT / "seed" / "sales_team.yml"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+LIVE = "booked"
+CANCELLED = "cancelled"
+ICS_DOMAIN = "shop.example"
+
+Window = Tuple[datetime, datetime]
+
+
+class SlotTaken(Exception):
+    """Someone else has that rep at that time (the slot was booked since it was offered).
+
+    Raised by the pre-check, or from the database's unique index when two customers book the
+    same slot at the same moment. In the second case the flush failed and the session's
+    transaction is rolled back: let the exception leave session_scope (nothing is written) and
+    start a new transaction to offer other times."""
+
+
+class NotBookable(SlotTaken):
+    """That time cannot be booked at all: in the past, outside the rep's working hours, off the
+    half-hour grid, or the rep is inactive. A SlotTaken, so a caller that answers "that time is
+    gone, pick another" handles both."""
+
+
+@dataclass(frozen=True)
+class Slot:
+    rep_id: int
+    rep_name: str
+    start: datetime  # aware, UTC
+    end: datetime
+
+
+# --------------------------------------------------------------------------- configuration
+
+
+def load_team_config(path: Path = TEAM_CONFIG_PATH) -> Dict[str, Any]:
+    """seed/sales_team.yml: {"meeting_minutes": 30, "teams": {key: {name, reply_within, reps}}}."""
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle) or {}
+
+
+def zone_of(name: Optional[str]) -> Optional[tzinfo]:
+    """The tzinfo of an IANA zone name, or None for an unknown (or empty) name."""
+    return dateutil_tz.gettz(name) if name and str(name).strip() else None
+
+
+def _parse_clock(value: Any) -> Tuple[int, int]:
+    text = str(value).strip()
+    hours, _, minutes = text.partition(":")
+    if not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
+        raise ValueError(f"working hours need HH:MM times, not {value!r}")
+    clock = (int(hours), int(minutes))
+    if not (clock <= (24, 0) and clock[1] < 60):
+        raise ValueError(f"no such time of day: {value!r}")
+    return clock
+
+
+def _day_ranges(value: Any) -> List[Tuple[Tuple[int, int], Tuple[int, int]]]:
+    """["09:00", "17:00"], or a list of such pairs for a split day; None or [] for a day off."""
+    if not value:
+        return []
+    pairs = [value] if isinstance(value[0], str) else list(value)
+    ranges = []
+    for pair in pairs:
+        if len(pair) != 2:
+            raise ValueError(f"working hours are [start, end] pairs, not {pair!r}")
+        start, end = _parse_clock(pair[0]), _parse_clock(pair[1])
+        if end <= start:
+            raise ValueError(f"working hours end before they start: {pair!r}")
+        ranges.append((start, end))
+    return sorted(ranges)
+
+
+def normalize_working_hours(raw: Dict[str, Any]) -> Dict[str, Any]:
+    """Validated working hours, as stored in Rep.working_hours (ValueError when malformed)."""
+    if not isinstance(raw, dict):
+        raise ValueError("working_hours must map weekdays (mon..sun) to [start, end]")
+    hours = {}
+    for day, value in raw.items():
+        key = str(day).strip().lower()[:3]
+        if key not in WEEKDAYS:
+            raise ValueError(f"unknown weekday in working hours: {day!r}")
+        _day_ranges(value)
+        if value:
+            hours[key] = [str(v) for v in value] if isinstance(value[0], str) else [
+                [str(v) for v in pair] for pair in value]
+    return {day: hours[day] for day in WEEKDAYS if day in hours}
+
+
+# --------------------------------------------------------------------------- time helpers
+
+
+def _utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"an aware datetime is needed, not the naive {moment!r}")
+    return moment.astimezone(timezone.utc)
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    return _utc(moment).replace(tzinfo=None)
+
+
+def _aware(stored: datetime) -> datetime:
+    """A naive UTC datetime from the database as an aware one."""
+    return stored.replace(tzinfo=timezone.utc)
+
+
+def _ceil_to_grid(moment: datetime) -> datetime:
+    """The first half hour (UTC) at or after `moment`."""
+    moment = _utc(moment)
+    floor = moment.replace(minute=moment.minute - moment.minute % 30, second=0, microsecond=0)
+    return floor if floor == moment else floor + MEETING
+
+
+def _wall_clock(day: date, clock: Tuple[int, int], zone: tzinfo) -> datetime:
+    """`clock` on `day` in `zone`; 24:00 is the next midnight, and a time skipped by a DST jump
+    moves forward."""
+    hours, minutes = clock
+    if hours == 24:
+        day, hours = day + timedelta(days=1), 0
+    return dateutil_tz.resolve_imaginary(datetime.combine(day, time(hours, minutes), tzinfo=zone))
+
+
+def _rep_zone(rep: Rep) -> tzinfo:
+    zone = zone_of(rep.timezone)
+    if zone is None:
+        raise ValueError(f"rep {rep.email} has an unknown time zone {rep.timezone!r}")
+    return zone
+
+
+def _rep_hours(rep: Rep) -> Dict[str, Any]:
+    hours = rep.working_hours
+    return json.loads(hours) if isinstance(hours, str) else dict(hours or {})
+
+
+# --------------------------------------------------------------------------- reps and hours
+
+
+def team_reps(session: Session, team: str) -> List[Rep]:
+    """The active reps of a team, by id."""
+    return list(session.scalars(select(Rep).where(Rep.team == team, Rep.active.is_(True)).order_by(Rep.id)))
+
+
+def working_windows(rep: Rep, day: date) -> List[Window]:
+    """The rep's working windows on `day` (a date in the rep's zone), as aware datetimes in the
+    rep's zone. A day off gives []."""
+    zone = _rep_zone(rep)
+    ranges = _day_ranges(_rep_hours(rep).get(WEEKDAYS[day.weekday()]))
+    return [(_wall_clock(day, start, zone), _wall_clock(day, end, zone)) for start, end in ranges]
+
+
+def _windows_between(rep: Rep, lo: datetime, hi: datetime) -> Iterable[Window]:
+    """The rep's working windows (in UTC) that overlap [lo, hi), in order."""
+    zone = _rep_zone(rep)
+    day = lo.astimezone(zone).date() - timedelta(days=1)
+    last = hi.astimezone(zone).date()
+    while day <= last:
+        for start, end in working_windows(rep, day):
+            start, end = _utc(start), _utc(end)
+            if start < hi and end > lo:
+                yield start, end
+        day += timedelta(days=1)
+
+
+def _works_through(rep: Rep, start: datetime, end: datetime) -> bool:
+    """The whole of [start, end) lies inside one working window of the rep."""
+    return any(ws <= start and end <= we for ws, we in _windows_between(rep, start, end))
+
+
+def team_open_at(session: Session, team: str, moment: datetime) -> bool:
+    """Whether any active rep of the team is working at `moment`."""
+    moment = _utc(moment)
+    return any(ws <= moment < we for rep in team_reps(session, team)
+               for ws, we in _windows_between(rep, moment, moment + timedelta(seconds=1)))
+
+
+def next_opening(session: Session, team: str, moment: datetime, search_days: int = 14) -> Optional[datetime]:
+    """When the team is back: `moment` itself if a rep is working then, else the start of the next
+    working window of any active rep (aware UTC); None when nobody works within search_days."""
+    moment = _utc(moment)
+    horizon = moment + timedelta(days=search_days)
+    starts = []
+    for rep in team_reps(session, team):
+        for ws, we in _windows_between(rep, moment, horizon):
+            if ws <= moment < we:
+                return moment
+            if ws > moment:
+                starts.append(ws)
+                break
+    return min(starts) if starts else None
+
+
+# --------------------------------------------------------------------------- free slots
+
+
+def _live_bookings(session: Session, rep_ids: Sequence[int], lo: datetime, hi: datetime) -> List[Booking]:
+    return list(session.scalars(select(Booking).where(
+        Booking.rep_id.in_(rep_ids), Booking.status == LIVE,
+        Booking.starts_at < _naive_utc(hi), Booking.ends_at > _naive_utc(lo))))
+
+
+def free_slots(session: Session, team: str, window_start: datetime, window_end: datetime, now: datetime,
+               limit: int = 3, search_days: int = 14) -> List[Slot]:
+    """Up to `limit` free 30-minute slots of any rep of `team`, nearest to the wished window:
+    first those starting inside [window_start, window_end) in time order, then the nearest
+    outside it within search_days (after the window, or before it if not in the past; the gap
+    is measured to the window's edge, and on a tie the later slot comes first).
+
+    Never in the past (at least 30 minutes after `now`, on the UTC half-hour grid), never
+    outside the rep's working hours, never on top of a live booking of that rep. One slot per
+    start time: when several reps are free then, the one with the fewest live bookings that day
+    (in the rep's zone) gets it, then the lowest id. Slots come back in that order of nearness."""
+    window_start, window_end, now = _utc(window_start), _utc(window_end), _utc(now)
+    if window_end <= window_start:
+        raise ValueError("the window ends before it starts")
+    reps = team_reps(session, team)
+    if limit <= 0 or not reps:
+        return []
+    lo = _ceil_to_grid(max(now + MEETING, window_start - timedelta(days=search_days)))
+    hi = window_end + timedelta(days=search_days)
+    if lo >= hi:
+        return []
+
+    zones = {rep.id: _rep_zone(rep) for rep in reps}
+    busy: Dict[int, List[Window]] = {rep.id: [] for rep in reps}
+    per_day: Counter = Counter()
+    # A day or two either side, so "bookings that day" counts whole days of the rep.
+    for booking in _live_bookings(session, list(zones), lo - timedelta(days=2), hi + timedelta(days=2)):
+        start, end = _aware(booking.starts_at), _aware(booking.ends_at)
+        busy[booking.rep_id].append((start, end))
+        per_day[booking.rep_id, start.astimezone(zones[booking.rep_id]).date()] += 1
+
+    free: Dict[datetime, List[Tuple[int, int, Rep]]] = {}
+    for rep in reps:
+        for ws, we in _windows_between(rep, lo, hi):
+            start = _ceil_to_grid(max(ws, lo))
+            while start + MEETING <= we and start < hi:
+                end = start + MEETING
+                if not any(bs < end and start < be for bs, be in busy[rep.id]):
+                    day = start.astimezone(zones[rep.id]).date()
+                    free.setdefault(start, []).append((per_day[rep.id, day], rep.id, rep))
+                start += MEETING
+
+    def nearness(start: datetime):
+        if window_start <= start < window_end:
+            return 0, start - window_start, 0
+        if start >= window_end:
+            return 1, start - window_end, 0
+        return 1, max(window_start - (start + MEETING), timedelta(0)), 1
+
+    slots = []
+    for start in sorted(free, key=lambda s: (nearness(s), s))[:limit]:
+        _, _, rep = min(free[start], key=lambda c: c[:2])
+        slots.append(Slot(rep_id=rep.id, rep_name=rep.name, start=start, end=start + MEETING))
+    return slots
+
+
+# --------------------------------------------------------------------------- booking
+
+
+def booking_reference(booking_id: int) -> str:
+    return f"{BOOKING_REFERENCE_PREFIX}{BOOKING_REFERENCE_OFFSET + booking_id}"
+
+
+def _is_double_booking(error: IntegrityError) -> bool:
+    message = str(error.orig)
+    return ("one_live_booking_per_rep_slot" in message  # PostgreSQL names the index
+            or ("bookings.rep_id" in message and "bookings.starts_at" in message))  # SQLite, the columns
+
+
+def _bookable_rep(session: Session, rep_id: int, start: datetime, now: Optional[datetime]) -> Rep:
+    """The rep, when [start, start + 30 min) can be booked with them (NotBookable / SlotTaken)."""
+    now = _utc(now) if now is not None else datetime.now(timezone.utc)
+    rep = session.get(Rep, rep_id)
+    if rep is None or not rep.active:
+        raise NotBookable(f"no active rep {rep_id}")
+    if start <= now:
+        raise NotBookable(f"{start.isoformat()} is in the past")
+    if start != _ceil_to_grid(start):
+        raise NotBookable(f"meetings start on the half hour, not at {start.isoformat()}")
+    if not _works_through(rep, start, start + MEETING):
+        raise NotBookable(f"{rep.name} is not working at {start.isoformat()}")
+    if _live_bookings(session, [rep.id], start, start + MEETING):
+        raise SlotTaken(f"{rep.name} is already booked at {start.isoformat()}")
+    return rep
+
+
+def _insert_booking(session: Session, rep: Rep, start: datetime, email: str, customer_timezone: str,
+                    sender_id: Optional[str], lead_id: Optional[int]) -> Booking:
+    booking = Booking(
+        rep=rep,
+        starts_at=_naive_utc(start),
+        ends_at=_naive_utc(start + MEETING),
+        email=email,
+        sender_id=sender_id,
+        lead_id=lead_id,
+        customer_timezone=customer_timezone,
+        status=LIVE,
+    )
+    session.add(booking)
+    taken = f"{rep.name} was just booked at {start.isoformat()}"  # rep is expired after a failed flush
+    try:
+        session.flush()
+    except IntegrityError as error:
+        # Someone booked the same rep and start between the pre-check and this insert. The
+        # flush failure has rolled the transaction back: the caller's session_scope re-raises.
+        if _is_double_booking(error):
+            raise SlotTaken(taken) from error
+        raise
+    booking.reference = booking_reference(booking.id)
+    session.flush()
+    return booking
+
+
+def _clean_booking_details(email: str, customer_timezone: str) -> Tuple[str, str]:
+    email = (email or "").strip().lower()
+    if not email:
+        raise ValueError("a booking needs the customer's email")
+    if zone_of(customer_timezone) is None:
+        raise ValueError(f"unknown time zone {customer_timezone!r}")
+    return email, str(customer_timezone).strip()
+
+
+def book(session: Session, rep_id: int, start_utc: datetime, email: str, customer_timezone: str,
+         sender_id: Optional[str] = None, lead_id: Optional[int] = None, *,
+         now: Optional[datetime] = None) -> Booking:
+    """Writes a 30-minute booking with the rep in the caller's transaction and gives it its
+    reference (M3001 for id 1).
+
+    Re-checks what free_slots promised: the rep is active and working then, the start is on the
+    half-hour grid and after `now` (default: the clock), and not booked (NotBookable / SlotTaken).
+    Two customers racing for the slot are settled by the unique index: the loser gets SlotTaken
+    with its transaction rolled back, so a caller in session_scope writes nothing."""
+    start = _utc(start_utc)
+    email, customer_timezone = _clean_booking_details(email, customer_timezone)
+    rep = _bookable_rep(session, rep_id, start, now)
+    return _insert_booking(session, rep, start, email, customer_timezone, sender_id, lead_id)
+
+
+def find_booking(session: Session, reference: str, email: str) -> Optional[Booking]:
+    """The booking with that reference, only when it was made with that email (any case); any
+    status, so the caller can tell "already cancelled" from "unknown"."""
+    reference = (reference or "").strip().upper()
+    email = (email or "").strip().lower()
+    if not reference or not email:
+        return None
+    return session.scalar(select(Booking).where(
+        Booking.reference == reference, func.lower(Booking.email) == email))
+
+
+def cancel_booking(session: Session, booking: Booking) -> None:
+    """Frees the slot: the booking stays, with status "cancelled"."""
+    booking.status = CANCELLED
+    session.flush()
+
+
+def reschedule(session: Session, booking: Booking, new_start_utc: datetime, *,
+               now: Optional[datetime] = None) -> Booking:
+    """Moves a live booking to another start with the same rep, in the caller's transaction: the
+    old booking is cancelled and a new one (new reference) is written. NotBookable / SlotTaken
+    when the new time can't be had; nothing is cancelled then (checked before cancelling, and
+    a lost race fails the flush, which rolls the transaction back)."""
+    if booking.status != LIVE:
+        raise ValueError(f"booking {booking.reference} is {booking.status}, not live")
+    new_start = _utc(new_start_utc)
+    if new_start == _aware(booking.starts_at):
+        return booking
+    rep = _bookable_rep(session, booking.rep_id, new_start, now)
+    cancel_booking(session, booking)
+    return _insert_booking(session, rep, new_start, booking.email, booking.customer_timezone,
+                           booking.sender_id, booking.lead_id)
+
+
+# --------------------------------------------------------------------------- calendar invite
+
+
+def _ics_text(value: str) -> str:
+    """RFC 5545 TEXT: backslash, semicolon, comma and newlines escaped."""
+    return (str(value).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
+
+
+def _ics_param(value: str) -> str:
+    """A quoted parameter value (CN): no double quotes or control characters inside."""
+    cleaned = "".join(" " if ord(c) < 32 or c == '"' else c for c in str(value))
+    return f'"{cleaned}"'
+
+
+def _ics_address(email: str) -> str:
+    return "mailto:" + "".join(c for c in str(email).strip() if ord(c) >= 32)
+
+
+def _ics_time(moment: datetime) -> str:
+    return moment.strftime("%Y%m%dT%H%M%SZ")
+
+
+def fold(line: str, limit: int = 75) -> str:
+    """An RFC 5545 content line folded so no physical line exceeds `limit` octets (UTF-8),
+    never splitting a character; continuation lines start with one space."""
+    pieces, current, size = [], [], 0
+    for char in line:
+        width = len(char.encode("utf-8"))
+        if size + width > limit:
+            pieces.append("".join(current))
+            current, size = [" "], 1
+        current.append(char)
+        size += width
+    pieces.append("".join(current))
+    return "\r\n".join(pieces)
+
+
+def ics(booking: Booking, rep_name: str, organizer_email: str) -> str:
+    """An RFC 5545 calendar with the meeting as one VEVENT (times in UTC), ready to send as
+    text/calendar. A cancelled booking gives a METHOD:CANCEL invite for the same UID."""
+    reference = booking.reference or f"booking-{booking.id}"
+    start, end = booking.starts_at, booking.ends_at
+    cancelled = booking.status == CANCELLED
+    zone = zone_of(booking.customer_timezone) or timezone.utc
+    local = _aware(start).astimezone(zone)
+    minutes = int((end - start).total_seconds() // 60)
+    description = (
+        f"{minutes}-minute call with {rep_name} from the sales team.\n"
+        f"Your time: {local:%A %d %B %Y, %H:%M} ({booking.customer_timezone}).\n"
+        f"Booking reference {reference}: quote it with your email to reschedule or cancel in the chat."
+    )
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:-//{ICS_DOMAIN}//Sales meetings//EN",
+        "CALSCALE:GREGORIAN",
+        f"METHOD:{'CANCEL' if cancelled else 'REQUEST'}",
+        "BEGIN:VEVENT",
+        f"UID:{reference}@{ICS_DOMAIN}",
+        f"DTSTAMP:{_ics_time(booking.created_at or utcnow())}",
+        f"DTSTART:{_ics_time(start)}",
+        f"DTEND:{_ics_time(end)}",
+        f"SUMMARY:{_ics_text(f'Meeting with {rep_name} ({reference})')}",
+        f"DESCRIPTION:{_ics_text(description)}",
+        f"ORGANIZER;CN={_ics_param(rep_name)}:{_ics_address(organizer_email)}",
+        f"ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:{_ics_address(booking.email)}",
+        f"STATUS:{'CANCELLED' if cancelled else 'CONFIRMED'}",
+        f"SEQUENCE:{1 if cancelled else 0}",
+        "END:VEVENT",
+        "END:VCALENDAR",
+    ]
+    return "\r\n".join(fold(line) for line in lines) + "\r\n"
