@@ -11,6 +11,7 @@ export ACTION_PORT="${ACTION_PORT:-5055}"
 export ACTION_SERVER_URL="${ACTION_SERVER_URL:-http://localhost:$ACTION_PORT/webhook}"
 export LOCK_STORE_TYPE="${LOCK_STORE_TYPE:-in_memory}"
 export LOCK_STORE_HOST="${LOCK_STORE_HOST:-}"
+export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://localhost:$RASA_PORT}"
 # The project root is importable everywhere: addons/ (Rasa components) and actions/.
 export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 export RASA_TELEMETRY_ENABLED=false

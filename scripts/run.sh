@@ -10,6 +10,8 @@ if [ -z "${RASA_AUTH_TOKEN:-}" ]; then
   echo "RASA_AUTH_TOKEN was not set; generated one for this run: $RASA_AUTH_TOKEN"
 fi
 export RASA_AUTH_TOKEN
+# Signs calendar-invite links; both servers must share it, so it is made once here.
+export BOOKING_LINK_SECRET="${BOOKING_LINK_SECRET:-$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(16))')}"
 mkdir -p var/log
 pids=()
 

@@ -3,6 +3,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
+export BOOKING_LINK_SECRET="${BOOKING_LINK_SECRET:-$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(16))')}"
 mkdir -p var/log
 .venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" >var/log/actions.log 2>&1 &
 actions_pid=$!

@@ -178,7 +178,10 @@ def test_catalog_extractor_reads_the_catalog_on_create(tmp_path, monkeypatch):
             [("order_id", "A1003", "A1003"), ("email", "james.carter@example.com", "james.carter@example.com")],
         ),
         ("order 1003", []),  # no letter: not an order id
-        ("order A10034", []),  # five digits
+        ("order A10034", [("order_id", "A10034", "A10034")]),  # numbers grow past four digits
+        ("order A1234567", []),  # seven digits: not an order id
+        ("booking m3001", [("booking_ref", "M3001", "m3001")]),
+        ("order B1003", []),  # orders start with A; M is a booking
         ("AB1003", []),
         ("jane@example", []),
         ("hello", []),

@@ -38,6 +38,8 @@ class Servers:
             PYTHONPATH=str(ROOT),
             RASA_TELEMETRY_ENABLED="false",
             TF_CPP_MIN_LOG_LEVEL="2",
+            BOOKING_LINK_SECRET=secrets.token_hex(16),
+            PUBLIC_BASE_URL=f"http://127.0.0.1:{self.rasa_port}",
         )
         self.procs: Dict[str, subprocess.Popen] = {}
 

@@ -1,0 +1,458 @@
+"""Sales conversations: qualify a business lead, route it, and book, move or cancel meetings."""
+from datetime import datetime, timezone
+from typing import Any, Dict, List, Optional, Text
+
+from dateutil import parser as date_parser
+from dateutil import tz
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import button
+from actions.orders import EMAIL_ERROR
+from actions.shop import leads, links, scheduling
+from actions.shop.dates import describe, parse_time_request, parse_timezone
+from actions.shop.db import session_scope
+from actions.shop.parsing import parse_email
+from actions.shop.support import record_handoff
+
+SKIPPED = "skipped"
+LEAD_SLOTS = ["lead_need", "company_size", "timeline", "budget", "role"]
+MEETING_SLOTS = ["meeting_time", "meeting_options", "meeting_slot", "booking_confirmed"]
+DEFAULT_TEAM = "smb"
+PEOPLE_WORDS = ("people", "staff", "employees", "person", "team of", "colleagues", "members", "of us")
+
+
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def lead_answers(slots: Dict[str, Any]) -> Dict[str, Any]:
+    """Slot values as the scoring rules take them: skipped answers count as unknown."""
+    answers = {k: (None if slots.get(k) == SKIPPED else slots.get(k)) for k in LEAD_SLOTS}
+    answers["need"] = answers.pop("lead_need")
+    answers["email"] = slots.get("email")
+    return answers
+
+
+def customer_zone(tracker: Tracker):
+    name = tracker.get_slot("customer_timezone") or "America/New_York"
+    return tz.gettz(name) or tz.UTC
+
+
+def team_of(tracker: Tracker) -> str:
+    return tracker.get_slot("sales_team") or DEFAULT_TEAM
+
+
+# --------------------------------------------------------------------------- qualification
+
+
+class ValidateLeadForm(FormValidationAction):
+    """One question at a time; answers given earlier are kept; any question can be skipped."""
+
+    def name(self) -> Text:
+        return "validate_lead_form"
+
+    async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> List[Text]:
+        size = tracker.get_slot("company_size")
+        size = size if isinstance(size, int) else 0
+        need = str(tracker.get_slot("lead_need") or "").lower()
+        bulk = any(w in need for w in ("bulk", "wholesale", "resell", "retail", "store"))
+        # Budget matters for sizeable or bulk orders, the buyer's role for large companies.
+        skip = set()
+        if size < 50 and not bulk:
+            skip.add("budget")
+        if size < 200:
+            skip.add("role")
+        return [slot for slot in domain_slots if slot not in skip]
+
+    async def get_validation_events(self, dispatcher, tracker, domain) -> List[EventType]:
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        if tracker.get_slot("requested_slot") is not None or tracker.get_slot("lead_need"):
+            return events
+        # The form is starting: what the first message already said is not asked again.
+        text = tracker.latest_message.get("text") or ""
+        if (tracker.latest_message.get("intent") or {}).get("name") == "sales_inquiry" and not text.startswith("/"):
+            events.append(SlotSet("lead_need", text[:500]))
+            if any(w in text.lower() for w in PEOPLE_WORDS) or tracker.get_slot("quantity"):
+                size = leads.parse_company_size(text)
+                if size.ok:
+                    events.append(SlotSet("company_size", size.value))
+        return events
+
+    def validate_lead_need(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        text = " ".join(str(value or "").split())
+        if value == SKIPPED or len(text) >= 3:
+            return {"lead_need": text[:500] if value != SKIPPED else SKIPPED}
+        dispatcher.utter_message(text="Could you tell me in a few words what you're looking for?")
+        return {"lead_need": None}
+
+    def validate_company_size(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        if value == SKIPPED or isinstance(value, int):
+            return {"company_size": value}
+        parsed = leads.parse_company_size(value)
+        if not parsed.ok:
+            dispatcher.utter_message(text="A rough number of people is enough, like 10, 50 or 500.")
+            return {"company_size": None}
+        return {"company_size": parsed.value}
+
+    def validate_timeline(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        if value == SKIPPED:
+            return {"timeline": SKIPPED}
+        parsed = leads.parse_timeline(value)
+        if not parsed.ok:
+            dispatcher.utter_message(text="Roughly when: within a month, in a few months, or later?")
+            return {"timeline": None}
+        return {"timeline": parsed.value}
+
+    def validate_budget(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        if value == SKIPPED:
+            return {"budget": SKIPPED}
+        parsed = leads.parse_budget(value)
+        if not parsed.ok:
+            dispatcher.utter_message(text="A rough figure in dollars is fine, like 5k or 20,000.")
+            return {"budget": None}
+        return {"budget": parsed.value if parsed.value is not None else SKIPPED}
+
+    def validate_role(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        text = " ".join(str(value or "").split())
+        return {"role": SKIPPED if value == SKIPPED else (text[:120] or None)}
+
+    def validate_email(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        return validate_email_value(value, dispatcher)
+
+
+def validate_email_value(value, dispatcher) -> Dict[Text, Any]:
+    parsed = parse_email(value)
+    if not parsed.ok:
+        dispatcher.utter_message(text=EMAIL_ERROR)
+        return {"email": None}
+    return {"email": parsed.value}
+
+
+class ActionQualifyLead(Action):
+    """Scores and routes the lead by the rules in seed/, stores it, and makes the offer."""
+
+    def name(self) -> Text:
+        return "action_qualify_lead"
+
+    async def run(self, dispatcher, tracker, domain):
+        answers = lead_answers(tracker.current_slot_values())
+        score = leads.score_lead(answers)
+        route = leads.route_lead(answers, score.grade)
+        with session_scope() as session:
+            leads.save_lead(session, tracker.sender_id, answers, score, route)
+            team = scheduling.load_team_config()["teams"][route.team]
+            now = now_utc()
+            open_now = scheduling.team_open_at(session, route.team, now)
+            back = None if open_now else scheduling.next_opening(session, route.team, now)
+        events = [SlotSet("sales_team", route.team), SlotSet("lead_grade", score.grade)]
+        if route.offer == "resource" and route.resource:
+            dispatcher.utter_message(
+                text=f"Thanks! Here's a good place to start: {route.resource['title']} "
+                f"({route.resource['url']}). Shall our {team['name']} team keep in touch by email?",
+                buttons=[button("Yes, keep in touch", "affirm"), button("No thanks", "deny")],
+            )
+            return events
+        when = "" if open_now or back is None else (
+            f" The team is out right now and back {describe(back.astimezone(customer_zone(tracker)))}."
+        )
+        dispatcher.utter_message(
+            text=f"Thanks, that helps. Our {team['name']} team is the right one for this.{when} "
+            "Would you like to book a 30-minute meeting with them now?",
+            buttons=[button("Book a meeting", "affirm"), button("Email me instead", "deny")],
+        )
+        return events
+
+
+class ActionEmailFollowup(Action):
+    def name(self) -> Text:
+        return "action_email_followup"
+
+    async def run(self, dispatcher, tracker, domain):
+        email = tracker.get_slot("email")
+        with session_scope() as session:
+            reference = record_handoff(session, tracker.sender_id, "sales_followup",
+                                       f"Lead answers: {lead_answers(tracker.current_slot_values())}", email=email)
+        dispatcher.utter_message(
+            text=f"Done: our sales team will email you at {email} (reference {reference}). "
+            "Anything else I can help with?"
+        )
+        return []
+
+
+# --------------------------------------------------------------------------- booking
+
+
+def offer_slots(session, tracker: Tracker, text: str, dispatcher) -> Dict[Text, Any]:
+    """Turns 'next tuesday at 3pm' into up to three free slots of the team, or says why not."""
+    zone = customer_zone(tracker)
+    now = now_utc()
+    wanted = parse_time_request(str(text), now, zone)
+    if wanted is None:
+        dispatcher.utter_message(
+            text="Sorry, I couldn't read a day or time in that. Try \"tomorrow morning\" or \"Friday at 2pm\"."
+        )
+        return {"meeting_time": None}
+    slots = scheduling.free_slots(session, team_of(tracker), wanted.start, wanted.end, now)
+    if not slots:
+        dispatcher.utter_message(text="There are no free times around then. Could you suggest another day?")
+        return {"meeting_time": None}
+    options = [{"start": s.start.astimezone(timezone.utc).isoformat(), "rep_id": s.rep_id, "rep": s.rep_name}
+               for s in slots]
+    return {"meeting_time": str(text)[:200], "meeting_options": options, "meeting_slot": None}
+
+
+def chosen_option(value: Any, options: List[Dict[str, Any]], zone) -> Optional[Dict[str, Any]]:
+    """The option a customer picked: a button's start time, 'the second one', or '3pm'."""
+    if not options or value is None:
+        return None
+    text = str(value).strip().lower()
+    for option in options:
+        if text == option["start"].lower():
+            return option
+    ordinals = {"first": 0, "1": 0, "second": 1, "2": 1, "third": 2, "3": 2, "last": len(options) - 1}
+    for word, index in ordinals.items():
+        if text in (word, f"the {word}", f"the {word} one", f"{word} one") and index < len(options):
+            return options[index]
+    if not any(c.isdigit() for c in text):
+        return None  # no clock time in it ("thursday afternoon"): a new wish, not a pick
+    try:
+        picked = date_parser.parse(text, fuzzy=True, default=datetime(2000, 1, 1, 0, 0))
+        # The same date under another default means the text named a day ("thursday at 9am").
+        names_day = picked.date() == date_parser.parse(text, fuzzy=True, default=datetime(2000, 1, 2)).date()
+    except (ValueError, OverflowError):
+        return None
+    for option in options:
+        start = date_parser.isoparse(option["start"])
+        if picked.tzinfo is not None:  # a time stamp (an older offer's button): only that instant
+            if start == picked:
+                return option
+            continue
+        local = start.astimezone(zone)
+        if (local.hour, local.minute) == (picked.hour, picked.minute) and (
+                not names_day or local.weekday() == picked.weekday()):
+            return option
+    return None
+
+
+class MeetingFormValidation(FormValidationAction):
+    """Shared by booking and rescheduling: time zone, wished time, chosen slot."""
+
+    def name(self) -> Text:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    async def get_validation_events(self, dispatcher, tracker, domain) -> List[EventType]:
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        zone = (tracker.latest_message.get("metadata") or {}).get("timezone")
+        if not tracker.get_slot("customer_timezone") and zone and parse_timezone(zone):
+            events.append(SlotSet("customer_timezone", parse_timezone(zone)))  # from the channel
+        return events
+
+    def validate_customer_timezone(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        name = parse_timezone(str(value or ""))
+        if name is None:
+            dispatcher.utter_message(
+                text="I don't know that time zone. Try Eastern, Central, Pacific, London or a name like Europe/Berlin."
+            )
+            return {"customer_timezone": None}
+        return {"customer_timezone": name}
+
+    def validate_meeting_time(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        with session_scope() as session:
+            return offer_slots(session, tracker, value, dispatcher)
+
+    def validate_meeting_slot(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        options = tracker.get_slot("meeting_options") or []
+        option = chosen_option(value, options, customer_zone(tracker))
+        if option is None:
+            # Maybe a new wish ("what about thursday?"): offer slots for it instead.
+            with session_scope() as session:
+                result = offer_slots(session, tracker, value, dispatcher)
+            return result if result.get("meeting_time") else {"meeting_slot": None}
+        return {"meeting_slot": option["start"]}
+
+    def validate_email(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        return validate_email_value(value, dispatcher)
+
+
+class ValidateBookingForm(MeetingFormValidation):
+    def name(self) -> Text:
+        return "validate_booking_form"
+
+    def validate_booking_confirmed(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        return {"booking_confirmed": bool(value)}
+
+
+class ActionAskMeetingSlot(Action):
+    def name(self) -> Text:
+        return "action_ask_meeting_slot"
+
+    async def run(self, dispatcher, tracker, domain):
+        zone = customer_zone(tracker)
+        options = tracker.get_slot("meeting_options") or []
+        dispatcher.utter_message(
+            text="These times are free (shown in your time zone). Which suits you?",
+            buttons=[
+                {"title": f"{describe(date_parser.isoparse(o['start']).astimezone(zone))} with {o['rep']}",
+                 "payload": f'/inform{{"meeting_slot": "{o["start"]}"}}'}
+                for o in options
+            ],
+        )
+        return []
+
+
+def picked(tracker: Tracker) -> Optional[Dict[str, Any]]:
+    start = tracker.get_slot("meeting_slot")
+    return next((o for o in tracker.get_slot("meeting_options") or [] if o["start"] == start), None)
+
+
+class ActionAskBookingConfirmed(Action):
+    def name(self) -> Text:
+        return "action_ask_booking_confirmed"
+
+    async def run(self, dispatcher, tracker, domain):
+        option = picked(tracker)
+        when = describe(date_parser.isoparse(option["start"]).astimezone(customer_zone(tracker)))
+        dispatcher.utter_message(
+            text=f"Shall I book {when} with {option['rep']}? The invitation goes to {tracker.get_slot('email')}.",
+            buttons=[button("Yes, book it", "affirm"), button("No", "deny")],
+        )
+        return []
+
+
+def booked_message(booking, rep_name: str, zone) -> Dict[str, Any]:
+    when = describe(booking.starts_at.replace(tzinfo=timezone.utc).astimezone(zone))
+    return {
+        "text": f"Booked: {when} with {rep_name} (reference {booking.reference}). "
+        f"Add it to your calendar: {links.invite_url(booking.reference)} . Keep the reference to "
+        "reschedule or cancel.",
+        "json_message": {"type": "calendar_invite", "reference": booking.reference,
+                         "ics": scheduling.ics(booking, rep_name, booking.rep.email)},
+    }
+
+
+class ActionBookMeeting(Action):
+    def name(self) -> Text:
+        return "action_book_meeting"
+
+    async def run(self, dispatcher, tracker, domain):
+        reset = [SlotSet(s, None) for s in MEETING_SLOTS]
+        option = picked(tracker)
+        if not tracker.get_slot("booking_confirmed") or option is None:
+            dispatcher.utter_message(text="No problem, nothing was booked. Anything else I can help with?")
+            return reset
+        zone = customer_zone(tracker)
+        try:
+            with session_scope() as session:
+                booking = scheduling.book(session, option["rep_id"], date_parser.isoparse(option["start"]),
+                                          tracker.get_slot("email"), tracker.get_slot("customer_timezone"),
+                                          sender_id=tracker.sender_id, now=now_utc())
+                message = booked_message(booking, option["rep"], zone)
+        except scheduling.SlotTaken:
+            dispatcher.utter_message(
+                text="Sorry, someone just took that time. When else would suit you?")
+            return reset
+        dispatcher.utter_message(**message)
+        return reset + [SlotSet("booking_ref", booking.reference)]
+
+
+# --------------------------------------------------------------------------- reschedule, cancel
+
+
+def validate_booking_ref_value(tracker, value, dispatcher) -> Dict[Text, Any]:
+    text = str(value or "").strip().upper().replace("-", "")
+    if not (len(text) >= 5 and text[0] == "M" and text[1:].isdigit()):
+        dispatcher.utter_message(text="Booking references look like M3001. What's yours?")
+        return {"booking_ref": None}
+    return {"booking_ref": text}
+
+
+def own_booking(session, tracker: Tracker, dispatcher):
+    booking = scheduling.find_booking(session, tracker.get_slot("booking_ref") or "",
+                                      tracker.get_slot("email") or "")
+    if booking is None or booking.status != "booked":
+        dispatcher.utter_message(
+            text=f"I couldn't find a live booking {tracker.get_slot('booking_ref')} for "
+            f"{tracker.get_slot('email')}. Please check the reference and the email you booked with."
+        )
+    return booking if booking is not None and booking.status == "booked" else None
+
+
+class ValidateRescheduleForm(MeetingFormValidation):
+    def name(self) -> Text:
+        return "validate_reschedule_form"
+
+    def validate_booking_ref(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        return validate_booking_ref_value(tracker, value, dispatcher)
+
+    async def get_validation_events(self, dispatcher, tracker, domain) -> List[EventType]:
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        slots = {**tracker.current_slot_values(),
+                 **{e["name"]: e["value"] for e in events if e.get("event") == "slot"}}
+        if slots.get("booking_ref") and slots.get("email") and not slots.get("meeting_time"):
+            check = tracker.copy() if hasattr(tracker, "copy") else tracker
+            check.slots.update(slots)
+            with session_scope() as session:
+                booking = own_booking(session, check, dispatcher)
+                if booking is None:
+                    return events + [SlotSet("email", None)]
+                # Free slots are searched in the booked rep's team.
+                events.append(SlotSet("sales_team", booking.rep.team))
+        return events
+
+
+class ActionRescheduleMeeting(Action):
+    def name(self) -> Text:
+        return "action_reschedule_meeting"
+
+    async def run(self, dispatcher, tracker, domain):
+        reset = [SlotSet(s, None) for s in MEETING_SLOTS]
+        option = picked(tracker)
+        try:
+            with session_scope() as session:
+                booking = own_booking(session, tracker, dispatcher)
+                if booking is None or option is None:
+                    return reset
+                start = date_parser.isoparse(option["start"])
+                if option["rep_id"] == booking.rep_id:
+                    moved = scheduling.reschedule(session, booking, start, now=now_utc())
+                else:  # the time was offered with another rep of the team: book it, then free the old one
+                    moved = scheduling.book(session, option["rep_id"], start, booking.email,
+                                            booking.customer_timezone, sender_id=booking.sender_id,
+                                            lead_id=booking.lead_id, now=now_utc())
+                    scheduling.cancel_booking(session, booking)
+                message = booked_message(moved, moved.rep.name, customer_zone(tracker))
+        except scheduling.SlotTaken:
+            dispatcher.utter_message(text="Sorry, that time was just taken; your meeting is unchanged. "
+                                          "Try another time?")
+            return reset
+        dispatcher.utter_message(**message)
+        return reset + [SlotSet("booking_ref", moved.reference)]
+
+
+class ValidateCancelBookingForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_cancel_booking_form"
+
+    def validate_booking_ref(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        return validate_booking_ref_value(tracker, value, dispatcher)
+
+    def validate_email(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        return validate_email_value(value, dispatcher)
+
+
+class ActionCancelMeeting(Action):
+    def name(self) -> Text:
+        return "action_cancel_meeting"
+
+    async def run(self, dispatcher, tracker, domain):
+        with session_scope() as session:
+            booking = own_booking(session, tracker, dispatcher)
+            if booking is None:
+                return [SlotSet("booking_ref", None)]
+            scheduling.cancel_booking(session, booking)
+            reference = booking.reference
+        dispatcher.utter_message(text=f"Your meeting {reference} is cancelled. Anything else I can help with?")
+        return [SlotSet("booking_ref", None)]
