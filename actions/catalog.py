@@ -1,4 +1,5 @@
 """Product questions: price and description, live stock per variant, delivery dates."""
+from abc import ABC, abstractmethod
 from datetime import date
 from typing import Any, Dict, List, Optional, Text
 
@@ -83,8 +84,9 @@ def answer_unresolved(dispatcher: CollectingDispatcher, mention: ProductMention,
     return [SlotSet("pending_question", question)]
 
 
-class ProductQuestion(Action):
-    """A question about one product: find which (or ask), answer, remember it as the last one."""
+class ProductQuestion(Action, ABC):
+    """A question about one product: find which (or ask), answer, remember it as the last one.
+    Abstract, so the action server registers only the concrete questions."""
 
     question = ""  # the intent, kept in pending_question while we ask "which product?"
 
@@ -100,9 +102,10 @@ class ProductQuestion(Action):
             events = [SlotSet("product", mention.product.name), SlotSet("pending_question", None)]
             return events + self.answer(dispatcher, tracker, session, mention.product)
 
+    @abstractmethod
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, session: Session,
                product: Product) -> List[Dict[Text, Any]]:
-        raise NotImplementedError
+        """The answer about `product`; returns extra events."""
 
 
 class ActionProductInfo(ProductQuestion):

@@ -1,4 +1,5 @@
 """Sales conversations: qualify a business lead, route it, and book, move or cancel meetings."""
+from abc import ABC, abstractmethod
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional, Text
 
@@ -237,11 +238,13 @@ def chosen_option(value: Any, options: List[Dict[str, Any]], zone) -> Optional[D
     return None
 
 
-class MeetingFormValidation(FormValidationAction):
-    """Shared by booking and rescheduling: time zone, wished time, chosen slot."""
+class MeetingFormValidation(FormValidationAction, ABC):
+    """Shared by booking and rescheduling: time zone, wished time, chosen slot. Abstract, so
+    the action server does not register it as an action of its own."""
 
-    def name(self) -> Text:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def name(self) -> Text:
+        ...
 
     async def get_validation_events(self, dispatcher, tracker, domain) -> List[EventType]:
         events = await super().get_validation_events(dispatcher, tracker, domain)
