@@ -39,6 +39,15 @@ def _product(session, tracker: Tracker) -> Optional[Product]:
     return inventory.find_product(session, name) if name else None
 
 
+def validate_email_value(value: Any, dispatcher: CollectingDispatcher) -> Dict[Text, Any]:
+    """The email slot's validation shared by every form that asks for one."""
+    parsed = parse_email(value)
+    if not parsed.ok:
+        dispatcher.utter_message(text=EMAIL_ERROR)
+        return {"email": None}
+    return {"email": parsed.value}
+
+
 def said_now(tracker: Tracker, slot: str) -> bool:
     """Whether the customer gave this slot's value in their latest message: as an entity, or as
     the plain answer to the question asked. Values carried over from earlier turns (validated

@@ -9,10 +9,10 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import IntegrityError
 
 from actions.common import button
-from actions.orders import EMAIL_ERROR, ORDER_ID_ERROR
+from actions.orders import ORDER_ID_ERROR, validate_email_value
 from actions.shop.db import session_scope
 from actions.shop.formatting import join_words, money
-from actions.shop.parsing import parse_email, parse_order_id
+from actions.shop.parsing import parse_order_id
 from actions.shop.refund_policy import RefundDecision, first_refusal, load_policy
 from actions.shop.refunding import (
     AlreadyRefunded,
@@ -106,11 +106,9 @@ class ValidateRefundForm(FormValidationAction):
 
     def validate_email(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                        domain: DomainDict) -> Dict[Text, Any]:
-        parsed = parse_email(value)
-        if not parsed.ok:
-            dispatcher.utter_message(text=EMAIL_ERROR)
-            return {"email": None}
-        return {"email": parsed.value, "refund_eligible": None}
+        slots = validate_email_value(value, dispatcher)
+        # A new email means the earlier order check no longer applies.
+        return {**slots, "refund_eligible": None} if slots["email"] else slots
 
     def validate_refund_item(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> Dict[Text, Any]:

@@ -7,15 +7,12 @@ from dateutil import parser as date_parser
 from dateutil import tz
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
-from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
 
 from actions.common import button
-from actions.orders import EMAIL_ERROR
+from actions.orders import validate_email_value
 from actions.shop import leads, links, scheduling
 from actions.shop.dates import describe, parse_time_request, parse_timezone
 from actions.shop.db import session_scope
-from actions.shop.parsing import parse_email
 from actions.shop.support import record_handoff
 
 SKIPPED = "skipped"
@@ -122,14 +119,6 @@ class ValidateLeadForm(FormValidationAction):
 
     def validate_email(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
         return validate_email_value(value, dispatcher)
-
-
-def validate_email_value(value, dispatcher) -> Dict[Text, Any]:
-    parsed = parse_email(value)
-    if not parsed.ok:
-        dispatcher.utter_message(text=EMAIL_ERROR)
-        return {"email": None}
-    return {"email": parsed.value}
 
 
 class ActionQualifyLead(Action):
@@ -372,13 +361,12 @@ def validate_booking_ref_value(tracker, value, dispatcher) -> Dict[Text, Any]:
     return {"booking_ref": text}
 
 
-def own_booking(session, tracker: Tracker, dispatcher):
-    booking = scheduling.find_booking(session, tracker.get_slot("booking_ref") or "",
-                                      tracker.get_slot("email") or "")
+def own_booking(session, reference: Optional[str], email: Optional[str], dispatcher):
+    booking = scheduling.find_booking(session, reference or "", email or "")
     if booking is None or booking.status != "booked":
         dispatcher.utter_message(
-            text=f"I couldn't find a live booking {tracker.get_slot('booking_ref')} for "
-            f"{tracker.get_slot('email')}. Please check the reference and the email you booked with."
+            text=f"I couldn't find a live booking {reference} for "
+            f"{email}. Please check the reference and the email you booked with."
         )
     return booking if booking is not None and booking.status == "booked" else None
 
@@ -395,10 +383,8 @@ class ValidateRescheduleForm(MeetingFormValidation):
         slots = {**tracker.current_slot_values(),
                  **{e["name"]: e["value"] for e in events if e.get("event") == "slot"}}
         if slots.get("booking_ref") and slots.get("email") and not slots.get("meeting_time"):
-            check = tracker.copy() if hasattr(tracker, "copy") else tracker
-            check.slots.update(slots)
             with session_scope() as session:
-                booking = own_booking(session, check, dispatcher)
+                booking = own_booking(session, slots["booking_ref"], slots["email"], dispatcher)
                 if booking is None:
                     return events + [SlotSet("email", None)]
                 # Free slots are searched in the booked rep's team.
@@ -415,7 +401,7 @@ class ActionRescheduleMeeting(Action):
         option = picked(tracker)
         try:
             with session_scope() as session:
-                booking = own_booking(session, tracker, dispatcher)
+                booking = own_booking(session, tracker.get_slot("booking_ref"), tracker.get_slot("email"), dispatcher)
                 if booking is None or option is None:
                     return reset
                 start = date_parser.isoparse(option["start"])
@@ -452,7 +438,7 @@ class ActionCancelMeeting(Action):
 
     async def run(self, dispatcher, tracker, domain):
         with session_scope() as session:
-            booking = own_booking(session, tracker, dispatcher)
+            booking = own_booking(session, tracker.get_slot("booking_ref"), tracker.get_slot("email"), dispatcher)
             if booking is None:
                 return [SlotSet("booking_ref", None)]
             scheduling.cancel_booking(session, booking)
