@@ -1,0 +1,253 @@
+"""Facebook Messenger channel: Rasa's FacebookInput with the gaps of its 3.6 version fixed.
+
+Enable it in credentials.yml as `addons.messenger.MessengerInput` (instead of `facebook`):
+verify, secret, page-access-token as for Rasa's connector, plus optional graph-api-base-url
+and get-started-payload. The webhook stays at /webhooks/facebook/webhook. Compared with Rasa's
+connector it checks X-Hub-Signature-256 (403 when wrong), caps the body, handles every event of
+a batched call, skips redeliveries, answers Meta at once and handles the events after, turns
+Get Started and m.me referrals into a greeting with the ref as page context, and can send an
+agent's messages through Rasa's HTTP API (see addons/messenger_output.py for the sending)."""
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable, Dict, Iterator, List, Optional, Set, Text
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.facebook import FacebookInput
+from rasa.shared.exceptions import RasaException
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from addons.messenger_output import GRAPH_API_BASE_URL, GraphApi, ShopMessengerBot, psid_hash
+from addons.seen_ids import SeenIds
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1024 * 1024  # Meta's webhook calls are a few KB; sanic's own cap is 100 MB
+GET_STARTED_PAYLOAD = "GET_STARTED"
+GREET = "/greet"
+REQUIRED_CREDENTIALS = ("verify", "secret", "page-access-token")
+
+
+def signature_ok(app_secret: Text, body: bytes, header: Optional[Text]) -> bool:
+    """X-Hub-Signature-256 is "sha256=" and the hex HMAC-SHA256 of the raw body."""
+    method, _, digest = (header or "").partition("=")
+    if method != "sha256" or not digest:
+        return False
+    expected = hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected.encode(), digest.strip().lower().encode("utf-8", "replace"))
+
+
+async def read_body(request: Request, limit: int) -> Optional[bytes]:
+    """The raw body of a streamed request, or None as soon as it is larger than `limit`."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks, size = [], 0
+    while True:
+        chunk = await request.stream.read()
+        if chunk is None:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+
+
+def messaging_events(payload: Dict[Text, Any]) -> Iterator[Dict[Text, Any]]:
+    """Every event of every entry; `standby` (another app owns the thread) is left alone."""
+    entries = payload.get("entry")
+    for entry in entries if isinstance(entries, list) else []:
+        events = entry.get("messaging") if isinstance(entry, dict) else None
+        for event in events if isinstance(events, list) else []:
+            if isinstance(event, dict):
+                yield event
+
+
+@dataclass
+class Inbound:
+    """One customer event as Rasa gets it."""
+
+    sender_id: Text
+    text: Text
+    key: Text  # what identifies a redelivery of the same event
+    mid: Optional[Text] = None
+    metadata: Dict[Text, Any] = field(default_factory=dict)
+
+
+def attachment_url(message: Dict[Text, Any]) -> Optional[Text]:
+    # As Rasa's connector: a photo, recording, video or file reaches Rasa as its URL.
+    attachments = message.get("attachments")
+    first = attachments[0] if isinstance(attachments, list) and attachments else {}
+    return (first.get("payload") or {}).get("url") if isinstance(first, dict) else None
+
+
+def inbound(event: Dict[Text, Any], get_started_payload: Text = GET_STARTED_PAYLOAD) -> Optional[Inbound]:
+    """The customer's message in a messaging event; None for echoes, receipts and the like."""
+    sender_id = (event.get("sender") or {}).get("id")
+    message, postback, referral = event.get("message"), event.get("postback"), event.get("referral")
+    if not sender_id:
+        return None
+    if isinstance(message, dict):
+        if message.get("is_echo"):
+            return None
+        quick_reply = message.get("quick_reply") or {}
+        text = quick_reply.get("payload") or message.get("text") or attachment_url(message)
+        mid, referral = message.get("mid"), message.get("referral")
+    elif isinstance(postback, dict):
+        text = postback.get("payload") or postback.get("title")
+        text = GREET if text == get_started_payload else text
+        mid, referral = postback.get("mid"), postback.get("referral")
+    elif isinstance(referral, dict):
+        text, mid = GREET, None  # a returning customer opened the chat from an m.me link or ad
+    else:
+        return None  # delivery, read, optin, handover, reaction...
+    if not text:
+        return None
+    kind = "message" if isinstance(message, dict) else "postback" if postback else "referral"
+    key = mid or f"{kind}:{sender_id}:{event.get('timestamp')}"
+    return Inbound(str(sender_id), str(text), str(key), mid, referral_metadata(referral))
+
+
+def referral_metadata(referral: Any) -> Dict[Text, Any]:
+    """Page context as the web widget sends it: the m.me link's ref names the page."""
+    metadata: Dict[Text, Any] = {"source": "messenger"}
+    if isinstance(referral, dict) and referral.get("ref"):
+        metadata.update(page=referral["ref"], ref=referral["ref"])
+    if isinstance(referral, dict) and referral.get("source"):
+        metadata["referral_source"] = referral["source"]  # SHORTLINK, ADS, CUSTOMER_CHAT_PLUGIN...
+    return metadata
+
+
+class SenderQueues:
+    """Runs each customer's events one after another in arrival order, customers side by side."""
+
+    def __init__(self) -> None:
+        self._waiting: Dict[Text, List[Callable[[], Awaitable[Any]]]] = {}
+        self._tasks: Set[asyncio.Task] = set()  # asyncio keeps only weak references to tasks
+
+    def submit(self, sender_id: Text, job: Callable[[], Awaitable[Any]]) -> None:
+        if sender_id in self._waiting:
+            self._waiting[sender_id].append(job)
+            return
+        self._waiting[sender_id] = [job]
+        task = asyncio.get_running_loop().create_task(self._drain(sender_id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _drain(self, sender_id: Text) -> None:
+        jobs = self._waiting[sender_id]
+        try:
+            while jobs:
+                try:
+                    await jobs[0]()
+                except Exception:
+                    logger.exception("Messenger event of %s failed.", psid_hash(sender_id))
+                jobs.pop(0)
+        finally:
+            del self._waiting[sender_id]
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._waiting)
+
+
+class MessengerInput(FacebookInput):
+    """Messenger webhook at /webhooks/facebook/webhook, replies through the Send API."""
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        if not credentials:
+            cls.raise_missing_credentials_exception()
+        missing = [key for key in REQUIRED_CREDENTIALS if not credentials.get(key)]
+        if missing:  # fail at start-up, not at the first webhook call as Rasa's connector does
+            raise RasaException(f"The Messenger channel needs {', '.join(missing)} in its credentials.")
+        return cls(
+            credentials["verify"], credentials["secret"], credentials["page-access-token"],
+            graph_api_base_url=credentials.get("graph-api-base-url") or GRAPH_API_BASE_URL,
+            get_started_payload=credentials.get("get-started-payload") or GET_STARTED_PAYLOAD,
+        )
+
+    def __init__(self, fb_verify: Text, fb_secret: Text, fb_access_token: Text,
+                 graph_api_base_url: Text = GRAPH_API_BASE_URL,
+                 get_started_payload: Text = GET_STARTED_PAYLOAD) -> None:
+        super().__init__(fb_verify, fb_secret, fb_access_token)
+        self.graph = GraphApi(fb_access_token, graph_api_base_url)
+        self.get_started_payload = get_started_payload
+        self.seen = SeenIds()
+        self.queues = SenderQueues()
+
+    def get_output_channel(self) -> OutputChannel:
+        """Lets Rasa's HTTP API (output_channel=latest) reach a Messenger customer."""
+        return ShopMessengerBot(self.graph)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint("messenger_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["GET"])
+        async def verify(request: Request) -> HTTPResponse:
+            if request.args.get("hub.verify_token") == self.fb_verify:
+                return response.text(request.args.get("hub.challenge") or "")
+            logger.warning("Messenger webhook verification with a wrong verify token.")
+            return response.text("invalid verify token", status=403)
+
+        @webhook.route("/webhook", methods=["POST"], stream=True)
+        async def receive(request: Request) -> HTTPResponse:
+            body = await read_body(request, MAX_BODY_BYTES)
+            if body is None:
+                return response.text("body too large", status=413)
+            if not signature_ok(self.fb_secret, body, request.headers.get("x-hub-signature-256")):
+                logger.warning("Messenger webhook call without a valid X-Hub-Signature-256; "
+                               "check the app secret.")
+                return response.text("invalid signature", status=403)
+            try:
+                payload = json.loads(body)
+            except ValueError:
+                return response.text("body is not JSON", status=400)
+            if not isinstance(payload, dict):
+                return response.text("body is not a JSON object", status=400)
+            self.accept(payload, on_new_message)
+            return response.text("EVENT_RECEIVED")
+
+        @webhook.listener("after_server_stop")
+        async def close_graph_api(app: Any, loop: Any) -> None:
+            await self.graph.close()
+
+        return webhook
+
+    def accept(self, payload: Dict[Text, Any],
+               on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> int:
+        """Queues the customer events of a webhook call; returns how many are new."""
+        accepted = 0
+        for event in messaging_events(payload):
+            item = inbound(event, self.get_started_payload)
+            if item is None:
+                continue
+            if not self.seen.add(item.key):
+                logger.info("Messenger redelivered %s; already handled.", item.key)
+                continue
+            # Handled after Meta gets its 200: Meta retries a call that takes 20 s (a slow action)
+            # and sanic cancels a handler whose client hung up; events in flight at shutdown are lost.
+            self.queues.submit(item.sender_id, lambda item=item: self.handle(item, on_new_message))
+            accepted += 1
+        return accepted
+
+    async def handle(self, item: Inbound, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        out = self.get_output_channel()
+        await out.send_action(item.sender_id, "mark_seen")
+        await out.send_action(item.sender_id, "typing_on")
+        try:
+            await on_new_message(UserMessage(item.text, out, item.sender_id, input_channel=self.name(),
+                                             message_id=item.mid, metadata=item.metadata))
+        except Exception:
+            logger.exception("Rasa failed on a Messenger message of %s.", psid_hash(item.sender_id))
+        finally:
+            await out.send_action(item.sender_id, "typing_off")
