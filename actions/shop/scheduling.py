@@ -174,25 +174,48 @@ def team_reps(session: Session, team: str) -> List[Rep]:
     return list(session.scalars(select(Rep).where(Rep.team == team, Rep.active.is_(True)).order_by(Rep.id)))
 
 
-def working_windows(rep: Rep, day: date) -> List[Window]:
-    """The rep's working windows on `day` (a date in the rep's zone), as aware datetimes in the
-    rep's zone. A day off gives []."""
-    zone = _rep_zone(rep)
-    ranges = _day_ranges(_rep_hours(rep).get(WEEKDAYS[day.weekday()]))
+def day_windows(zone: tzinfo, hours: Dict[str, Any], day: date) -> List[Window]:
+    """The windows of weekly `hours` (in `zone`) on `day`, as aware datetimes in `zone`."""
+    ranges = _day_ranges(hours.get(WEEKDAYS[day.weekday()]))
     return [(_wall_clock(day, start, zone), _wall_clock(day, end, zone)) for start, end in ranges]
 
 
-def _windows_between(rep: Rep, lo: datetime, hi: datetime) -> Iterable[Window]:
-    """The rep's working windows (in UTC) that overlap [lo, hi), in order."""
-    zone = _rep_zone(rep)
+def windows_between(zone: tzinfo, hours: Dict[str, Any], lo: datetime, hi: datetime) -> Iterable[Window]:
+    """The windows of weekly `hours` (in UTC) that overlap [lo, hi), in order."""
     day = lo.astimezone(zone).date() - timedelta(days=1)
     last = hi.astimezone(zone).date()
     while day <= last:
-        for start, end in working_windows(rep, day):
+        for start, end in day_windows(zone, hours, day):
             start, end = _utc(start), _utc(end)
             if start < hi and end > lo:
                 yield start, end
         day += timedelta(days=1)
+
+
+def hours_open_at(zone: tzinfo, hours: Dict[str, Any], moment: datetime) -> bool:
+    """Whether `moment` falls inside weekly `hours` kept in `zone`."""
+    moment = _utc(moment)
+    return any(True for _ in windows_between(zone, hours, moment, moment + timedelta(seconds=1)))
+
+
+def hours_next_open(zone: tzinfo, hours: Dict[str, Any], moment: datetime,
+                    search_days: int = 14) -> Optional[datetime]:
+    """`moment` when inside `hours`, else the next window's start (aware UTC); None if none soon."""
+    moment = _utc(moment)
+    for start, end in windows_between(zone, hours, moment, moment + timedelta(days=search_days)):
+        return moment if start <= moment < end else start
+    return None
+
+
+def working_windows(rep: Rep, day: date) -> List[Window]:
+    """The rep's working windows on `day` (a date in the rep's zone), as aware datetimes in the
+    rep's zone. A day off gives []."""
+    return day_windows(_rep_zone(rep), _rep_hours(rep), day)
+
+
+def _windows_between(rep: Rep, lo: datetime, hi: datetime) -> Iterable[Window]:
+    """The rep's working windows (in UTC) that overlap [lo, hi), in order."""
+    return windows_between(_rep_zone(rep), _rep_hours(rep), lo, hi)
 
 
 def _works_through(rep: Rep, start: datetime, end: datetime) -> bool:
@@ -202,24 +225,15 @@ def _works_through(rep: Rep, start: datetime, end: datetime) -> bool:
 
 def team_open_at(session: Session, team: str, moment: datetime) -> bool:
     """Whether any active rep of the team is working at `moment`."""
-    moment = _utc(moment)
-    return any(ws <= moment < we for rep in team_reps(session, team)
-               for ws, we in _windows_between(rep, moment, moment + timedelta(seconds=1)))
+    return any(hours_open_at(_rep_zone(rep), _rep_hours(rep), moment) for rep in team_reps(session, team))
 
 
 def next_opening(session: Session, team: str, moment: datetime, search_days: int = 14) -> Optional[datetime]:
     """When the team is back: `moment` itself if a rep is working then, else the start of the next
     working window of any active rep (aware UTC); None when nobody works within search_days."""
-    moment = _utc(moment)
-    horizon = moment + timedelta(days=search_days)
-    starts = []
-    for rep in team_reps(session, team):
-        for ws, we in _windows_between(rep, moment, horizon):
-            if ws <= moment < we:
-                return moment
-            if ws > moment:
-                starts.append(ws)
-                break
+    starts = [hours_next_open(_rep_zone(rep), _rep_hours(rep), moment, search_days)
+              for rep in team_reps(session, team)]
+    starts = [start for start in starts if start is not None]
     return min(starts) if starts else None
 
 
