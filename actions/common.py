@@ -2,8 +2,10 @@
 import json
 import re
 from dataclasses import dataclass
+from datetime import tzinfo
 from typing import Any, Dict, Iterable, List, Optional
 
+from dateutil import tz
 from rasa_sdk import Tracker
 from sqlalchemy.orm import Session
 
@@ -25,6 +27,12 @@ _QUESTION_WORDS = set(
     in-stock instock pair pairs kind kinds type types version versions option options
     much? here x xs s m l xl xxl small medium large extra""".split()
 )
+
+
+def customer_zone(tracker: Tracker) -> tzinfo:
+    """The customer's time zone (asked, or from the channel), New York until known."""
+    name = tracker.get_slot("customer_timezone") or "America/New_York"
+    return tz.gettz(name) or tz.UTC
 
 
 def latest_entity(tracker: Tracker, entity: str) -> Optional[str]:

@@ -4,16 +4,15 @@ from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional, Text
 
 from dateutil import parser as date_parser
-from dateutil import tz
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 
-from actions.common import button
+from actions.common import button, customer_zone
 from actions.orders import validate_email_value
-from actions.shop import leads, links, scheduling
+from actions.shop import assignment, leads, links, scheduling
 from actions.shop.dates import describe, parse_time_request, parse_timezone
 from actions.shop.db import session_scope
-from actions.shop.support import record_handoff
+from actions.shop.handoff_routing import load_config as load_inbox_config
 
 SKIPPED = "skipped"
 LEAD_SLOTS = ["lead_need", "company_size", "timeline", "budget", "role"]
@@ -32,11 +31,6 @@ def lead_answers(slots: Dict[str, Any]) -> Dict[str, Any]:
     answers["need"] = answers.pop("lead_need")
     answers["email"] = slots.get("email")
     return answers
-
-
-def customer_zone(tracker: Tracker):
-    name = tracker.get_slot("customer_timezone") or "America/New_York"
-    return tz.gettz(name) or tz.UTC
 
 
 def team_of(tracker: Tracker) -> str:
@@ -137,6 +131,8 @@ class ActionQualifyLead(Action):
             now = now_utc()
             open_now = scheduling.team_open_at(session, route.team, now)
             back = None if open_now else scheduling.next_opening(session, route.team, now)
+            # Someone from sales is on the live chat now: a good lead should not have to wait.
+            live = score.grade != "cold" and bool(assignment.online_agents(session, load_inbox_config(), "sales", now))
         events = [SlotSet("sales_team", route.team), SlotSet("lead_grade", score.grade)]
         if route.offer == "resource" and route.resource:
             dispatcher.utter_message(
@@ -148,28 +144,17 @@ class ActionQualifyLead(Action):
         when = "" if open_now or back is None else (
             f" The team is out right now and back {describe(back.astimezone(customer_zone(tracker)))}."
         )
+        buttons = [button("Book a meeting", "affirm"), button("Email me instead", "deny")]
+        offer = "Would you like to book a 30-minute meeting with them now?"
+        if live:
+            buttons.insert(0 if score.grade == "hot" else 1,
+                           button("Talk to sales now", "human_handoff", handoff_team="sales"))
+            offer = "Someone from sales is online now if you'd like to talk straight away, or you can book a 30-minute meeting."
         dispatcher.utter_message(
-            text=f"Thanks, that helps. Our {team['name']} team is the right one for this.{when} "
-            "Would you like to book a 30-minute meeting with them now?",
-            buttons=[button("Book a meeting", "affirm"), button("Email me instead", "deny")],
+            text=f"Thanks, that helps. Our {team['name']} team is the right one for this.{when} {offer}",
+            buttons=buttons,
         )
         return events
-
-
-class ActionEmailFollowup(Action):
-    def name(self) -> Text:
-        return "action_email_followup"
-
-    async def run(self, dispatcher, tracker, domain):
-        email = tracker.get_slot("email")
-        with session_scope() as session:
-            reference = record_handoff(session, tracker.sender_id, "sales_followup",
-                                       f"Lead answers: {lead_answers(tracker.current_slot_values())}", email=email)
-        dispatcher.utter_message(
-            text=f"Done: our sales team will email you at {email} (reference {reference}). "
-            "Anything else I can help with?"
-        )
-        return []
 
 
 # --------------------------------------------------------------------------- booking

@@ -5,11 +5,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import func, select
 
 from actions.conversation import ActionCancelTask
-from actions.handoff import ActionHumanHandoff
 from actions.orders import ORDER_ID_ERROR, ActionOrderStatus, ValidateOrderStatusForm
 from actions.shop.contacts import is_opted_out
 from actions.shop.db import session_scope
-from actions.shop.models import Contact, HandoffRequest
+from actions.shop.models import Contact
 from actions.subscription import ActionOptIn, ActionOptOut
 from shop_helpers import action_event, make_tracker, said, slot_events, user_event
 
@@ -17,11 +16,6 @@ from shop_helpers import action_event, make_tracker, said, slot_events, user_eve
 def contact(sender_id: str):
     with session_scope() as session:
         return session.scalar(select(Contact).where(Contact.sender_id == sender_id))
-
-
-def handoffs():
-    with session_scope() as session:
-        return list(session.scalars(select(HandoffRequest).order_by(HandoffRequest.id)))
 
 
 # --------------------------------------------------------------------------- opt-out, opt-in
@@ -105,59 +99,6 @@ async def test_cancel_without_an_active_form(dispatcher, domain):
     events = await ActionCancelTask().run(dispatcher, make_tracker(intent="cancel", text="cancel"), domain)
     assert events == []
     assert [m.get("response") for m in dispatcher.messages] == ["utter_nothing_to_cancel"]
-
-
-# --------------------------------------------------------------------------- handoff
-
-
-async def test_handoff_is_recorded_with_the_reason(shop_db, dispatcher, domain):
-    events = [
-        action_event("action_listen"), user_event("do you have hoodies", "product_info"),
-        action_event("action_product_info"), action_event("action_listen"),
-        user_event("I want to talk to a human", "human_handoff"),
-    ]
-    tracker = make_tracker(sender_id="web-11", intent="human_handoff", text="I want to talk to a human",
-                           events=events, slots={"product": "Hoodie", "email": "jane@example.com"})
-    result = await ActionHumanHandoff().run(dispatcher, tracker, domain)
-
-    [request] = handoffs()
-    assert (request.sender_id, request.reason, request.email, request.status) == (
-        "web-11", "customer_asked", "jane@example.com", "open")
-    assert "product=Hoodie" in request.summary
-    assert "- do you have hoodies\n- I want to talk to a human" in request.summary
-    assert f"reference H{request.id:04d}" in said(dispatcher)
-    assert "customer service team" in said(dispatcher) and "at jane@example.com" in said(dispatcher)
-    assert result == []
-
-
-@pytest.mark.parametrize(
-    "intent, previous_actions, reason, team",
-    [
-        ("human_handoff", ["action_product_info"], "customer_asked", "customer service team"),
-        ("book_meeting", [], "sales_meeting", "sales team"),
-        ("human_handoff", ["action_handle_misunderstanding"], "bot_misunderstood", "customer service team"),
-        ("affirm", ["action_submit_refund"], "refund_refused", "customer service team"),
-        # a misunderstanding long ago is not why the customer asks now
-        ("human_handoff", ["action_handle_misunderstanding", "action_product_info", "action_check_stock",
-                           "action_delivery_estimate"], "customer_asked", "customer service team"),
-    ],
-)
-async def test_handoff_reason(shop_db, dispatcher, domain, intent, previous_actions, reason, team):
-    events = [action_event("action_listen"), user_event("...", "inform")]
-    for name in previous_actions:
-        events += [action_event(name), action_event("action_listen"), user_event("...", "inform")]
-    tracker = make_tracker(intent=intent, text="talk to someone", events=events)
-    await ActionHumanHandoff().run(dispatcher, tracker, domain)
-    assert [h.reason for h in handoffs()] == [reason]
-    assert team in said(dispatcher)
-    assert " here during team hours" in said(dispatcher)  # no email known
-
-
-async def test_handoff_stops_an_active_form(shop_db, dispatcher, domain):
-    tracker = make_tracker(intent="human_handoff", active_loop="refund_form", slots={"order_id": "A1004"})
-    events = await ActionHumanHandoff().run(dispatcher, tracker, domain)
-    assert events == [ActiveLoop(None), SlotSet("requested_slot", None)]
-    assert "order_id=A1004" in handoffs()[0].summary
 
 
 # --------------------------------------------------------------------------- order status

@@ -23,7 +23,6 @@ from actions.sales import (
     ActionAskMeetingSlot,
     ActionBookMeeting,
     ActionCancelMeeting,
-    ActionEmailFollowup,
     ActionQualifyLead,
     ActionRescheduleMeeting,
     ValidateBookingForm,
@@ -33,9 +32,10 @@ from actions.sales import (
     chosen_option,
     lead_answers,
 )
+from actions.handoff import ActionEmailFollowup
 from actions.shop import links, scheduling
 from actions.shop.db import session_scope
-from actions.shop.models import Booking, HandoffRequest, Lead, Rep
+from actions.shop.models import Booking, FollowUp, Lead, Rep
 from shop_helpers import buttons_of, form_tracker, make_tracker, said, slot_events
 
 UTC = timezone.utc
@@ -415,11 +415,12 @@ async def test_email_followup_records_a_request(shop_db, domain):
     dispatcher, events = await run_action(ActionEmailFollowup(), domain, WARM_SMB)
     assert events == []
     with session_scope() as session:
-        request = session.scalar(select(HandoffRequest).where(HandoffRequest.reason == "sales_followup"))
-        assert (request.sender_id, request.email) == ("test-user", EMAIL)
-        assert "uniforms for our cafe staff" in request.summary
-        reference = f"H{request.id:04d}"
-    assert f"email you at {EMAIL} (reference {reference})" in said(dispatcher)
+        request = session.scalar(select(FollowUp))
+        assert (request.sender_id, request.email, request.team, request.reason) == (
+            "test-user", EMAIL, "sales", "email_follow_up")
+        assert json.loads(request.summary)["lead"]["need"] == "uniforms for our cafe staff"
+        reference = f"F{request.id:04d}"
+    assert f"our Sales team will email you at {EMAIL} (reference {reference})" in said(dispatcher)
 
 
 # --------------------------------------------------------------------------- booking: zone and time

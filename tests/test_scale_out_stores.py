@@ -58,7 +58,7 @@ def redis_host() -> str:
 
 def test_seeding_postgres_twice_is_idempotent(postgres):
     first = _counts()
-    assert seed(postgres) == {"products": 40, "orders_created": 0, "reps": 6}
+    assert seed(postgres) == {"products": 40, "orders_created": 0, "reps": 6, "agents": 5}
     assert _counts() == first == (40, 8)
 
 

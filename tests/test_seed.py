@@ -16,7 +16,7 @@ from shop_helpers import seed_database
 def seeded(tmp_path) -> str:
     """A brand-new database file seeded here (not the suite's shared seeded copy)."""
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
-    assert seed_database(url) == {"products": 40, "orders_created": 8, "reps": 6}
+    assert seed_database(url) == {"products": 40, "orders_created": 8, "reps": 6, "agents": 5}
     return url
 
 
@@ -63,7 +63,7 @@ def test_seeding_twice_is_idempotent(seeded):
 
     result = seed_database(seeded)
 
-    assert result == {"products": 40, "orders_created": 0, "reps": 6}
+    assert result == {"products": 40, "orders_created": 0, "reps": 6, "agents": 5}
     assert counts(seeded) == before_counts
     assert stock_by_variant(seeded) == before_stock
     with session_scope(seeded) as session:

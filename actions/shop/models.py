@@ -136,18 +136,90 @@ class Contact(Base):
     updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
 
-class HandoffRequest(Base):
-    """A customer asked for a person: the support team picks these up."""
+class FollowUp(Base):
+    """A customer asked to be emailed by a team (out of hours, or instead of a call)."""
 
-    __tablename__ = "handoff_requests"
+    __tablename__ = "follow_ups"
 
     id = Column(Integer, primary_key=True)
     sender_id = Column(String(255), nullable=False)
+    team = Column(String(40), nullable=False)
     reason = Column(String(60), nullable=False)
     email = Column(String(254), nullable=True)
     summary = Column(Text, nullable=False, default="")
     status = Column(String(20), nullable=False, default="open")
     created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+# --------------------------------------------------------------------------- live agents
+
+HANDOFF_REFERENCE_PREFIX = "H"
+OPEN_HANDOFF = "status != 'closed'"
+
+
+class Agent(Base):
+    """A person who answers handed-over chats in the inbox (seeded from seed/inbox.yml)."""
+
+    __tablename__ = "agents"
+
+    id = Column(Integer, primary_key=True)
+    name = Column(String(120), nullable=False)
+    email = Column(String(254), unique=True, nullable=False)
+    teams = Column(Text, nullable=False, default="[]")  # JSON list of team keys
+    password_hash = Column(String(255), nullable=True)  # None: cannot log in yet
+    session_epoch = Column(Integer, nullable=False, default=0)  # bumped to end every session
+    online = Column(Boolean, nullable=False, default=False)
+    last_seen_at = Column(DateTime, nullable=True)
+    last_assigned_at = Column(DateTime, nullable=True)
+    active = Column(Boolean, nullable=False, default=True)
+
+
+class Handoff(Base):
+    """A conversation handed to a person: queued for a team, assigned or taken, then closed.
+    Times are UTC (naive)."""
+
+    __tablename__ = "handoffs"
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), nullable=False)
+    channel = Column(String(40), nullable=False, default="rest")
+    team = Column(String(40), nullable=False)
+    reason = Column(String(40), nullable=False)
+    status = Column(String(20), nullable=False, default="queued")  # queued, assigned, active, closed
+    agent_id = Column(Integer, ForeignKey("agents.id"), nullable=True)
+    context = Column(Text, nullable=False, default="{}")  # JSON context packet at handover time
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    assigned_at = Column(DateTime, nullable=True)
+    first_reply_at = Column(DateTime, nullable=True)
+    closed_at = Column(DateTime, nullable=True)
+    closed_by = Column(String(20), nullable=True)  # agent, timeout, customer
+    closing_note = Column(Text, nullable=True)
+
+    agent = relationship("Agent", lazy="joined")
+
+    # A contact has at most one open conversation: the database refuses a second one.
+    __table_args__ = (
+        Index("one_open_handoff_per_contact", "sender_id", unique=True,
+              sqlite_where=text(OPEN_HANDOFF), postgresql_where=text(OPEN_HANDOFF)),
+        Index("handoffs_by_status_team", "status", "team"),
+    )
+
+    @property
+    def reference(self) -> str:
+        return f"{HANDOFF_REFERENCE_PREFIX}{self.id:04d}"
+
+
+class HandoffEvent(Base):
+    """What happened to a handoff and when: queued, assigned, reassigned, taken, closed..."""
+
+    __tablename__ = "handoff_events"
+
+    id = Column(Integer, primary_key=True)
+    handoff_id = Column(Integer, ForeignKey("handoffs.id"), nullable=False, index=True)
+    kind = Column(String(30), nullable=False)
+    agent_id = Column(Integer, ForeignKey("agents.id"), nullable=True)
+    at = Column(DateTime, nullable=False, default=utcnow)
+    note = Column(Text, nullable=True)
 
 
 # --------------------------------------------------------------------------- sales

@@ -1,8 +1,10 @@
-"""Create the schema and load the demo catalog, orders and sales team; safe to run any number of times.
+"""Create the schema and load the demo catalog, orders, sales team and inbox agents; safe to run
+any number of times.
 
 Products are upserted by sku (so editing the catalog file updates names, prices and synonyms),
 but the stock of an existing variant is left alone: it is live data once customers buy.
-Demo orders are written once, when the orders table is empty. Sales reps are upserted by email.
+Demo orders are written once, when the orders table is empty. Sales reps and inbox agents are
+upserted by email.
 """
 import argparse
 import json
@@ -16,7 +18,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from actions.shop.db import PROJECT_ROOT, database_url, session_scope
-from actions.shop.models import Order, OrderItem, Product, Rep, Variant, utcnow
+from actions.shop.handoff_routing import INBOX_CONFIG_PATH, InboxConfig
+from actions.shop.handoff_routing import load_config as load_inbox_config
+from actions.shop.models import Agent, Order, OrderItem, Product, Rep, Variant, utcnow
 from actions.shop.ordering import order_reference
 from actions.shop.scheduling import normalize_working_hours, zone_of
 
@@ -146,15 +150,34 @@ def seed_reps(session: Session, data: Dict[str, Any]) -> int:
     return count
 
 
+def seed_agents(session: Session, config: InboxConfig) -> int:
+    """Upserts the inbox agents of inbox.yml by email (name, teams); passwords are left alone.
+    Returns how many agents the file has."""
+    for entry in config.agents:
+        email = str(entry["email"]).strip().lower()
+        agent = session.scalar(select(Agent).where(Agent.email == email))
+        if agent is None:
+            agent = Agent(email=email)
+            session.add(agent)
+        agent.name = entry["name"]
+        agent.teams = json.dumps(list(entry.get("teams") or []))
+        agent.active = bool(entry.get("active", True))
+    session.flush()
+    return len(config.agents)
+
+
 def seed(url: Optional[str] = None, catalog_path: Path = CATALOG_PATH,
-         orders_path: Path = ORDERS_PATH, sales_team_path: Path = SALES_TEAM_PATH) -> Dict[str, int]:
+         orders_path: Path = ORDERS_PATH, sales_team_path: Path = SALES_TEAM_PATH,
+         inbox_path: Path = INBOX_CONFIG_PATH) -> Dict[str, int]:
     with session_scope(url) as session:
         products = seed_catalog(session, load_yaml(catalog_path))
     with session_scope(url) as session:
         orders = seed_orders(session, load_yaml(orders_path))
     with session_scope(url) as session:
         reps = seed_reps(session, load_yaml(sales_team_path))
-    return {"products": products, "orders_created": orders, "reps": reps}
+    with session_scope(url) as session:
+        agents = seed_agents(session, load_inbox_config(inbox_path))
+    return {"products": products, "orders_created": orders, "reps": reps, "agents": agents}
 
 
 def main() -> None:
@@ -165,7 +188,7 @@ def main() -> None:
     print(
         f"Shop database {_safe_url(args.url or database_url())}: "
         f"{result['products']} products, {result['orders_created']} demo orders created, "
-        f"{result['reps']} sales reps"
+        f"{result['reps']} sales reps, {result['agents']} inbox agents"
     )
 
 

@@ -1,16 +1,16 @@
-"""Requests for a person: recorded so the support team sees who is waiting and why."""
+"""Email follow-ups a customer asked for: recorded so the team sees who to write to and why."""
 from typing import Optional
 
 from sqlalchemy.orm import Session
 
-from actions.shop.models import HandoffRequest
+from actions.shop.models import FollowUp
 
-HANDOFF_REFERENCE_PREFIX = "H"
+FOLLOW_UP_REFERENCE_PREFIX = "F"
 
 
-def record_handoff(session: Session, sender_id: str, reason: str, summary: str,
-                   email: Optional[str] = None) -> str:
-    request = HandoffRequest(sender_id=sender_id, reason=reason, summary=summary[:4000], email=email)
+def record_follow_up(session: Session, sender_id: str, team: str, reason: str, summary: str,
+                     email: Optional[str] = None) -> str:
+    request = FollowUp(sender_id=sender_id, team=team, reason=reason, summary=summary[:4000], email=email)
     session.add(request)
     session.flush()
-    return f"{HANDOFF_REFERENCE_PREFIX}{request.id:04d}"
+    return f"{FOLLOW_UP_REFERENCE_PREFIX}{request.id:04d}"

@@ -1,0 +1,108 @@
+"""The context packet an agent gets with a handed-over chat, so the customer repeats nothing:
+why, who, what was asked (intents), what is known (slots, lead), and the transcript. Built from
+tracker events in the format both rasa_sdk and Rasa's HTTP API use."""
+from datetime import datetime, timezone
+from typing import Any, Dict, Iterable, List, Optional
+
+REASON_TEXT = {
+    "customer_asked": "The customer asked for a person.",
+    "talk_to_sales": "The customer asked to talk to sales.",
+    "misunderstood": "The assistant misunderstood the customer twice in a row.",
+    "refund_refused": "The refund policy refused the customer's refund.",
+    "hot_lead": "A hot sales lead wants to talk now.",
+}
+# Slots an agent needs, in the order the inbox shows them, with their labels.
+CONTEXT_SLOTS = {
+    "product": "Product", "size": "Size", "color": "Color", "quantity": "Quantity",
+    "order_id": "Order", "refund_item": "Refund item", "refund_reason": "Refund reason",
+    "refund_block_reason": "Refund refused because", "booking_ref": "Meeting", "customer_timezone": "Time zone",
+}
+LEAD_FIELDS = ("need", "company_size", "timeline", "budget", "role", "score", "grade", "team")
+# Lead answers still in the slots (qualification not finished, so no saved lead yet).
+LEAD_SLOTS = {"lead_need": "need", "company_size": "company_size", "timeline": "timeline",
+              "budget": "budget", "role": "role", "lead_grade": "grade", "sales_team": "team"}
+TRANSCRIPT_LIMIT = 60
+
+
+def _iso(timestamp: Optional[float]) -> Optional[str]:
+    if timestamp is None:
+        return None
+    return datetime.fromtimestamp(float(timestamp), tz=timezone.utc).isoformat(timespec="seconds")
+
+
+def agent_of(event: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+    """The agent who sent a bot event through the inbox (None for the assistant's own)."""
+    agent = (event.get("metadata") or {}).get("agent")
+    return agent if isinstance(agent, dict) else None
+
+
+def transcript(events: Iterable[Dict[str, Any]], limit: Optional[int] = TRANSCRIPT_LIMIT) -> List[Dict[str, Any]]:
+    """Customer, assistant and agent lines in order: {who, text, at[, agent][, buttons]}."""
+    lines = []
+    for event in events:
+        kind = event.get("event")
+        if kind == "user":
+            lines.append({"who": "customer", "text": event.get("text") or "", "at": _iso(event.get("timestamp"))})
+        elif kind == "bot":
+            data = event.get("data") or {}
+            text = event.get("text") or ""
+            if not text and not data.get("buttons") and not data.get("custom"):
+                continue
+            agent = agent_of(event)
+            line = {"who": "agent" if agent else "bot", "text": text, "at": _iso(event.get("timestamp"))}
+            if agent:
+                line["agent"] = agent.get("name")
+            if data.get("buttons"):
+                line["buttons"] = [b.get("title") for b in data["buttons"]]
+            if not text and data.get("custom"):
+                line["text"] = card_text(data["custom"])
+            lines.append(line)
+    return lines[-limit:] if limit else lines
+
+
+def card_text(custom: Dict[str, Any]) -> str:
+    """A product card (actions/catalog.py) or other custom payload as one line of text."""
+    if custom.get("type") == "product":
+        stock = "in stock" if custom.get("in_stock") else "out of stock"
+        return f"[product card] {custom.get('name')} · {custom.get('price')} · {stock}"
+    return "[card]"
+
+
+def intents(events: Iterable[Dict[str, Any]]) -> List[str]:
+    """The customer's intents in order, repeats next to each other counted once."""
+    names: List[str] = []
+    for event in events:
+        if event.get("event") != "user":
+            continue
+        name = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        if name and (not names or names[-1] != name):
+            names.append(name)
+    return names
+
+
+def known_slots(slots: Dict[str, Any]) -> Dict[str, Any]:
+    """The agent-relevant slots that have a value, labelled."""
+    return {label: slots[key] for key, label in CONTEXT_SLOTS.items() if slots.get(key) not in (None, "", [])}
+
+
+def lead_from_slots(slots: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+    answers = {field: slots[slot] for slot, field in LEAD_SLOTS.items() if slots.get(slot) not in (None, "", "skipped")}
+    return answers or None
+
+
+def build_packet(*, events: List[Dict[str, Any]], slots: Dict[str, Any], reason: str, team: str,
+                 channel: str, sender_id: str, name: Optional[str] = None,
+                 lead: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    """The whole packet, JSON-ready; the saved lead when there is one, else the lead answers so far."""
+    lead = lead or lead_from_slots(slots)
+    return {
+        "reason": reason,
+        "reason_text": REASON_TEXT.get(reason, reason),
+        "team": team,
+        "channel": channel,
+        "contact": {"sender_id": sender_id, "name": name, "email": slots.get("email")},
+        "intents": intents(events),
+        "slots": known_slots(slots),
+        "lead": {k: lead.get(k) for k in LEAD_FIELDS if lead.get(k) is not None} if lead else None,
+        "transcript": transcript(events),
+    }
