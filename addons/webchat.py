@@ -1,0 +1,87 @@
+"""The web widget's socket.io channel: Rasa's own, with each bot message sent whole (text with its
+buttons, product card, link or agent name in one event) and bad metadata refused instead of
+crashing the handler. Rasa's stock output sends custom payloads as emit() keyword arguments,
+which fails for anything but {"data": ...}; an agent's reply from the inbox goes out the same way
+as the bot's, through get_output_channel()."""
+import json
+import logging
+import uuid
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
+from sanic import Blueprint
+
+logger = logging.getLogger(__name__)
+
+MESSAGE_KEYS = ("text", "buttons", "quick_replies", "custom", "image", "attachment", "elements")
+MAX_MESSAGE_CHARS = 5000
+MAX_METADATA_CHARS = 4000
+
+
+def whole_message(message: Dict[str, Any]) -> Dict[str, Any]:
+    """What the widget draws for one bot message; `agent` when a person from the inbox sent it."""
+    payload = {key: message[key] for key in MESSAGE_KEYS if message.get(key)}
+    agent = message.get("agent")
+    if isinstance(agent, dict) and agent.get("name"):
+        payload["agent"] = {"name": agent["name"], "team": agent.get("team")}
+    return payload
+
+
+def clean_metadata(raw: Any) -> Dict[str, Any]:
+    """The page metadata the widget sends (page, url, UTM): an object, or a JSON string of one."""
+    if isinstance(raw, str):
+        if len(raw) > MAX_METADATA_CHARS:
+            return {}
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return {}
+    if not isinstance(raw, dict) or len(json.dumps(raw, default=str)) > MAX_METADATA_CHARS:
+        return {}
+    return raw
+
+
+class WebChatOutput(SocketIOOutput):
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        payload = whole_message(message)
+        if payload:
+            await self._send_message(recipient_id, payload)
+
+
+class WebChatInput(SocketIOInput):
+    """Configured like Rasa's socketio channel (credentials.yml)."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "socketio"
+
+    def get_output_channel(self) -> Optional[WebChatOutput]:
+        return WebChatOutput(self.sio, self.bot_message_evt) if self.sio is not None else None
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        blueprint = super().blueprint(on_new_message)
+        sio = self.sio
+
+        # Registering the event again replaces Rasa's handler of it.
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: Text, data: Any) -> None:
+            if not isinstance(data, dict):
+                return
+            text = data.get("message")
+            if not isinstance(text, str) or not text.strip():
+                return
+            sender_id = data.get("session_id") if self.session_persistence else sid
+            if not isinstance(sender_id, str) or not sender_id:
+                logger.warning("A web chat message without a session_id was ignored.")
+                return
+            output = WebChatOutput(sio, self.bot_message_evt)
+            await sio.emit("bot_typing", {"typing": True}, room=sender_id)
+            try:
+                await on_new_message(UserMessage(
+                    text[:MAX_MESSAGE_CHARS], output, sender_id, input_channel=self.name(),
+                    metadata=clean_metadata(data.get(self.metadata_key)), message_id=uuid.uuid4().hex))
+            finally:
+                await sio.emit("bot_typing", {"typing": False}, room=sender_id)
+
+        return blueprint
