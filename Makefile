@@ -63,7 +63,7 @@ test: $(MODEL) ## everything: validate, NLU gate, conversation tests, pytest (un
 bench: $(MODEL) ## print latency per turn (sequential and concurrent), throughput and memory
 	$(ENV) $(BIN)/python scripts/bench.py
 
-services: ## install (apt-get) and start PostgreSQL and Redis for the scale-out tests (needs root)
+services: ## install (apt-get) PostgreSQL, Redis and Chromium for the tests and start the servers (needs root)
 	scripts/services.sh
 
 clean: ## remove the trained model, test results and the embedded databases

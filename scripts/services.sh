@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Installs (Debian packages) and starts the real services the scale-out tests use:
-# PostgreSQL with a `shop` role and `shop_test` database, and Redis. Idempotent; needs root.
+# Installs (Debian packages) what the tests need besides Python: PostgreSQL with a `shop` role
+# and `shop_test` database and Redis (started), and Chromium for the browser tests. Idempotent;
+# needs root.
 set -euo pipefail
 need=()
 command -v pg_ctlcluster >/dev/null 2>&1 || need+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing ${need[*]}"
   apt-get update -qq
@@ -25,3 +27,4 @@ if ! redis-cli -h 127.0.0.1 ping >/dev/null 2>&1; then
 fi
 for _ in $(seq 1 30); do redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 && break; sleep 0.5; done
 echo "Redis: redis://127.0.0.1:6379"
+echo "Chromium: $(/usr/bin/chromium --version 2>/dev/null || echo missing)"

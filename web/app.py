@@ -1,0 +1,28 @@
+"""Builds the sanic web app: pages, the agent inbox, and the inbox's background sweep."""
+from sanic import Sanic
+
+from web import inbox, pages, sweeper
+from web.rasa_client import RasaClient
+from web.settings import Settings
+
+
+def create_app(settings: Settings, name: str = "shop_web") -> Sanic:
+    app = Sanic(name)
+    app.config.REQUEST_MAX_SIZE = 1_000_000
+    app.ctx.settings = settings
+    app.ctx.rasa = RasaClient(settings.rasa_url, settings.rasa_token)
+    app.blueprint(pages.bp)
+    app.blueprint(inbox.bp)
+
+    @app.after_server_start
+    async def start_sweeping(app_, _loop) -> None:
+        app_.add_task(sweeper.run_forever(settings.db_url, app_.ctx.rasa, settings.sweep_seconds))
+
+    @app.on_response
+    async def security_headers(request, response) -> None:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.path.startswith("/inbox"):
+            response.headers.setdefault("X-Frame-Options", "DENY")
+
+    return app

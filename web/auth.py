@@ -1,0 +1,96 @@
+"""Agent login: salted PBKDF2 password hashes, signed session tokens that logout can end, and a
+throttle on failed logins."""
+import base64
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Dict, Optional, Tuple
+
+PBKDF2_ITERATIONS = 240_000
+SESSION_SECONDS = 12 * 3600
+MIN_PASSWORD_CHARS = 10
+
+
+def hash_password(password: str, iterations: int = PBKDF2_ITERATIONS) -> str:
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise ValueError(f"A password needs at least {MIN_PASSWORD_CHARS} characters.")
+    salt = secrets.token_bytes(16)
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
+    return f"pbkdf2_sha256${iterations}${_b64(salt)}${_b64(digest)}"
+
+
+def verify_password(password: str, stored: Optional[str]) -> bool:
+    try:
+        scheme, iterations, salt, digest = (stored or "").split("$")
+        if scheme != "pbkdf2_sha256":
+            return False
+        expected = hashlib.pbkdf2_hmac("sha256", password.encode(), _unb64(salt), int(iterations))
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(expected, _unb64(digest))
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@dataclass(frozen=True)
+class SessionClaims:
+    agent_id: int
+    epoch: int
+    expires: int
+
+
+def make_token(secret: str, agent_id: int, epoch: int, now: Optional[float] = None,
+               lifetime: int = SESSION_SECONDS) -> str:
+    body = f"{agent_id}.{epoch}.{int((now or time.time()) + lifetime)}.{secrets.token_hex(8)}"
+    return f"{body}.{_sign(secret, body)}"
+
+
+def read_token(secret: str, token: Optional[str], now: Optional[float] = None) -> Optional[SessionClaims]:
+    """The claims of a genuine, unexpired token; None otherwise."""
+    if not token or token.count(".") != 4:
+        return None
+    body, signature = token.rsplit(".", 1)
+    if not hmac.compare_digest(signature, _sign(secret, body)):
+        return None
+    agent_id, epoch, expires, _nonce = body.split(".")
+    if not (agent_id.isdigit() and epoch.isdigit() and expires.isdigit()):
+        return None
+    if int(expires) < (now or time.time()):
+        return None
+    return SessionClaims(int(agent_id), int(epoch), int(expires))
+
+
+def _sign(secret: str, body: str) -> str:
+    return _b64(hmac.new(secret.encode(), body.encode(), hashlib.sha256).digest())
+
+
+class LoginThrottle:
+    """After `limit` failed logins for one email within `window` seconds, that email is refused
+    until the window has passed. In memory: one web app process."""
+
+    def __init__(self, limit: int = 5, window: float = 900) -> None:
+        self.limit, self.window = limit, window
+        self._failures: Dict[str, Tuple[int, float]] = {}
+
+    def _current(self, key: str, now: float) -> Tuple[int, float]:
+        count, since = self._failures.get(key, (0, now))
+        return (0, now) if now - since > self.window else (count, since)
+
+    def blocked(self, key: str, now: Optional[float] = None) -> bool:
+        return self._current(key, now or time.time())[0] >= self.limit
+
+    def failed(self, key: str, now: Optional[float] = None) -> None:
+        now = now or time.time()
+        count, since = self._current(key, now)
+        self._failures[key] = (count + 1, since)
+
+    def succeeded(self, key: str) -> None:
+        self._failures.pop(key, None)

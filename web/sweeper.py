@@ -1,0 +1,92 @@
+"""The inbox's clock: every few seconds it reassigns what agents left unanswered, assigns the
+queue, gives the bot back what nobody answered at all, and closes what the customer left by
+restarting the chat (Rasa unpauses a restarted or expired conversation)."""
+import asyncio
+import logging
+from datetime import datetime, timezone
+from typing import Dict, List
+
+from sqlalchemy import select
+
+from actions.common import button
+from actions.shop import assignment
+from actions.shop.assignment import OPEN_STATUSES, HandoffError
+from actions.shop.db import session_scope
+from actions.shop.handoff_routing import load_config
+from actions.shop.models import Handoff
+from web.rasa_client import RasaClient, RasaError
+
+logger = logging.getLogger(__name__)
+# The trackers of open conversations are read every this many sweeps (the queue every sweep).
+TRACKER_CHECK_EVERY = 6
+
+
+def returned_text(team_name: str) -> str:
+    return (f"I'm sorry: nobody from our {team_name} team could pick this up just now, so I'm back. "
+            "I can have them email you, or you can keep chatting with me.")
+
+
+async def give_back_overdue(db_url: str, rasa: RasaClient, now: datetime) -> List[int]:
+    """Closes each overdue handoff and resumes its bot, one at a time: if Rasa cannot be reached
+    the handoff stays open and the next sweep tries again."""
+    config = load_config()
+    with session_scope(db_url) as session:
+        due = assignment.overdue(session, config, now)
+    returned = []
+    for handoff_id in due:
+        with session_scope(db_url) as session:
+            try:
+                handoff = assignment.close(session, handoff_id, now, closed_by="timeout", note=(
+                    f"Nobody answered within {config.assignment['return_to_bot_after_minutes']} minutes."))
+            except HandoffError:  # closed meanwhile
+                continue
+            try:
+                await rasa.resume(handoff.sender_id, returned_text(config.team_name(handoff.team)),
+                                  buttons=[button("Email me", "request_followup")])
+            except RasaError as problem:
+                session.rollback()
+                logger.warning("Could not give handoff %s back to the bot: %s", handoff.reference, problem)
+                continue
+            returned.append(handoff_id)
+    return returned
+
+
+async def close_abandoned(db_url: str, rasa: RasaClient, now: datetime) -> List[int]:
+    """Closes open handoffs whose conversation Rasa no longer holds paused."""
+    with session_scope(db_url) as session:
+        open_ones: Dict[int, str] = dict(session.execute(
+            select(Handoff.id, Handoff.sender_id).where(Handoff.status.in_(OPEN_STATUSES))).all())
+    closed = []
+    for handoff_id, sender_id in open_ones.items():
+        try:
+            paused = (await rasa.tracker(sender_id)).get("paused")
+        except RasaError:
+            continue
+        if paused is False:
+            with session_scope(db_url) as session:
+                try:
+                    assignment.close(session, handoff_id, now, closed_by="customer",
+                                     note="The customer restarted the chat, or it timed out.")
+                except HandoffError:
+                    continue
+            closed.append(handoff_id)
+    return closed
+
+
+async def sweep_once(db_url: str, rasa: RasaClient, now: datetime, check_trackers: bool) -> None:
+    with session_scope(db_url) as session:
+        assignment.sweep(session, load_config(), now)
+    await give_back_overdue(db_url, rasa, now)
+    if check_trackers:
+        await close_abandoned(db_url, rasa, now)
+
+
+async def run_forever(db_url: str, rasa: RasaClient, every: float) -> None:
+    rounds = 0
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await sweep_once(db_url, rasa, datetime.now(timezone.utc), rounds % TRACKER_CHECK_EVERY == 0)
+        except Exception:  # noqa: BLE001 - one bad round must not stop the inbox's clock
+            logger.exception("Inbox sweep failed; trying again in %s s", every)
+        rounds += 1
