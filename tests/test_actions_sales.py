@@ -33,9 +33,9 @@ from actions.sales import (
     lead_answers,
 )
 from actions.handoff import ActionEmailFollowup
-from actions.shop import links, scheduling
+from actions.shop import assignment, links, scheduling
 from actions.shop.db import session_scope
-from actions.shop.models import Booking, FollowUp, Lead, Rep
+from actions.shop.models import Agent, Booking, FollowUp, Lead, Rep
 from shop_helpers import buttons_of, form_tracker, make_tracker, said, slot_events
 
 UTC = timezone.utc
@@ -409,6 +409,31 @@ async def test_closed_team_is_back_in_the_customers_zone(shop_db, domain, monkey
 async def test_open_team_does_not_say_it_is_out(shop_db, domain):
     dispatcher, _ = await run_action(ActionQualifyLead(), domain, WARM_SMB)
     assert "out right now" not in said(dispatcher)
+
+
+def sales_agent_online(at):
+    with session_scope() as session:
+        olivia = session.scalar(select(Agent).where(Agent.email == "olivia.bennett@shop.example"))
+        assignment.set_presence(session, olivia, at, online=True)
+
+
+async def test_a_hot_lead_can_talk_to_sales_now_when_someone_is_online(shop_db, domain):
+    sales_agent_online(NOW)
+    dispatcher, _ = await run_action(ActionQualifyLead(), domain, HOT)
+    assert buttons_of(dispatcher)[0] == {"title": "Talk to sales now", "payload": '/human_handoff{"handoff_team": "sales"}'}
+    assert "Someone from sales is online now" in said(dispatcher)
+
+
+async def test_a_warm_lead_gets_the_button_after_the_booking(shop_db, domain):
+    sales_agent_online(NOW)
+    dispatcher, _ = await run_action(ActionQualifyLead(), domain, WARM_SMB)
+    assert [b["title"] for b in buttons_of(dispatcher)] == ["Book a meeting", "Talk to sales now", "Email me instead"]
+
+
+async def test_nobody_from_sales_online_means_no_live_offer(shop_db, domain):
+    sales_agent_online(NOW - timedelta(hours=1))           # went quiet an hour ago
+    dispatcher, _ = await run_action(ActionQualifyLead(), domain, HOT)
+    assert [b["title"] for b in buttons_of(dispatcher)] == ["Book a meeting", "Email me instead"]
 
 
 async def test_email_followup_records_a_request(shop_db, domain):
