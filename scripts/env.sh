@@ -12,6 +12,8 @@ export ACTION_SERVER_URL="${ACTION_SERVER_URL:-http://localhost:$ACTION_PORT/web
 export LOCK_STORE_TYPE="${LOCK_STORE_TYPE:-in_memory}"
 export LOCK_STORE_HOST="${LOCK_STORE_HOST:-}"
 export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://localhost:$RASA_PORT}"
+export WEB_PORT="${WEB_PORT:-8000}"
+export RASA_URL="${RASA_URL:-http://localhost:$RASA_PORT}"
 # The project root is importable everywhere: addons/ (Rasa components) and actions/.
 export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 export RASA_TELEMETRY_ENABLED=false

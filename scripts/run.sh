@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Starts the action server and the Rasa server, waits until both answer, prints how to chat,
-# and stops both on Ctrl-C or SIGTERM. Expects scripts/env.sh to be sourced (the Makefile does).
+# Starts the action server, the Rasa server and the web app, waits until they answer, prints how
+# to chat, and stops them all on Ctrl-C or SIGTERM. Expects scripts/env.sh to be sourced (the Makefile does).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -12,6 +12,14 @@ fi
 export RASA_AUTH_TOKEN
 # Signs calendar-invite links; both servers must share it, so it is made once here.
 export BOOKING_LINK_SECRET="${BOOKING_LINK_SECRET:-$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(16))')}"
+# Signs agents' inbox sessions.
+export WEB_SECRET_KEY="${WEB_SECRET_KEY:-$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(32))')}"
+if [ "${INBOX_DEMO_PASSWORD+set}" != set ]; then
+  INBOX_DEMO_PASSWORD=$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(12))')
+  echo "INBOX_DEMO_PASSWORD was not set; every seeded agent logs in with: $INBOX_DEMO_PASSWORD"
+fi
+export INBOX_DEMO_PASSWORD
+if [ -n "$INBOX_DEMO_PASSWORD" ]; then .venv/bin/python -m web.agents demo-passwords || exit 1; fi
 mkdir -p var/log
 pids=()
 
@@ -42,7 +50,10 @@ wait_for() {  # name url pid
   done
   echo "$1 did not answer within 4 minutes; see var/log/"; return 1
 }
+.venv/bin/python -m web >var/log/web.log 2>&1 &
+pids+=($!)
 wait_for "Action server" "http://localhost:$ACTION_PORT/health" "${pids[0]}" || stop 1
+wait_for "Web app" "http://localhost:$WEB_PORT/health" "${pids[2]}" || stop 1
 wait_for "Rasa server" "http://localhost:$RASA_PORT/status?token=$RASA_AUTH_TOKEN" "${pids[1]}" || stop 1
 
 cat <<MSG
@@ -51,6 +62,7 @@ The assistant is running. Chat with it:
   REST:   curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender": "me", "message": "hi"}'
   Shell:  make shell (in another terminal)
   API:    curl -s "localhost:$RASA_PORT/conversations/me/tracker?token=$RASA_AUTH_TOKEN"
+Agent inbox: http://localhost:$WEB_PORT/inbox/ (e.g. alice@shop.example; agents are in seed/inbox.yml)
 Logs are in var/log/. Press Ctrl-C to stop.
 MSG
 wait -n "${pids[@]}"

@@ -1,6 +1,7 @@
 """Which live team gets a handed-over conversation, whether it is in, and how long it takes to
 answer; all from seed/inbox.yml."""
 import json
+import os
 import re
 import statistics
 from dataclasses import dataclass, field
@@ -82,8 +83,13 @@ def parse_config(raw: Dict[str, Any]) -> InboxConfig:
                        assignment=assignment, agents=agents)
 
 
+def load_config(path: Optional[Path] = None) -> InboxConfig:
+    """seed/inbox.yml, or the file INBOX_CONFIG names (e.g. a deployment's own teams and hours)."""
+    return _load(str(path or os.environ.get("INBOX_CONFIG") or INBOX_CONFIG_PATH))
+
+
 @lru_cache(maxsize=4)
-def load_config(path: Path = INBOX_CONFIG_PATH) -> InboxConfig:
+def _load(path: str) -> InboxConfig:
     with open(path, encoding="utf-8") as handle:
         return parse_config(yaml.safe_load(handle) or {})
 

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from actions.shop.db import PROJECT_ROOT, database_url, session_scope
-from actions.shop.handoff_routing import INBOX_CONFIG_PATH, InboxConfig
+from actions.shop.handoff_routing import InboxConfig
 from actions.shop.handoff_routing import load_config as load_inbox_config
 from actions.shop.models import Agent, Order, OrderItem, Product, Rep, Variant, utcnow
 from actions.shop.ordering import order_reference
@@ -168,7 +168,7 @@ def seed_agents(session: Session, config: InboxConfig) -> int:
 
 def seed(url: Optional[str] = None, catalog_path: Path = CATALOG_PATH,
          orders_path: Path = ORDERS_PATH, sales_team_path: Path = SALES_TEAM_PATH,
-         inbox_path: Path = INBOX_CONFIG_PATH) -> Dict[str, int]:
+         inbox_path: Optional[Path] = None) -> Dict[str, int]:
     with session_scope(url) as session:
         products = seed_catalog(session, load_yaml(catalog_path))
     with session_scope(url) as session:

@@ -23,7 +23,7 @@ def free_port() -> int:
 class Servers:
     """Both servers with their own databases under `workdir`; `restart_rasa` keeps the data."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, extra_env: Optional[Dict[str, str]] = None) -> None:
         self.workdir = workdir
         self.token = secrets.token_urlsafe(16)
         self.rasa_port, self.action_port = free_port(), free_port()
@@ -40,6 +40,7 @@ class Servers:
             TF_CPP_MIN_LOG_LEVEL="2",
             BOOKING_LINK_SECRET=secrets.token_hex(16),
             PUBLIC_BASE_URL=f"http://127.0.0.1:{self.rasa_port}",
+            **(extra_env or {}),
         )
         self.procs: Dict[str, subprocess.Popen] = {}
 
