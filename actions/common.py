@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from actions.shop import inventory
 from actions.shop.models import Product
+from actions.shop.visit import latest_metadata
 
 # Words that say "the product we were talking about".
 _REFERS_BACK = re.compile(r"\b(it|its|it's|them|they|this|that|these|those|one|ones|same)\b", re.I)
@@ -50,7 +51,8 @@ class ProductMention:
 
 def product_mention(session: Session, tracker: Tracker) -> ProductMention:
     """The product the customer means now: named in this message, else (for 'it', 'them'
-    or a bare 'price?') the last product of the conversation."""
+    or a bare 'price?') the last product of the conversation, else the product of the page
+    the customer is on (the web widget's metadata)."""
     named = latest_entity(tracker, "product")
     if named:
         product = inventory.find_product(session, named)
@@ -74,7 +76,16 @@ def product_mention(session: Session, tracker: Tracker) -> ProductMention:
         if not _REFERS_BACK.search(text):
             return ProductMention(unknown=phrase)
     last = tracker.get_slot("product")
-    return ProductMention(product=inventory.find_product(session, last) if last else None)
+    if last:
+        return ProductMention(product=inventory.find_product(session, last))
+    return ProductMention(product=page_product(session, tracker))
+
+
+def page_product(session: Session, tracker: Tracker) -> Optional[Product]:
+    """The product whose page sent the latest message: only a catalog name, sku or synonym
+    (the metadata comes from the browser), no guessing at typos."""
+    named = latest_metadata(tracker.events).get("product")
+    return inventory.find_product(session, named, cutoff=1.0) if named else None
 
 
 def content_words(text: str, colors: Iterable[str] = ()) -> List[str]:
