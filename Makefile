@@ -7,21 +7,32 @@ BIN         := $(VENV)/bin
 INSTALLED   := $(VENV)/.installed
 SPACY_MODEL := var/spacy/blank_en/meta.json
 MODEL       := models/shop.tar.gz
+WEB_ASSETS  := web/static/vendor/socket.io.min.js
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(wildcard addons/*.py)
 ENV         := source scripts/env.sh &&
 
-.PHONY: help install seed train validate run shell test test-unit test-conversations test-nlu test-e2e services clean
+.PHONY: help install web-assets seed train validate run shell test test-unit test-conversations test-nlu test-e2e services clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
-install: $(INSTALLED) $(SPACY_MODEL) ## create .venv with Python 3.10 and install the pinned dependencies
+install: $(INSTALLED) $(SPACY_MODEL) $(WEB_ASSETS) ## create .venv with Python 3.10, install the pinned dependencies and the widget's browser library
 
 $(INSTALLED): requirements.txt requirements-dev.txt constraints.txt scripts/make_venv.sh
 	scripts/make_venv.sh
 
 $(SPACY_MODEL): $(INSTALLED)
 	$(BIN)/python scripts/make_spacy_blank.py var/spacy/blank_en
+
+# The chat widget's socket.io client, from the npm registry (pinned by web/package-lock.json),
+# copied into the web app's static files: the pages load nothing from elsewhere at run time.
+$(WEB_ASSETS): web/package.json web/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for the widget's assets: apt-get install nodejs npm"; exit 1; }
+	cd web && npm ci --no-audit --no-fund --ignore-scripts --prefer-offline
+	mkdir -p $(@D)
+	cp web/node_modules/socket.io-client/dist/socket.io.min.js $@
+
+web-assets: $(WEB_ASSETS) ## vendor the widget's socket.io client (npm ci) into web/static/vendor
 
 seed: install ## create the shop database and load the demo catalog and orders (idempotent)
 	$(ENV) $(BIN)/python -m actions.shop.seed
@@ -36,7 +47,7 @@ train: $(MODEL) ## train the model if data, domain or config changed
 validate: install ## check the training data (rasa data validate)
 	$(ENV) scripts/validate.sh
 
-run: $(MODEL) seed ## start the action server and the Rasa server; Ctrl-C stops both
+run: $(MODEL) seed $(WEB_ASSETS) ## start the action server and the Rasa server; Ctrl-C stops both
 	$(ENV) scripts/run.sh
 
 shell: $(MODEL) seed ## chat in the terminal (starts the action server in the background)
@@ -51,10 +62,10 @@ test-nlu: $(MODEL) ## the held-out NLU set: fails under intent macro-F1 0.90 or 
 test-conversations: $(MODEL) ## rasa test: the conversation tests in tests/conversations
 	$(ENV) $(BIN)/rasa test core --model $(MODEL) --stories tests/conversations --fail-on-prediction-errors --out results/conversations
 
-test-e2e: $(MODEL) ## both servers started, whole conversations over REST
+test-e2e: $(MODEL) $(WEB_ASSETS) ## both servers started, whole conversations over REST
 	$(ENV) $(BIN)/pytest -m e2e
 
-test: $(MODEL) ## everything: validate, NLU gate, conversation tests, pytest (unit + end-to-end)
+test: $(MODEL) $(WEB_ASSETS) ## everything: validate, NLU gate, conversation tests, pytest (unit + end-to-end)
 	$(MAKE) --no-print-directory validate
 	$(MAKE) --no-print-directory test-nlu
 	$(MAKE) --no-print-directory test-conversations
