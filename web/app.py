@@ -1,7 +1,7 @@
 """Builds the sanic web app: pages, the agent inbox, and the inbox's background sweep."""
 from sanic import Sanic
 
-from web import inbox, pages, sweeper
+from web import inbox, pages, shop, sweeper
 from web.rasa_client import RasaClient
 from web.settings import Settings
 
@@ -13,6 +13,7 @@ def create_app(settings: Settings, name: str = "shop_web") -> Sanic:
     app.ctx.rasa = RasaClient(settings.rasa_url, settings.rasa_token)
     app.blueprint(pages.bp)
     app.blueprint(inbox.bp)
+    app.blueprint(shop.bp)
 
     @app.after_server_start
     async def start_sweeping(app_, _loop) -> None:

@@ -17,6 +17,8 @@ class Settings:
     port: int = 8000
     sweep_seconds: float = 5.0
     secure_cookies: bool = False
+    # Where customers' browsers reach Rasa's socket.io channel (the chat widget).
+    rasa_public_url: str = "http://localhost:5005"
 
 
 def from_env(env: Optional[dict] = None) -> Settings:
@@ -34,4 +36,7 @@ def from_env(env: Optional[dict] = None) -> Settings:
         port=int(env.get("WEB_PORT", "8000")),
         sweep_seconds=float(env.get("INBOX_SWEEP_SECONDS", "5")),
         secure_cookies=(env.get("PUBLIC_BASE_URL") or "").startswith("https://"),
+        # The Rasa server's public address is also where its calendar-invite links point.
+        rasa_public_url=(env.get("RASA_PUBLIC_URL") or env.get("PUBLIC_BASE_URL")
+                         or f"http://localhost:{env.get('RASA_PORT', '5005')}").rstrip("/"),
     )
