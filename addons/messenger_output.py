@@ -23,6 +23,8 @@ TEMPLATE_BUTTONS = 3
 QUICK_REPLY_LIMIT = 13
 ELEMENT_TEXT_LIMIT = 80  # title and subtitle of a generic template element
 PRODUCT_CARD_TYPES = ("product", "product_card")
+# What a Rasa response says; the rest of it (e.g. metadata such as "agent") is its context.
+RESPONSE_FIELDS = ("text", "buttons", "quick_replies", "custom", "elements", "image", "attachment")
 
 
 def psid_hash(psid: Text) -> Text:
@@ -103,6 +105,10 @@ def is_from_agent(message: Dict[Text, Any]) -> bool:
     return bool(message.get("agent") or (isinstance(metadata, dict) and metadata.get("agent")))
 
 
+def context_of(message: Dict[Text, Any]) -> Dict[Text, Any]:
+    return {k: v for k, v in message.items() if k not in RESPONSE_FIELDS}
+
+
 def messaging_fields(message: Dict[Text, Any]) -> Dict[Text, Text]:
     if is_from_agent(message):
         return {"messaging_type": "MESSAGE_TAG", "tag": "HUMAN_AGENT"}
@@ -180,8 +186,8 @@ class ShopMessengerBot(MessengerBot):
             # Text first, then the card carrying the response's buttons, so they show once.
             card, buttons = message.pop("custom"), message.pop("buttons", None) or []
             text, quick_replies = message.pop("text", None), message.pop("quick_replies", None)
-            await self.send_text_message(recipient_id, text or "", **message)
-            await self.send_product_card(recipient_id, card, buttons, quick_replies, **message)
+            await self.send_text_message(recipient_id, text or "", **context_of(message))
+            await self.send_product_card(recipient_id, card, buttons, quick_replies, **context_of(message))
         await super().send_response(recipient_id, message)
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
@@ -200,7 +206,7 @@ class ShopMessengerBot(MessengerBot):
             links = [b for b in buttons if b.get("url") and not b.get("payload")]
             text = "\n".join([text or ""] + [f"{b.get('title', '')}: {b['url']}" for b in links])
             choices = [b for b in buttons if b not in links]
-            await self.send_quick_replies(recipient_id, text, choices, **kwargs)
+            await self.send_quick_replies(recipient_id, text, choices, **context_of(kwargs))
             return
         parts = split_text(text, TEMPLATE_TEXT_LIMIT) or [""]
         for part in parts[:-1]:
@@ -249,7 +255,7 @@ class ShopMessengerBot(MessengerBot):
             custom = dict(custom)
             to = (custom.pop("sender", None) or {}).get("id", recipient_id)  # as Rasa's connector
             if is_product_card(custom):
-                await self.send_product_card(to, custom, [], **kwargs)
+                await self.send_product_card(to, custom, [], **context_of(kwargs))
             elif "text" in custom or "attachment" in custom:
                 await self.send_message(to, custom, kwargs)
             else:

@@ -12,7 +12,9 @@ from typing import Any, Callable, Dict, List, Optional
 
 import aiohttp
 import pytest
+from rasa.core.actions.action import create_bot_utterance
 from rasa.core.channels.channel import UserMessage
+from rasa.shared.core.events import BotUttered
 from rasa.shared.exceptions import RasaException
 from sanic import Sanic
 
@@ -220,6 +222,8 @@ async def test_standby_echoes_receipts_are_ignored(webhook):
                            [text_event("psid-1", "real message")])
     payload["entry"].append({"id": "1", "time": 1, "standby": [text_event("psid-1", "for another app")]})
     payload["entry"].append({"id": "1", "time": 1, "changes": [{"field": "feed"}]})
+    instagram = {"object": "instagram", "entry": [{"id": "2", "time": 1, "messaging": [text_event("ig-1", "dm")]}]}
+    assert await webhook.post_signed(instagram) == 200
     assert await webhook.post_signed(payload) == 200
     await eventually(lambda: webhook.received)
     assert webhook.texts() == ["real message"]
@@ -293,11 +297,22 @@ async def test_a_failing_turn_does_not_stop_the_next(graph):
 # --------------------------------------------------------------------------- replies
 
 
+class Bot:
+    """ShopMessengerBot fed as Rasa feeds it: a response becomes a BotUttered event, and the
+    channel gets that event's message() (every field present, None when unused)."""
+
+    def __init__(self, graph: GraphStandIn) -> None:
+        self.channel = ShopMessengerBot(GraphApi(TOKEN, graph.url))
+
+    async def send_response(self, psid: str, response: Dict[str, Any]) -> None:
+        await self.channel.send_response(psid, create_bot_utterance(dict(response)).message())
+
+
 @pytest.fixture
 async def bot(graph):
-    api = GraphApi(TOKEN, graph.url)
-    yield ShopMessengerBot(api)
-    await api.close()
+    sender = Bot(graph)
+    yield sender
+    await sender.channel.graph.close()
 
 
 def buttons(*titles: str) -> List[Dict[str, str]]:
@@ -364,7 +379,7 @@ async def test_product_card_becomes_a_generic_template(shop_db, dispatcher, doma
     tracker = make_tracker(intent="product_info", text="tell me about the hoodie",
                            entities=[entity("product", "Hoodie")])
     await ActionProductInfo().run(dispatcher, tracker, domain)
-    [message] = dispatcher.messages
+    [message] = dispatcher.messages  # as the action server returns it to Rasa
     await bot.send_response("psid-1", message)
     text, card = graph.messages("psid-1")
     assert text["message"]["text"].startswith("Hoodie: $65.00.")
@@ -391,13 +406,12 @@ async def test_product_card_with_image_and_sold_out(bot, graph):
     assert [b["title"] for b in element["buttons"]] == ["A", "B", "C"]
 
 
-@pytest.mark.parametrize("message", [
-    {"text": "Hi, this is Dana from the team.", "agent": {"name": "Dana"}},
-    {"text": "Hi, this is Dana from the team.", "metadata": {"agent": {"name": "Dana"}}},
-])
-async def test_a_human_agents_messages_carry_the_human_agent_tag(bot, graph, message):
-    await bot.send_response("psid-1", message)
-    await bot.send_response("psid-1", {"text": "I'm the bot again.", "metadata": {}})
+@pytest.mark.parametrize("metadata", [{"agent": {"name": "Dana"}}, {"metadata": {"agent": {"name": "Dana"}}}])
+async def test_a_human_agents_messages_carry_the_human_agent_tag(bot, graph, metadata):
+    # What Rasa's HTTP API hands the channel for a posted {"event": "bot", "metadata": ...}.
+    agent_says = BotUttered("Hi, this is Dana from the team.", metadata=metadata)
+    await bot.channel.send_response("psid-1", agent_says.message())
+    await bot.send_response("psid-1", {"text": "I'm the bot again."})
     agent, assistant = graph.messages("psid-1")
     assert (agent["messaging_type"], agent["tag"]) == ("MESSAGE_TAG", "HUMAN_AGENT")
     assert agent["message"] == {"text": "Hi, this is Dana from the team."}
@@ -420,6 +434,7 @@ async def test_graph_api_errors_are_logged_not_raised(bot, graph, caplog):
     unreachable = ShopMessengerBot(GraphApi(TOKEN, f"http://127.0.0.1:{free_port()}/v18.0"))
     await unreachable.send_response("psid-1", {"text": "hello?"})
     await unreachable.graph.close()
+    assert "unreachable" in caplog.text
 
 
 async def test_output_channel_for_rasas_http_api(graph):
