@@ -124,7 +124,8 @@ def referral_metadata(referral: Any) -> Dict[Text, Any]:
 
 
 class SenderQueues:
-    """Runs each customer's events one after another in arrival order, customers side by side."""
+    """Runs each customer's events one after another in arrival order, customers side by side.
+    In memory: events still queued when the server stops are lost (Meta already got its 200)."""
 
     def __init__(self) -> None:
         self._waiting: Dict[Text, List[Callable[[], Awaitable[Any]]]] = {}
@@ -178,7 +179,7 @@ class MessengerInput(FacebookInput):
         super().__init__(fb_verify, fb_secret, fb_access_token)
         self.graph = GraphApi(fb_access_token, graph_api_base_url)
         self.get_started_payload = get_started_payload
-        self.seen = SeenIds()
+        self.seen = SeenIds()  # per process: replicas would need a shared store (see seen_ids.py)
         self.queues = SenderQueues()
 
     def get_output_channel(self) -> OutputChannel:
@@ -227,6 +228,8 @@ class MessengerInput(FacebookInput):
                on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> int:
         """Queues the customer events of a webhook call; returns how many are new."""
         accepted = 0
+        if payload.get("object") != "page":  # e.g. Instagram's: not for this page token
+            return accepted
         for event in messaging_events(payload):
             item = inbound(event, self.get_started_payload)
             if item is None:
@@ -234,8 +237,7 @@ class MessengerInput(FacebookInput):
             if not self.seen.add(item.key):
                 logger.info("Messenger redelivered %s; already handled.", item.key)
                 continue
-            # Handled after Meta gets its 200: Meta retries a call that takes 20 s (a slow action)
-            # and sanic cancels a handler whose client hung up; events in flight at shutdown are lost.
+            # After the 200, not inline: Meta retries a call still open after 20 s, so a slow turn would run twice.
             self.queues.submit(item.sender_id, lambda item=item: self.handle(item, on_new_message))
             accepted += 1
         return accepted
