@@ -8,7 +8,7 @@ INSTALLED   := $(VENV)/.installed
 SPACY_MODEL := var/spacy/blank_en/meta.json
 MODEL       := models/shop.tar.gz
 WEB_ASSETS  := web/static/vendor/socket.io.min.js
-TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(wildcard addons/*.py)
+TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(wildcard addons/*_extractor.py)
 ENV         := source scripts/env.sh &&
 
 .PHONY: help install web-assets seed train validate run shell test test-unit test-conversations test-nlu test-e2e services clean
@@ -47,7 +47,7 @@ train: $(MODEL) ## train the model if data, domain or config changed
 validate: install ## check the training data (rasa data validate)
 	$(ENV) scripts/validate.sh
 
-run: $(MODEL) seed $(WEB_ASSETS) ## start the action server and the Rasa server; Ctrl-C stops both
+run: $(MODEL) seed $(WEB_ASSETS) ## start the action server, the Rasa server and the web app; Ctrl-C stops them
 	$(ENV) scripts/run.sh
 
 shell: $(MODEL) seed ## chat in the terminal (starts the action server in the background)
