@@ -21,6 +21,8 @@ fi
 export INBOX_DEMO_PASSWORD
 if [ -n "$INBOX_DEMO_PASSWORD" ]; then .venv/bin/python -m web.agents demo-passwords || exit 1; fi
 mkdir -p var/log
+# credentials.yml, plus the Messenger channel when its FACEBOOK_* variables are all set.
+.venv/bin/python scripts/make_credentials.py var/credentials.yml || exit 1
 pids=()
 
 stop() {  # [exit code]
@@ -38,7 +40,7 @@ trap stop INT TERM EXIT
 pids+=($!)
 # The HTTP API always sits behind the token; the channels (REST, socket.io) are what customers use.
 .venv/bin/rasa run --enable-api --auth-token "$RASA_AUTH_TOKEN" --port "$RASA_PORT" \
-  --model models/shop.tar.gz --endpoints endpoints.yml --credentials credentials.yml \
+  --model models/shop.tar.gz --endpoints endpoints.yml --credentials var/credentials.yml \
   --cors "${RASA_CORS_ORIGINS:-http://localhost:8000}" >var/log/rasa.log 2>&1 &
 pids+=($!)
 
