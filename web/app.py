@@ -1,4 +1,6 @@
 """Builds the sanic web app: pages, the agent inbox, and the inbox's background sweep."""
+import asyncio
+
 from sanic import Sanic
 
 from web import inbox, pages, shop, sweeper
@@ -15,9 +17,15 @@ def create_app(settings: Settings, name: str = "shop_web") -> Sanic:
     app.blueprint(inbox.bp)
     app.blueprint(shop.bp)
 
+    @app.before_server_start
+    async def make_db_lock(app_, _loop) -> None:
+        # Held by each inbox transaction that may wait for Rasa, and by the sweep's writes.
+        app_.ctx.db_lock = asyncio.Lock()
+
     @app.after_server_start
     async def start_sweeping(app_, _loop) -> None:
-        app_.add_task(sweeper.run_forever(settings.db_url, app_.ctx.rasa, settings.sweep_seconds))
+        app_.add_task(sweeper.run_forever(settings.db_url, app_.ctx.rasa, settings.sweep_seconds,
+                                          app_.ctx.db_lock))
 
     @app.on_response
     async def security_headers(request, response) -> None:

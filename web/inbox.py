@@ -87,23 +87,32 @@ def current_agent(request: Request, session) -> Optional[Agent]:
 
 
 def with_agent(handler):
-    """Runs `handler(request, session, agent, ...)` in one transaction for a logged-in agent;
-    401 otherwise. An inbox request also tells that the agent is still there."""
+    """Runs `handler(request, session, agent, ...)` in a transaction for a logged-in agent;
+    401 otherwise. An inbox request also tells that the agent is still there (committed first)."""
 
     async def wrapped(request: Request, *args, **kwargs) -> HTTPResponse:
-        with session_scope(request.app.ctx.settings.db_url) as session:
-            agent = current_agent(request, session)
-            if agent is None:
-                return error(401, "Log in to the inbox first.")
-            assignment.set_presence(session, agent, now_utc())
-            try:
-                return await handler(request, session, agent, *args, **kwargs)
-            except HandoffError as problem:
-                session.rollback()
-                return error(409, str(problem))
+        # Handlers keep their transaction open while they wait for Rasa (so a failed delivery
+        # rolls it back). With SQLite, another writer on this event loop meanwhile would block the
+        # whole loop until its busy timeout: one inbox transaction at a time in this process.
+        async with request.app.ctx.db_lock:
+            return await _in_transaction(request, handler, *args, **kwargs)
 
     wrapped.__name__ = handler.__name__
     return wrapped
+
+
+async def _in_transaction(request: Request, handler, *args, **kwargs) -> HTTPResponse:
+    with session_scope(request.app.ctx.settings.db_url) as session:
+        agent = current_agent(request, session)
+        if agent is None:
+            return error(401, "Log in to the inbox first.")
+        assignment.set_presence(session, agent, now_utc())
+        session.commit()  # the heartbeat is kept whatever the handler does, and holds no lock
+        try:
+            return await handler(request, session, agent, *args, **kwargs)
+        except HandoffError as problem:
+            session.rollback()
+            return error(409, str(problem))
 
 
 @bp.get("/")

@@ -3,8 +3,9 @@ queue, gives the bot back what nobody answered at all, and closes what the custo
 restarting the chat (Rasa unpauses a restarted or expired conversation)."""
 import asyncio
 import logging
+from contextlib import nullcontext
 from datetime import datetime, timezone
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 from sqlalchemy import select
 
@@ -21,12 +22,18 @@ logger = logging.getLogger(__name__)
 TRACKER_CHECK_EVERY = 6
 
 
+def _held(lock: Optional[asyncio.Lock]):
+    """The web app's database lock (see web.inbox.with_agent), or nothing to hold."""
+    return lock if lock is not None else nullcontext()
+
+
 def returned_text(team_name: str) -> str:
     return (f"I'm sorry: nobody from our {team_name} team could pick this up just now, so I'm back. "
             "I can have them email you, or you can keep chatting with me.")
 
 
-async def give_back_overdue(db_url: str, rasa: RasaClient, now: datetime) -> List[int]:
+async def give_back_overdue(db_url: str, rasa: RasaClient, now: datetime,
+                            lock: Optional[asyncio.Lock] = None) -> List[int]:
     """Closes each overdue handoff and resumes its bot, one at a time: if Rasa cannot be reached
     the handoff stays open and the next sweep tries again."""
     config = load_config()
@@ -34,24 +41,31 @@ async def give_back_overdue(db_url: str, rasa: RasaClient, now: datetime) -> Lis
         due = assignment.overdue(session, config, now)
     returned = []
     for handoff_id in due:
-        with session_scope(db_url) as session:
-            try:
-                handoff = assignment.close(session, handoff_id, now, closed_by="timeout", note=(
-                    f"Nobody answered within {config.assignment['return_to_bot_after_minutes']} minutes."))
-            except HandoffError:  # closed meanwhile
-                continue
-            try:
-                await rasa.resume(handoff.sender_id, returned_text(config.team_name(handoff.team)),
-                                  buttons=[button("Email me", "request_followup")])
-            except RasaError as problem:
-                session.rollback()
-                logger.warning("Could not give handoff %s back to the bot: %s", handoff.reference, problem)
-                continue
-            returned.append(handoff_id)
+        async with _held(lock):
+            if await _give_back(db_url, rasa, config, handoff_id, now):
+                returned.append(handoff_id)
     return returned
 
 
-async def close_abandoned(db_url: str, rasa: RasaClient, now: datetime) -> List[int]:
+async def _give_back(db_url: str, rasa: RasaClient, config, handoff_id: int, now: datetime) -> bool:
+    with session_scope(db_url) as session:
+        try:
+            handoff = assignment.close(session, handoff_id, now, closed_by="timeout", note=(
+                f"Nobody answered within {config.assignment['return_to_bot_after_minutes']} minutes."))
+        except HandoffError:  # closed meanwhile
+            return False
+        try:
+            await rasa.resume(handoff.sender_id, returned_text(config.team_name(handoff.team)),
+                              buttons=[button("Email me", "request_followup")])
+        except RasaError as problem:
+            session.rollback()
+            logger.warning("Could not give handoff %s back to the bot: %s", handoff.reference, problem)
+            return False
+    return True
+
+
+async def close_abandoned(db_url: str, rasa: RasaClient, now: datetime,
+                          lock: Optional[asyncio.Lock] = None) -> List[int]:
     """Closes open handoffs whose conversation Rasa no longer holds paused."""
     with session_scope(db_url) as session:
         open_ones: Dict[int, str] = dict(session.execute(
@@ -63,30 +77,33 @@ async def close_abandoned(db_url: str, rasa: RasaClient, now: datetime) -> List[
         except RasaError:
             continue
         if paused is False:
-            with session_scope(db_url) as session:
-                try:
-                    assignment.close(session, handoff_id, now, closed_by="customer",
-                                     note="The customer restarted the chat, or it timed out.")
-                except HandoffError:
-                    continue
+            async with _held(lock):
+                with session_scope(db_url) as session:
+                    try:
+                        assignment.close(session, handoff_id, now, closed_by="customer",
+                                         note="The customer restarted the chat, or it timed out.")
+                    except HandoffError:
+                        continue
             closed.append(handoff_id)
     return closed
 
 
-async def sweep_once(db_url: str, rasa: RasaClient, now: datetime, check_trackers: bool) -> None:
-    with session_scope(db_url) as session:
-        assignment.sweep(session, load_config(), now)
-    await give_back_overdue(db_url, rasa, now)
+async def sweep_once(db_url: str, rasa: RasaClient, now: datetime, check_trackers: bool,
+                     lock: Optional[asyncio.Lock] = None) -> None:
+    async with _held(lock):
+        with session_scope(db_url) as session:
+            assignment.sweep(session, load_config(), now)
+    await give_back_overdue(db_url, rasa, now, lock)
     if check_trackers:
-        await close_abandoned(db_url, rasa, now)
+        await close_abandoned(db_url, rasa, now, lock)
 
 
-async def run_forever(db_url: str, rasa: RasaClient, every: float) -> None:
+async def run_forever(db_url: str, rasa: RasaClient, every: float, lock: Optional[asyncio.Lock] = None) -> None:
     rounds = 0
     while True:
         await asyncio.sleep(every)
         try:
-            await sweep_once(db_url, rasa, datetime.now(timezone.utc), rounds % TRACKER_CHECK_EVERY == 0)
+            await sweep_once(db_url, rasa, datetime.now(timezone.utc), rounds % TRACKER_CHECK_EVERY == 0, lock)
         except Exception:  # noqa: BLE001 - one bad round must not stop the inbox's clock
             logger.exception("Inbox sweep failed; trying again in %s s", every)
         rounds += 1
