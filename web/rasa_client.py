@@ -1,5 +1,6 @@
 """What the web app asks of the Rasa server's HTTP API (always with its token): read a
 conversation, and add events to it that reach the customer through their own channel."""
+import asyncio
 from typing import Any, Dict, List, Optional
 from urllib.parse import quote
 
@@ -27,8 +28,9 @@ class RasaClient:
                     if response.status >= 400:
                         raise RasaError(f"Rasa answered {response.status}: {(await response.text())[:300]}")
                     return await response.json(content_type=None)
-        except (aiohttp.ClientError, TimeoutError) as error:
-            raise RasaError(f"Rasa server unreachable: {error}") from error
+        # aiohttp times out with asyncio.TimeoutError: not the builtin TimeoutError before Python 3.11.
+        except (aiohttp.ClientError, asyncio.TimeoutError, TimeoutError) as error:
+            raise RasaError(f"Rasa server unreachable: {str(error) or 'no answer in time'}") from error
 
     async def tracker(self, sender_id: str) -> Dict[str, Any]:
         return await self._request("GET", self._url(sender_id, "tracker"), {"include_events": "ALL"})
