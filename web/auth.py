@@ -55,7 +55,8 @@ def make_token(secret: str, agent_id: int, epoch: int, now: Optional[float] = No
 
 def read_token(secret: str, token: Optional[str], now: Optional[float] = None) -> Optional[SessionClaims]:
     """The claims of a genuine, unexpired token; None otherwise."""
-    if not token or token.count(".") != 4:
+    # Ours are ASCII; compare_digest raises TypeError on other strings (a 500 instead of a 401).
+    if not token or not token.isascii() or token.count(".") != 4:
         return None
     body, signature = token.rsplit(".", 1)
     if not hmac.compare_digest(signature, _sign(secret, body)):

@@ -74,7 +74,7 @@ def handoff_json(handoff: Handoff, config) -> Dict[str, Any]:
 def current_agent(request: Request, session) -> Optional[Agent]:
     """The agent of a valid session (cookie, or Authorization: Bearer); None otherwise."""
     header = request.headers.get("authorization", "")
-    bearer = header[7:].strip() if header.lower().startswith("bearer ") else None
+    bearer = (header[7:].strip() or None) if header.lower().startswith("bearer ") else None
     claims = read_token(request.app.ctx.settings.secret_key, bearer or request.cookies.get(COOKIE))
     if claims is None:
         return None
@@ -151,7 +151,9 @@ async def logout(request: Request, session, agent: Agent) -> HTTPResponse:
     agent.session_epoch += 1  # ends this session and any other of the agent's
     agent.online = False
     result = response.json({"ok": True})
-    del result.cookies[COOKIE]
+    result.cookies[COOKIE] = ""
+    result.cookies[COOKIE]["path"] = "/inbox"  # the login cookie's path, or the browser keeps it
+    result.cookies[COOKIE]["max-age"] = 0
     return result
 
 
