@@ -1,8 +1,10 @@
 """The web widget's socket.io channel: Rasa's own, with each bot message sent whole (text with its
-buttons, product card, link or agent name in one event) and bad metadata refused instead of
-crashing the handler. Rasa's stock output sends custom payloads as emit() keyword arguments,
-which fails for anything but {"data": ...}; an agent's reply from the inbox goes out the same way
-as the bot's, through get_output_channel()."""
+buttons, product card, link or agent name in one event), bad metadata refused instead of
+crashing the handler, and each socket really joining its session's room. Rasa's stock output
+sends custom payloads as emit() keyword arguments, which fails for anything but {"data": ...};
+an agent's reply from the inbox goes out the same way as the bot's, through
+get_output_channel()."""
+import inspect
 import json
 import logging
 import uuid
@@ -62,6 +64,19 @@ class WebChatInput(SocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         blueprint = super().blueprint(on_new_message)
         sio = self.sio
+
+        # Rasa 3.6 calls sio.enter_room() without awaiting it; python-socketio 5.x made it a
+        # coroutine, so the socket never joined its session's room and heard no reply.
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: Text, data: Any) -> None:
+            session_id = data.get("session_id") if isinstance(data, dict) else None
+            if not isinstance(session_id, str) or not session_id.strip() or len(session_id) > 128:
+                session_id = uuid.uuid4().hex
+            if self.session_persistence:
+                joined = sio.enter_room(sid, session_id, namespace=self.namespace)
+                if inspect.isawaitable(joined):
+                    await joined
+            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
 
         # Registering the event again replaces Rasa's handler of it.
         @sio.on(self.user_message_evt, namespace=self.namespace)
