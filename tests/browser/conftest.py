@@ -23,7 +23,9 @@ def _missing(what: str) -> None:
     pytest.skip(message)
 
 
-@pytest.fixture(scope="session")
+# Per module: Playwright's sync API keeps its event loop running while the browser is open,
+# which would break the async tests collected after a session-wide browser.
+@pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
         _missing(f"Chromium not found at {CHROMIUM}")

@@ -6,7 +6,6 @@ import re
 import secrets
 import time
 from datetime import datetime, timezone
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -27,25 +26,6 @@ AGENT_NAME = "Alice Moreno"
 CLOSE_NOTE_MISSING = "Add a closing note: what was done, and what is left."
 # The UI updates every 3 s; this leaves room for one missed round.
 POLL_TIMEOUT_MS = 8000
-
-
-@pytest.fixture(scope="module")
-def browser(request):
-    """tests/browser/conftest.py's Chromium (same binary, arguments and skip rule), but stopped
-    when this module is done. The conftest's fixture lives for the whole session, and while
-    Playwright's sync API runs, an asyncio loop is running in the main thread: every
-    pytest-asyncio test collected after tests/browser/ then fails ("This event loop is already
-    running"). Remove this once the conftest's fixture is module-scoped."""
-    from playwright.sync_api import sync_playwright
-
-    shared = request.config.pluginmanager.get_plugin(str(Path(__file__).with_name("conftest.py")))
-    if not Path(shared.CHROMIUM).exists():
-        shared._missing(f"Chromium not found at {shared.CHROMIUM}")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=shared.CHROMIUM, headless=True,
-                                              args=shared.CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
