@@ -106,7 +106,7 @@ async def test_web_widget_customer_gets_the_agents_replies_live(servers, web):
     received: asyncio.Queue = asyncio.Queue()
     client = socketio.AsyncClient()
     client.on("bot_uttered", lambda data: received.put_nowait(data))
-    await client.connect(servers.url, socketio_path="/socket.io", transports=["websocket"])
+    await client.connect(servers.url, socketio_path="/socket.io", transports=["polling"])
     try:
         await client.emit("session_request", {"session_id": session_id})
 
