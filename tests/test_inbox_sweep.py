@@ -147,14 +147,18 @@ async def test_nobody_answering_for_ten_minutes_gives_the_chat_back_to_the_bot(s
 
 
 async def test_a_chat_rasa_no_longer_holds_paused_is_closed_as_left_by_the_customer(shop_db, rasa, client):
-    kept, left = hand_over(shop_db, rasa, T0), hand_over(shop_db, rasa, T0)
+    minute_ago = T0 - timedelta(minutes=1)
+    kept, left = hand_over(shop_db, rasa, minute_ago), hand_over(shop_db, rasa, minute_ago)
     rasa.tracker(sender_of(shop_db, left))["paused"] = False  # restarted, or the session expired
+    just_now = hand_over(shop_db, rasa, T0)
+    rasa.tracker(sender_of(shop_db, just_now))["paused"] = False  # Rasa is about to pause it
 
     rasa.fail = True
     assert await sweeper.close_abandoned(shop_db, client, T0) == []  # no answer is no proof
     rasa.fail = False
     assert await sweeper.close_abandoned(shop_db, client, T0, asyncio.Lock()) == [left]
     assert state(shop_db, kept) == ("queued", None)
+    assert state(shop_db, just_now) == ("queued", None)
     with session_scope(shop_db) as session:
         assert session.get(Handoff, left).closed_by == "customer"
     assert rasa.delivered == []  # nothing said to a customer who has gone

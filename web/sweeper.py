@@ -4,7 +4,7 @@ restarting the chat (Rasa unpauses a restarted or expired conversation)."""
 import asyncio
 import logging
 from contextlib import nullcontext
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Dict, List, Optional
 
 from sqlalchemy import select
@@ -20,6 +20,7 @@ from web.rasa_client import RasaClient, RasaError
 logger = logging.getLogger(__name__)
 # The trackers of open conversations are read every this many sweeps (the queue every sweep).
 TRACKER_CHECK_EVERY = 6
+SETTLE = timedelta(seconds=30)
 
 
 def _held(lock: Optional[asyncio.Lock]):
@@ -66,10 +67,13 @@ async def _give_back(db_url: str, rasa: RasaClient, config, handoff_id: int, now
 
 async def close_abandoned(db_url: str, rasa: RasaClient, now: datetime,
                           lock: Optional[asyncio.Lock] = None) -> List[int]:
-    """Closes open handoffs whose conversation Rasa no longer holds paused."""
+    """Closes open handoffs whose conversation Rasa no longer holds paused. A new handoff is
+    left alone for a while: Rasa pauses the conversation just after the action has opened it."""
+    settled = assignment.naive_utc(now) - SETTLE
     with session_scope(db_url) as session:
         open_ones: Dict[int, str] = dict(session.execute(
-            select(Handoff.id, Handoff.sender_id).where(Handoff.status.in_(OPEN_STATUSES))).all())
+            select(Handoff.id, Handoff.sender_id).where(Handoff.status.in_(OPEN_STATUSES),
+                                                        Handoff.created_at <= settled)).all())
     closed = []
     for handoff_id, sender_id in open_ones.items():
         try:
