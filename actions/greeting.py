@@ -81,4 +81,7 @@ class ActionGreet(Action):
             dispatcher.utter_message(response="utter_greet")
             return []
         dispatcher.utter_message(**greeting)
-        return product_slots(product, tracker.get_slot("product")) if product else []
+        # A task in progress (an order of another product) is not switched under the customer.
+        if product is None or tracker.active_loop_name:
+            return []
+        return product_slots(product, tracker.get_slot("product"))

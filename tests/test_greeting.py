@@ -49,6 +49,17 @@ async def test_the_same_product_page_again_keeps_the_chosen_options(shop_db, dis
     assert slot_events(events) == {"product": "Hoodie"}
 
 
+async def test_a_product_page_greeting_does_not_switch_an_order_in_progress(shop_db, dispatcher, domain):
+    message = user_event("/greet", "greet")
+    message["metadata"] = {"page": "product", "product": "Hoodie"}
+    tracker = make_tracker(text="/greet", intent="greet", events=[action_event("action_listen"), message],
+                           slots={"product": "Running Shoes", "size": "10", "requested_slot": "color"},
+                           active_loop="purchase_form")
+    events = await ActionGreet().run(dispatcher, tracker, domain)
+    assert "Hoodie" in said(dispatcher)
+    assert events == [], "the purchase form goes on with the running shoes and asks its question again"
+
+
 async def test_sold_out_product_page_says_so(shop_db, dispatcher, domain):
     tracker = on_page("/greet", "greet", page="product", product="Suede Loafers")
     await ActionGreet().run(dispatcher, tracker, domain)
