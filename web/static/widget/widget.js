@@ -155,6 +155,20 @@
     if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
   }
 
+  // The log stays at its newest message unless the customer scrolled up to read; it follows
+  // size changes too (typing indicator, banner, a panel shown after the history was drawn).
+  var pinned = true;
+  function scrollToEnd(force) {
+    if (force) pinned = true;
+    if (pinned) log.scrollTop = log.scrollHeight;
+  }
+  log.addEventListener("scroll", function () {
+    pinned = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
+  });
+  if (window.ResizeObserver) {
+    new window.ResizeObserver(function () { scrollToEnd(false); }).observe(log);
+  }
+
   function slugOf(name) { return String(name).toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, ""); }
 
   function productCard(card) {
@@ -234,11 +248,12 @@
     if (typeof link === "string" && /^https?:|^\//.test(link)) {
       item.appendChild(el("p", {}, [el("a", { href: link, target: "_blank", rel: "noopener noreferrer", text: attachment.title || link })]));
     }
-    item.appendChild(choices(entry.buttons, "buttons"));
-    item.appendChild(choices(entry.quick_replies, "quick-replies"));
+    [choices(entry.buttons, "buttons"), choices(entry.quick_replies, "quick-replies")].forEach(function (group) {
+      if (group) item.appendChild(group);
+    });
     if (!fromUser) followAgent(entry);
     log.appendChild(item);
-    log.scrollTop = log.scrollHeight;
+    scrollToEnd(fromUser);
   }
 
   function redraw() {
@@ -283,7 +298,7 @@
     typing.hidden = !on;
     clearTimeout(typingTimer);
     if (on) typingTimer = setTimeout(function () { typing.hidden = true; }, TYPING_TIMEOUT_MS);
-    if (on) log.scrollTop = log.scrollHeight;
+    scrollToEnd(false);
   }
 
   function connect() {
@@ -405,11 +420,12 @@
     var wasClosed = dialog.hidden;
     dialog.hidden = false;
     root.classList.add("sc-open");
+    document.documentElement.classList.add("sc-chat-open");
     unread = 0;
     updateLauncher();
     store.set("open", true);
     claimTab();
-    log.scrollTop = log.scrollHeight;
+    scrollToEnd(true);
     if (options.focus !== false) input.focus();
     if (wasClosed) {
       connect();
@@ -420,6 +436,7 @@
   function closeChat() {
     dialog.hidden = true;
     root.classList.remove("sc-open");
+    document.documentElement.classList.remove("sc-chat-open");
     updateLauncher();
     store.set("open", false);
     launcher.focus();
