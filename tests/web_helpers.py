@@ -138,6 +138,24 @@ class WebApp:
             self.proc.kill()
 
 
+ALWAYS_OPEN = {day: ["00:00", "24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+
+
+def write_always_open_inbox(path: Path, **assignment: Any) -> Path:
+    """seed/inbox.yml with every team always in (tests and benchmarks run at any hour), and
+    `assignment` settings changed (e.g. faster clocks)."""
+    import yaml
+
+    from actions.shop.handoff_routing import INBOX_CONFIG_PATH
+
+    config = yaml.safe_load(INBOX_CONFIG_PATH.read_text(encoding="utf-8"))
+    for team in config["teams"].values():
+        team["hours"] = ALWAYS_OPEN
+    config["assignment"].update(assignment)
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return path
+
+
 def set_agent_password(db_url: str, email: str, password: str) -> None:
     from sqlalchemy import select
 
