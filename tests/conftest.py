@@ -85,3 +85,47 @@ def form_tracker():
 @pytest.fixture
 def dispatcher() -> CollectingDispatcher:
     return CollectingDispatcher()
+
+
+# --------------------------------------------------------------------------- real servers
+
+
+@pytest.fixture(scope="session")
+def inbox_config(tmp_path_factory):
+    """End-to-end runs happen at any hour: the inbox teams are always in, and its clocks are fast
+    (reassign after 3 s, back to the bot after 20 s) so the sweep can be watched."""
+    from tests.web_helpers import write_always_open_inbox
+
+    return write_always_open_inbox(tmp_path_factory.mktemp("inbox") / "inbox.yml",
+                                   reassign_after_seconds=3, return_to_bot_after_minutes=1 / 3)
+
+
+@pytest.fixture(scope="session")
+def graph():
+    """The local stand-in of Facebook's Graph API that the Messenger channel replies to."""
+    from tests.messenger_helpers import GraphStandIn
+
+    with GraphStandIn() as stand_in:
+        yield stand_in
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory, inbox_config, graph):
+    """The action server and the Rasa server with the trained model, started once per run (the
+    model takes ~100 s to load): REST, the web chat and Messenger (replying to `graph`), with
+    credentials made by scripts/make_credentials.py as `make run` makes them."""
+    from tests.messenger_helpers import E2E_MESSENGER_ENV
+    from scripts.make_credentials import main as make_credentials
+    from tests.e2e.servers import MODEL, Servers
+
+    if not MODEL.exists():
+        pytest.fail(f"{MODEL} is missing: run `make train` (make test does it first)")
+    workdir = tmp_path_factory.mktemp("e2e")
+    env = {"INBOX_CONFIG": str(inbox_config), "FACEBOOK_GRAPH_API_URL": graph.url, **E2E_MESSENGER_ENV}
+    credentials = workdir / "credentials.yml"
+    assert make_credentials([str(credentials)], env=env) == 0
+    running = Servers(workdir, extra_env=env, credentials=credentials)
+    try:
+        yield running.start()
+    finally:
+        running.stop()

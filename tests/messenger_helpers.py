@@ -4,6 +4,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import secrets
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,6 +14,11 @@ from urllib.parse import parse_qs, urlsplit
 PAGE_ID = "1000000000000001"
 _counter = itertools.count(1)
 
+
+# The Messenger app of the end-to-end runs (tests/conftest.py starts the servers with it).
+E2E_SECRET, E2E_VERIFY, E2E_TOKEN = secrets.token_hex(16), "e2e-verify", "e2e-page-token"
+E2E_MESSENGER_ENV = {"FACEBOOK_VERIFY_TOKEN": E2E_VERIFY, "FACEBOOK_APP_SECRET": E2E_SECRET,
+                     "FACEBOOK_PAGE_ACCESS_TOKEN": E2E_TOKEN}
 
 class GraphStandIn:
     """Answers POST /me/messages like the Send API (or with `status` and `error` when set) and

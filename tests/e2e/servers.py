@@ -23,8 +23,10 @@ def free_port() -> int:
 class Servers:
     """Both servers with their own databases under `workdir`; `restart_rasa` keeps the data."""
 
-    def __init__(self, workdir: Path, extra_env: Optional[Dict[str, str]] = None) -> None:
+    def __init__(self, workdir: Path, extra_env: Optional[Dict[str, str]] = None,
+                 credentials: Path = ROOT / "credentials.yml") -> None:
         self.workdir = workdir
+        self.credentials = credentials
         self.token = secrets.token_urlsafe(16)
         self.rasa_port, self.action_port = free_port(), free_port()
         self.shop_db = f"sqlite:///{workdir / 'shop.db'}"
@@ -64,7 +66,7 @@ class Servers:
     def _start_rasa(self) -> None:
         self._spawn("rasa", [str(BIN / "rasa"), "run", "--enable-api", "--auth-token", self.token,
                              "--port", str(self.rasa_port), "--model", str(MODEL),
-                             "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"])
+                             "--endpoints", "endpoints.yml", "--credentials", str(self.credentials)])
         self._wait(f"{self.url}/status?token={self.token}", "rasa")
 
     def _wait(self, url: str, name: str, timeout: float = 300) -> None:

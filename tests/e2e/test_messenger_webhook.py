@@ -3,15 +3,16 @@ server): signed webhook calls in Messenger's format go in, and the replies are r
 stand-in of the Graph API, field by field. The credentials file is the one
 scripts/make_credentials.py makes from the FACEBOOK_* variables, as `make run` will use it."""
 import secrets
-from pathlib import Path
 
 import pytest
 import requests
 
-from scripts.make_credentials import MESSENGER, main as make_credentials
-from tests.e2e.servers import BIN, MODEL, Servers
+from scripts.make_credentials import MESSENGER
+from tests.e2e.servers import Servers
 from tests.messenger_helpers import (
-    GraphStandIn,
+    E2E_SECRET,
+    E2E_TOKEN,
+    E2E_VERIFY,
     postback_event,
     quick_reply_event,
     sign,
@@ -22,30 +23,17 @@ from tests.messenger_helpers import (
 
 pytestmark = pytest.mark.e2e
 
-SECRET, VERIFY, TOKEN = secrets.token_hex(16), "e2e-verify", "e2e-page-token"
+SECRET, VERIFY, TOKEN = E2E_SECRET, E2E_VERIFY, E2E_TOKEN
 TURN_TIMEOUT = 90  # the first turn of a fresh server also warms up the model
 
 
-class MessengerServers(Servers):
-    """Both servers, the Rasa server with the Messenger channel replying to `graph_url`."""
+class Messenger:
+    """The shared servers (tests/conftest.py) seen from Facebook: signed webhook calls."""
 
-    def __init__(self, workdir: Path, graph_url: str) -> None:
-        super().__init__(workdir)
-        self.env.update(FACEBOOK_VERIFY_TOKEN=VERIFY, FACEBOOK_APP_SECRET=SECRET,
-                        FACEBOOK_PAGE_ACCESS_TOKEN=TOKEN, FACEBOOK_GRAPH_API_URL=graph_url)
-        self.credentials = workdir / "credentials.yml"
-        assert make_credentials([str(self.credentials)], env=self.env) == 0
-        assert MESSENGER in self.credentials.read_text()
-
-    def _start_rasa(self) -> None:
-        self._spawn("rasa", [str(BIN / "rasa"), "run", "--enable-api", "--auth-token", self.token,
-                             "--port", str(self.rasa_port), "--model", str(MODEL),
-                             "--endpoints", "endpoints.yml", "--credentials", str(self.credentials)])
-        self._wait(f"{self.url}/status?token={self.token}", "rasa")
-
-    @property
-    def webhook(self) -> str:
-        return f"{self.url}/webhooks/facebook/webhook"
+    def __init__(self, servers: Servers) -> None:
+        assert MESSENGER in servers.credentials.read_text()
+        self.url, self.token = servers.url, servers.token
+        self.webhook = f"{servers.url}/webhooks/facebook/webhook"
 
     def post(self, payload: dict) -> requests.Response:
         body, headers = signed(payload, SECRET)
@@ -58,20 +46,8 @@ class MessengerServers(Servers):
 
 
 @pytest.fixture(scope="module")
-def graph():
-    with GraphStandIn() as stand_in:
-        yield stand_in
-
-
-@pytest.fixture(scope="module")
-def messenger(graph, tmp_path_factory):
-    if not MODEL.exists():
-        pytest.fail(f"{MODEL} is missing: run `make train` (make test does it first)")
-    running = MessengerServers(tmp_path_factory.mktemp("messenger-e2e"), graph.url)
-    try:
-        yield running.start()
-    finally:
-        running.stop()
+def messenger(servers):
+    return Messenger(servers)
 
 
 def psid() -> str:
