@@ -71,6 +71,7 @@ def new_page(browser, shop):
     yield make
     for context in contexts:
         context.close()
+    expect.set_options(timeout=5_000)  # Playwright's default, for the tests of other modules
 
 
 @pytest.fixture
@@ -307,6 +308,8 @@ def test_waiting_for_an_agent_then_the_agent_joins_and_leaves(shop, new_page, sn
     snap(page, "agent-joined")
     page.reload()
     expect(banner).to_have_text("Alex Kim from Sales joined the chat")
+    # Messages sent before the reloaded page has rejoined its session are not shown (see README).
+    expect(page.locator(".sc-status")).to_have_text("Online")
 
     post({"event": "resume"}, {"event": "bot", "text": "Alex Kim has left the chat. You're back with the shop "
                                                        "assistant: anything else I can help with?"},
