@@ -62,6 +62,17 @@ def test_packet():
     assert packet["slots"] == {"Product": "Trail Runner"}
     assert packet["lead"] == {"need": "uniforms", "company_size": 40}        # skipped answers left out
     assert (packet["team"], packet["channel"], len(packet["transcript"])) == ("billing", "socketio", 8)
+    assert packet["visit"] == {}                                  # no page metadata in these events
+
+
+def test_packet_says_where_the_visitor_came_from():
+    events = [{**user_event("hi", "greet"), "metadata": {"page": "pricing", "path": "/pricing",
+                                                         "utm_source": "newsletter", "utm_campaign": "fall"}},
+              user_event("let me talk to a human", "human_handoff")]
+    packet = build_packet(events=events, slots={}, reason="customer_asked", team="sales", channel="socketio",
+                          sender_id="abc")
+    assert packet["visit"] == {"page": "pricing", "path": "/pricing", "utm_source": "newsletter",
+                               "utm_campaign": "fall", "landing": "/pricing"}
 
 
 def test_a_saved_lead_wins_over_the_slots():

@@ -1,8 +1,11 @@
 """The context packet an agent gets with a handed-over chat, so the customer repeats nothing:
-why, who, what was asked (intents), what is known (slots, lead), and the transcript. Built from
+why, who, where from (page, UTM), what was asked (intents), what is known (slots, lead), and
+the transcript. Built from
 tracker events in the format both rasa_sdk and Rasa's HTTP API use."""
 from datetime import datetime, timezone
 from typing import Any, Dict, Iterable, List, Optional
+
+from actions.shop.visit import visit_from_events
 
 REASON_TEXT = {
     "customer_asked": "The customer asked for a person.",
@@ -101,6 +104,7 @@ def build_packet(*, events: List[Dict[str, Any]], slots: Dict[str, Any], reason:
         "team": team,
         "channel": channel,
         "contact": {"sender_id": sender_id, "name": name, "email": slots.get("email")},
+        "visit": {key: value for key, value in visit_from_events(events).items() if value},
         "intents": intents(events),
         "slots": known_slots(slots),
         "lead": {k: lead.get(k) for k in LEAD_FIELDS if lead.get(k) is not None} if lead else None,

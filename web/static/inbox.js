@@ -402,9 +402,12 @@
   function renderContext(context, conv) {
     $("ctx-reason").textContent = context.reason_text || conv.reason_text || conv.reason || "Not recorded.";
     const contact = context.contact || conv.contact || {};
+    const visit = context.visit || {};
+    const campaign = [visit.utm_source, visit.utm_medium, visit.utm_campaign].filter(Boolean).join(" / ");
     fillPairs($("ctx-contact"), [
       ["Name", contactName(contact)], ["Email", contact.email], ["Channel", context.channel || conv.channel],
-      ["Chat id", contact.sender_id],
+      ["Chat id", contact.sender_id], ["Page", visit.product || visit.path || visit.page],
+      ["Landed on", visit.landing], ["Campaign", campaign],
     ], "No contact details.");
     fillChips($("ctx-intents"), context.intents || []);
     fillPairs($("ctx-slots"), Object.entries(context.slots || {}), "Nothing known yet.");
