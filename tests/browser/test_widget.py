@@ -11,7 +11,6 @@ import pytest
 import requests
 
 from actions.shop.visit import visit_from_events
-from tests.e2e.servers import MODEL, Servers
 from web_helpers import WebApp
 
 pytestmark = pytest.mark.e2e
@@ -23,24 +22,17 @@ TURN = 60_000  # ms for one answer: the first turns of a fresh Rasa server are s
 
 
 @pytest.fixture(scope="module")
-def shop(browser, tmp_path_factory):
-    """Action server + Rasa (one pair for the module: Rasa takes ~100 s to load) and the web app
-    pointed at them; `browser` first, so a missing Chromium skips before anything starts."""
-    if not MODEL.exists():
-        pytest.fail(f"{MODEL} is missing: run `make train` (make test does it first)")
+def shop(browser, servers, tmp_path_factory):
+    """The web app pointed at the run's real servers (tests/conftest.py: started once per run, Rasa
+    takes ~100 s to load); `browser` first, so a missing Chromium skips before anything starts."""
     if not VENDOR.exists():
         pytest.fail(f"{VENDOR} is missing: run `make web-assets` (make install does it)")
-    workdir = tmp_path_factory.mktemp("widget")
-    servers = Servers(workdir).start()
-    try:
-        web = WebApp(workdir, servers.shop_db, SimpleNamespace(url=servers.url, token=servers.token),
-                     extra_env={"RASA_PUBLIC_URL": servers.url})
-    except Exception:
-        servers.stop()
-        raise
+    # The same inbox settings as the run's other web app: both sweep the one shop database.
+    web = WebApp(tmp_path_factory.mktemp("widget"), servers.shop_db,
+                 SimpleNamespace(url=servers.url, token=servers.token),
+                 extra_env={"RASA_PUBLIC_URL": servers.url, "INBOX_CONFIG": servers.env["INBOX_CONFIG"]})
     yield SimpleNamespace(url=web.url, servers=servers, web=web)
     web.stop()
-    servers.stop()
 
 
 @pytest.fixture
