@@ -61,6 +61,7 @@ wait_for "Rasa server" "http://localhost:$RASA_PORT/status?token=$RASA_AUTH_TOKE
 cat <<MSG
 
 The assistant is running. Chat with it:
+  Web:    http://localhost:$WEB_PORT/ (the demo shop; click the chat button)
   REST:   curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender": "me", "message": "hi"}'
   Shell:  make shell (in another terminal)
   API:    curl -s "localhost:$RASA_PORT/conversations/me/tracker?token=$RASA_AUTH_TOKEN"
