@@ -39,7 +39,8 @@ trap stop INT TERM EXIT
 .venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" >var/log/actions.log 2>&1 &
 pids+=($!)
 # The HTTP API always sits behind the token; the channels (REST, socket.io) are what customers use.
-.venv/bin/rasa run --enable-api --auth-token "$RASA_AUTH_TOKEN" --port "$RASA_PORT" \
+# "=" keeps a token that starts with "-" (token_urlsafe makes some) from reading as an option.
+.venv/bin/rasa run --enable-api --auth-token="$RASA_AUTH_TOKEN" --port "$RASA_PORT" \
   --model models/shop.tar.gz --endpoints endpoints.yml --credentials var/credentials.yml \
   --cors "${RASA_CORS_ORIGINS:-http://localhost:8000}" >var/log/rasa.log 2>&1 &
 pids+=($!)

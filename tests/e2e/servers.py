@@ -64,7 +64,7 @@ class Servers:
         return self
 
     def _start_rasa(self) -> None:
-        self._spawn("rasa", [str(BIN / "rasa"), "run", "--enable-api", "--auth-token", self.token,
+        self._spawn("rasa", [str(BIN / "rasa"), "run", "--enable-api", f"--auth-token={self.token}",
                              "--port", str(self.rasa_port), "--model", str(MODEL),
                              "--endpoints", "endpoints.yml", "--credentials", str(self.credentials)])
         self._wait(f"{self.url}/status?token={self.token}", "rasa")
