@@ -10,7 +10,7 @@ from actions.shop.contacts import is_opted_out
 from actions.shop.db import session_scope
 from actions.shop.models import Contact
 from actions.subscription import ActionOptIn, ActionOptOut
-from shop_helpers import action_event, make_tracker, said, slot_events, user_event
+from shop_helpers import make_tracker, said, slot_events
 
 
 def contact(sender_id: str):

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 import actions.refunds as refunds_module
 from actions.orders import EMAIL_ERROR, ORDER_ID_ERROR

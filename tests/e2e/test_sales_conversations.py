@@ -1,6 +1,5 @@
 """Sales over REST against both real servers: qualification, booking with an invite link,
 rescheduling and cancelling, checked in the replies, the tracker and the database."""
-import json
 
 import pytest
 import requests
