@@ -57,7 +57,7 @@ test-unit: install ## pytest: business rules, actions against SQLite, NLU compon
 	$(ENV) $(BIN)/pytest -m "not e2e"
 
 test-nlu: $(MODEL) ## the held-out NLU set: fails under intent macro-F1 0.90 or entity F1 0.85
-	$(ENV) $(BIN)/python scripts/nlu_gate.py --model $(MODEL) --data tests/nlu/test_nlu.yml
+	$(ENV) $(BIN)/python scripts/nlu_gate.py --model $(MODEL) --data tests/nlu/held_out
 
 test-conversations: $(MODEL) ## rasa test: the conversation tests in tests/conversations
 	$(ENV) $(BIN)/rasa test core --model $(MODEL) --stories tests/conversations --fail-on-prediction-errors --out results/conversations
