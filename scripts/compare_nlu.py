@@ -1,0 +1,211 @@
+"""Trains and scores NLU pipelines side by side and writes the table to docs/nlu.md.
+
+Each configuration (config.yml, the one we run, and the alternatives in scripts/nlu_configs/,
+Rasa's own default among them) is trained on data/ and scored on the held-out set, on the
+development data and by cross-validation on the training data, with the same scorer as the
+gate (scripts/nlu_metrics.py). `make compare-nlu` runs it; FOLDS=0 skips cross-validation.
+
+    python scripts/compare_nlu.py [--folds 3] [--only name ...]
+"""
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+import nlu_metrics  # noqa: E402
+
+CONFIGS = ROOT / "scripts" / "nlu_configs"
+HELD_OUT = ROOT / "tests" / "nlu" / "held_out"
+DEV = ROOT / "tests" / "nlu" / "dev"
+DOC = ROOT / "docs" / "nlu.md"
+RESULTS = ROOT / "results" / "compare-nlu"
+RASA = str(ROOT / ".venv" / "bin" / "rasa")
+COLUMNS = [  # (title, set, figure)
+    ("held-out in-scope acc.", "held_out", "in_scope_accuracy"),
+    ("held-out off-topic → action", "held_out", "off_topic_false_accept"),
+    ("held-out off-topic → FAQ", "held_out", "off_topic_faq"),
+    ("held-out macro-F1", "held_out", "intent_macro_f1"),
+    ("held-out entity F1", "held_out", "entity_f1"),
+    ("dev in-scope acc.", "dev", "in_scope_accuracy"),
+    ("dev off-topic → action", "dev", "off_topic_false_accept"),
+    ("dev off-topic → FAQ", "dev", "off_topic_faq"),
+    ("CV in-scope acc.", "cv", "in_scope_accuracy"),
+    ("CV off-topic → action", "cv", "off_topic_false_accept"),
+    ("CV macro-F1", "cv", "intent_macro_f1"),
+]
+LOWER_IS_BETTER = {"off_topic_false_accept", "off_topic_faq"}
+
+
+def configurations(only: Sequence[str]) -> Dict[str, Path]:
+    found = {"ours": ROOT / "config.yml", **{p.stem: p for p in sorted(CONFIGS.glob("*.yml"))}}
+    return {name: path for name, path in found.items() if not only or name in only}
+
+
+def description(config: Path) -> str:
+    """The first comment line of a configuration says what it is."""
+    for line in config.read_text().splitlines():
+        if line.startswith("#"):
+            return line.lstrip("# ").strip()
+    return ""
+
+
+def train(config: Path, nlu: Path, out: Path, name: str) -> float:
+    """Trains an NLU-only model; returns the wall-clock seconds it took."""
+    started = time.monotonic()
+    subprocess.run([RASA, "train", "nlu", "--config", str(config), "--nlu", str(nlu), "--out", str(out),
+                    "--fixed-model-name", name, "--quiet"], cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.monotonic() - started
+
+
+def folds(examples: List[Dict[str, Any]], k: int, seed: int = 7) -> List[List[Dict[str, Any]]]:
+    """k folds stratified by intent: each intent's examples dealt round-robin after a fixed shuffle."""
+    by_intent: Dict[str, List[Dict[str, Any]]] = defaultdict(list)
+    for example in examples:
+        by_intent[example["gold"]].append(example)
+    parts: List[List[Dict[str, Any]]] = [[] for _ in range(k)]
+    rng = random.Random(seed)
+    for intent in sorted(by_intent):
+        group = sorted(by_intent[intent], key=lambda e: e["text"])
+        rng.shuffle(group)
+        for i, example in enumerate(group):
+            parts[i % k].append(example)
+    return parts
+
+
+def write_nlu(examples: List[Dict[str, Any]], path: Path) -> None:
+    """Training examples back to Rasa YAML, with their entity annotations."""
+    from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLWriter
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    messages = [Message(data=e["message"]) for e in examples]
+    path.write_text(RasaYAMLWriter().dumps(TrainingData(training_examples=messages)))
+
+
+def training_examples() -> List[Dict[str, Any]]:
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    examples = []
+    for file in nlu_metrics.yaml_files(ROOT / "data" / "nlu"):
+        for message in load_data(str(file)).intent_examples:
+            examples.append({"text": message.get("text"), "gold": message.get_full_intent(),
+                             "gold_entities": sorted(nlu_metrics.spans(message.get("entities") or [])),
+                             "kind": "cv", "message": message.as_dict()})
+    return examples
+
+
+def cross_validate(config: Path, k: int, work: Path) -> Dict[str, Any]:
+    examples = training_examples()
+    parts = folds(examples, k)
+    records: List[Dict[str, Any]] = []
+    for i, test in enumerate(parts):
+        train_file = work / f"fold{i}.yml"
+        write_nlu([e for j, part in enumerate(parts) if j != i for e in part], train_file)
+        train(config, train_file, work, f"fold{i}")
+        print(f"    fold {i + 1}/{k} trained", flush=True)
+        records += nlu_metrics.parse_examples(str(work / f"fold{i}.tar.gz"), test, progress=False)
+    return nlu_metrics.score(records)
+
+
+def evaluate(name: str, config: Path, k: int) -> Dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix=f"compare-nlu-{name}-") as tmp:
+        work = Path(tmp)
+        print(f"{name}: training", flush=True)
+        seconds = train(config, ROOT / "data" / "nlu", work, name)
+        model = str(work / f"{name}.tar.gz")
+        agent = nlu_metrics.load_agent(model)
+        result = {"name": name, "description": description(config), "train_seconds": seconds,
+                  "model_mb": os.path.getsize(model) / 1e6}
+        for label, path in (("held_out", HELD_OUT), ("dev", DEV)):
+            print(f"{name}: scoring {label}", flush=True)
+            examples = nlu_metrics.load_examples(path)
+            result[label] = nlu_metrics.score(nlu_metrics.parse_examples(agent, examples, progress=False))
+        if k > 1:
+            print(f"{name}: {k}-fold cross-validation", flush=True)
+            result["cv"] = cross_validate(config, k, work)
+    return result
+
+
+def cell(result: Dict[str, Any], subset: str, figure: str) -> str:
+    value = (result.get(subset) or {}).get(figure)
+    if value is None:
+        return "—"
+    return f"{value:.1%}" if figure in LOWER_IS_BETTER else f"{value:.3f}"
+
+
+def beats(ours: Dict[str, Any], other: Dict[str, Any]) -> List[str]:
+    """The figures on which `ours` is not at least as good as `other`."""
+    worse = []
+    for title, subset, figure in COLUMNS:
+        a, b = (ours.get(subset) or {}).get(figure), (other.get(subset) or {}).get(figure)
+        if a is None or b is None:
+            continue
+        if (a > b) if figure in LOWER_IS_BETTER else (a < b):
+            worse.append(title)
+    if ours["train_seconds"] > other["train_seconds"]:
+        worse.append("training time")
+    return worse
+
+
+def markdown(results: List[Dict[str, Any]], k: int) -> str:
+    lines = ["# NLU pipeline comparison", "",
+             "Written by `make compare-nlu` (scripts/compare_nlu.py): every configuration trained on",
+             "`data/` on this machine (2 cores) and scored by the gate's scorer on the held-out set",
+             "(`tests/nlu/held_out/`, written independently of the training data), the development",
+             "data (`tests/nlu/dev/`: CLINC150 validation and a fifth of Banking77, never trained on)",
+             f"and {k}-fold cross-validation on the training data. *Off-topic → action* is the share",
+             "of off-topic messages taken for an intent that starts something (purchase, refund, order",
+             "status, handoff, booking, opt-out...); *→ FAQ*, the share answered with an FAQ.", ""]
+    header = ["configuration", "training (s)", "model (MB)"] + [c[0] for c in COLUMNS]
+    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for r in results:
+        row = [f"**{r['name']}**" if r["name"] == "ours" else r["name"], f"{r['train_seconds']:.0f}",
+               f"{r['model_mb']:.0f}"] + [cell(r, s, f) for _, s, f in COLUMNS]
+        lines.append("| " + " | ".join(row) + " |")
+    lines += ["", "## The configurations", ""]
+    lines += [f"- **{r['name']}**: {r['description']}" for r in results]
+    ours = next((r for r in results if r["name"] == "ours"), None)
+    if ours:
+        lines += ["", "## Where ours does not beat another", ""]
+        for r in results:
+            if r is not ours:
+                worse = beats(ours, r)
+                lines.append(f"- {r['name']}: " + (", ".join(worse) if worse else "nowhere"))
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--folds", type=int, default=int(os.environ.get("FOLDS", 3)))
+    parser.add_argument("--only", nargs="*", default=[])
+    parser.add_argument("--doc", type=Path, default=DOC)
+    args = parser.parse_args(argv)
+    nlu_metrics.quiet_rasa()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    for name, config in configurations(args.only).items():
+        result = evaluate(name, config, args.folds)
+        (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2, default=str))
+        print(f"{name}: trained in {result['train_seconds']:.0f} s; held-out in-scope "
+              f"{cell(result, 'held_out', 'in_scope_accuracy')}, off-topic → action "
+              f"{cell(result, 'held_out', 'off_topic_false_accept')}", flush=True)
+    # The table holds every configuration measured so far, so --only refreshes one row.
+    results = [json.loads((RESULTS / f"{name}.json").read_text()) for name in configurations([])
+               if (RESULTS / f"{name}.json").exists()]
+    args.doc.parent.mkdir(parents=True, exist_ok=True)
+    args.doc.write_text(markdown(results, args.folds))
+    print(f"written to {args.doc.relative_to(ROOT) if args.doc.is_relative_to(ROOT) else args.doc}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

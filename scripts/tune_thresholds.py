@@ -1,0 +1,108 @@
+"""Tunes the confidence threshold of each intent that starts something, on the development data.
+
+Each such intent gets the lowest threshold at which at most BUDGET of the off-topic development
+messages would be taken for it, so the budgets add up to the off-topic false-accept we accept;
+below its threshold a message becomes nlu_fallback and the bot asks instead of acting. Writes the
+thresholds into config.yml (PerIntentFallbackClassifier's intent_thresholds) and prints what each
+costs in in-scope recall on the development data.
+
+    python scripts/tune_thresholds.py --model models/shop.tar.gz [--write]
+"""
+import argparse
+import asyncio
+import os
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Tuple
+
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+from nlu_metrics import ACTION_INTENTS, OUT_OF_SCOPE  # noqa: E402
+
+DEV = ROOT / "tests" / "nlu" / "dev"
+CONFIG = ROOT / "config.yml"
+# The share of off-topic messages each intent may take; the FAQ answer is cheaper than an action.
+BUDGET = {**{intent: 0.004 for intent in ACTION_INTENTS}, "faq": 0.01}
+GRID = [round(0.30 + 0.025 * i, 3) for i in range(27)]  # 0.30 .. 0.95
+FLOOR = 0.30  # below this the global FallbackClassifier threshold applies anyway
+
+Guess = Tuple[str, str, float]  # gold intent, classifier's top intent, its confidence
+
+
+def lowest_threshold(guesses: List[Guess], intent: str, budget: float) -> float:
+    """The lowest threshold on the grid at which off-topic guesses of `intent` stay in budget."""
+    off_topic = [g for g in guesses if g[0] == OUT_OF_SCOPE]
+    allowed = budget * len(off_topic)
+    for threshold in GRID:
+        taken = sum(1 for _, top, conf in off_topic if top == intent and conf >= threshold)
+        if taken <= allowed:
+            return max(FLOOR, threshold)
+    return GRID[-1]
+
+
+def recall_at(guesses: List[Guess], intent: str, threshold: float) -> Tuple[int, int]:
+    gold = [g for g in guesses if g[0] == intent]
+    return sum(1 for _, top, conf in gold if top == intent and conf >= threshold), len(gold)
+
+
+def thresholds_for(guesses: List[Guess], budgets: Dict[str, float]) -> Dict[str, float]:
+    return {intent: lowest_threshold(guesses, intent, budget)
+            for intent, budget in sorted(budgets.items())}
+
+
+async def classifier_guesses(model: str, paths: Iterable[Path]) -> List[Guess]:
+    from rasa.core.agent import Agent
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    agent = Agent.load(model)
+    guesses: List[Guess] = []
+    for path in paths:
+        for example in load_data(str(path)).nlu_examples:
+            parsed = await agent.parse_message(example.get("text"))
+            ranking = [r for r in parsed.get("intent_ranking") or [] if r["name"] != "nlu_fallback"]
+            top, conf = (ranking[0]["name"], ranking[0]["confidence"]) if ranking else ("none", 0.0)
+            guesses.append((example.get("intent"), top, conf))
+    return guesses
+
+
+def write_thresholds(config: Path, thresholds: Dict[str, float]) -> None:
+    """Replaces the intent_thresholds block in place, keeping the file's comments."""
+    text = config.read_text()
+    block = "    intent_thresholds:\n" + "".join(
+        f"      {intent}: {value}\n" for intent, value in thresholds.items())
+    pattern = re.compile(r"    intent_thresholds:\n(?:      \S.*\n)*")
+    if not pattern.search(text):
+        raise SystemExit(f"{config} has no intent_thresholds block to replace")
+    config.write_text(pattern.sub(block, text, count=1))
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=str(ROOT / "models" / "shop.tar.gz"))
+    parser.add_argument("--write", action="store_true", help="write the thresholds to config.yml")
+    args = parser.parse_args(argv)
+    guesses = asyncio.run(classifier_guesses(args.model, sorted(DEV.glob("*.yml"))))
+    off_topic = sum(1 for g in guesses if g[0] == OUT_OF_SCOPE)
+    thresholds = thresholds_for(guesses, BUDGET)
+    taken = Counter(top for gold, top, conf in guesses
+                    if gold == OUT_OF_SCOPE and conf >= thresholds.get(top, FLOOR))
+    print(f"{len(guesses)} development messages, {off_topic} off-topic")
+    for intent, threshold in thresholds.items():
+        right, total = recall_at(guesses, intent, threshold)
+        recall = f"recall {right}/{total}" if total else "no in-scope dev examples"
+        print(f"  {intent:<20} {threshold:.3f}  off-topic taken {taken[intent]:>3}  {recall}")
+    accepted = sum(taken[i] for i in ACTION_INTENTS)
+    print(f"off-topic taken for an action: {accepted / max(1, off_topic):.1%}, "
+          f"for an FAQ: {taken['faq'] / max(1, off_topic):.1%}")
+    if args.write:
+        write_thresholds(CONFIG, thresholds)
+        print(f"written to {CONFIG.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
