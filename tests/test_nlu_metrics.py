@@ -1,0 +1,138 @@
+"""The NLU scorer's figures on small hand-made records, and the labels it reads from a parse."""
+import pytest
+
+from scripts.nlu_metrics import (
+    classifier_guess, fallback_sweep, format_summary, load_examples, meets, predicted_label, score, spans,
+)
+
+
+def rec(gold, predicted, kind="original", gold_entities=(), predicted_entities=(), **extra):
+    return {"text": f"{gold}->{predicted}", "gold": gold, "predicted": predicted, "kind": kind,
+            "gold_entities": list(gold_entities), "predicted_entities": list(predicted_entities), **extra}
+
+
+def test_in_scope_accuracy_counts_faq_by_its_retrieval_key_and_ignores_off_topic():
+    scores = score([
+        rec("faq/shipping", "faq/shipping"),
+        rec("faq/returns", "faq/shipping"),  # right intent, wrong answer: wrong
+        rec("purchase", "purchase"),
+        rec("refund", "nlu_fallback"),  # the fallback did not accept it: wrong
+        rec("out_of_scope", "purchase"),
+    ])
+    assert scores["in_scope_examples"] == 4
+    assert scores["in_scope_accuracy"] == pytest.approx(2 / 4)
+    assert scores["in_scope_fallback"] == pytest.approx(1 / 4)
+
+
+def test_off_topic_shares_split_action_faq_and_rejected():
+    scores = score([
+        rec("out_of_scope", "purchase"),
+        rec("out_of_scope", "opt_out"),
+        rec("out_of_scope", "faq/payment"),
+        rec("out_of_scope", "out_of_scope"),
+        rec("out_of_scope", "nlu_fallback"),
+        rec("out_of_scope", "other_language"),
+        rec("out_of_scope", "greet"),  # neither an action, an FAQ nor a rejection
+        rec("out_of_scope", "product_info"),
+    ])
+    assert scores["off_topic_examples"] == 8
+    assert scores["off_topic_false_accept"] == pytest.approx(2 / 8)
+    assert scores["off_topic_faq"] == pytest.approx(1 / 8)
+    assert scores["off_topic_rejected"] == pytest.approx(3 / 8)
+    assert scores["in_scope_accuracy"] is None  # no in-scope example: no figure
+
+
+def test_recall_per_intent_and_macro_f1():
+    scores = score([rec("a", "a"), rec("a", "b"), rec("b", "b"), rec("b", "b")])
+    assert scores["per_intent"]["a"]["recall"] == pytest.approx(0.5)
+    assert scores["per_intent"]["b"]["recall"] == pytest.approx(1.0)
+    # a: p=1, r=.5 -> f1 2/3; b: p=2/3, r=1 -> f1 .8
+    assert scores["intent_macro_f1"] == pytest.approx((2 / 3 + 0.8) / 2)
+
+
+def test_entity_f1_is_micro_over_exact_spans():
+    scores = score([
+        rec("purchase", "purchase", gold_entities=[(0, 4, "product"), (5, 8, "color")],
+            predicted_entities=[(0, 4, "product"), (5, 9, "color")]),  # off by one char: miss + extra
+        rec("purchase", "purchase", gold_entities=[{"start": 1, "end": 2, "entity": "size", "value": "M"}],
+            predicted_entities=[{"start": 1, "end": 2, "entity": "size", "value": "L"}]),  # value is not judged
+        rec("greet", "greet", predicted_entities=[(0, 2, "product")]),
+    ])
+    assert scores["entity_counts"] == {"tp": 2, "fp": 2, "fn": 1}
+    assert scores["entity_f1"] == pytest.approx(2 * 2 / (2 * 2 + 2 + 1))
+
+
+def test_entity_f1_is_none_when_nothing_to_find_or_found():
+    assert score([rec("greet", "greet")])["entity_f1"] is None
+
+
+def test_per_kind_counts_accuracy_and_off_topic_rejection_is_right():
+    scores = score([
+        rec("purchase", "purchase", kind="typos"),
+        rec("refund", "purchase", kind="typos"),
+        rec("out_of_scope", "nlu_fallback", kind="off_topic"),
+        rec("out_of_scope", "refund", kind="off_topic"),
+    ])
+    assert scores["per_kind"]["typos"] == {"count": 2, "accuracy": 0.5, "false_accept": 0}
+    assert scores["per_kind"]["off_topic"] == {"count": 2, "accuracy": 0.5, "false_accept": 1}
+
+
+def test_confused_pairs_are_counted_and_sorted_worst_first():
+    scores = score([rec("refund", "order_status")] * 3 + [rec("purchase", "check_stock")]
+                   + [rec("out_of_scope", "nlu_fallback")] + [rec("greet", "greet")])
+    assert scores["confused_pairs"] == [
+        {"gold": "refund", "predicted": "order_status", "count": 3},
+        {"gold": "purchase", "predicted": "check_stock", "count": 1},
+    ]
+
+
+def test_fallback_sweep_uses_the_classifier_guess():
+    rows = fallback_sweep([
+        rec("purchase", "nlu_fallback", guess="purchase", guess_confidence=0.4),
+        rec("faq/shipping", "faq/shipping", guess="faq", guess_confidence=0.9),
+        rec("refund", "purchase", guess="purchase", guess_confidence=0.7),
+        rec("out_of_scope", "greet", guess="greet", guess_confidence=0.9),  # not in scope: left out
+    ], thresholds=(0.3, 0.5))
+    assert rows[0] == pytest.approx({"threshold": 0.3, "right": 2 / 3, "fallback": 0, "wrong": 1 / 3})
+    assert rows[1] == pytest.approx({"threshold": 0.5, "right": 1 / 3, "fallback": 1 / 3, "wrong": 1 / 3})
+
+
+def test_predicted_label_reads_the_response_selector():
+    faq = {"intent": {"name": "faq"}, "response_selector": {
+        "default": {"response": {"intent_response_key": "faq/returns"}}}}
+    assert predicted_label(faq) == "faq/returns"
+    assert predicted_label({"intent": {"name": "greet"}, "response_selector": faq["response_selector"]}) == "greet"
+    assert predicted_label({"intent": {"name": "nlu_fallback"}}) == "nlu_fallback"
+    assert predicted_label({}) == "none"
+
+
+def test_classifier_guess_skips_the_fallback():
+    parsed = {"intent_ranking": [{"name": "nlu_fallback", "confidence": 0.45},
+                                 {"name": "refund", "confidence": 0.3}]}
+    assert classifier_guess(parsed) == ("refund", 0.3)
+    assert classifier_guess({}) == ("none", 0.0)
+
+
+def test_spans_accepts_dicts_and_tuples():
+    assert spans([{"start": 0, "end": 3, "entity": "size"}, (4, 6, "color")]) == {(0, 3, "size"), (4, 6, "color")}
+
+
+def test_meets_and_summary_show_the_bar_beside_the_figure():
+    scores = score([rec("purchase", "purchase"), rec("refund", "purchase"),
+                    rec("out_of_scope", "purchase", kind="off_topic")])
+    text = format_summary("held-out", scores, bars={"in_scope_accuracy": (">=", 0.85),
+                                                      "off_topic_false_accept": ("<=", 0.05)})
+    assert "in-scope intent accuracy" in text and "50.0%" in text and "FAIL" in text
+    assert "refund -> purchase" in text and "off_topic" in text
+    assert meets(None, ">=", 0.9) and meets(0.04, "<=", 0.05) and not meets(0.06, "<=", 0.05)
+
+
+def test_load_examples_takes_the_kind_from_the_file_stem(tmp_path):
+    (tmp_path / "typos.yml").write_text(
+        'version: "3.1"\nnlu:\n- intent: purchase\n  examples: |\n    - i wnat a [hoodie](product)\n'
+        '- intent: faq/shipping\n  examples: |\n    - how long is shiping\n')
+    (tmp_path / "caps.yml").write_text('version: "3.1"\nnlu:\n- intent: greet\n  examples: |\n    - HELLO\n')
+    examples = load_examples(tmp_path)
+    assert [(e["kind"], e["gold"]) for e in examples] == [
+        ("caps", "greet"), ("typos", "purchase"), ("typos", "faq/shipping")]
+    assert examples[1]["gold_entities"] == [(9, 15, "product")]
