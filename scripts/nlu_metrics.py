@@ -294,6 +294,7 @@ async def parse_examples_async(agent_or_model_path: Any, examples: Sequence[Mapp
                                progress: bool = True) -> List[Dict[str, Any]]:
     """Records for the examples; texts already in `parsed_by_text` are not parsed again."""
     agent = load_agent(agent_or_model_path)
+    quiet_rasa()
     cache = parsed_by_text if parsed_by_text is not None else {}
     records = []
     todo = {e["text"] for e in examples if e["text"] not in cache}
@@ -316,7 +317,8 @@ def parse_examples(agent_or_model_path: Any, examples: Sequence[Mapping[str, Any
 
 
 def quiet_rasa() -> None:
-    """Rasa's per-message debug lines and the libraries' deprecation notes would bury the score."""
+    """Rasa's per-message debug lines and the libraries' deprecation notes would bury the score.
+    Call it again after loading Rasa: Rasa puts its own warning filters in front."""
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import warnings
@@ -324,3 +326,6 @@ def quiet_rasa() -> None:
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     warnings.filterwarnings("ignore", category=PendingDeprecationWarning)
     warnings.filterwarnings("ignore", message=".*SQLAlchemy 2.0.*")
+    # Rasa's reports: sklearn on labels never predicted, matplotlib on pyparsing's renames.
+    warnings.filterwarnings("ignore", module="sklearn")
+    warnings.filterwarnings("ignore", module="matplotlib")

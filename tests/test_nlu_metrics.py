@@ -136,3 +136,36 @@ def test_load_examples_takes_the_kind_from_the_file_stem(tmp_path):
     assert [(e["kind"], e["gold"]) for e in examples] == [
         ("caps", "greet"), ("typos", "purchase"), ("typos", "faq/shipping")]
     assert examples[1]["gold_entities"] == [(9, 15, "product")]
+
+
+# --------------------------------------------------------------------------- the gate (scripts/nlu_gate.py)
+
+def test_gate_fails_on_each_bar_and_ignores_missing_figures():
+    from scripts.nlu_gate import gate_failures
+
+    good = {"in_scope_accuracy": 0.9, "off_topic_false_accept": 0.05, "entity_f1": 0.85}
+    assert gate_failures(good) == []
+    assert len(gate_failures({**good, "off_topic_false_accept": 0.06})) == 1
+    assert len(gate_failures({**good, "in_scope_accuracy": 0.84, "entity_f1": 0.5})) == 2
+    assert gate_failures({**good, "entity_f1": None}) == []  # a set without entities
+
+
+def test_records_from_rasa_use_the_response_selection_keys(tmp_path):
+    import json
+
+    from scripts.nlu_gate import records_from_rasa
+
+    (tmp_path / "intent_successes.json").write_text(json.dumps([
+        {"text": "how long is shipping", "intent": "faq", "intent_prediction": {"name": "faq", "confidence": 0.9}},
+        {"text": "hi", "intent": "greet", "intent_prediction": {"name": "greet", "confidence": 0.8}}]))
+    (tmp_path / "intent_errors.json").write_text(json.dumps([
+        {"text": "can I pay by card", "intent": "faq", "intent_prediction": {"name": "purchase", "confidence": 0.5}}]))
+    (tmp_path / "response_selection_errors.json").write_text(json.dumps([
+        {"text": "how long is shipping", "intent_response_key_target": "faq/shipping",
+         "intent_response_key_prediction": {"name": "faq/returns", "confidence": 0.6}}]))
+    (tmp_path / "response_selection_successes.json").write_text(json.dumps([
+        {"text": "can I pay by card", "intent_response_key_target": "faq/payment",
+         "intent_response_key_prediction": {"name": "faq/payment", "confidence": 0.7}}]))
+    records = {r["text"]: (r["gold"], r["predicted"]) for r in records_from_rasa(str(tmp_path))}
+    assert records == {"how long is shipping": ("faq/shipping", "faq/returns"), "hi": ("greet", "greet"),
+                       "can I pay by card": ("faq/payment", "purchase")}
