@@ -2,7 +2,7 @@
 # rasa data validate, then our own checks (scripts/validate_data.py: duplicates, thin intents,
 # missed annotations, unknown products and colors, unused responses and actions, test examples
 # leaked into training data); both always run, so one pass shows every problem.
-# rasa data validate, failing on any warning except Rasa 3.6's known false positives: responses
+# The Rasa part fails on any warning except Rasa 3.6's known false positives: responses
 # that forms ask with (utter_ask_*) or that custom actions send are reported as "not used", and
 # the faq retrieval intent, declared in domain.yml as the docs say, is reported as duplicated when
 # Rasa merges in the domain it derives from the NLU data.
