@@ -329,3 +329,15 @@ def quiet_rasa() -> None:
     # Rasa's reports: sklearn on labels never predicted, matplotlib on pyparsing's renames.
     warnings.filterwarnings("ignore", module="sklearn")
     warnings.filterwarnings("ignore", module="matplotlib")
+    # Some of Rasa's imports (aiogram) turn deprecation warnings back on: drop them at display.
+    if not getattr(warnings.showwarning, "_drops_noise", False):
+        shown = warnings.showwarning
+
+        def show_unless_noise(message, category, filename, lineno, file=None, line=None):  # type: ignore[no-untyped-def]
+            noise = issubclass(category, (DeprecationWarning, PendingDeprecationWarning)) or any(
+                name in filename for name in ("sklearn", "matplotlib"))
+            if not noise:
+                shown(message, category, filename, lineno, file, line)
+
+        show_unless_noise._drops_noise = True  # type: ignore[attr-defined]
+        warnings.showwarning = show_unless_noise
