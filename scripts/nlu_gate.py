@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -146,8 +147,8 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     if not args.model:
         parser.error("--model is needed (or --from-rasa)")
-    datasets = args.data or [DEFAULT_DATA]
-    gate = args.gate or datasets[0]
+    datasets = [os.path.normpath(d) for d in args.data or [DEFAULT_DATA]]  # "held_out/" is "held_out"
+    gate = os.path.normpath(args.gate) if args.gate else datasets[0]
     if gate not in datasets:
         parser.error(f"--gate {gate} is not one of the --data sets")
     results = asyncio.run(evaluate(args.model, datasets, gate, args.rasa_out, args.no_plot))

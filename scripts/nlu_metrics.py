@@ -13,7 +13,8 @@ A record is a dict:
     confidence            optional: the confidence of the predicted intent
 
 `score(records)` returns a JSON-ready dict; `format_summary(scores)` prints it as text.
-`parse_examples(agent_or_model_path, examples)` turns loaded examples into records.
+`load_examples(path)` reads a file or folder of Rasa NLU YAML (kind = file stem) and
+`parse_examples(agent_or_model_path, examples)` turns those examples into records.
 """
 from __future__ import annotations
 
@@ -266,6 +267,14 @@ def load_examples(path: str | Path) -> List[Dict[str, Any]]:
     return examples
 
 
+def as_example(example: Any, kind: str = "unknown") -> Dict[str, Any]:
+    """An example dict from a dict (as load_examples makes) or a Rasa Message."""
+    if isinstance(example, Mapping):
+        return dict(example)
+    return {"text": example.get("text"), "gold": example.get_full_intent(),
+            "gold_entities": sorted(spans(example.get("entities") or [])), "kind": kind}
+
+
 def record_from_parse(example: Mapping[str, Any], parsed: Mapping[str, Any]) -> Dict[str, Any]:
     guess, guess_confidence = classifier_guess(parsed)
     return {
@@ -292,7 +301,9 @@ def load_agent(agent_or_model_path: Any) -> Any:
 async def parse_examples_async(agent_or_model_path: Any, examples: Sequence[Mapping[str, Any]],
                                parsed_by_text: Optional[Dict[str, Dict[str, Any]]] = None,
                                progress: bool = True) -> List[Dict[str, Any]]:
-    """Records for the examples; texts already in `parsed_by_text` are not parsed again."""
+    """Records for the examples (dicts as load_examples makes, or Rasa Messages); texts already
+    in `parsed_by_text` are not parsed again."""
+    examples = [as_example(e) for e in examples]
     agent = load_agent(agent_or_model_path)
     quiet_rasa()
     cache = parsed_by_text if parsed_by_text is not None else {}

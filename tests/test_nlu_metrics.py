@@ -169,3 +169,30 @@ def test_records_from_rasa_use_the_response_selection_keys(tmp_path):
     records = {r["text"]: (r["gold"], r["predicted"]) for r in records_from_rasa(str(tmp_path))}
     assert records == {"how long is shipping": ("faq/shipping", "faq/returns"), "hi": ("greet", "greet"),
                        "can I pay by card": ("faq/payment", "purchase")}
+
+
+def test_parse_examples_records_what_the_agent_said_and_reuses_parses():
+    import asyncio
+
+    from rasa.shared.nlu.training_data.message import Message
+
+    from scripts.nlu_metrics import parse_examples_async
+
+    class FakeAgent:  # stands for rasa.core.agent.Agent: only parse_message is used
+        calls = 0
+
+        async def parse_message(self, text):
+            self.calls += 1
+            return {"intent": {"name": "nlu_fallback", "confidence": 0.4},
+                    "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "refund", "confidence": 0.35}],
+                    "entities": [{"start": 0, "end": 2, "entity": "size"}]}
+
+    agent = FakeAgent()
+    message = Message(data={"text": "10 back", "intent": "refund", "entities": [{"start": 0, "end": 2, "entity": "size"}]})
+    cache = {"cached": {"intent": {"name": "greet", "confidence": 1.0}}}
+    records = asyncio.run(parse_examples_async(
+        agent, [message, {"text": "cached", "gold": "greet", "kind": "plain"}], cache, progress=False))
+    assert agent.calls == 1
+    assert (records[0]["predicted"], records[0]["guess"], records[0]["gold_entities"]) == (
+        "nlu_fallback", "refund", [(0, 2, "size")])
+    assert records[1]["predicted"] == "greet" and records[1]["kind"] == "plain"
