@@ -292,7 +292,15 @@ def record_from_parse(example: Mapping[str, Any], parsed: Mapping[str, Any]) -> 
 
 def load_agent(agent_or_model_path: Any) -> Any:
     if isinstance(agent_or_model_path, (str, Path)):
+        import logging
+
         from rasa.core.agent import Agent
+        from rasa.utils.common import configure_logging_and_warnings
+        from rasa.utils.log_utils import configure_structlog
+
+        # Outside Rasa's CLI nobody sets these up, and structlog prints a debug line per parse.
+        configure_logging_and_warnings(logging.WARNING)
+        configure_structlog(logging.WARNING)
 
         return Agent.load(str(agent_or_model_path))
     return agent_or_model_path
