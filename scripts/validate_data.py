@@ -11,6 +11,7 @@
   unused_response   a domain response no rule, story, form, action code or other response uses
   unused_action     a domain action no rule, story, form, config or other action code triggers
   leak              a held-out or dev example (tests/nlu/held_out, tests/nlu/dev) also in data/
+  unreadable        a file whose examples this script reads fewer or more of than YAML does
 
 Everything is keyed by hashes of normalized text, so 10,000 examples take well under a second.
 Deliberate exceptions go in scripts/validate_data_allow.yml (check, key, why). Exit 1 on any
@@ -96,20 +97,36 @@ def _unquote(text: str) -> str:
 
 
 def read_examples(path: Path, root: Path = ROOT) -> List[Example]:
-    """The `- text` lines of every `examples: |` block under an intent, with their line numbers
-    (Rasa's loader keeps none). Synonyms, regexes and lookups are not examples."""
+    """The examples under every intent with their line numbers (Rasa's loader keeps none): the
+    `- text` lines of an `examples: |` block, or the `- text: ...` items of an `examples:` list
+    (the form results/review.yml uses). Synonyms, regexes and lookups are not examples."""
     rel = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
     examples = []
     label: Optional[str] = None
-    block_indent: Optional[int] = None  # indentation of the `examples:` key while inside its block
+    block_indent: Optional[int] = None  # indentation of the `examples:` key while inside it
+    as_list = False  # `examples:` followed by `- text:` items rather than a `|` block
+    pending: Optional[int] = None  # line of a `- text: |` whose text is on the next line
     for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         stripped = raw.strip()
         indent = len(raw) - len(raw.lstrip())
         if block_indent is not None:
             if not stripped or stripped.startswith("#"):
                 continue
-            if indent > block_indent:
-                if stripped.startswith("- ") and label is not None:
+            if indent > block_indent or (as_list and indent == block_indent and stripped.startswith("- text")):
+                if label is None:
+                    continue
+                if pending is not None:
+                    text, entities = strip_annotations(stripped)
+                    examples.append(Example(rel, pending, label, text, entities))
+                    pending = None
+                elif as_list:
+                    item = re.match(r"^-\s+text\s*:\s*(.*)$", stripped)
+                    if item and item.group(1).strip() in ("|", "|-", ">", ">-", ""):
+                        pending = number
+                    elif item:
+                        text, entities = strip_annotations(_unquote(item.group(1)))
+                        examples.append(Example(rel, number, label, text, entities))
+                elif stripped.startswith("- "):
                     text, entities = strip_annotations(stripped[2:].strip())
                     examples.append(Example(rel, number, label, text, entities))
                 continue
@@ -118,10 +135,39 @@ def read_examples(path: Path, root: Path = ROOT) -> List[Example]:
         if item and indent == 0:
             label = _unquote(item.group(2)) if item.group(1) == "intent" else None
             continue
-        key = re.match(r"^(?:-\s+)?examples\s*:\s*\|[-+]?\s*$", stripped)
+        key = re.match(r"^(?:-\s+)?examples\s*:\s*(\|[-+]?)?\s*$", stripped)
         if key:
-            block_indent = indent
+            block_indent, as_list, pending = indent, key.group(1) is None, None
     return examples
+
+
+def yaml_example_count(path: Path) -> int:
+    """How many intent examples a YAML parser sees, to catch a layout read_examples misreads."""
+    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    count = 0
+    for item in document.get("nlu") or []:
+        if not isinstance(item, dict) or "intent" not in item:
+            continue
+        examples = item.get("examples") or []
+        if isinstance(examples, str):
+            count += sum(1 for line in examples.splitlines() if line.strip().startswith("- "))
+        else:
+            count += len(examples)
+    return count
+
+
+def check_readable(files: Iterable[Path], examples: Sequence[Example], root: Path) -> List[Finding]:
+    found: Dict[str, int] = defaultdict(int)
+    for example in examples:
+        found[example.file] += 1
+    findings = []
+    for path in files:
+        rel = str(path.relative_to(root))
+        expected = yaml_example_count(path)
+        if found[rel] != expected:
+            findings.append(Finding("unreadable", rel, 1, f"read {found[rel]} of {expected} examples with their "
+                                    "lines: write them as `examples: |` blocks of `- text` lines", rel))
+    return findings
 
 
 def nlu_files(folder: Path) -> List[Path]:
@@ -397,8 +443,10 @@ def split_allowed(findings: Sequence[Finding], allow: Sequence[Dict[str, str]]
 def run_checks(root: Path = ROOT, domain_path: str = "domain.yml", catalog_path: str = "seed/catalog.yml",
                evaluation_dirs: Sequence[str] = ("tests/nlu/held_out", "tests/nlu/dev")) -> List[Finding]:
     data = root / "data"
-    training = [e for path in nlu_files(data) for e in read_examples(path, root)]
-    evaluation = [e for folder in evaluation_dirs for path in nlu_files(root / folder) for e in read_examples(path, root)]
+    training_files = nlu_files(data)
+    evaluation_files = [path for folder in evaluation_dirs for path in nlu_files(root / folder)]
+    training = [e for path in training_files for e in read_examples(path, root)]
+    evaluation = [e for path in evaluation_files for e in read_examples(path, root)]
     domain_file = root / domain_path
     domain = yaml.safe_load(domain_file.read_text(encoding="utf-8")) or {}
     lines = domain_lines(domain_file)
@@ -408,7 +456,7 @@ def run_checks(root: Path = ROOT, domain_path: str = "domain.yml", catalog_path:
     code_files = sorted((root / "actions").rglob("*.py")) + sorted((root / "addons").rglob("*.py"))
     config = root / "config.yml"
 
-    findings: List[Finding] = []
+    findings: List[Finding] = check_readable(training_files + evaluation_files, training + evaluation, root)
     findings += check_duplicates(training)
     findings += check_too_few(training, intents, domain_path)
     findings += check_unannotated(training)

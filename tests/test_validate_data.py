@@ -224,3 +224,19 @@ def test_split_allowed():
     kept, allowed, stale = split_allowed([f], [{"check": "leak", "key": "k", "why": "w"},
                                                {"check": "leak", "key": "other", "why": "w"}])
     assert (kept, allowed, [e["key"] for e in stale]) == ([], [f], ["other"])
+
+
+def test_read_examples_of_the_list_form_review_writes(tmp_path):
+    path = tmp_path / "review.yml"
+    path.write_text('version: "3.1"\nnlu:\n- intent: faq/returns\n  examples:\n  # corrected; confidence 0.58\n'
+                    '  - text: "are you guys open sundays"\n  - text: |\n      buy [two](quantity)\n'
+                    '- intent: greet\n  examples: |\n    - hi\n')
+    assert [(e.line, e.label, e.text) for e in read_examples(path, tmp_path)] == [
+        (6, "faq/returns", "are you guys open sundays"), (7, "faq/returns", "buy two"), (11, "greet", "hi")]
+
+
+def test_a_layout_the_line_reader_misses_is_a_finding(tmp_path):
+    files = dict(CLEAN)
+    files["flow.yml"] = 'version: "3.1"\nnlu:\n- {intent: refund, examples: "- money back\\n- refund it\\n"}\n'
+    findings = by_check(run_checks(make_project(tmp_path, files)))["unreadable"]
+    assert [(f.file, f.message.split(" with")[0]) for f in findings] == [("data/nlu/flow.yml", "read 0 of 2 examples")]
