@@ -90,7 +90,7 @@ def records_from_rasa(out: str) -> List[Dict[str, Any]]:
             gold = response["intent_response_key_target"]
             if predicted == gold.split("/")[0]:
                 predicted = (response.get("intent_response_key_prediction") or {}).get("name") or predicted
-        records.append({"text": row["text"], "gold": gold, "predicted": predicted, "kind": folder.name,
+        records.append({"text": row["text"], "gold": gold, "predicted": predicted, "kind": "cross-validation",
                         "confidence": (row.get("intent_prediction") or {}).get("confidence")})
     return records
 
@@ -138,7 +138,8 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     if args.from_rasa:
         scores = nlu_metrics.score(records_from_rasa(args.from_rasa))
-        print(nlu_metrics.format_summary(f"{args.from_rasa} (Rasa's results; nlu_fallback reverted)", scores))
+        print(nlu_metrics.format_summary(f"{args.from_rasa} (Rasa's results; nlu_fallback reverted)", scores,
+                                         entities=False))
         for extractor, f1 in entity_f1_from_rasa(args.from_rasa).items():
             print(f"  entity F1 of {extractor:<24} {'n/a' if f1 is None else f'{f1:.3f}'}")
         if args.json:

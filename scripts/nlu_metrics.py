@@ -186,9 +186,9 @@ def _num(value: Optional[float]) -> str:
 
 
 def format_summary(name: str, scores: Mapping[str, Any], bars: Optional[Mapping[str, Tuple[str, float]]] = None,
-                   worst: int = WORST_PAIRS) -> str:
+                   worst: int = WORST_PAIRS, entities: bool = True) -> str:
     """The figures of one set as plain text; `bars` maps a figure to (">=" or "<=", bar) and
-    puts the bar beside it with PASS/FAIL."""
+    puts the bar beside it with PASS/FAIL; `entities=False` leaves the entity line out."""
     bars = bars or {}
 
     def line(label: str, key: str, fmt: Callable[[Optional[float]], str]) -> str:
@@ -206,9 +206,10 @@ def format_summary(name: str, scores: Mapping[str, Any], bars: Optional[Mapping[
     out.append(line("off-topic answered with an FAQ", "off_topic_faq", _pct))
     out.append(line("off-topic rejected", "off_topic_rejected", _pct))
     out.append(line("intent macro-F1", "intent_macro_f1", _num))
-    counts = scores["entity_counts"]
-    out.append(line("entity F1 (exact spans)", "entity_f1", _num)
-               + f"   ({counts['tp']} right, {counts['fn']} missed, {counts['fp']} extra)")
+    if entities:  # off when the records carry no entities (Rasa's cross-validation files)
+        counts = scores["entity_counts"]
+        out.append(line("entity F1 (exact spans)", "entity_f1", _num)
+                   + f"   ({counts['tp']} right, {counts['fn']} missed, {counts['fp']} extra)")
 
     out.append("  per kind of text:              count  accuracy  off-topic taken for an action")
     for kind, row in scores["per_kind"].items():

@@ -143,7 +143,7 @@ def read_examples(path: Path, root: Path = ROOT) -> List[Example]:
 
 def yaml_example_count(path: Path) -> int:
     """How many intent examples a YAML parser sees, to catch a layout read_examples misreads."""
-    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    document = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
     count = 0
     for item in document.get("nlu") or []:
         if not isinstance(item, dict) or "intent" not in item:
