@@ -57,7 +57,7 @@ interactive: $(MODEL) seed ## Rasa's interactive learning (starts the action ser
 	$(ENV) scripts/interactive.sh
 
 DAYS ?= 7
-review: install ## the last DAYS (7) of conversations: fallbacks, off-topic and corrected messages -> results/review.yml
+review: $(INSTALLED) ## the last DAYS (7) of conversations: fallbacks, off-topic and corrected messages -> results/review.yml
 	$(ENV) $(BIN)/python scripts/review.py --days $(DAYS) --out results/review.yml
 
 test-unit: install ## pytest: business rules, actions against SQLite, NLU components

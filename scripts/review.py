@@ -57,6 +57,9 @@ def read_events(url: str, since: float) -> Dict[str, List[Dict[str, Any]]]:
     read straight from Rasa's SQLTrackerStore table (events: sender_id, type_name, data)."""
     import sqlalchemy as sa
 
+    parsed_url = sa.engine.make_url(url)
+    if parsed_url.get_backend_name() == "sqlite" and parsed_url.database and not Path(parsed_url.database).exists():
+        return {}  # no conversation yet; connecting would leave an empty database file behind
     engine = sa.create_engine(url)
     try:
         with engine.connect() as connection:

@@ -94,6 +94,7 @@ def test_an_empty_store_writes_an_empty_file(tmp_path, capsys):
     assert main(["--url", f"sqlite:///{tmp_path / 'none.db'}", "--out", str(out)]) == 0
     assert "0 conversations" in capsys.readouterr().out
     assert load_data(str(out)).intent_examples == []
+    assert not (tmp_path / "none.db").exists()
 
 
 def test_correction_and_rephrase_rules():
