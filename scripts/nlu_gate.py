@@ -109,6 +109,7 @@ def entity_f1_from_rasa(out: str) -> Dict[str, Optional[float]]:
 
 async def evaluate(model: str, datasets: List[str], gate: str, rasa_out: Optional[str],
                    no_plot: bool) -> Dict[str, Dict[str, Any]]:
+    print(f"loading {model} (TensorFlow starts: about a minute)", file=sys.stderr, flush=True)
     agent = nlu_metrics.load_agent(model)
     nlu_metrics.quiet_rasa()
     results = {}
@@ -118,6 +119,7 @@ async def evaluate(model: str, datasets: List[str], gate: str, rasa_out: Optiona
         parsed: Dict[str, Dict[str, Any]] = {}
         if rasa_out and data == gate:
             parsed = await rasa_reports(agent, data, rasa_out, no_plot)
+            print(f"Rasa's reports for {data} written to {rasa_out}", file=sys.stderr, flush=True)
         records = await nlu_metrics.parse_examples_async(agent, examples, parsed)
         results[data] = nlu_metrics.score(records)
     return results
