@@ -196,3 +196,42 @@ def test_parse_examples_records_what_the_agent_said_and_reuses_parses():
     assert (records[0]["predicted"], records[0]["guess"], records[0]["gold_entities"]) == (
         "nlu_fallback", "refund", [(0, 2, "size")])
     assert records[1]["predicted"] == "greet" and records[1]["kind"] == "plain"
+
+
+def test_gate_scores_each_set_apart_and_gates_only_the_held_out(tmp_path, monkeypatch, capsys):
+    import json
+
+    from scripts import nlu_gate
+
+    held_out, dev = tmp_path / "held_out", tmp_path / "dev"
+    held_out.mkdir()
+    dev.mkdir()
+    (held_out / "original.yml").write_text('version: "3.1"\nnlu:\n- intent: purchase\n  examples: |\n'
+                                           '    - buy a hoodie\n    - i want one\n')
+    (held_out / "off_topic.yml").write_text('version: "3.1"\nnlu:\n- intent: out_of_scope\n  examples: |\n'
+                                            '    - whats the weather\n')
+    (dev / "clinc150_val.yml").write_text('version: "3.1"\nnlu:\n- intent: purchase\n  examples: |\n'
+                                          '    - wrong on dev\n')
+    said = {"buy a hoodie": "purchase", "i want one": "purchase", "whats the weather": "refund",
+            "wrong on dev": "greet"}
+
+    class FakeAgent:
+        async def parse_message(self, text):
+            return {"intent": {"name": said[text], "confidence": 0.9}, "entities": []}
+
+    monkeypatch.setattr(nlu_gate.nlu_metrics, "load_agent", lambda model: FakeAgent())
+    summary = tmp_path / "summary.json"
+    code = nlu_gate.main(["--model", "m.tar.gz", "--data", str(held_out) + "/", "--data", str(dev),
+                          "--gate", str(held_out), "--json", str(summary)])
+    out = capsys.readouterr().out
+    # One off-topic message taken for a refund: 100% false accepts fails the held-out gate.
+    assert code == 1
+    assert "off-topic taken for an action        100.0%   bar <= 5.0%    FAIL" in out
+    assert "    off_topic                        1      0.0%      1" in out
+    assert "(the gate)" in out and f"{dev}: 1 examples" in out
+    figures = json.loads(summary.read_text())
+    assert figures[str(dev)]["in_scope_accuracy"] == 0.0  # scored, not gated
+    assert figures["gate"]["failures"] == ["off_topic_false_accept 1.000 (bar <= 0.05)"]
+
+    said["whats the weather"] = "nlu_fallback"
+    assert nlu_gate.main(["--model", "m.tar.gz", "--data", str(held_out), "--data", str(dev)]) == 0
