@@ -19,5 +19,5 @@ for _ in $(seq 1 60); do
 done
 # --skip-visualization: the story graph server (port 5006) is a second process to keep alive
 # for a picture few trainers look at; the conversation itself is printed as it goes.
-.venv/bin/rasa interactive --model models/shop.tar.gz --endpoints endpoints.yml --config config.yml \
+.venv/bin/rasa interactive --model models/shop.tar.gz --endpoints endpoints.yml --config config.yml --port "$RASA_PORT" \
   --domain domain.yml --data data --skip-visualization
