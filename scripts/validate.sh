@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# rasa data validate, failing on any warning except Rasa 3.6's known false positives: responses
+# rasa data validate, then our own checks (scripts/validate_data.py: duplicates, thin intents,
+# missed annotations, unknown products and colors, unused responses and actions, test examples
+# leaked into training data); both always run, so one pass shows every problem.
+# The Rasa part fails on any warning except Rasa 3.6's known false positives: responses
 # that forms ask with (utter_ask_*) or that custom actions send are reported as "not used", and
 # the faq retrieval intent, declared in domain.yml as the docs say, is reported as duplicated when
 # Rasa merges in the domain it derives from the NLU data.
@@ -7,6 +10,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 out=$(.venv/bin/rasa data validate 2>&1); status=$?
 echo "$out" | grep -E "INFO|WARNING|ERROR|UserWarning" | grep -v "pkg_resources\|DeprecationWarning" || true
+.venv/bin/python scripts/validate_data.py; ours=$?
 [ $status -eq 0 ] || { echo "rasa data validate failed"; exit $status; }
 sent_by_actions=$(grep -rhoE "response=\"utter_[a-z_]+\"" actions | sed -E 's/response="(.*)"/\1/' | sort -u)
 warnings=$(echo "$out" | grep -E "UserWarning: " | grep -v "MovedIn20Warning\|DeprecationWarning" \
@@ -19,3 +23,4 @@ if [ -n "$warnings" ]; then
   echo "rasa data validate warned:"; echo "$warnings"; exit 1
 fi
 echo "rasa data validate: clean"
+exit $ours
