@@ -18,6 +18,9 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+from validate_data import normalized  # noqa: E402  the same sameness as `make validate`'s
+
 DEFAULT_SOURCE = ROOT.parent / "shared" / "data" / "public-intents"
 TRAIN_DIR = ROOT / "data" / "nlu" / "public"
 DEV_DIR = ROOT / "tests" / "nlu" / "dev"
@@ -44,10 +47,6 @@ SHOP_WORDS = re.compile(r"\b(buy|order|purchase|shop|store|return|refund|deliver
 OOS_PER_CLINC_INTENT = 25
 OOS_PER_BANKING_INTENT = 15
 BANKING_DEV_SHARE = 0.2  # Banking77 has only a train split: a fixed fifth of it is our dev set
-
-
-def normalized(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
 
 
 def rank(text: str) -> float:
