@@ -11,7 +11,7 @@ WEB_ASSETS  := web/static/vendor/socket.io.min.js
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(wildcard addons/*_extractor.py)
 ENV         := source scripts/env.sh &&
 
-.PHONY: help install web-assets seed train validate run shell interactive review test test-unit test-conversations test-nlu test-e2e services clean
+.PHONY: help install web-assets seed train validate run shell interactive review compare-nlu tune-thresholds public-data test test-unit test-conversations test-nlu test-e2e services clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -76,6 +76,15 @@ else
 	$(ENV) $(BIN)/python scripts/nlu_gate.py --model $(MODEL) --data $(HELD_OUT) $(if $(DEV_SET),--data $(DEV_SET)) \
 	  --gate $(HELD_OUT) --rasa-out results/nlu --json results/nlu/summary.json
 endif
+
+compare-nlu: $(INSTALLED) $(SPACY_MODEL) ## train and score config.yml, Rasa's default and scripts/nlu_configs/ side by side -> docs/nlu.md (FOLDS=3; long)
+	$(ENV) $(BIN)/python scripts/compare_nlu.py --folds $(or $(FOLDS),3) $(if $(ONLY),--only $(ONLY))
+
+tune-thresholds: $(MODEL) ## tune the per-intent fallback thresholds on tests/nlu/dev and write them into config.yml
+	$(ENV) $(BIN)/python scripts/tune_thresholds.py --model $(MODEL) --write
+
+public-data: $(INSTALLED) ## re-derive data/nlu/public and tests/nlu/dev from ../shared/data/public-intents (SOURCE=...)
+	$(ENV) $(BIN)/python scripts/import_public_intents.py $(if $(SOURCE),--source $(SOURCE))
 
 test-conversations: $(MODEL) ## rasa test: the conversation tests in tests/conversations
 	$(ENV) $(BIN)/rasa test core --model $(MODEL) --stories tests/conversations --fail-on-prediction-errors --out results/conversations
