@@ -71,7 +71,7 @@ test-nlu: $(if $(CV),$(INSTALLED) $(SPACY_MODEL),$(MODEL)) ## NLU: Rasa's report
 ifdef CV
 	@echo "cross-validation: $(CV) folds on data/ with config.yml, one NLU training per fold (minutes)"
 	rm -rf results/nlu-cv  # Rasa writes an errors file only when there are errors: no stale ones
-	$(ENV) $(BIN)/rasa test nlu --nlu data --config config.yml --cross-validation --folds $(CV) --successes --out results/nlu-cv
+	$(ENV) $(BIN)/python scripts/rasa_cli.py test nlu --nlu data --config config.yml --cross-validation --folds $(CV) --successes --out results/nlu-cv
 	$(ENV) $(BIN)/python scripts/nlu_gate.py --from-rasa results/nlu-cv --json results/nlu-cv/summary.json
 else
 	rm -rf results/nlu
