@@ -8,7 +8,9 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 export BOOKING_LINK_SECRET="${BOOKING_LINK_SECRET:-$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(16))')}"
 mkdir -p var/log
-.venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" >var/log/actions.log 2>&1 &
+# In its own session: Ctrl-C in interactive learning opens Rasa's "Do you want to stop?" menu,
+# and must not also stop the action server under it. The trap stops it when we exit.
+setsid .venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" >var/log/actions.log 2>&1 &
 actions_pid=$!
 trap 'kill -TERM $actions_pid 2>/dev/null; wait $actions_pid 2>/dev/null' EXIT INT TERM
 echo "starting the action server on port $ACTION_PORT (log: var/log/actions.log)"
@@ -19,5 +21,5 @@ for _ in $(seq 1 60); do
 done
 # --skip-visualization: the story graph server (port 5006) is a second process to keep alive
 # for a picture few trainers look at; the conversation itself is printed as it goes.
-.venv/bin/rasa interactive --model models/shop.tar.gz --endpoints endpoints.yml --config config.yml --port "$RASA_PORT" \
+.venv/bin/python scripts/rasa_cli.py interactive --model models/shop.tar.gz --endpoints endpoints.yml --config config.yml --port "$RASA_PORT" \
   --domain domain.yml --data data --skip-visualization

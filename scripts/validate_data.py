@@ -24,7 +24,7 @@ import ast
 import re
 import sys
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
@@ -401,11 +401,13 @@ def check_unused(domain: Dict[str, Any], lines: Dict[Tuple[str, str], int], doma
     used |= set(re.findall(r"(?:action|utter)_[A-Za-z0-9_]+", config_text))  # e.g. core_fallback_action_name
 
     responses = domain.get("responses") or {}
+    # Names each response mentions (e.g. in a button payload), dumped once rather than per pair.
+    mentioned_by = {name: set(re.findall(r"utter_[A-Za-z0-9_/]+", yaml.safe_dump(spec))) for name, spec in responses.items()}
     findings = []
     for name in responses:
         retrieval = name.split("/")[0]  # utter_faq/shipping is sent by the utter_faq step
-        others = yaml.safe_dump({k: v for k, v in responses.items() if k != name})
-        if name in used or retrieval in used or re.search(rf"\b{re.escape(name)}\b", others):
+        if name in used or retrieval in used or any(name in names for other, names in mentioned_by.items()
+                                                    if other != name):
             continue
         findings.append(Finding("unused_response", domain_file, lines.get(("responses", name), 1),
                                 f"response {name} is used by no rule, story, form, action or response", name))

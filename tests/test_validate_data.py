@@ -240,3 +240,12 @@ def test_a_layout_the_line_reader_misses_is_a_finding(tmp_path):
     files["flow.yml"] = 'version: "3.1"\nnlu:\n- {intent: refund, examples: "- money back\\n- refund it\\n"}\n'
     findings = by_check(run_checks(make_project(tmp_path, files)))["unreadable"]
     assert [(f.file, f.message.split(" with")[0]) for f in findings] == [("data/nlu/flow.yml", "read 0 of 2 examples")]
+
+
+def test_a_response_mentioned_by_another_response_is_used(tmp_path):
+    root = make_project(tmp_path, CLEAN)
+    domain = (root / "domain.yml").read_text().replace(
+        "  utter_greet:\n    - text: hi\n",
+        "  utter_greet:\n    - text: hi\n      buttons:\n        - {title: more, payload: utter_orphan}\n")
+    (root / "domain.yml").write_text(domain)
+    assert "unused_response" not in by_check(run_checks(root))
