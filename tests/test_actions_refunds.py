@@ -189,7 +189,7 @@ async def test_ask_refund_item_offers_only_refundable_items(shop_db, dispatcher,
 
 def submit_tracker(order_id="A1003", eligible=True, item="Classic Dress Shoes", reason="doesn't fit", email=None):
     slots = {"order_id": order_id, "email": email or EMAILS[order_id], "refund_eligible": eligible,
-             "refund_item": item, "refund_reason": reason}
+             "refund_item": item, "refund_reason": reason, "refund_confirmed": True}
     return make_tracker(slots=slots)
 
 
