@@ -37,6 +37,8 @@ class AnswersInAnyOrder(FormValidationAction, ABC):
 
     # Slots that a later message may add to or change although they are filled.
     refillable_slots: Tuple[str, ...] = ()
+    # Slots read from loose wording, taken only when nothing else is read in the message.
+    weak_slots: Tuple[str, ...] = ()
 
     @abstractmethod
     def name(self) -> Text:
@@ -57,14 +59,15 @@ class AnswersInAnyOrder(FormValidationAction, ABC):
         out_of_turn: Dict[str, Any] = {}
         withdrawn = False
         if may_answer(latest_intent(tracker), text):
-            required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
+            # All the form's slots, not only those required now: "60 people, $20k" makes the
+            # budget a question worth asking only once the size is read.
+            form_slots = self.domain_slots(domain)
             readers = {slot: reader for slot, reader in self.answer_readers(tracker, requested).items()
-                       if slot in required}
+                       if slot in form_slots}
             candidates = tracker.slots_to_validate()
-            filled = [slot for slot in required if slot != requested and tracker.get_slot(slot) is not None]
-            answers = sort_answers(read_all(text, readers), requested, filled,
-                                   has_candidate=requested in candidates,
-                                   refillable=self.refillable_slots)
+            filled = [slot for slot in form_slots if slot != requested and tracker.get_slot(slot) is not None]
+            answers = sort_answers(read_all(text, readers), requested, filled, self.refillable_slots,
+                                   self.weak_slots)
             if not answers.keeps_requested and requested in candidates:
                 _withdraw_candidate(tracker, requested)
                 withdrawn = True
@@ -72,8 +75,9 @@ class AnswersInAnyOrder(FormValidationAction, ABC):
             # The first message is not read back: the next question shows it was understood.
             out_of_turn = answers.out_of_turn(requested) if requested else {}
         events = await super().run(dispatcher, tracker, domain)
+        validated = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
         for slot in out_of_turn:
-            value = tracker.slots.get(slot)  # as validated
+            value = validated.get(slot)  # None: refused by its validation (which said why), or not asked
             variables = self.noted_variables(slot, value, tracker) if value is not None else None
             if variables is not None:
                 dispatcher.utter_message(response=f"utter_noted_{slot}", **variables)

@@ -52,6 +52,7 @@ class ValidateLeadForm(AnswersInAnyOrder):
     question can be skipped."""
 
     refillable_slots = ("lead_need",)  # a goal said later adds to the need
+    weak_slots = ("lead_need",)
 
     def name(self) -> Text:
         return "validate_lead_form"
@@ -68,9 +69,9 @@ class ValidateLeadForm(AnswersInAnyOrder):
             return parsed.value if parsed.ok and parsed.value != "unknown" else None
 
         def budget(text: str) -> Optional[int]:
-            if requested != "budget" and not leads.mentions_money(text):
-                return None
-            return leads.parse_budget(text).value
+            if requested == "budget" and not leads.mentions_money(text):
+                return leads.parse_budget(text).value  # asked: a bare "20k" is the budget
+            return leads.budget_said(text).value
 
         def need(text: str) -> Optional[str]:
             # The first message's need is taken by get_validation_events; asked, Rasa maps it.

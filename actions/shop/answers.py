@@ -60,20 +60,20 @@ class Answers:
 
 
 def sort_answers(readings: Dict[str, Any], requested: Optional[str], filled: Iterable[str],
-                 has_candidate: bool = True, refillable: Iterable[str] = ()) -> Answers:
+                 refillable: Iterable[str] = (), weak: Iterable[str] = ()) -> Answers:
     """The readings of a message, as the form takes them.
 
-    - a slot already filled keeps its value, except `refillable` ones (a need that grows, the
-      refund item named again);
-    - the asked slot takes the text when its reader found it in it, or when nothing else did
-      (its own validation then says what is wrong and asks again);
-    - text that fits another slot and not the asked one is not taken for the asked one.
-    `has_candidate`: Rasa already mapped the text to the asked slot (a from_text mapping), so a
-    reading of the asked slot is only needed when it did not."""
-    filled, refillable = set(filled), set(refillable)
+    - a slot already filled keeps its value, except `refillable` ones (a need that grows);
+    - the asked slot takes its reader's value when there is one (cleaner than the whole text:
+      "it's M3001 and ana@x.com" is M3001), else the text as Rasa mapped it when nothing else
+      was found (its own validation then says what is wrong and asks again);
+    - text that fits another slot and not the asked one is not taken for the asked one;
+    - a `weak` reading (a need read from "we want ...") counts only when nothing else was
+      read: "we need it next month" is a timeline."""
+    filled, refillable, weak = set(filled), set(refillable), set(weak)
+    if any(slot not in weak for slot in readings):
+        readings = {slot: value for slot, value in readings.items() if slot not in weak or slot == requested}
     taken = {slot: value for slot, value in readings.items()
-             if slot != requested and (slot not in filled or slot in refillable)}
-    if requested in readings and not has_candidate:
-        taken[requested] = readings[requested]
+             if slot == requested or slot not in filled or slot in refillable}
     keeps_requested = requested is None or requested in readings or not taken
     return Answers(taken=taken, keeps_requested=keeps_requested)

@@ -318,6 +318,17 @@ def mentions_money(text: Any) -> bool:
     return bool(_MONEY_RE.search(str(text or "")))
 
 
+def budget_said(text: Any) -> Parsed:
+    """The budget of a sentence that says more ("60 people, budget around $20k"): read from
+    the first clause that speaks of money; error not_a_number when none does."""
+    for clause in re.split(r"[,;]|\band\b|\bbut\b", str(text or "")):
+        if mentions_money(clause):
+            parsed = parse_budget(clause)
+            if parsed.ok and parsed.value is not None:
+                return parsed
+    return Parsed(error="not_a_number")
+
+
 def describes_need(text: Any) -> bool:
     """Whether a sentence says what the buyer wants ("we want to handle support chats on our
     website"), as opposed to a number, a time or a question; at least three words."""
