@@ -321,7 +321,8 @@ def mentions_money(text: Any) -> bool:
 def budget_said(text: Any) -> Parsed:
     """The budget of a sentence that says more ("60 people, budget around $20k"): read from
     the first clause that speaks of money; error not_a_number when none does."""
-    for clause in re.split(r"[,;]|\band\b|\bbut\b", str(text or "")):
+    # Commas split clauses, not thousands ("$5,000").
+    for clause in re.split(r",(?!\d{3}\b)|;|\band\b|\bbut\b", str(text or "")):
         if mentions_money(clause):
             parsed = parse_budget(clause)
             if parsed.ok and parsed.value is not None:
