@@ -79,6 +79,10 @@ class ValidateRefundForm(AnswersInAnyOrder):
             return domain_slots[:at] + ["refund_change"] + domain_slots[at:]
         return domain_slots
 
+    def extract_refund_change(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        # Mapped in the domain (a button's entity, or the typed answer); nothing more to read.
+        return {}
+
     def answer_readers(self, tracker: Tracker, requested: Optional[str]) -> Dict[str, Reader]:
         return {"order_id": find_order_id, "email": lambda text: parse_email(text).value}
 
