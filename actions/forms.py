@@ -28,6 +28,14 @@ def _withdraw_candidate(tracker: Tracker, slot: str) -> None:
     tracker.slots[slot] = None
 
 
+def _named_as_entity(tracker: Tracker, domain: DomainDict, slot: str) -> bool:
+    """Whether the message names the slot's value as an entity ("[M](size), and a@b.co"):
+    then it is the answer, whatever else the text holds."""
+    mappings = ((domain.get("slots") or {}).get(slot) or {}).get("mappings") or []
+    entities = {m.get("entity") for m in mappings if m.get("type") == "from_entity"}
+    return any(e.get("entity") in entities for e in tracker.latest_message.get("entities") or [])
+
+
 class AnswersInAnyOrder(FormValidationAction, ABC):
     """A form validation that tries every slot of its form on each message.
 
@@ -68,7 +76,8 @@ class AnswersInAnyOrder(FormValidationAction, ABC):
             filled = [slot for slot in form_slots if slot != requested and tracker.get_slot(slot) is not None]
             answers = sort_answers(read_all(text, readers), requested, filled, self.refillable_slots,
                                    self.weak_slots)
-            if not answers.keeps_requested and requested in candidates:
+            if not answers.keeps_requested and requested in candidates \
+                    and not _named_as_entity(tracker, domain, requested):
                 _withdraw_candidate(tracker, requested)
                 withdrawn = True
             tracker.add_slots([SlotSet(slot, value) for slot, value in answers.taken.items()])

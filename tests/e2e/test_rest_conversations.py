@@ -74,7 +74,7 @@ def test_refund_of_a_recent_order_is_created(servers):
     assert "which item" in chat.text("james.carter@example.com").lower()
     assert "reason" in chat.text("the dress shoes").lower()
     read_back = chat.text("they are too small")
-    assert "Classic Dress Shoes" in read_back and "shall I file it?" in read_back
+    assert "Classic Dress Shoes" in read_back and "Shall I file it?" in read_back
     assert count(servers, "refunds") == refunds_before  # nothing is filed before the yes
     done = chat.text("yes")
     assert "refund request R5" in done
