@@ -74,14 +74,8 @@ class ValidateRefundForm(AnswersInAnyOrder):
         if tracker.get_slot("refund_eligible") is False:
             return ["order_id", "email"]
         if tracker.get_slot("refund_confirmed") is False:
-            # "No" at the confirmation: what to change is asked before confirming again.
-            at = domain_slots.index("refund_confirmed")
-            return domain_slots[:at] + ["refund_change"] + domain_slots[at:]
-        return domain_slots
-
-    def extract_refund_change(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        # Mapped in the domain (a button's entity, or the typed answer); nothing more to read.
-        return {}
+            return domain_slots  # "no" at the confirmation: what to change is asked first
+        return [slot for slot in domain_slots if slot != "refund_change"]
 
     def answer_readers(self, tracker: Tracker, requested: Optional[str]) -> Dict[str, Reader]:
         return {"order_id": find_order_id, "email": lambda text: parse_email(text).value}

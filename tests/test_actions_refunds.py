@@ -94,7 +94,7 @@ async def test_eligible_order(shop_db, form, domain):
     assert slots["email"] == "james.carter@example.com"
     assert slots["refund_eligible"] is True
     assert slots.get("refund_item") is None  # two refundable items: the customer picks one
-    assert "requested_slot" not in slots  # Rasa asks for the next slot (refund_item)
+    assert slots["requested_slot"] == "refund_item"
     assert dispatcher.messages == []
 
 
@@ -151,7 +151,8 @@ async def test_later_answers_do_not_repeat_the_check(shop_db, form, domain):
     earlier = {"order_id": "A1003", "email": "james.carter@example.com", "refund_eligible": True}
     dispatcher, slots = await run_form(form, domain, {"refund_reason": "doesn't fit"}, slots=earlier,
                                        requested_slot="refund_reason")
-    assert slots == {"refund_reason": "doesn't fit"}
+    # No second order check: only the answer, and the next question (the item was never given).
+    assert slots == {"refund_reason": "doesn't fit", "requested_slot": "refund_item"}
 
 
 @pytest.mark.parametrize(
@@ -352,11 +353,12 @@ async def required(form, domain, slots):
 async def test_confirmation_is_required_and_a_no_asks_what_to_change(shop_db, form, domain):
     slots = {**A1007, "refund_item": "Hoodie", "refund_reason": "too small"}
     assert await required(form, domain, slots) == ["order_id", "email", "refund_item", "refund_reason",
-                                                   "refund_confirmed"]
+                                                   "refund_confirmed"]  # what to change only after a no
     dispatcher, new = await run_form(form, domain, {"refund_confirmed": False}, slots=slots,
                                      requested_slot="refund_confirmed", text="no", intent="deny")
     assert new["refund_confirmed"] is False
-    assert new["requested_slot"] == "refund_change"
+    # The form's own list now: Rasa asks its first empty slot, what to change.
+    assert "requested_slot" not in new
     assert await required(form, domain, {**slots, "refund_confirmed": False}) == [
         "order_id", "email", "refund_item", "refund_reason", "refund_change", "refund_confirmed"]
 
@@ -379,7 +381,7 @@ async def test_an_unclear_change_is_asked_again(shop_db, form, domain):
     slots = {**A1007, "refund_item": "Hoodie", "refund_reason": "too small", "refund_confirmed": False}
     dispatcher, new = await run_form(form, domain, {"refund_change": "hmm"}, slots=slots,
                                      requested_slot="refund_change", text="hmm")
-    assert new["refund_change"] is None and new["requested_slot"] == "refund_change"
+    assert new["refund_change"] is None and "requested_slot" not in new  # Rasa asks refund_change again
     assert said(dispatcher) == "utter_refund_change_unclear"
     payloads = [b["payload"] for b in domain["responses"]["utter_ask_refund_change"][0]["buttons"]]
     assert payloads == ['/inform{"refund_change": "item"}', '/inform{"refund_change": "reason"}', "/cancel"]
