@@ -1,5 +1,5 @@
 """Keeping the conversation on track: cancelling a task, and not understanding twice in a row."""
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, Iterable, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
@@ -26,36 +26,78 @@ class ActionCancelTask(Action):
         ]
 
 
+# Messages the bot could not take: nothing understood, or taken as off-topic nonsense.
+NOT_UNDERSTOOD_INTENTS = ("nlu_fallback", "out_of_scope")
+NOT_UNDERSTOOD_ANSWERS = (MISUNDERSTANDING_ACTION, "utter_out_of_scope")
+# A candidate intent below this is no better than a guess, not worth a button.
+CLARIFY_FLOOR = 0.15
+CLARIFY_OPTION = "utter_clarify_option_{}"
+
+
 def misunderstandings_in_a_row(events: List[Dict[str, Any]]) -> int:
     """How many of the latest user messages in a row the bot did not understand, counting
-    the current one: each answered by the misunderstanding action, or classified nlu_fallback."""
+    the current one: each answered by the misunderstanding action (or the off-topic answer),
+    or classified nlu_fallback or out_of_scope."""
     count = 0
     answered_by_fallback = True  # the current message is being answered by it right now
     for event in reversed(events):
         if event.get("event") == "action" and event.get("name") not in (None, "action_listen"):
-            answered_by_fallback = answered_by_fallback or event.get("name") == MISUNDERSTANDING_ACTION
+            answered_by_fallback = answered_by_fallback or event.get("name") in NOT_UNDERSTOOD_ANSWERS
         if event.get("event") == "user":
             intent = (event.get("parse_data") or {}).get("intent", {}).get("name")
-            if not (answered_by_fallback or intent == "nlu_fallback"):
+            if not (answered_by_fallback or intent in NOT_UNDERSTOOD_INTENTS):
                 break
             count += 1
             answered_by_fallback = False
     return count
 
 
+def clarifying_candidates(ranking: Iterable[Dict[str, Any]], offered: Iterable[str],
+                          floor: float = CLARIFY_FLOOR, limit: int = 2) -> List[str]:
+    """The intents worth asking about, best first: among the classifier's ranking, those the
+    bot can act on (`offered`) at `floor` confidence or more; nlu_fallback is no candidate."""
+    offered = set(offered)
+    names: List[str] = []
+    for candidate in ranking or []:
+        name = candidate.get("name")
+        if name in offered and name not in names and name not in NOT_UNDERSTOOD_INTENTS \
+                and (candidate.get("confidence") or 0) >= floor:
+            names.append(name)
+    return names[:limit]
+
+
+def _option_phrase(domain: Dict[str, Any], intent: str) -> Optional[str]:
+    variations = (domain.get("responses") or {}).get(CLARIFY_OPTION.format(intent)) or []
+    return variations[0].get("text") if variations else None
+
+
 class ActionHandleMisunderstanding(Action):
+    """Answers a message the bot did not take: off-topic, a clarifying question between the
+    likely intents, or plainly not understood; the second miss in a row offers a person."""
+
     def name(self) -> Text:
         return MISUNDERSTANDING_ACTION
 
     async def run(self, dispatcher, tracker: Tracker, domain):
         if misunderstandings_in_a_row(tracker.events) >= HUMAN_OFFER_AFTER:
-            dispatcher.utter_message(
-                text="I'm sorry, I'm still not getting it. Would you like to talk to a person?",
-                buttons=[button("Yes, talk to a person", "human_handoff"), button("No, keep chatting", "deny")],
-            )
+            dispatcher.utter_message(response="utter_offer_person")
+            return [SlotSet("person_offered", True)]
+        message = tracker.latest_message or {}
+        if (message.get("intent") or {}).get("name") == "out_of_scope":
+            dispatcher.utter_message(response="utter_out_of_scope")
+            return [SlotSet("person_offered", False)]
+        phrases = {intent: _option_phrase(domain, intent) for intent in domain.get("intents", [])
+                   if isinstance(intent, str)}
+        offered = [intent for intent, phrase in phrases.items() if phrase]
+        candidates = clarifying_candidates(message.get("intent_ranking") or [], offered)
+        if len(candidates) == 2:
+            first, second = (phrases[c] for c in candidates)
+            dispatcher.utter_message(response="utter_clarify_two", first=first, second=second,
+                                     buttons=[button(phrases[c][:1].upper() + phrases[c][1:], c)
+                                              for c in candidates])
+        elif len(candidates) == 1:
+            dispatcher.utter_message(response="utter_clarify_one", first=phrases[candidates[0]],
+                                     buttons=[button("Yes", candidates[0]), button("No, something else", "deny")])
         else:
-            dispatcher.utter_message(
-                text="Sorry, I didn't quite get that. Could you say it another way? I can help with "
-                "products and stock, orders, order tracking and returns."
-            )
-        return []
+            dispatcher.utter_message(response="utter_not_understood")
+        return [SlotSet("person_offered", False)]

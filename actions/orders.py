@@ -7,7 +7,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import alternative_buttons, button, product_buttons
+from actions.forms import AnswersInAnyOrder
 from actions.shop import inventory
+from actions.shop.answers import Reader
 from actions.shop.db import session_scope
 from actions.shop.formatting import join_words, money
 from actions.shop.models import Product
@@ -63,11 +65,15 @@ def _variant_label(product: Product, size: Optional[str], color: Optional[str]) 
     return f"{product.name} ({details})" if details else product.name
 
 
-class ValidatePurchaseForm(FormValidationAction):
-    """Asks one thing at a time and checks live stock after each answer."""
+class ValidatePurchaseForm(AnswersInAnyOrder):
+    """Asks one thing at a time and checks live stock after each answer. Product, size, color
+    and quantity come as entities whenever said; the email is read in any message too."""
 
     def name(self) -> Text:
         return "validate_purchase_form"
+
+    def answer_readers(self, tracker: Tracker, requested: Optional[str]) -> Dict[str, Reader]:
+        return {"email": lambda text: parse_email(text).value}
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:

@@ -2,17 +2,19 @@
 from datetime import datetime
 from typing import Any, Dict, List, Optional, Text
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import IntegrityError
 
 from actions.common import button
+from actions.forms import AnswersInAnyOrder
 from actions.orders import ORDER_ID_ERROR, validate_email_value
+from actions.shop.answers import Reader
 from actions.shop.db import session_scope
 from actions.shop.formatting import join_words, money
-from actions.shop.parsing import parse_order_id
+from actions.shop.parsing import find_order_id, parse_email, parse_order_id
 from actions.shop.refund_policy import RefundDecision, first_refusal, load_policy
 from actions.shop.refunding import (
     AlreadyRefunded,
@@ -20,9 +22,13 @@ from actions.shop.refunding import (
     create_refund,
     find_customer_order,
     line_decisions,
+    named_line,
+    reason_clause,
+    refund_change_choice,
 )
 
-REFUND_SLOTS = ["refund_item", "refund_reason", "refund_eligible", "refund_block_reason"]
+REFUND_SLOTS = ["refund_item", "refund_reason", "refund_eligible", "refund_block_reason",
+                "refund_confirmed", "refund_change"]
 REFUSALS = {
     "already_refunded": "{item} from order {order} has already been refunded.",
     "not_delivered": "Order {order} hasn't been delivered yet, so it can't be returned; "
@@ -56,7 +62,9 @@ def _offer_person() -> List[Dict[str, str]]:
     return [button("Talk to a person", "human_handoff"), button("No thanks", "deny")]
 
 
-class ValidateRefundForm(FormValidationAction):
+class ValidateRefundForm(AnswersInAnyOrder):
+    """Order id and email (in any order), the item, the reason, then the customer confirms."""
+
     def name(self) -> Text:
         return "validate_refund_form"
 
@@ -65,7 +73,12 @@ class ValidateRefundForm(FormValidationAction):
         # by action_submit_refund instead of asking for an item and a reason for nothing.
         if tracker.get_slot("refund_eligible") is False:
             return ["order_id", "email"]
-        return domain_slots
+        if tracker.get_slot("refund_confirmed") is False:
+            return domain_slots  # "no" at the confirmation: what to change is asked first
+        return [slot for slot in domain_slots if slot != "refund_change"]
+
+    def answer_readers(self, tracker: Tracker, requested: Optional[str]) -> Dict[str, Reader]:
+        return {"order_id": find_order_id, "email": lambda text: parse_email(text).value}
 
     async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> List[EventType]:
@@ -92,6 +105,9 @@ class ValidateRefundForm(FormValidationAction):
             allowed = [line for line in lines if line.decision.allowed]
             events.append(SlotSet("refund_eligible", True))
             if len(allowed) == 1 and not slots.get("refund_item"):
+                # Said, not chosen silently: the customer may have meant another item.
+                dispatcher.utter_message(response="utter_refund_only_item", item=allowed[0].label,
+                                         order_id=slots["order_id"])
                 events.append(SlotSet("refund_item", allowed[0].item.variant.product.name))
             return events
 
@@ -136,7 +152,45 @@ class ValidateRefundForm(FormValidationAction):
         if len(reason) < 3 or reason.startswith("/"):
             dispatcher.utter_message(text="Please tell me in a few words why you're returning it.")
             return {"refund_reason": None}
+        other = self._other_item_named(tracker, reason, dispatcher)
+        if other is not None:
+            return other
         return {"refund_reason": reason[:500]}
+
+    @staticmethod
+    def _other_item_named(tracker: Tracker, text: str,
+                          dispatcher: CollectingDispatcher) -> Optional[Dict[Text, Any]]:
+        """The answer to "why?" names another item of the order: that item is taken (and the
+        reason asked again for it), or the customer hears why it cannot be returned."""
+        order_id = tracker.get_slot("order_id")
+        if not order_id or not tracker.get_slot("email"):
+            return None  # no order known yet, so no other item to name
+        with session_scope() as session:
+            line = named_line(_lines(session, tracker) or [], text)
+            if line is None or line.item.variant.product.name == tracker.get_slot("refund_item"):
+                return None
+            if not line.decision.allowed:
+                refusal = refusal_text(line.decision, order_id, line.label, load_policy().window_days)
+                current = tracker.get_slot("refund_item")
+                dispatcher.utter_message(response="utter_refund_other_item_refused", refusal=refusal,
+                                         item=current)
+                return {"refund_reason": None}
+            dispatcher.utter_message(response="utter_noted_refund_item", item=line.label)
+            return {"refund_item": line.item.variant.product.name, "refund_reason": None}
+
+    def validate_refund_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                  domain: DomainDict) -> Dict[Text, Any]:
+        return {"refund_confirmed": bool(value), "refund_change": None}
+
+    def validate_refund_change(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                               domain: DomainDict) -> Dict[Text, Any]:
+        choice = refund_change_choice(value)
+        if choice is None:
+            dispatcher.utter_message(response="utter_refund_change_unclear")
+            return {"refund_change": None}
+        # What changes is asked again, then the request is confirmed again.
+        changed = {"item": "refund_item", "reason": "refund_reason"}[choice]
+        return {"refund_change": None, changed: None, "refund_confirmed": None}
 
 
 class ActionAskRefundItem(Action):
@@ -151,6 +205,22 @@ class ActionAskRefundItem(Action):
                 text="Which item would you like to return?",
                 buttons=[button(l.label, "inform", product=l.item.variant.product.name) for l in allowed],
             )
+        return []
+
+
+class ActionAskRefundConfirmed(Action):
+    """Reads the request back (item, order, reason) before anything is written."""
+
+    def name(self) -> Text:
+        return "action_ask_refund_confirmed"
+
+    async def run(self, dispatcher, tracker, domain):
+        with session_scope() as session:
+            line = _match_line(_lines(session, tracker) or [], tracker.get_slot("refund_item") or "")
+            item = line.label if line else tracker.get_slot("refund_item")
+        dispatcher.utter_message(response="utter_ask_refund_confirmed", item=item,
+                                 order_id=tracker.get_slot("order_id"),
+                                 reason=reason_clause(tracker.get_slot("refund_reason") or ""))
         return []
 
 
@@ -184,6 +254,9 @@ class ActionSubmitRefund(Action):
                     + " Would you like to talk to a person about it?",
                     buttons=_offer_person(),
                 )
+                return reset
+            if not tracker.get_slot("refund_confirmed"):
+                dispatcher.utter_message(response="utter_refund_not_filed")
                 return reset
             line = _match_line(lines, tracker.get_slot("refund_item") or "")
             # The policy is checked again at the moment of writing, not only when asked.

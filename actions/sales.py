@@ -4,13 +4,16 @@ from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional, Text
 
 from dateutil import parser as date_parser
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 
 from actions.common import button, customer_zone
+from actions.forms import AnswersInAnyOrder
 from actions.orders import validate_email_value
 from actions.shop import assignment, leads, links, scheduling
-from actions.shop.dates import describe, parse_time_request, parse_timezone
+from actions.shop.answers import Reader
+from actions.shop.dates import describe, describe_request, parse_time_request, parse_timezone
+from actions.shop.parsing import find_booking_ref, parse_email, without_emails
 from actions.shop.db import session_scope
 from actions.shop.handoff_routing import load_config as load_inbox_config
 
@@ -40,11 +43,53 @@ def team_of(tracker: Tracker) -> str:
 # --------------------------------------------------------------------------- qualification
 
 
-class ValidateLeadForm(FormValidationAction):
-    """One question at a time; answers given earlier are kept; any question can be skipped."""
+def email_reader(text: str) -> Optional[str]:
+    return parse_email(text).value
+
+
+class ValidateLeadForm(AnswersInAnyOrder):
+    """One question at a time, answers in any order; answers given earlier are kept; any
+    question can be skipped."""
+
+    refillable_slots = ("lead_need",)  # a goal said later adds to the need
+    weak_slots = ("lead_need",)
 
     def name(self) -> Text:
         return "validate_lead_form"
+
+    def answer_readers(self, tracker: Tracker, requested: Optional[str]) -> Dict[str, Reader]:
+        def company_size(text: str) -> Optional[int]:
+            if requested != "company_size" and not leads.mentions_people(text):
+                return None  # out of turn, "30" alone may be anything
+            parsed = leads.parse_company_size(text)
+            return parsed.value if parsed.ok else None
+
+        def timeline(text: str) -> Optional[str]:
+            parsed = leads.parse_timeline(text)
+            return parsed.value if parsed.ok and parsed.value != "unknown" else None
+
+        def budget(text: str) -> Optional[int]:
+            if requested == "budget" and not leads.mentions_money(text):
+                return leads.parse_budget(text).value  # asked: a bare "20k" is the budget
+            return leads.budget_said(text).value
+
+        def need(text: str) -> Optional[str]:
+            # The first message's need is taken by get_validation_events; asked, Rasa maps it.
+            if requested in (None, "lead_need") or not leads.describes_need(text):
+                return None
+            return leads.add_to_need(tracker.get_slot("lead_need"), text)
+
+        return {"lead_need": need, "company_size": company_size, "timeline": timeline,
+                "budget": budget, "email": email_reader}
+
+    def noted_variables(self, slot: str, value: Any, tracker: Tracker) -> Optional[Dict[str, Any]]:
+        if value == SKIPPED:
+            return None
+        if slot == "timeline":
+            return {"timeline_words": leads.TIMELINE_WORDS.get(value, value)}
+        if slot == "budget":
+            return {"budget": f"${value:,}"}
+        return {slot: value}
 
     async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> List[Text]:
         size = tracker.get_slot("company_size")
@@ -160,16 +205,20 @@ class ActionQualifyLead(Action):
 # --------------------------------------------------------------------------- booking
 
 
+def time_not_read(dispatcher) -> Dict[Text, Any]:
+    dispatcher.utter_message(
+        text="Sorry, I couldn't read a day or time in that. Try \"tomorrow morning\" or \"Friday at 2pm\"."
+    )
+    return {"meeting_time": None}
+
+
 def offer_slots(session, tracker: Tracker, text: str, dispatcher) -> Dict[Text, Any]:
     """Turns 'next tuesday at 3pm' into up to three free slots of the team, or says why not."""
     zone = customer_zone(tracker)
     now = now_utc()
     wanted = parse_time_request(str(text), now, zone)
     if wanted is None:
-        dispatcher.utter_message(
-            text="Sorry, I couldn't read a day or time in that. Try \"tomorrow morning\" or \"Friday at 2pm\"."
-        )
-        return {"meeting_time": None}
+        return time_not_read(dispatcher)
     slots = scheduling.free_slots(session, team_of(tracker), wanted.start, wanted.end, now)
     if not slots:
         dispatcher.utter_message(text="There are no free times around then. Could you suggest another day?")
@@ -212,19 +261,62 @@ def chosen_option(value: Any, options: List[Dict[str, Any]], zone) -> Optional[D
     return None
 
 
-class MeetingFormValidation(FormValidationAction, ABC):
-    """Shared by booking and rescheduling: time zone, wished time, chosen slot. Abstract, so
-    the action server does not register it as an action of its own."""
+def booking_ref_reader(text: str) -> Optional[str]:
+    return find_booking_ref(text)
+
+
+class MeetingFormValidation(AnswersInAnyOrder, ABC):
+    """Shared by booking and rescheduling: time zone, wished time, chosen slot; answers in any
+    order. Abstract, so the action server does not register it as an action of its own."""
 
     @abstractmethod
     def name(self) -> Text:
         ...
+
+    def answer_readers(self, tracker: Tracker, requested: Optional[str]) -> Dict[str, Reader]:
+        def meeting_time(text: str) -> Optional[str]:
+            wanted = parse_time_request(without_emails(text), now_utc(), customer_zone(tracker))
+            return str(text)[:200] if wanted is not None else None
+
+        return {"booking_ref": booking_ref_reader, "email": email_reader,
+                "customer_timezone": lambda text: parse_timezone(without_emails(text)),
+                "meeting_time": meeting_time}
+
+    def noted_variables(self, slot: str, value: Any, tracker: Tracker) -> Optional[Dict[str, Any]]:
+        if slot == "meeting_time":
+            wanted = parse_time_request(without_emails(value), now_utc(), customer_zone(tracker))
+            return {"when": describe_request(wanted)} if wanted else None
+        if slot == "customer_timezone":
+            return {"zone": value}
+        return {slot: value}
+
+    def _missing_before_time(self, slots: Dict[str, Any], domain) -> bool:
+        """Whether a slot asked before the wished time (the zone, the booking) is unknown:
+        then free times cannot be looked up yet."""
+        required = self.domain_slots(domain)
+        earlier = required[:required.index("meeting_time")] if "meeting_time" in required else []
+        return any(slots.get(slot) is None for slot in earlier)
+
+    async def check_booking(self, dispatcher, tracker, slots: Dict[str, Any]) -> List[EventType]:
+        """Rescheduling checks the booking before times are searched; booking has none."""
+        return []
 
     async def get_validation_events(self, dispatcher, tracker, domain) -> List[EventType]:
         events = await super().get_validation_events(dispatcher, tracker, domain)
         zone = (tracker.latest_message.get("metadata") or {}).get("timezone")
         if not tracker.get_slot("customer_timezone") and zone and parse_timezone(zone):
             events.append(SlotSet("customer_timezone", parse_timezone(zone)))  # from the channel
+        slots = {**tracker.current_slot_values(),
+                 **{e["name"]: e["value"] for e in events if e.get("event") == "slot"}}
+        events += await self.check_booking(dispatcher, tracker, slots)
+        slots.update({e["name"]: e["value"] for e in events if e.get("event") == "slot"})
+        if slots.get("meeting_time") and not slots.get("meeting_options") and \
+                not self._missing_before_time(slots, domain):
+            # A time wished before the zone was known: its free slots are looked up now.
+            tracker.slots.update(slots)
+            with session_scope() as session:
+                result = offer_slots(session, tracker, slots["meeting_time"], dispatcher)
+            events += [SlotSet(name, value) for name, value in result.items()]
         return events
 
     def validate_customer_timezone(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
@@ -237,6 +329,11 @@ class MeetingFormValidation(FormValidationAction, ABC):
         return {"customer_timezone": name}
 
     def validate_meeting_time(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        if self._missing_before_time(tracker.current_slot_values(), domain):
+            # Said before the zone (or the booking) is known: kept, looked up once it is.
+            if parse_time_request(without_emails(value), now_utc(), customer_zone(tracker)) is None:
+                return time_not_read(dispatcher)
+            return {"meeting_time": str(value)[:200], "meeting_options": None}
         with session_scope() as session:
             return offer_slots(session, tracker, value, dispatcher)
 
@@ -363,18 +460,15 @@ class ValidateRescheduleForm(MeetingFormValidation):
     def validate_booking_ref(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
         return validate_booking_ref_value(tracker, value, dispatcher)
 
-    async def get_validation_events(self, dispatcher, tracker, domain) -> List[EventType]:
-        events = await super().get_validation_events(dispatcher, tracker, domain)
-        slots = {**tracker.current_slot_values(),
-                 **{e["name"]: e["value"] for e in events if e.get("event") == "slot"}}
-        if slots.get("booking_ref") and slots.get("email") and not slots.get("meeting_time"):
+    async def check_booking(self, dispatcher, tracker, slots: Dict[str, Any]) -> List[EventType]:
+        if slots.get("booking_ref") and slots.get("email") and not slots.get("meeting_options"):
             with session_scope() as session:
                 booking = own_booking(session, slots["booking_ref"], slots["email"], dispatcher)
                 if booking is None:
-                    return events + [SlotSet("email", None)]
+                    return [SlotSet("email", None)]
                 # Free slots are searched in the booked rep's team.
-                events.append(SlotSet("sales_team", booking.rep.team))
-        return events
+                return [SlotSet("sales_team", booking.rep.team)]
+        return []
 
 
 class ActionRescheduleMeeting(Action):
@@ -406,9 +500,12 @@ class ActionRescheduleMeeting(Action):
         return reset + [SlotSet("booking_ref", moved.reference)]
 
 
-class ValidateCancelBookingForm(FormValidationAction):
+class ValidateCancelBookingForm(AnswersInAnyOrder):
     def name(self) -> Text:
         return "validate_cancel_booking_form"
+
+    def answer_readers(self, tracker: Tracker, requested: Optional[str]) -> Dict[str, Reader]:
+        return {"booking_ref": booking_ref_reader, "email": email_reader}
 
     def validate_booking_ref(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
         return validate_booking_ref_value(tracker, value, dispatcher)

@@ -17,7 +17,7 @@ from actions.orders import (
 from actions.shop import inventory
 from actions.shop.db import session_scope
 from actions.shop.models import Order, Product, Variant
-from shop_helpers import buttons_of, form_tracker, make_tracker, said, slot_events
+from shop_helpers import buttons_of, entity, form_tracker, make_tracker, said, slot_events
 
 FORM = "purchase_form"
 PURCHASE_SLOTS = ["product", "size", "color", "quantity", "email", "purchase_confirmed"]
@@ -423,3 +423,26 @@ def test_an_answer_to_another_question_is_not_a_quantity(shop_db, form, dispatch
                            text="actually size L", entities=[{"entity": "size", "value": "L"}])
     assert form.validate_quantity("actually size L", dispatcher, tracker, domain) == {"quantity": None}
     assert dispatcher.messages == []
+
+
+# --------------------------------------------------------------------------- answers in any order
+
+
+async def test_an_email_while_the_size_is_asked_is_kept_with_the_size_entity(shop_db, domain):
+    text = "M, and it's sam.lee@example.com"
+    tracker = form_tracker("purchase_form", {"size": "M"}, slots={"product": "Hoodie"}, requested_slot="size",
+                           text=text, entities=[entity("size", "M")])
+    dispatcher = CollectingDispatcher()
+    slots = slot_events(await ValidatePurchaseForm().run(dispatcher, tracker, domain))
+    assert (slots["size"], slots["email"]) == ("M", "sam.lee@example.com")
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_noted_email"]
+
+
+async def test_an_email_while_the_color_is_asked_is_not_taken_for_a_color(shop_db, domain):
+    text = "sam.lee@example.com"
+    tracker = form_tracker("purchase_form", {"color": text}, slots={"product": "Hoodie", "size": "M"},
+                           requested_slot="color", text=text)
+    dispatcher = CollectingDispatcher()
+    slots = slot_events(await ValidatePurchaseForm().run(dispatcher, tracker, domain))
+    assert slots["color"] is None and slots["email"] == text
+    assert "isn't one of them" not in said(dispatcher)

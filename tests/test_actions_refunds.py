@@ -8,7 +8,13 @@ from sqlalchemy import select
 
 import actions.refunds as refunds_module
 from actions.orders import EMAIL_ERROR, ORDER_ID_ERROR
-from actions.refunds import REFUND_SLOTS, ActionAskRefundItem, ActionSubmitRefund, ValidateRefundForm
+from actions.refunds import (
+    REFUND_SLOTS,
+    ActionAskRefundConfirmed,
+    ActionAskRefundItem,
+    ActionSubmitRefund,
+    ValidateRefundForm,
+)
 from actions.shop.db import session_scope
 from actions.shop.models import Order, Refund
 from actions.shop.refunding import create_refund
@@ -44,9 +50,9 @@ def form():
     return ValidateRefundForm()
 
 
-async def run_form(form, domain, new_slots, slots=None, requested_slot="email"):
+async def run_form(form, domain, new_slots, slots=None, requested_slot="email", text=None, intent="inform"):
     dispatcher = CollectingDispatcher()
-    tracker = form_tracker(FORM, new_slots, slots=slots, requested_slot=requested_slot)
+    tracker = form_tracker(FORM, new_slots, slots=slots, requested_slot=requested_slot, text=text, intent=intent)
     events = await form.run(dispatcher, tracker, domain)
     return dispatcher, slot_events(events)
 
@@ -88,7 +94,7 @@ async def test_eligible_order(shop_db, form, domain):
     assert slots["email"] == "james.carter@example.com"
     assert slots["refund_eligible"] is True
     assert slots.get("refund_item") is None  # two refundable items: the customer picks one
-    assert "requested_slot" not in slots  # Rasa asks for the next slot (refund_item)
+    assert slots["requested_slot"] == "refund_item"
     assert dispatcher.messages == []
 
 
@@ -98,11 +104,16 @@ async def test_order_id_and_email_in_one_message(shop_db, form, domain):
     assert (slots["order_id"], slots["refund_eligible"]) == ("A1007", True)
 
 
-async def test_the_only_refundable_item_is_chosen_without_asking(shop_db, form, domain):
+async def test_the_only_refundable_item_is_chosen_and_named(shop_db, form, domain):
     mark_refunded("A1003", "Classic Dress Shoes")
-    _, slots = await run_form(form, domain, {"email": "james.carter@example.com"}, slots={"order_id": "A1003"})
+    dispatcher, slots = await run_form(form, domain, {"email": "james.carter@example.com"},
+                                       slots={"order_id": "A1003"})
     assert slots["refund_eligible"] is True
     assert slots["refund_item"] == "Linen Shirt"
+    # Not chosen silently: the customer hears which item the return is for.
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_refund_only_item"
+    assert (message["item"], message["order_id"]) == ("Linen Shirt (blue, size M)", "A1003")
 
 
 @pytest.mark.parametrize(
@@ -140,7 +151,8 @@ async def test_later_answers_do_not_repeat_the_check(shop_db, form, domain):
     earlier = {"order_id": "A1003", "email": "james.carter@example.com", "refund_eligible": True}
     dispatcher, slots = await run_form(form, domain, {"refund_reason": "doesn't fit"}, slots=earlier,
                                        requested_slot="refund_reason")
-    assert slots == {"refund_reason": "doesn't fit"}
+    # No second order check: only the answer, and the next question (the item was never given).
+    assert slots == {"refund_reason": "doesn't fit", "requested_slot": "refund_item"}
 
 
 @pytest.mark.parametrize(
@@ -189,7 +201,7 @@ async def test_ask_refund_item_offers_only_refundable_items(shop_db, dispatcher,
 
 def submit_tracker(order_id="A1003", eligible=True, item="Classic Dress Shoes", reason="doesn't fit", email=None):
     slots = {"order_id": order_id, "email": email or EMAILS[order_id], "refund_eligible": eligible,
-             "refund_item": item, "refund_reason": reason}
+             "refund_item": item, "refund_reason": reason, "refund_confirmed": True}
     return make_tracker(slots=slots)
 
 
@@ -270,3 +282,115 @@ def test_two_simultaneous_refunds_of_one_line_create_one_refund(shop_db, domain,
     texts = [said(d) for d in dispatchers]
     assert sum("is created" in t for t in texts) == 1
     assert sum("already been refunded" in t for t in texts) == 1
+
+
+# --------------------------------------------------------------------------- out of turn, confirmation
+
+A1007 = {"order_id": "A1007", "email": "sam.okafor@example.com", "refund_eligible": True}
+
+
+async def test_order_id_and_email_said_in_a_sentence_while_the_order_is_asked(shop_db, form, domain):
+    text = "it's A1007, my email is sam.okafor@example.com"
+    dispatcher, slots = await run_form(form, domain, {"order_id": text}, requested_slot="order_id", text=text)
+    assert (slots["order_id"], slots["email"], slots["refund_eligible"]) == ("A1007", "sam.okafor@example.com", True)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_noted_email"]
+
+
+async def test_an_email_while_the_order_is_asked_is_kept(shop_db, form, domain):
+    text = "sam.okafor@example.com"
+    dispatcher, slots = await run_form(form, domain, {"order_id": text}, requested_slot="order_id", text=text)
+    assert slots["order_id"] is None and slots["email"] == text
+    assert ORDER_ID_ERROR not in said(dispatcher)
+    assert said(dispatcher) == "utter_noted_email"
+
+
+async def test_the_reason_naming_another_refundable_item_takes_that_item(shop_db, form, domain):
+    text = "actually it's the Chino Pants, they don't fit"
+    dispatcher, slots = await run_form(form, domain, {"refund_reason": text}, requested_slot="refund_reason",
+                                       slots={**A1007, "refund_item": "Hoodie"}, text=text)
+    assert slots["refund_item"] == "Chino Pants"
+    assert slots["refund_reason"] is None  # asked again, for the chinos
+    [message] = dispatcher.messages
+    assert (message["response"], message["item"]) == ("utter_noted_refund_item", "Chino Pants (khaki, size 32)")
+
+
+async def test_the_reason_naming_a_refunded_item_says_why_not(shop_db, form, domain):
+    mark_refunded("A1007", "Leather Wallet")
+    text = "the Leather Wallet broke"
+    dispatcher, slots = await run_form(form, domain, {"refund_reason": text}, requested_slot="refund_reason",
+                                       slots={**A1007, "refund_item": "Hoodie"}, text=text)
+    assert "refund_item" not in slots  # still the hoodie
+    assert slots["refund_reason"] is None
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_refund_other_item_refused"
+    assert message["refusal"] == "Leather Wallet (brown) from order A1007 has already been refunded."
+    assert message["item"] == "Hoodie"
+
+
+async def test_the_reason_naming_the_same_item_is_the_reason(shop_db, form, domain):
+    text = "the Hoodie is too small"
+    _, slots = await run_form(form, domain, {"refund_reason": text}, requested_slot="refund_reason",
+                              slots={**A1007, "refund_item": "Hoodie"}, text=text)
+    assert slots["refund_reason"] == text
+
+
+async def test_the_request_is_read_back_before_it_is_filed(shop_db, dispatcher, domain):
+    tracker = make_tracker(slots={**A1007, "refund_item": "Hoodie", "refund_reason": "It was too small."})
+    assert await ActionAskRefundConfirmed().run(dispatcher, tracker, domain) == []
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_ask_refund_confirmed"
+    assert (message["item"], message["order_id"], message["reason"]) == (
+        "Hoodie (green, size L)", "A1007", "it was too small")
+    [variation] = domain["responses"]["utter_ask_refund_confirmed"]
+    assert [b["payload"] for b in variation["buttons"]] == ["/affirm", "/deny"]
+
+
+async def required(form, domain, slots):
+    return await form.required_slots(form.domain_slots(domain), CollectingDispatcher(),
+                                     make_tracker(slots=slots), domain)
+
+
+async def test_confirmation_is_required_and_a_no_asks_what_to_change(shop_db, form, domain):
+    slots = {**A1007, "refund_item": "Hoodie", "refund_reason": "too small"}
+    assert await required(form, domain, slots) == ["order_id", "email", "refund_item", "refund_reason",
+                                                   "refund_confirmed"]  # what to change only after a no
+    dispatcher, new = await run_form(form, domain, {"refund_confirmed": False}, slots=slots,
+                                     requested_slot="refund_confirmed", text="no", intent="deny")
+    assert new["refund_confirmed"] is False
+    # The form's own list now: Rasa asks its first empty slot, what to change.
+    assert "requested_slot" not in new
+    assert await required(form, domain, {**slots, "refund_confirmed": False}) == [
+        "order_id", "email", "refund_item", "refund_reason", "refund_change", "refund_confirmed"]
+
+
+@pytest.mark.parametrize("answer, emptied, asked", [("item", "refund_item", "refund_item"),
+                                                     ("change the reason", "refund_reason", "refund_reason")])
+async def test_changing_the_item_or_the_reason(shop_db, form, domain, answer, emptied, asked):
+    slots = {**A1007, "refund_item": "Hoodie", "refund_reason": "too small", "refund_confirmed": False}
+    dispatcher, new = await run_form(form, domain, {"refund_change": answer}, slots=slots,
+                                     requested_slot="refund_change", text=answer)
+    assert new[emptied] is None and new["refund_confirmed"] is None and new["refund_change"] is None
+    # The usual slots again: Rasa's form asks the first empty one, then the confirmation.
+    remaining = {**slots, **new}
+    required_now = await required(form, domain, remaining)
+    assert [slot for slot in required_now if remaining.get(slot) is None] == [asked, "refund_confirmed"]
+    assert dispatcher.messages == []
+
+
+async def test_an_unclear_change_is_asked_again(shop_db, form, domain):
+    slots = {**A1007, "refund_item": "Hoodie", "refund_reason": "too small", "refund_confirmed": False}
+    dispatcher, new = await run_form(form, domain, {"refund_change": "hmm"}, slots=slots,
+                                     requested_slot="refund_change", text="hmm")
+    assert new["refund_change"] is None and "requested_slot" not in new  # Rasa asks refund_change again
+    assert said(dispatcher) == "utter_refund_change_unclear"
+    payloads = [b["payload"] for b in domain["responses"]["utter_ask_refund_change"][0]["buttons"]]
+    assert payloads == ['/inform{"refund_change": "item"}', '/inform{"refund_change": "reason"}', "/cancel"]
+
+
+async def test_an_unconfirmed_refund_is_not_written(shop_db, dispatcher, domain):
+    tracker = make_tracker(slots={**A1007, "refund_item": "Hoodie", "refund_reason": "too small",
+                                  "refund_confirmed": False})
+    events = await ActionSubmitRefund().run(dispatcher, tracker, domain)
+    assert refunds() == []
+    assert said(dispatcher) == "utter_refund_not_filed"
+    assert slot_events(events) == {slot: None for slot in REFUND_SLOTS}

@@ -910,3 +910,155 @@ async def test_cancel_the_meeting(shop_db, domain):
     dispatcher, _ = await run_action(ActionCancelMeeting(), domain, {"booking_ref": reference, "email": EMAIL})
     assert "couldn't find a live booking" in said(dispatcher)
     assert TUESDAY_10_EST in starts(offer("tomorrow at 10am"))
+
+
+# --------------------------------------------------------------------------- answers in any order
+
+
+def responses(dispatcher) -> List[str]:
+    return [m.get("response") or m.get("text") for m in dispatcher.messages]
+
+
+async def test_a_time_while_the_email_is_asked_is_kept_and_the_email_asked_again(shop_db, booking_form, domain):
+    text = "thursday morning would be great"
+    dispatcher, slots = await run_form(booking_form, domain, {"email": text}, requested_slot="email", text=text)
+    assert slots["email"] is None  # not taken for the email, and no "doesn't look like an email"
+    assert slots["meeting_time"] == text
+    # The zone is not known yet: free times are looked up once it is.
+    assert slots["meeting_options"] is None
+    assert responses(dispatcher) == ["utter_noted_meeting_time"]
+    assert dispatcher.messages[0]["when"] == "Thursday 10 January, morning"
+    assert EMAIL_ERROR not in said(dispatcher)
+
+
+async def test_a_time_said_with_an_intent_rasa_does_not_map_is_kept_too(shop_db, booking_form, domain):
+    # "book_meeting" is not mapped to the email by from_text: no candidate, yet the time is read.
+    text = "can we meet next tuesday at 3pm"
+    dispatcher, slots = await run_form(booking_form, domain, {}, requested_slot="email", text=text,
+                                       intent="book_meeting")
+    assert slots["meeting_time"] == text
+    assert "email" not in slots or slots["email"] is None
+    assert dispatcher.messages[0]["when"] == "Tuesday 8 January at 3:00 PM"
+
+
+async def test_the_wished_time_is_offered_once_the_zone_is_known(shop_db, booking_form, domain):
+    dispatcher, slots = await run_form(
+        booking_form, domain, {"customer_timezone": "eastern"}, requested_slot="customer_timezone",
+        slots={"email": EMAIL, "meeting_time": "tomorrow morning", "meeting_options": None}, text="eastern")
+    assert slots["customer_timezone"] == "America/New_York"
+    assert [s.astimezone(NEW_YORK).strftime("%a %H:%M") for s in starts(slots["meeting_options"])] == [
+        "Tue 09:00", "Tue 09:30", "Tue 10:00"]
+    assert slots["meeting_slot"] is None
+    assert dispatcher.messages == []
+
+
+async def test_email_and_zone_in_one_answer(shop_db, booking_form, domain):
+    text = f"{EMAIL}, and I'm on pacific time"
+    dispatcher, slots = await run_form(booking_form, domain, {"email": text}, requested_slot="email", text=text)
+    assert slots["email"] == EMAIL
+    assert slots["customer_timezone"] == "America/Los_Angeles"
+    assert responses(dispatcher) == ["utter_noted_customer_timezone"]
+
+
+async def test_an_email_address_is_not_read_as_a_day(shop_db, booking_form, domain):
+    text = "bob.friday@example.com"
+    _, slots = await run_form(booking_form, domain, {"email": text}, requested_slot="email", text=text)
+    assert slots["email"] == text
+    assert "meeting_time" not in slots
+
+
+async def test_an_answer_that_fits_nothing_is_still_the_asked_ones_to_refuse(shop_db, booking_form, domain):
+    text = "hmm not sure"
+    dispatcher, slots = await run_form(booking_form, domain, {"email": text}, requested_slot="email", text=text)
+    assert slots["email"] is None
+    assert said(dispatcher) == EMAIL_ERROR
+
+
+async def test_a_goal_while_the_team_size_is_asked_is_kept_and_the_size_asked_again(shop_db, lead_form, domain):
+    text = "we want to handle support chats on our website"
+    # Taken for a request for the support team: no slot mapping, so no candidate from Rasa.
+    dispatcher, slots = await run_form(lead_form, domain, {}, slots={"lead_need": "do you do business plans?"},
+                                       requested_slot="company_size", text=text, intent="human_handoff")
+    assert slots["lead_need"] == f"do you do business plans?; {text}"
+    assert slots.get("company_size") is None
+    assert slots["requested_slot"] == "company_size"
+    assert responses(dispatcher) == ["utter_noted_lead_need"]
+    # The next answer fills the size.
+    dispatcher, slots = await run_form(lead_form, domain, {"company_size": "around 30 of us"},
+                                       slots={"lead_need": text}, requested_slot="company_size",
+                                       text="around 30 of us")
+    assert slots["company_size"] == 30
+    assert slots["requested_slot"] == "timeline"
+    assert dispatcher.messages == []
+
+
+async def test_a_team_size_while_the_timeline_is_asked(shop_db, lead_form, domain):
+    text = "we are a team of 30"
+    dispatcher, slots = await run_form(lead_form, domain, {"timeline": text}, slots={"lead_need": "uniforms"},
+                                       requested_slot="timeline", text=text)
+    assert slots["company_size"] == 30
+    assert slots["timeline"] is None  # not "unknown_timeline" with a complaint: asked again
+    assert slots["requested_slot"] == "timeline"
+    assert responses(dispatcher) == ["utter_noted_company_size"]
+    assert dispatcher.messages[0]["company_size"] == 30
+
+
+async def test_timeline_and_budget_while_the_size_is_asked(shop_db, lead_form, domain):
+    text = "about 60 people, budget around $20k, and we need it next month"
+    dispatcher, slots = await run_form(lead_form, domain, {"company_size": text}, slots={"lead_need": "uniforms"},
+                                       requested_slot="company_size", text=text)
+    assert (slots["company_size"], slots["timeline"], slots["budget"]) == (60, "quarter", 20000)
+    assert slots["requested_slot"] == "email"
+    assert responses(dispatcher) == ["utter_noted_timeline", "utter_noted_budget"]
+    assert dispatcher.messages[0]["timeline_words"] == "in the next few months"
+    assert dispatcher.messages[1]["budget"] == "$20,000"
+
+
+async def test_a_bare_number_out_of_turn_is_not_a_team_size(shop_db, lead_form, domain):
+    text = "30"
+    dispatcher, slots = await run_form(lead_form, domain, {"timeline": text}, slots={"lead_need": "uniforms"},
+                                       requested_slot="timeline", text=text)
+    assert "company_size" not in slots
+    assert slots["timeline"] is None
+    assert "within a month" in said(dispatcher)  # the timeline's own re-ask
+
+
+async def test_a_request_for_a_person_is_no_answer(shop_db, lead_form, domain):
+    text = "I want to talk to a human"
+    dispatcher, slots = await run_form(lead_form, domain, {}, slots={"lead_need": "uniforms"},
+                                       requested_slot="company_size", text=text, intent="human_handoff")
+    assert {k: v for k, v in slots.items() if k != "requested_slot"} == {}
+    assert dispatcher.messages == []  # Rasa's form rejects, and the handoff rule answers
+
+
+async def test_first_message_answers_are_kept_without_being_read_back(shop_db, booking_form, domain):
+    text = "book a meeting friday afternoon"
+    dispatcher, slots = await run_form(booking_form, domain, {}, text=text, intent="book_meeting")
+    assert slots["meeting_time"] == text
+    assert dispatcher.messages == []
+
+
+async def test_cancel_form_takes_reference_and_email_in_one_message(shop_db, domain):
+    reference = book_directly("Olivia Bennett", datetime(2030, 1, 8, 14, 0, tzinfo=UTC))
+    text = f"it's {reference.lower()} and {EMAIL}"
+    dispatcher, slots = await run_form(ValidateCancelBookingForm(), domain, {"booking_ref": text},
+                                       requested_slot="booking_ref", text=text)
+    assert slots["booking_ref"] == reference
+    assert slots["email"] == EMAIL
+    assert responses(dispatcher) == ["utter_noted_email"]
+
+
+async def test_reschedule_time_before_the_booking_is_checked_waits_for_it(shop_db, domain):
+    reference = book_directly("Olivia Bennett", datetime(2030, 1, 8, 14, 0, tzinfo=UTC))
+    form = ValidateRescheduleForm()
+    text = "wednesday morning"
+    dispatcher, slots = await run_form(form, domain, {"booking_ref": text}, requested_slot="booking_ref", text=text)
+    assert slots["booking_ref"] is None and slots["meeting_time"] == text
+    assert slots["meeting_options"] is None
+    assert responses(dispatcher) == ["utter_noted_meeting_time"]
+    # Reference, email and zone known: the wish is looked up in the rep's team.
+    dispatcher, slots = await run_form(
+        form, domain, {"customer_timezone": "eastern"}, requested_slot="customer_timezone", text="eastern",
+        slots={"booking_ref": reference, "email": EMAIL, "meeting_time": text, "meeting_options": None})
+    assert slots["sales_team"] == "smb"
+    assert [s.astimezone(NEW_YORK).strftime("%a") for s in starts(slots["meeting_options"])] == ["Wed"] * 3

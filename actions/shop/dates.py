@@ -291,3 +291,20 @@ def describe(dt: datetime) -> str:
     clock = f"{dt.hour % 12 or 12}:{dt.minute:02d} {'AM' if dt.hour < 12 else 'PM'}"
     text = f"{_DAY_NAMES[dt.weekday()]} {dt.day} {_MONTH_NAMES[dt.month - 1]}, {clock} {dt.tzname() or ''}"
     return text.strip()
+
+
+def describe_request(wanted: TimeRequest) -> str:
+    """How a wished time reads back to the customer: 'Tuesday 24 November at 3:00 PM',
+    'Thursday 26 November, morning', 'Monday 23 to Friday 27 November' (no zone: it is theirs)."""
+    start, end = wanted.start, wanted.end
+    day = f"{_DAY_NAMES[start.weekday()]} {start.day} {_MONTH_NAMES[start.month - 1]}"
+    if wanted.exact:
+        return f"{day} at {start.hour % 12 or 12}:{start.minute:02d} {'AM' if start.hour < 12 else 'PM'}"
+    last = (end - timedelta(microseconds=1)).date()
+    if last != start.date():
+        end_day = f"{_DAY_NAMES[last.weekday()]} {last.day} {_MONTH_NAMES[last.month - 1]}"
+        return f"{day} to {end_day}"
+    for period, (begin, finish) in PERIODS.items():
+        if (start.time(), end.time()) == (begin, finish):
+            return f"{day}, {period}"
+    return day

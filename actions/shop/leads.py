@@ -294,6 +294,63 @@ def parse_timeline(raw: Any, today: Optional[date] = None) -> Parsed:
     return Parsed(error="unknown_timeline")
 
 
+# --------------------------------------------------------------------------- out of turn
+
+# Said while another question is asked, a number is a headcount only next to people words.
+_PEOPLE_WORDS_RE = re.compile(
+    r"\b(?:people|persons?|employees?|staff|workers|members|users|colleagues|folks|heads|"
+    r"team of|of us|headcount)\b", re.IGNORECASE)
+# ... and an amount is a budget only when it is said to be money.
+_MONEY_RE = re.compile(r"\$|\b(?:budget|dollars?|usd|bucks|spend)\b|\d\s*k\b", re.IGNORECASE)
+# "we want to handle support chats", "looking for uniforms": what the customer is after.
+_NEED_RE = re.compile(
+    r"\b(?:we|i)(?:'d| would)? (?:want|need|like|plan|hope|wish)\b|\b(?:we're|we are|i'm|i am) "
+    r"(?:looking|hoping|planning|trying)\b|\blooking for\b|\b(?:our|my) goal\b|"
+    r"\bthe (?:goal|idea|plan) is\b|\bwe'd like\b|\bi'd like\b",
+    re.IGNORECASE)
+
+
+def mentions_people(text: Any) -> bool:
+    return bool(_PEOPLE_WORDS_RE.search(str(text or "")))
+
+
+def mentions_money(text: Any) -> bool:
+    return bool(_MONEY_RE.search(str(text or "")))
+
+
+def budget_said(text: Any) -> Parsed:
+    """The budget of a sentence that says more ("60 people, budget around $20k"): read from
+    the first clause that speaks of money; error not_a_number when none does."""
+    # Commas split clauses, not thousands ("$5,000").
+    for clause in re.split(r",(?!\d{3}\b)|;|\band\b|\bbut\b", str(text or "")):
+        if mentions_money(clause):
+            parsed = parse_budget(clause)
+            if parsed.ok and parsed.value is not None:
+                return parsed
+    return Parsed(error="not_a_number")
+
+
+def describes_need(text: Any) -> bool:
+    """Whether a sentence says what the buyer wants ("we want to handle support chats on our
+    website"), as opposed to a number, a time or a question; at least three words."""
+    words = str(text or "").split()
+    return len(words) >= 3 and bool(_NEED_RE.search(str(text)))
+
+
+def add_to_need(need: Optional[str], text: str, limit: int = 500) -> str:
+    """The need with a further description added; the same words twice are kept once."""
+    text = " ".join(str(text).split())
+    if not need or need == "skipped":
+        return text[:limit]
+    if text.lower() in need.lower():
+        return need
+    return f"{need}; {text}"[:limit]
+
+
+TIMELINE_WORDS = {"now": "within a month", "quarter": "in the next few months", "later": "later on",
+                  "unknown": "when the time is right"}
+
+
 # --------------------------------------------------------------------------- rules
 
 

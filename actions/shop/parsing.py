@@ -149,3 +149,25 @@ def parse_choice(raw: Any, allowed: Iterable[str]) -> Parsed:
         if re.search(rf"\b{re.escape(option.lower())}\b", text):
             return Parsed(value=option)
     return Parsed(error="unknown_choice")
+
+
+_ORDER_ID_IN_TEXT_RE = re.compile(rf"\b{ORDER_LETTER}\s*-?\s*(\d{{4,6}})\b", re.IGNORECASE)
+_BOOKING_REF_RE = re.compile(r"\bM\s*-?\s*(\d{4,6})\b", re.IGNORECASE)
+
+
+def without_emails(text: Any) -> str:
+    """The text with email addresses taken out: 'bob.friday@x.com' names no day or order."""
+    return _EMAIL_IN_TEXT_RE.sub(" ", str(text or ""))
+
+
+def find_order_id(text: Any) -> Optional[str]:
+    """An order number written as the shop writes it ('A1003', 'a-1003') anywhere in a sentence;
+    a bare number is not taken here, since out of turn it may as well be a year or a size."""
+    match = _ORDER_ID_IN_TEXT_RE.search(without_emails(text))
+    return f"{ORDER_LETTER}{match.group(1)}" if match else None
+
+
+def find_booking_ref(text: Any) -> Optional[str]:
+    """A meeting's booking reference ('M3001', 'm-3001') anywhere in a sentence."""
+    match = _BOOKING_REF_RE.search(without_emails(text))
+    return f"M{match.group(1)}" if match else None

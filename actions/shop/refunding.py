@@ -1,4 +1,5 @@
 """Refund requests: find the customer's order, check each line against the policy, record."""
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import List, Optional
@@ -75,3 +76,39 @@ def create_refund(session: Session, item: OrderItem, reason: str) -> Refund:
         order.refunded_at = refund.created_at
     session.flush()
     return refund
+
+
+_BECAUSE_RE = re.compile(r"^(?:because|cause|cuz|as|since)\s+", re.IGNORECASE)
+_CHANGE_WORDS = {
+    "item": re.compile(r"\b(?:item|product|another one|other one|different one|wrong one|the one|"
+                       r"something else|instead)\b", re.IGNORECASE),
+    "reason": re.compile(r"\b(?:reason|why|because)\b", re.IGNORECASE),
+}
+
+
+def reason_clause(reason: str) -> str:
+    """The customer's reason as it reads after "because": 'Too small.' -> 'too small'."""
+    text = _BECAUSE_RE.sub("", " ".join(str(reason or "").split())).rstrip(" .!")
+    if text[:2] in ("I ", "I'"):
+        return text
+    return text[:1].lower() + text[1:]
+
+
+def refund_change_choice(text: str) -> Optional[str]:
+    """What a customer wants to change in a refund request they said no to: 'item' or
+    'reason' (a button gives the word itself); None when it says neither."""
+    text = str(text or "").strip().lower()
+    if text in _CHANGE_WORDS:
+        return text
+    found = [choice for choice, pattern in _CHANGE_WORDS.items() if pattern.search(text)]
+    return found[0] if len(found) == 1 else None
+
+
+def named_line(lines: List[LineDecision], text: str) -> Optional[LineDecision]:
+    """The line of the order whose product the text names ('the hoodie was fine, it's the
+    trail runner'), the longest name first; None when it names none."""
+    wanted = str(text or "").lower()
+    for line in sorted(lines, key=lambda l: -len(l.item.variant.product.name)):
+        if re.search(rf"\b{re.escape(line.item.variant.product.name.lower())}\b", wanted):
+            return line
+    return None

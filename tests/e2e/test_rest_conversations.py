@@ -73,7 +73,10 @@ def test_refund_of_a_recent_order_is_created(servers):
     assert "email" in chat.text("A1003").lower()
     assert "which item" in chat.text("james.carter@example.com").lower()
     assert "reason" in chat.text("the dress shoes").lower()
-    done = chat.text("they are too small")
+    read_back = chat.text("they are too small")
+    assert "Classic Dress Shoes" in read_back and "Shall I file it?" in read_back
+    assert count(servers, "refunds") == refunds_before  # nothing is filed before the yes
+    done = chat.text("yes")
     assert "refund request R5" in done
     assert count(servers, "refunds") == refunds_before + 1
 

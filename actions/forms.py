@@ -1,0 +1,96 @@
+"""What every form's validation shares: answers taken in any order, each acknowledged."""
+from abc import ABC, abstractmethod
+from typing import Any, Dict, List, Optional, Text, Tuple
+
+from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.shop.answers import Reader, may_answer, read_all, sort_answers
+
+REQUESTED_SLOT = "requested_slot"
+
+
+def latest_intent(tracker: Tracker) -> Optional[str]:
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def _withdraw_candidate(tracker: Tracker, slot: str) -> None:
+    """Takes back the value Rasa mapped to `slot` from this message (a from_text mapping), so
+    the form's validation does not read it as the answer to its question."""
+    for index in range(len(tracker.events) - 1, -1, -1):
+        event = tracker.events[index]
+        if event.get("event") != "slot":
+            break  # the candidates are the slot events at the end of the history
+        if event.get("name") == slot:
+            del tracker.events[index]
+    tracker.slots[slot] = None
+
+
+def _named_as_entity(tracker: Tracker, domain: DomainDict, slot: str) -> bool:
+    """Whether the message names the slot's value as an entity ("[M](size), and a@b.co"):
+    then it is the answer, whatever else the text holds."""
+    mappings = ((domain.get("slots") or {}).get(slot) or {}).get("mappings") or []
+    entities = {m.get("entity") for m in mappings if m.get("type") == "from_entity"}
+    return any(e.get("entity") in entities for e in tracker.latest_message.get("entities") or [])
+
+
+class AnswersInAnyOrder(FormValidationAction, ABC):
+    """A form validation that tries every slot of its form on each message.
+
+    Subclasses name a reader per slot (`answer_readers`); a slot given out of turn is set,
+    validated by its validate_<slot> like any answer, and acknowledged with the response
+    utter_noted_<slot> (variables from `noted_variables`). Abstract: not an action itself."""
+
+    # Slots that a later message may add to or change although they are filled.
+    refillable_slots: Tuple[str, ...] = ()
+    # Slots read from loose wording, taken only when nothing else is read in the message.
+    weak_slots: Tuple[str, ...] = ()
+
+    @abstractmethod
+    def name(self) -> Text:
+        ...
+
+    def answer_readers(self, tracker: Tracker, requested: Optional[str]) -> Dict[str, Reader]:
+        """slot -> function(text) giving the slot's value found in the text, or None."""
+        return {}
+
+    def noted_variables(self, slot: str, value: Any, tracker: Tracker) -> Optional[Dict[str, Any]]:
+        """The variables of utter_noted_<slot> for a validated value; None: say nothing."""
+        return {slot: value}
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        requested = tracker.get_slot(REQUESTED_SLOT)
+        text = tracker.latest_message.get("text") or ""
+        out_of_turn: Dict[str, Any] = {}
+        withdrawn = False
+        if may_answer(latest_intent(tracker), text):
+            # All the form's slots, not only those required now: "60 people, $20k" makes the
+            # budget a question worth asking only once the size is read.
+            form_slots = self.domain_slots(domain)
+            readers = {slot: reader for slot, reader in self.answer_readers(tracker, requested).items()
+                       if slot in form_slots}
+            candidates = tracker.slots_to_validate()
+            filled = [slot for slot in form_slots if slot != requested and tracker.get_slot(slot) is not None]
+            answers = sort_answers(read_all(text, readers), requested, filled, self.refillable_slots,
+                                   self.weak_slots)
+            if not answers.keeps_requested and requested in candidates \
+                    and not _named_as_entity(tracker, domain, requested):
+                _withdraw_candidate(tracker, requested)
+                withdrawn = True
+            tracker.add_slots([SlotSet(slot, value) for slot, value in answers.taken.items()])
+            # The first message is not read back: the next question shows it was understood.
+            out_of_turn = answers.out_of_turn(requested) if requested else {}
+        events = await super().run(dispatcher, tracker, domain)
+        validated = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+        for slot in out_of_turn:
+            value = validated.get(slot)  # None: refused by its validation (which said why), or not asked
+            variables = self.noted_variables(slot, value, tracker) if value is not None else None
+            if variables is not None:
+                dispatcher.utter_message(response=f"utter_noted_{slot}", **variables)
+        if withdrawn:
+            # Rasa set the asked slot to this text before the validation ran: undo it.
+            events.insert(0, SlotSet(requested, None))
+        return events
