@@ -180,6 +180,6 @@ class TypoCorrector:
                 best.append(known)
         if best_distance > limit:
             return None
-        # Singular and plural of one word are one candidate: "sunglases" -> "sunglasses".
-        stems = {w[:-1] if w.endswith("s") else w for w in best}
+        # Forms of one word (shoe, shoes; sunglass, sunglasses) are one candidate.
+        stems = {w.rstrip("se") for w in best}
         return min(best, key=lambda w: (abs(len(w) - len(word)), w)) if len(stems) == 1 else None

@@ -1,0 +1,86 @@
+"""Typo-tolerant word matching shared by the catalog matcher and the product look-up."""
+import pytest
+
+from actions.shop.fuzzy import COMMON_WORDS, TypoCorrector, allowed_edits, edit_distance, may_be_typo
+
+
+@pytest.mark.parametrize(
+    "a, b, distance",
+    [
+        ("hoodie", "hoodie", 0),
+        ("hoddie", "hoodie", 1),  # substitution
+        ("backpak", "backpack", 1),  # deletion
+        ("jackett", "jacket", 1),  # insertion
+        ("hoodei", "hoodie", 1),  # two neighbours swapped count as one edit
+        ("clasic", "classic", 1),
+        ("sunglsases", "sunglasses", 1),
+        ("abc", "xyz", 3),
+        ("", "abc", 3),
+        ("", "", 0),
+    ],
+)
+def test_edit_distance(a, b, distance):
+    assert edit_distance(a, b, limit=3) == distance
+
+
+def test_edit_distance_stops_past_the_limit():
+    assert edit_distance("a" * 50, "b" * 50, limit=2) == 3
+    assert edit_distance("short", "a much longer word", limit=1) == 2
+
+
+@pytest.mark.parametrize("word, edits", [("tee", 0), ("cap", 0), ("boot", 1), ("jacket", 1),
+                                         ("backpack", 2), ("sunglasses", 2)])
+def test_allowed_edits_grow_with_length(word, edits):
+    assert allowed_edits(word) == edits
+
+
+@pytest.mark.parametrize("word, expected", [
+    ("backpak", True), ("howdy", False), ("cost", False), ("tee", False), ("a1003", False),
+    ("привет", False), ("🙂🙂🙂🙂", False), ("", False), ("café", False),
+])
+def test_may_be_typo(word, expected):
+    assert may_be_typo(word) is expected
+
+
+@pytest.fixture(scope="module")
+def corrector():
+    return TypoCorrector(["hoodie", "hoody", "hooded", "backpack", "jacket", "coat", "belt",
+                          "black", "green", "grey", "tee", "cap", "boot", "boots", "shirt",
+                          "sunglasses", "sunglasse", "sunglass", "pink"])
+
+
+@pytest.mark.parametrize(
+    "word, expected",
+    [
+        ("hoodie", "hoodie"), ("HOODIE", "hoodie"),  # known words are themselves
+        ("hoddie", "hoodie"), ("backpak", "backpack"), ("jaket", "jacket"), ("blak", "black"),
+        ("bots", "boots"),
+        # ordinary English is never a typo: greetings, "how much does it cost", "the best one"
+        ("howdy", None), ("hood", None), ("cost", None), ("best", None), ("chat", None),
+        ("short", None), ("pick", None), ("hello", None),
+        # too short to guess, another first letter, too far, or a tie of two words
+        ("tea", None), ("cup", None), ("lack", None), ("hodie", "hoodie"), ("hddei", None),
+        ("gren", None),  # green or grey?
+        ("hoodei", None),  # hoodie or hooded?
+        # not words at all
+        ("", None), ("a1003", None), ("🙂", None), ("привет", None), ("x" * 10000, None),
+    ],
+)
+def test_typo_corrector(corrector, word, expected):
+    assert corrector.correct(word) == expected
+
+
+def test_forms_of_one_word_are_one_candidate_not_a_tie(corrector):
+    # any of the forms will do: the catalog maps each to Sunglasses
+    assert corrector.correct("sunglases") in {"sunglasses", "sunglasse", "sunglass"}
+
+
+def test_a_catalog_word_is_never_guarded_as_common():
+    """A shop that sells a "chat" bag still finds it: known words beat the guard list."""
+    assert "chat" in COMMON_WORDS
+    assert TypoCorrector(["chat"]).correct("chat") == "chat"
+    assert TypoCorrector(["chats"]).correct("chat") is None  # but a common word is no typo
+
+
+def test_common_words_are_lower_case_words():
+    assert all(w.isalpha() and w == w.lower() for w in COMMON_WORDS)
