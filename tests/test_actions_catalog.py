@@ -258,3 +258,9 @@ async def test_a_greeting_is_not_taken_for_a_product(shop_db, dispatcher, domain
     events = await ActionProductInfo().run(dispatcher, tracker, domain)
     assert said(dispatcher).startswith('Sorry, I couldn\'t find "howdy" in our catalog.')
     assert "product" not in slot_events(events)
+
+
+async def test_an_unknown_product_is_named_without_the_text_speak(shop_db, dispatcher, domain):
+    tracker = make_tracker(intent="check_stock", text="pls do u have socks")
+    await ActionCheckStock().run(dispatcher, tracker, domain)
+    assert said(dispatcher).startswith('Sorry, I couldn\'t find "socks" in our catalog.')
