@@ -178,6 +178,11 @@ def test_catalog_extractor_reads_the_catalog_on_create(tmp_path, monkeypatch):
         ("sneakrs in whte", [("product", "Canvas Sneakers", "sneakrs"), ("color", "white", "whte")]),
         ("the messanger bag", [("product", "Messenger Bag", "messanger bag")]),
         ("cashmire scarf", [("product", "Cashmere Scarf", "cashmire scarf")]),
+        # aliases for how people split or misspell names
+        ("a back pack", [("product", "Canvas Backpack", "back pack")]),
+        ("bagpack", [("product", "Canvas Backpack", "bagpack")]),
+        ("grey sweat pants", [("color", "grey", "grey"), ("product", "Joggers", "sweat pants")]),
+        ("crew neck in navy", [("product", "Crewneck Sweatshirt", "crew neck"), ("color", "navy", "navy")]),
         # a multi-word name needs half its words exact: two typos in two words is no match
         ("runing shoos", []),
         ("jaket", []),  # "jacket" alone names no product
