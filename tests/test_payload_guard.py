@@ -153,3 +153,26 @@ def test_rest_channel_guards_typed_payloads():
     assert channel._extract_message(SimpleNamespace(json={"message": "/greet"})) == "/greet"
     assert channel._extract_message(SimpleNamespace(json={"message": "hi"})) == "hi"
     assert channel._extract_message(SimpleNamespace(json={})) is None
+
+
+def test_web_chat_guards_typed_payloads():
+    import asyncio
+
+    from addons.webchat import WebChatInput
+
+    channel = WebChatInput(user_message_evt="user_uttered", bot_message_evt="bot_uttered",
+                           session_persistence=True, metadata_key="customData")
+    received = []
+
+    async def on_new_message(message):
+        received.append(message.text)
+
+    channel.blueprint(on_new_message)
+    handler = channel.sio.handlers[channel.namespace or "/"]["user_uttered"]
+
+    async def send_all():
+        for text in ["/opt_out", '/purchase{"product": "Hoodie"}', "/greet", "hello"]:
+            await handler("sid1", {"message": text, "session_id": "s1"})
+
+    asyncio.run(send_all())
+    assert received == [TEXT_SLASH + "opt_out", '/purchase{"product": "Hoodie"}', "/greet", "hello"]
