@@ -33,7 +33,7 @@ VOCABULARY_FILE = "vocabulary.json"
 # Text speak, one typed token to what the training data says instead. A value with a space is
 # two words in one lemma: the featurizers split lemmas at spaces, as if both had been typed.
 TEXT_SPEAK = {
-    "u": "you", "ya": "you", "yu": "you", "r": "are", "ur": "your", "yr": "your",
+    "u": "you", "yu": "you", "r": "are", "ur": "your", "yr": "your",
     "pls": "please", "plz": "please", "plzz": "please", "pl0x": "please", "plez": "please",
     "thx": "thanks", "thnx": "thanks", "thanx": "thanks", "thnks": "thanks", "tks": "thanks",
     "ty": "thank you", "tysm": "thank you so much",
@@ -45,8 +45,7 @@ TEXT_SPEAK = {
     "abt": "about", "wat": "what", "wht": "what", "whr": "where", "hw": "how",
     "k": "ok", "kk": "ok", "okk": "ok", "okey": "okay", "ppl": "people", "msg": "message",
     "n": "and", "sry": "sorry", "srry": "sorry",
-    "asap": "as soon as possible", "info": "information", "pic": "picture", "pics": "pictures",
-    "hav": "have", "wen": "when",
+    "asap": "as soon as possible", "hav": "have", "wen": "when",
 }
 # The pieces spaCy's tokenizer cuts off words typed without their apostrophe ("dont" is "do"
 # + "nt", "im" is "i" + "m"), read as the apostrophe forms it cuts off "don't" and "i'm".
