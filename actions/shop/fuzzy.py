@@ -35,6 +35,8 @@ COMMON_WORDS = frozenset(
     slip slid slum skim swam swig swims slime slimy
     shade shapes shares shaded shaker shakes
     scare scared scary scars
+    weekend weekends overcome speaker speakers loader loaders scandals beat beats hiding
+    waking pine pins ping punk blur
     spam spamming walled mallet write cart shift share pick picks picked halt skip
     torque tongue
     sunnier sunny
