@@ -264,3 +264,9 @@ async def test_an_unknown_product_is_named_without_the_text_speak(shop_db, dispa
     tracker = make_tracker(intent="check_stock", text="pls do u have socks")
     await ActionCheckStock().run(dispatcher, tracker, domain)
     assert said(dispatcher).startswith('Sorry, I couldn\'t find "socks" in our catalog.')
+
+
+async def test_a_family_named_with_a_typo(shop_db, dispatcher, domain):
+    tracker = make_tracker(intent="product_info", text="do u have jakets")
+    await ActionProductInfo().run(dispatcher, tracker, domain)
+    assert said(dispatcher).startswith("We have 4: Bomber Jacket, Denim Jacket, Quilted Jacket and Rain Jacket.")

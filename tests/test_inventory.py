@@ -207,6 +207,9 @@ def test_alternatives_labels():
                          "Quilted Jacket", "Rain Jacket", "Wool Coat"]),
         (["boots", "jackets"], ["Bomber Jacket", "Chelsea Boots", "Denim Jacket", "Quilted Jacket",
                                 "Rain Jacket", "Trail Boots"]),
+        (["jakets"], ["Bomber Jacket", "Denim Jacket", "Quilted Jacket", "Rain Jacket"]),  # a typo
+        (["howdy"], []),
+        (["hood"], []),
         (["spaceships"], []),
         (["of", "a"], []),  # short words name no family
     ],

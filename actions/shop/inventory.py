@@ -71,13 +71,17 @@ def _best_name_in(words: List[str], names: Dict[str, Product]) -> Optional[Produ
 
 
 def products_named_like(session: Session, words: List[str]) -> List[Product]:
-    """A family of products sharing a word of their name or category: 'jackets', 'boots'."""
-    wanted = {_singular(_norm(w)) for w in words if len(w) > 2}
-    return [
-        p
-        for p in all_products(session)
-        if wanted & ({_singular(w) for w in _norm(p.name).split()} | {_singular(p.category)})
-    ]
+    """A family of products sharing a word of their name or category: 'jackets', 'boots',
+    typos of those words too ('jakets')."""
+    products = all_products(session)
+    family_words = {
+        p.id: {_singular(w) for w in _norm(p.name).split()} | {_singular(p.category)} for p in products
+    }
+    typos = TypoCorrector(set().union(*family_words.values()) if family_words else ())
+    wanted = set()
+    for word in (_singular(_norm(w)) for w in words if len(w) > 2):
+        wanted.add(_singular(typos.correct(word) or word))
+    return [p for p in products if wanted & family_words[p.id]]
 
 
 def similar_names(session: Session, text: str, limit: int = 3) -> List[str]:
