@@ -102,11 +102,15 @@ class CatalogEntityExtractor(RuleBasedEntityExtractor):
         # Longest match wins: "leather dress shoes" beats "dress shoes".
         for span in sorted(filter_spans(spans), key=lambda s: s.start):
             entity = span.label_
+            phrase = span.text.lower()
+            value = self._values[entity].get(phrase) or self._values[entity].get(" ".join(phrase.split()))
+            if value is None:  # matched tokens spaced unlike the phrase: no guess
+                continue
             original = doc[span.start:span.end]
             entities.append(
                 {
                     "entity": entity,
-                    "value": self._values[entity][span.text.lower()],
+                    "value": value,
                     "start": original.start_char,
                     "end": original.end_char,
                     # A typo-corrected match is a little less sure than an exact one.
