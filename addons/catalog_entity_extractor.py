@@ -101,7 +101,7 @@ class CatalogEntityExtractor(RuleBasedEntityExtractor):
                 spans.append(span)
         entities = []
         # Longest match wins: "leather dress shoes" beats "dress shoes".
-        for span in sorted(filter_spans(spans), key=lambda s: s.start):
+        for span in _without_short_words_before_products(sorted(filter_spans(spans), key=lambda s: s.start)):
             entity = span.label_
             phrase = span.text.lower()
             value = self._values[entity].get(phrase) or self._values[entity].get(" ".join(phrase.split()))
@@ -119,6 +119,17 @@ class CatalogEntityExtractor(RuleBasedEntityExtractor):
                 }
             )
         return entities
+
+
+def _without_short_words_before_products(spans: List[Any]) -> List[Any]:
+    """A 3-letter product word right before another product is a typo, not a product:
+    "is tee hoodie in stock" means "the hoodie", not a T-shirt and a hoodie."""
+    return [
+        span for i, span in enumerate(spans)
+        if not (span.label_ == "product" and len(span) == 1 and len(span.text) <= 3
+                and i + 1 < len(spans) and spans[i + 1].label_ == "product"
+                and spans[i + 1].start == span.end)
+    ]
 
 
 def _mostly_exact(typos: List[bool]) -> bool:

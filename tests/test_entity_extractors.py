@@ -196,7 +196,10 @@ def test_catalog_extractor_reads_the_catalog_on_create(tmp_path, monkeypatch):
         ("short question", []),
         ("I need it in a hurry", []),
         ("write to me", []),
-        ("are you open on weekends", []),  # not the Weekender Duffel, two edits away
+        ("are you open on weekends", []),
+        # "tee" typed for "the" right before a product is no T-shirt; "tee" alone still is
+        ("is tee hoodie in stock", [("product", "Hoodie", "hoodie")]),
+        ("a tee and a hoodie", [("product", "Cotton T-Shirt", "tee"), ("product", "Hoodie", "hoodie")]),  # not the Weekender Duffel, two edits away
         ("bluetooth speakers", []),  # not sneakers
         # any text at all: nothing breaks, nothing is made up
         ("🙂🙂🙂 👍", []),

@@ -36,7 +36,7 @@ COMMON_WORDS = frozenset(
     shade shapes shares shaded shaker shakes
     scare scared scary scars
     weekend weekends overcome speaker speakers loader loaders scandals beat beats hiding
-    waking pine pins ping punk blur
+    waking pine pins ping punk blur greek pinky
     spam spamming walled mallet write cart shift share pick picks picked halt skip
     torque tongue
     sunnier sunny
