@@ -173,7 +173,7 @@ class LemmaNormalizer(GraphComponent):
         path = os.environ.get(CATALOG_ENV) or config.get("catalog_path")
         self._protected = catalog_words(path)
         self._vocabulary = list(vocabulary)
-        self._typos = TypoCorrector(self._vocabulary) if self._vocabulary else None
+        self._typos = TypoCorrector(self._vocabulary, keyboard=True) if self._vocabulary else None
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage,
@@ -199,7 +199,7 @@ class LemmaNormalizer(GraphComponent):
             for t in message.get(TOKENS_NAMES[TEXT]) or []
         ]
         self._vocabulary = vocabulary_of(words)
-        self._typos = TypoCorrector(self._vocabulary)
+        self._typos = TypoCorrector(self._vocabulary, keyboard=True)
         with self._model_storage.write_to(self._resource) as directory:
             (directory / VOCABULARY_FILE).write_text(json.dumps(self._vocabulary), encoding="utf-8")
         return self._resource

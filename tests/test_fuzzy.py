@@ -1,7 +1,14 @@
 """Typo-tolerant word matching shared by the catalog matcher and the product look-up."""
 import pytest
 
-from actions.shop.fuzzy import COMMON_WORDS, TypoCorrector, allowed_edits, edit_distance, may_be_typo
+from actions.shop.fuzzy import (
+    COMMON_WORDS,
+    TypoCorrector,
+    allowed_edits,
+    edit_distance,
+    keys_touch,
+    may_be_typo,
+)
 
 
 @pytest.mark.parametrize(
@@ -84,3 +91,31 @@ def test_a_catalog_word_is_never_guarded_as_common():
 
 def test_common_words_are_lower_case_words():
     assert all(w.isalpha() and w == w.lower() for w in COMMON_WORDS)
+
+
+@pytest.mark.parametrize("a, b, touch", [
+    ("s", "w", True), ("s", "e", True), ("s", "a", True), ("s", "d", True), ("s", "z", True),
+    ("s", "x", True), ("s", "q", False), ("s", "c", False), ("o", "u", False), ("o", "p", True),
+    ("m", "l", False), ("m", "n", True), ("m", "k", True), ("t", "c", False), ("1", "2", False),
+    ("é", "e", False),
+])
+def test_keys_touch(a, b, touch):
+    assert keys_touch(a, b) is touch
+
+
+def test_keyboard_edit_distance_charges_far_substitutions_double():
+    assert edit_distance("ordet", "order", 2, keyboard=True) == 1  # t next to r
+    assert edit_distance("home", "hole", 2, keyboard=True) == 2  # m far from l
+    assert edit_distance("ordr", "order", 2, keyboard=True) == 1  # a missing letter is one edit
+    assert edit_distance("cancle", "cancel", 2, keyboard=True) == 1  # and a swap
+
+
+def test_keyboard_corrector_keeps_real_words_that_are_one_far_key_off():
+    """On the held-out set, plain edit distance turned home into hole, torn into turn, strap
+    into scrap, heaps into helps: the vocabulary corrector allows only neighbouring keys."""
+    vocabulary = ["hole", "turn", "scrap", "helps", "order", "where"]
+    loose, keyboard = TypoCorrector(vocabulary), TypoCorrector(vocabulary, keyboard=True)
+    for word in ["home", "torn", "strap", "heaps"]:
+        assert loose.correct(word) is not None
+        assert keyboard.correct(word) is None
+    assert keyboard.correct("ordet") == "order" and keyboard.correct("wher") == "where"

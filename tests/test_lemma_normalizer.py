@@ -29,6 +29,7 @@ TRAINING_TEXTS = [
     "good morning",
     "are you a bot",
     "I want to cancel before tomorrow",
+    "I want to return it, wrong turn",
 ]
 
 
@@ -122,7 +123,7 @@ def test_catalog_words_of_an_unreadable_catalog_are_none(tmp_path):
 
 def _plain(text, vocabulary=None, protected=frozenset()):
     words = text.split()
-    typos = TypoCorrector(vocabulary) if vocabulary else None
+    typos = TypoCorrector(vocabulary, keyboard=True) if vocabulary else None  # as the component
     return normalize_tokens(words, [False] * len(words), typos, set(protected))
 
 
@@ -182,6 +183,7 @@ def test_normalize_any_text_without_crashing():
     ("size 4 in olive pls", ["size", "4", "in", "olive", "please"]),
     ("size m", ["size", "m"]),  # a size is not "'m"
     ("howdy", ["howdy"]),  # not "hoodie", and not a typo of anything
+    ("my shirt is torn", ["my", "shirt", "is", "torn"]),  # not "turn": o and u are far apart
 ])
 def test_lemmas(trained, spacy_model, text, expected):
     assert lemmas(trained, spacy_model, text) == expected

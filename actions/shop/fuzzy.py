@@ -96,9 +96,30 @@ COMMON_WORDS = frozenset(
 )
 
 
-def edit_distance(a: str, b: str, limit: int = 2) -> int:
+_KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_KEYS = {ch: (row, col) for row, keys in enumerate(_KEYBOARD_ROWS) for col, ch in enumerate(keys)}
+
+
+def keys_touch(a: str, b: str) -> bool:
+    """Whether two letters are neighbouring keys on a QWERTY keyboard, whose rows are
+    staggered: "s" touches "w", "e", "a", "d", "z" and "x"; "o" and "u" do not touch."""
+    if a not in _KEYS or b not in _KEYS:
+        return False
+    (row_a, col_a), (row_b, col_b) = _KEYS[a], _KEYS[b]
+    if row_a == row_b:
+        return abs(col_a - col_b) == 1
+    if row_b == row_a - 1:  # b is on the row above a
+        return col_b in (col_a, col_a + 1)
+    if row_b == row_a + 1:
+        return col_b in (col_a - 1, col_a)
+    return False
+
+
+def edit_distance(a: str, b: str, limit: int = 2, keyboard: bool = False) -> int:
     """Optimal string alignment distance (a swap of two neighbours counts one edit); stops
-    early and returns limit + 1 once the distance must exceed `limit`."""
+    early and returns limit + 1 once the distance must exceed `limit`. With `keyboard`, a
+    letter replaced by one that is not a neighbouring key costs two: "home" is not a typo
+    of "hole" (m and l are far apart), "ordet" is one of "order"."""
     if a == b:
         return 0
     if abs(len(a) - len(b)) > limit:
@@ -108,7 +129,7 @@ def edit_distance(a: str, b: str, limit: int = 2) -> int:
     for i, ca in enumerate(a, 1):
         current = [i] + [0] * len(b)
         for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
+            cost = 0 if ca == cb else 1 if not keyboard or keys_touch(ca, cb) else 2
             current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
             if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
                 current[j] = min(current[j], previous2[j - 2] + 1)
@@ -139,7 +160,8 @@ class TypoCorrector:
     """Maps a typed word to the one known word it is a typo of, e.g. catalog words."""
 
     def __init__(self, known_words: Iterable[str],
-                 common_words: Iterable[str] = COMMON_WORDS) -> None:
+                 common_words: Iterable[str] = COMMON_WORDS, keyboard: bool = False) -> None:
+        self._keyboard = keyboard
         self._known = {w for w in (k.lower() for k in known_words) if w}
         self._common = frozenset(common_words) - self._known
         by_initial: Dict[str, List[str]] = {}
@@ -173,7 +195,7 @@ class TypoCorrector:
         for known in self._by_initial.get(word[0], ()):
             # The known word's length bounds the edits too: "elastic" takes one, not two.
             known_limit = min(limit, allowed_edits(known))
-            distance = edit_distance(word, known, known_limit)
+            distance = edit_distance(word, known, known_limit, self._keyboard)
             if distance > known_limit:
                 continue
             if distance < best_distance:
