@@ -64,6 +64,9 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 def allowed_intents() -> Optional[FrozenSet[str]]:
     """The payload intents customers may send, read once per process; None (everything
     allowed, as before) when the project files cannot be read, so the buttons keep working."""
+    if not (PROJECT_ROOT / "actions").is_dir():  # e.g. an image without the action code
+        logger.error("No actions/ under %s: typed payloads are not guarded", PROJECT_ROOT)
+        return None
     try:
         return frozenset(button_intents(PROJECT_ROOT))
     except (OSError, SyntaxError, yaml.YAMLError):

@@ -176,3 +176,19 @@ def test_web_chat_guards_typed_payloads():
 
     asyncio.run(send_all())
     assert received == [TEXT_SLASH + "opt_out", '/purchase{"product": "Hoodie"}', "/greet", "hello"]
+
+
+def test_without_the_project_files_nothing_is_guarded(tmp_path, monkeypatch):
+    """Buttons must keep working where the files are missing: the guard steps aside, loudly."""
+    import addons.payload_guard as guard
+
+    monkeypatch.setattr(guard, "PROJECT_ROOT", tmp_path)
+    guard.allowed_intents.cache_clear()
+    try:
+        assert guard.allowed_intents() is None
+        assert guard.guard_typed_payload("/purchase") == "/purchase"
+        (tmp_path / "actions").mkdir()
+        guard.allowed_intents.cache_clear()
+        assert guard.allowed_intents() is None  # no domain.yml
+    finally:
+        guard.allowed_intents.cache_clear()
