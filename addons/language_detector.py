@@ -26,24 +26,25 @@ FOREIGN_WORDS = {
         usted ustedes tienen tiene tengo hay mi mis su sus gracias hola buenos buenas días tardes
         noches dónde donde cuándo cuando cómo como cuánto cuanto cuesta cuestan pedido quiero
         quisiera favor está están estoy esta este esto eso muy pero también sí qué quién cual
-        cuál talla tallas precio envío comprar necesito puedo puede ayuda camiseta zapatos"""),
+        cuál talla tallas precio envío comprar necesito puedo puede ayuda camiseta zapatos muchas
+        mucho muchos"""),
     "fr": _words("""le la les un une des et est sont je tu vous nous il elle ils pas ne que qui
         pour avec dans sur mon ma mes votre vos avez avoir ai bonjour bonsoir merci oui non où
         quand comment combien quel quelle est-ce c'est j'ai aussi très mais taille prix
-        commande livraison acheter voudrais veux peux pouvez chaussures"""),
+        commande livraison acheter voudrais veux peux pouvez chaussures beaucoup"""),
     "de": _words("""der die das den dem des und ist sind nicht ich du sie wir ihr ein eine
         einen einem mit für auf haben habt hast hat gibt es wo wie was wann warum bitte danke
         hallo guten morgen abend tag mein meine meinen ihre bestellung größe preis kaufen
         möchte kann können ja nein auch sehr aber noch schon schuhe jacke in im an am so was
-        will also"""),
+        will also vielen dank schön"""),
     "it": _words("""il lo la gli le un una uno e è di del della che non per con sono mi ho hai
         ha avete ciao grazie buongiorno buonasera dove quando come quanto quanti costa vorrei
         voglio mio mia miei ordine taglia prezzo spedizione comprare posso può anche molto ma
-        sì scarpe giacca in"""),
+        sì scarpe giacca in mille tante"""),
     "pt": _words("""o a os as um uma e é de do da dos das que não para com em eu você vocês
         tem têm tenho meu minha obrigado obrigada olá oi bom boa dia tarde noite onde quando
         como quanto custa pedido quero queria gostaria favor está estou também muito mas sim
-        tamanho preço entrega comprar posso pode sapatos"""),
+        tamanho preço entrega comprar posso pode sapatos muito"""),
     "nl": _words("""de het een en is niet ik je jij u wij we jullie van voor met op heb hebben
         hebt heeft waar wanneer hoe wat hoeveel kost bestelling mijn dank bedankt hallo
         goedemorgen goedendag alstublieft graag ja nee ook heel maar maat prijs levering kopen

@@ -23,6 +23,7 @@ FOREIGN = [
     "Hallo, waar is mijn bestelling?", "hoeveel kost de jas", "Merhaba, siparişim nerede?",
     "bu ayakkabı için fiyat ne", "Dzień dobry, gdzie jest moje zamówienie?", "ile kosztuje kurtka",
     "Halo, dimana pesanan saya?", "berapa harga sepatu ini", "mi pedido A1003 no ha llegado",
+    "merci beaucoup", "danke schön", "vielen Dank", "grazie mille", "muito obrigado", "muchas gracias",
     "HOLA TIENEN HOODIES", "¿tienen el hoodie en negro?", "was ist das",
 ]
 
