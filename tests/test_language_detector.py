@@ -23,6 +23,13 @@ FOREIGN = [
     "Hallo, waar is mijn bestelling?", "hoeveel kost de jas", "Merhaba, siparişim nerede?",
     "bu ayakkabı için fiyat ne", "Dzień dobry, gdzie jest moje zamówienie?", "ile kosztuje kurtka",
     "Halo, dimana pesanan saya?", "berapa harga sepatu ini", "mi pedido A1003 no ha llegado",
+    # from the other_language training and held-out data
+    "quiero devolver mi chaqueta, me queda pequeña", "gracias, adiós", "salut, ça va ?",
+    "vous parlez français ?", "Versand nach Österreich möglich?", "você fala português?",
+    "vocês entregam no Brasil?", "hallo, spreekt u Nederlands?", "Türkçe biliyor musunuz?",
+    "czy mówisz po polsku?", "pratar du svenska?", "jag vill returnera jackan", "tack så mycket, hej då",
+    "xin chào", "bạn có nói tiếng Việt không?", "xin chào, tôi muốn đổi size áo",
+    "waar blijft mijn pakket? ik wacht al een week", "saya ingin mengembalikan barang",
     "merci beaucoup", "danke schön", "vielen Dank", "grazie mille", "muito obrigado", "muchas gracias",
     "HOLA TIENEN HOODIES", "¿tienen el hoodie en negro?", "was ist das",
 ]
@@ -37,7 +44,9 @@ ENGLISH = [
     "come on", "the Da Vinci code", "die hard fan of your shop", "Leather Tote in tan",
     "I want a refund", "stop", "talk to a human", "🙂🙂🙂", "👍", "", "   ", "?!", "x" * 10000,
     "es", "de la", "Café au lait", "as soon as possible", "so was it shipped?", "also in black?",
-    "will it arrive today", "Hoodie Merino Tote",
+    "will it arrive today", "Hoodie Merino Tote", "yo yo", "dan.ortega@gmail.com",
+    "my email is dan.ortega@gmail.com", "see www.example.com/dan/com", "Müller, order A1003",
+    "José Núñez", "a café latte", "one week", "is it over a week", "vocal", "hej",
 ]
 
 
