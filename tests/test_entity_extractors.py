@@ -201,6 +201,16 @@ def test_catalog_extractor_reads_the_catalog_on_create(tmp_path, monkeypatch):
         ("is tee hoodie in stock", [("product", "Hoodie", "hoodie")]),
         ("a tee and a hoodie", [("product", "Cotton T-Shirt", "tee"), ("product", "Hoodie", "hoodie")]),  # not the Weekender Duffel, two edits away
         ("bluetooth speakers", []),  # not sneakers
+        ("let me grab the tote", [("product", "Leather Tote", "tote")]),  # not grey
+        ("how many world cups has Brazil won", []),  # not caps
+        ("saya mau beli jaket ini", []),  # Indonesian "buy", not a belt
+        ("avete queste scarpe in un numero più piccolo?", []),  # Italian shoes, not scarves
+        # real typos from the held-out set
+        ("do u have chelsae boots in brwon size 8",
+         [("product", "Chelsea Boots", "chelsae boots"), ("color", "brown", "brwon")]),
+        ("how do i retrun my jeens", [("product", "Slim Jeans", "jeens")]),
+        ("any raincaot avialable", [("product", "Rain Jacket", "raincaot")]),
+        ("when wuold the sneekers get here", [("product", "Canvas Sneakers", "sneekers")]),
         # any text at all: nothing breaks, nothing is made up
         ("🙂🙂🙂 👍", []),
         ("привет, как дела?", []),

@@ -36,7 +36,7 @@ COMMON_WORDS = frozenset(
     shade shapes shares shaded shaker shakes
     scare scared scary scars
     weekend weekends overcome speaker speakers loader loaders scandals beat beats hiding
-    waking pine pins ping punk blur greek pinky
+    waking pine pins ping punk blur greek pinky grab grabs cups scarpe
     spam spamming walled mallet write cart shift share pick picks picked halt skip
     torque tongue
     sunnier sunny
@@ -195,7 +195,10 @@ class TypoCorrector:
         for known in self._by_initial.get(word[0], ()):
             # The known word's length bounds the edits too: "elastic" takes one, not two.
             known_limit = min(limit, allowed_edits(known))
-            distance = edit_distance(word, known, known_limit, self._keyboard)
+            # A 4-letter word is too easily another: only a neighbouring key may replace a
+            # letter ("grab" is not "gray", "cups" not "caps"); missing or extra letters still do.
+            keyboard = self._keyboard or len(word) <= MIN_FUZZY_LENGTH
+            distance = edit_distance(word, known, known_limit, keyboard)
             if distance > known_limit:
                 continue
             if distance < best_distance:
