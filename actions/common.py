@@ -27,6 +27,8 @@ _QUESTION_WORDS = set(
     delivered delivery ship shipping shipped fast quickly soon by long take takes it's
     in-stock instock pair pairs kind kinds type types version versions option options
     much? here x xs s m l xl xxl small medium large extra""".split()
+    # text speak: "pls do u have the backpak" looks up "backpak", not "pls u backpak"
+    + "u ur r ya pls plz thx thnx ty dont wanna gonna hv hav".split()
 )
 
 

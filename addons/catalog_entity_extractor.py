@@ -11,6 +11,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 
+from actions.shop.fuzzy import TypoCorrector
 from addons.rule_based_extractor import RuleBasedEntityExtractor
 
 CATALOG_ENV = "CATALOG_PATH"
@@ -45,7 +46,8 @@ def _forms(alias: str) -> Iterable[str]:
 )
 class CatalogEntityExtractor(RuleBasedEntityExtractor):
     """A spaCy PhraseMatcher over the catalog, read when the model is loaded: restart the
-    server after changing seed/catalog.yml, no retraining needed."""
+    server after changing seed/catalog.yml, no retraining needed. Typos of catalog words
+    match too ("backpak", "runing shoes"; rules in actions.shop.fuzzy), with confidence 0.9."""
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
@@ -73,30 +75,64 @@ class CatalogEntityExtractor(RuleBasedEntityExtractor):
         self._nlp = spacy.blank("en")
         self._matcher = PhraseMatcher(self._nlp.vocab, attr="LOWER")
         self._values: Dict[str, Dict[str, str]] = {}
+        catalog_words = set()
         for entity, by_phrase in phrases.items():
             self._values[entity] = {p: v for p, v in by_phrase.items()}
-            self._matcher.add(entity, list(self._nlp.tokenizer.pipe(by_phrase)))
+            docs = list(self._nlp.tokenizer.pipe(by_phrase))
+            catalog_words.update(t.lower_ for doc in docs for t in doc)
+            self._matcher.add(entity, docs)
+        self._typos = TypoCorrector(catalog_words)
 
     def extract(self, text: str) -> List[Dict[str, Any]]:
+        from spacy.tokens import Doc
         from spacy.util import filter_spans
 
         doc = self._nlp.make_doc(text)
-        spans = [doc[start:end] for _, start, end in self._matcher(doc)]
+        # The same tokens with typos of catalog words corrected ("backpak" -> "backpack"), so
+        # the phrase matcher sees catalog words; spans map back to the original by position.
+        words = [self._typos.correct(t.lower_) or t.text for t in doc]
+        typo = [w.lower() != t.lower_ for w, t in zip(words, doc)]
+        corrected = Doc(self._nlp.vocab, words=words, spaces=[bool(t.whitespace_) for t in doc])
+        spans = []
+        for match_id, start, end in self._matcher(corrected):
+            if _mostly_exact(typo[start:end]):
+                span = corrected[start:end]
+                span.label_ = self._nlp.vocab.strings[match_id]
+                spans.append(span)
         entities = []
         # Longest match wins: "leather dress shoes" beats "dress shoes".
-        for span in sorted(filter_spans(spans), key=lambda s: s.start):
-            entity = self._entity_of(span)
+        for span in _without_short_words_before_products(sorted(filter_spans(spans), key=lambda s: s.start)):
+            entity = span.label_
+            phrase = span.text.lower()
+            value = self._values[entity].get(phrase) or self._values[entity].get(" ".join(phrase.split()))
+            if value is None:  # matched tokens spaced unlike the phrase: no guess
+                continue
+            original = doc[span.start:span.end]
             entities.append(
                 {
                     "entity": entity,
-                    "value": self._values[entity][span.text.lower()],
-                    "start": span.start_char,
-                    "end": span.end_char,
-                    "confidence_entity": 1.0,
+                    "value": value,
+                    "start": original.start_char,
+                    "end": original.end_char,
+                    # A typo-corrected match is a little less sure than an exact one.
+                    "confidence_entity": 0.9 if any(typo[span.start:span.end]) else 1.0,
                 }
             )
         return entities
 
-    def _entity_of(self, span) -> str:
-        phrase = span.text.lower()
-        return "product" if phrase in self._values["product"] else "color"
+
+def _without_short_words_before_products(spans: List[Any]) -> List[Any]:
+    """A 3-letter product word right before another product is a typo, not a product:
+    "is tee hoodie in stock" means "the hoodie", not a T-shirt and a hoodie."""
+    return [
+        span for i, span in enumerate(spans)
+        if not (span.label_ == "product" and len(span) == 1 and len(span.text) <= 3
+                and i + 1 < len(spans) and spans[i + 1].label_ == "product"
+                and spans[i + 1].start == span.end)
+    ]
+
+
+def _mostly_exact(typos: List[bool]) -> bool:
+    """A one-word phrase may be a typo; a longer one needs at least half its words exact
+    ("runing shoes" yes, "runing shoos" no)."""
+    return len(typos) == 1 or sum(typos) <= len(typos) // 2

@@ -23,6 +23,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from addons.messenger_output import GRAPH_API_BASE_URL, GraphApi, ShopMessengerBot, psid_hash
+from addons.payload_guard import guard_payload
 from addons.seen_ids import SeenIds
 
 logger = logging.getLogger(__name__)
@@ -96,7 +97,11 @@ def inbound(event: Dict[Text, Any], get_started_payload: Text = GET_STARTED_PAYL
         if message.get("is_echo"):
             return None
         quick_reply = message.get("quick_reply") or {}
-        text = quick_reply.get("payload") or message.get("text") or attachment_url(message)
+        # Typed text is never a payload (buttons send postbacks and quick replies): "/opt_out"
+        # typed goes to NLU as text.
+        typed = message.get("text")
+        typed = guard_payload(typed, ()) if isinstance(typed, str) else typed
+        text = quick_reply.get("payload") or typed or attachment_url(message)
         mid, referral = message.get("mid"), message.get("referral")
     elif isinstance(postback, dict):
         text = postback.get("payload") or postback.get("title")

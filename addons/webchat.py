@@ -14,6 +14,8 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
+from addons.payload_guard import guard_typed_payload
+
 logger = logging.getLogger(__name__)
 
 MESSAGE_KEYS = ("text", "buttons", "quick_replies", "custom", "image", "attachment", "elements")
@@ -90,6 +92,8 @@ class WebChatInput(SocketIOInput):
             if not isinstance(sender_id, str) or not sender_id:
                 logger.warning("A web chat message without a session_id was ignored.")
                 return
+            # The widget sends button payloads as text: only our buttons' intents pass as such.
+            text = guard_typed_payload(text)
             output = WebChatOutput(sio, self.bot_message_evt)
             await sio.emit("bot_typing", {"typing": True}, room=sender_id)
             try:

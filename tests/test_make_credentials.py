@@ -44,7 +44,7 @@ def test_with_all_three_messenger_is_added_without_writing_secrets(tmp_path, cap
     loaded = rasa_reads(out, ALL, monkeypatch)
     assert loaded[MESSENGER] == {"verify": "verify-me", "secret": "s3cr3t:#{x}", "page-access-token": "EAAB token"}
     assert list(loaded) == BASE_CHANNELS + [MESSENGER]
-    assert "rest" in loaded
+    assert "addons.rest.GuardedRestInput" in loaded  # Rasa's REST channel, payloads guarded
 
 
 def test_the_graph_api_url_is_optional(tmp_path, monkeypatch):

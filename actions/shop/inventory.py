@@ -2,11 +2,12 @@
 import difflib
 import re
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from actions.shop.fuzzy import TypoCorrector
 from actions.shop.models import Product, Variant
 
 
@@ -25,35 +26,62 @@ def all_products(session: Session) -> List[Product]:
 
 
 def find_product(session: Session, text: Optional[str], cutoff: float = 0.84) -> Optional[Product]:
-    """The product a customer means: by name, sku or synonym, forgiving case, plurals and
-    typos down to `cutoff` similarity (1.0: no typos)."""
+    """The product a customer means: by name, sku or synonym, forgiving case, plurals, words
+    around the name ("pls u backpak") and typos of catalog words (see actions.shop.fuzzy);
+    `cutoff` 1.0 means exact names only, anything lower allows typos."""
     if not text or not _norm(text):
         return None
     wanted = _norm(text)
-    products = all_products(session)
     names = {}
-    for product in products:
+    for product in all_products(session):
         for alias in [product.name, product.sku, *product.synonym_list]:
             names.setdefault(_norm(alias), product)
             names.setdefault(_singular(_norm(alias)), product)
+    names.pop("", None)
     if wanted in names:
         return names[wanted]
     if _singular(wanted) in names:
         return names[_singular(wanted)]
     if cutoff >= 1.0:
         return None
-    close = difflib.get_close_matches(wanted, list(names), n=1, cutoff=cutoff)
-    return names[close[0]] if close else None
+    return _best_name_in(wanted.split(), names)
+
+
+def _best_name_in(words: List[str], names: Dict[str, Product]) -> Optional[Product]:
+    """The product whose name (or synonym) appears in `words`, word for word up to typos;
+    a name of several words needs half of them exact. The most exact words win, then the
+    longer name, then the earlier one."""
+    typos = TypoCorrector({w for name in names for w in name.split()})
+    corrected = [_singular(typos.correct(w) or w) for w in words]
+    exact = [w in typos or _singular(w) in typos for w in words]
+    best, best_score = None, None
+    for name, product in names.items():
+        target = [_singular(w) for w in name.split()]
+        n = len(target)
+        for i in range(len(words) - n + 1):
+            if corrected[i:i + n] != target:
+                continue
+            exact_words = sum(exact[i:i + n])
+            if n > 1 and exact_words < n - n // 2:
+                continue
+            score = (exact_words, n, -i)
+            if best_score is None or score > best_score:
+                best, best_score = product, score
+    return best
 
 
 def products_named_like(session: Session, words: List[str]) -> List[Product]:
-    """A family of products sharing a word of their name or category: 'jackets', 'boots'."""
-    wanted = {_singular(_norm(w)) for w in words if len(w) > 2}
-    return [
-        p
-        for p in all_products(session)
-        if wanted & ({_singular(w) for w in _norm(p.name).split()} | {_singular(p.category)})
-    ]
+    """A family of products sharing a word of their name or category: 'jackets', 'boots',
+    typos of those words too ('jakets')."""
+    products = all_products(session)
+    family_words = {
+        p.id: {_singular(w) for w in _norm(p.name).split()} | {_singular(p.category)} for p in products
+    }
+    typos = TypoCorrector(set().union(*family_words.values()) if family_words else ())
+    wanted = set()
+    for word in (_singular(_norm(w)) for w in words if len(w) > 2):
+        wanted.add(_singular(typos.correct(word) or word))
+    return [p for p in products if wanted & family_words[p.id]]
 
 
 def similar_names(session: Session, text: str, limit: int = 3) -> List[str]:

@@ -1,0 +1,82 @@
+"""Two requests in one message: clauses, and the later requests recorded for an action."""
+import pytest
+
+from addons.further_requests import FURTHER_REQUESTS, FurtherRequestsRecorder, further_requests, split_clauses
+
+
+@pytest.mark.parametrize("text, clauses", [
+    ("do you have the hoodie in black? also where is my order A1003",
+     ["do you have the hoodie in black", "where is my order A1003"]),
+    ("hi. btw my email is x@y.com", ["hi", "my email is x@y.com"]),
+    ("price is 10.5 dollars. oh and can I get a refund", ["price is 10.5 dollars", "can I get a refund"]),
+    ("hoodie, also where's my order", ["hoodie", "where's my order"]),
+    ("Is it in stock?!? By the way, I need a refund", ["Is it in stock", "I need a refund"]),
+    ("I want the hoodie and also the cap", ["I want the hoodie", "the cap"]),
+    ("hello, and where is my order", ["hello", "where is my order"]),
+    # one clause: "also" inside a sentence, an email's dots, a decimal
+    ("do you also have it in black", ["do you also have it in black"]),
+    ("my email is j.doe@example.com", ["my email is j.doe@example.com"]),
+    ("is it 10.5 inches", ["is it 10.5 inches"]),
+    ("black and white", ["black and white"]),
+    # nothing to say
+    ("", []), ("...", []), ("btw", []), ("   ", []), ("🙂", []),  # no words, no clause
+])
+def test_split_clauses(text, clauses):
+    found = split_clauses(text)
+    assert [c.text for c in found] == clauses
+    assert all(text[c.start:c.end] == c.text for c in found)  # offsets cut out the clause
+
+
+def test_split_clauses_of_huge_text_is_one_clause():
+    text = "hello. " * 1000
+    assert len(split_clauses(text)) == 1
+
+
+def _entity(text, value, entity):
+    start = text.index(value)
+    return {"entity": entity, "value": value.upper() if entity == "order_id" else value,
+            "start": start, "end": start + len(value), "extractor": "PatternEntityExtractor"}
+
+
+def test_a_later_order_id_is_a_further_request():
+    text = "do you have the hoodie in black? also where is my order A1003"
+    entities = [_entity(text, "hoodie", "product"), _entity(text, "A1003", "order_id")]
+    assert further_requests(text, entities) == [{
+        "text": "where is my order A1003", "start": 38, "end": 61,
+        "entities": [{"entity": "order_id", "value": "A1003", "start": 56, "end": 61}],
+        "reason": ["order_id"],
+    }]
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("thanks! btw my email is x@y.com", ["email"]),
+    ("is the cap in stock? oh and I want a refund", ["request"]),
+    ("hi. where is my order", ["request"]),
+])
+def test_further_request_reasons(text, reason):
+    entities = [_entity(text, "x@y.com", "email")] if "@" in text else []
+    assert [r["reason"] for r in further_requests(text, entities)] == [reason]
+
+
+@pytest.mark.parametrize("text", [
+    "do you have the hoodie in black?", "hi. thanks", "I want the hoodie and also the cap",
+    "where is my order A1003", "great, also black", "", "🙂", "привет. пока",
+])
+def test_no_further_request(text):
+    assert further_requests(text, []) == []
+
+
+def test_component_records_further_requests_without_touching_intent_or_entities():
+    from rasa.shared.nlu.training_data.message import Message
+
+    text = "do you have the hoodie in black? also where is my order A1003"
+    entities = [_entity(text, "A1003", "order_id")]
+    message = Message(data={"text": text, "intent": {"name": "check_stock", "confidence": 0.8},
+                            "entities": list(entities)})
+    plain = Message(data={"text": "do you have the hoodie"})
+    payload = Message(data={"text": "/check_stock. also where is my order"})
+    FurtherRequestsRecorder.create({}, None, None, None).process([message, plain, payload, Message(data={})])
+    assert [r["text"] for r in message.get(FURTHER_REQUESTS)] == ["where is my order A1003"]
+    assert message.get("intent")["name"] == "check_stock" and message.get("entities") == entities
+    assert FURTHER_REQUESTS in message.as_dict(only_output_properties=True)
+    assert plain.get(FURTHER_REQUESTS) is None and payload.get(FURTHER_REQUESTS) is None
