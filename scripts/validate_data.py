@@ -385,6 +385,8 @@ def code_references(files: Iterable[Path]) -> Set[str]:
         source = re.sub(r"def name\(self\)[^:]*:\s*(?:\"\"\"[^\"]*\"\"\"\s*)?return\s+[\"'][^\"']+[\"']", "",
                         path.read_text(encoding="utf-8"))
         used.update(re.findall(r"[\"']((?:utter|action|validate)_[A-Za-z0-9_/]+)[\"']", source))
+        # A name built in code ("utter_clarify_option_{}", f"utter_noted_{slot}"): its prefix + "*".
+        used.update(p + "*" for p in re.findall(r"[\"']((?:utter|action)_[A-Za-z0-9_]*_)\{", source))
     return used
 
 
@@ -403,16 +405,17 @@ def check_unused(domain: Dict[str, Any], lines: Dict[Tuple[str, str], int], doma
     responses = domain.get("responses") or {}
     # Names each response mentions (e.g. in a button payload), dumped once rather than per pair.
     mentioned_by = {name: set(re.findall(r"utter_[A-Za-z0-9_/]+", yaml.safe_dump(spec))) for name, spec in responses.items()}
+    prefixes = tuple(u[:-1] for u in used if u.endswith("*"))
     findings = []
     for name in responses:
         retrieval = name.split("/")[0]  # utter_faq/shipping is sent by the utter_faq step
-        if name in used or retrieval in used or any(name in names for other, names in mentioned_by.items()
+        if name in used or retrieval in used or name.startswith(prefixes) or any(name in names for other, names in mentioned_by.items()
                                                     if other != name):
             continue
         findings.append(Finding("unused_response", domain_file, lines.get(("responses", name), 1),
                                 f"response {name} is used by no rule, story, form, action or response", name))
     for name in _names(domain.get("actions")):
-        if name in used:
+        if name in used or name.startswith(prefixes):
             continue
         findings.append(Finding("unused_action", domain_file, lines.get(("actions", name), 1),
                                 f"action {name} is triggered by no rule, story, form or other action", name))
@@ -462,7 +465,8 @@ def run_checks(root: Path = ROOT, domain_path: str = "domain.yml", catalog_path:
     findings += check_duplicates(training)
     findings += check_too_few(training, intents, domain_path)
     findings += check_unannotated(training)
-    findings += check_catalog(training + evaluation, catalog_vocabulary(root / catalog_path))
+    # Held-out sets annotate what customers type, typos and products we do not sell included.
+    findings += check_catalog(training, catalog_vocabulary(root / catalog_path))
     findings += check_unused(domain, lines, domain_path, story_steps(story_files), code_references(code_files),
                              config.read_text(encoding="utf-8") if config.exists() else "")
     findings += check_leaks(training, evaluation)
