@@ -47,7 +47,12 @@ LOWER_IS_BETTER = {"off_topic_false_accept", "off_topic_faq"}
 
 def configurations(only: Sequence[str]) -> Dict[str, Path]:
     found = {"ours": ROOT / "config.yml", **{p.stem: p for p in sorted(CONFIGS.glob("*.yml"))}}
-    return {name: path for name, path in found.items() if not only or name in only}
+    if not only:
+        return found
+    missing = [name for name in only if name not in found]
+    if missing:
+        raise SystemExit(f"no configuration named {', '.join(missing)} (have: {', '.join(found)})")
+    return {name: found[name] for name in only}  # in the order asked: cheap ones first, say
 
 
 def description(config: Path) -> str:
