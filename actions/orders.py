@@ -1,4 +1,5 @@
 """Buying in the chat (purchase_form) and looking up an order's status."""
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -50,14 +51,22 @@ def validate_email_value(value: Any, dispatcher: CollectingDispatcher) -> Dict[T
     return {"email": parsed.value}
 
 
+BARE_NUMBER = re.compile(r"^\s*[+-]?\d+\s*$")
+
+
 def said_now(tracker: Tracker, slot: str) -> bool:
     """Whether the customer gave this slot's value in their latest message: as an entity, or as
     the plain answer to the question asked. Values carried over from earlier turns (validated
     again when a form starts) and text that answered something else are not."""
+    requested = tracker.get_slot("requested_slot")
+    if requested in PURCHASE_FORM_SLOTS and BARE_NUMBER.match(tracker.latest_message.get("text") or ""):
+        # A bare number answers the question asked, whatever the entity tagger called it:
+        # "0" asked for a quantity is a quantity, not a size.
+        return slot == requested
     entities = {e.get("entity") for e in tracker.latest_message.get("entities") or []}
     if slot in entities:
         return True
-    return tracker.get_slot("requested_slot") == slot and not (entities & set(PURCHASE_FORM_SLOTS))
+    return requested == slot and not (entities & set(PURCHASE_FORM_SLOTS))
 
 
 def _variant_label(product: Product, size: Optional[str], color: Optional[str]) -> str:

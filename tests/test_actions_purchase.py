@@ -200,6 +200,16 @@ def test_validate_quantity(shop_db, form, dispatcher, domain, value, expected, m
         assert said(dispatcher).startswith(message)
 
 
+def test_a_bare_number_answers_the_quantity_asked_though_tagged_as_a_size(shop_db, form, dispatcher, domain):
+    # The entity tagger reads a lone "0" as a size; asked for a quantity, it is the quantity.
+    tracker = make_tracker(slots={"product": "Canvas Backpack", "color": "olive", "requested_slot": "quantity"},
+                           active_loop=FORM, text="0",
+                           entities=[{"entity": "size", "value": "0", "start": 0, "end": 1}])
+    assert form.validate_size("0", dispatcher, tracker, domain) == {"size": None}
+    assert form.validate_quantity("0", dispatcher, tracker, domain) == {"quantity": None}
+    assert said(dispatcher) == "The quantity has to be at least 1."
+
+
 def test_validate_quantity_too_many_points_to_sales(shop_db, form, dispatcher, domain):
     form.validate_quantity("a million", dispatcher, answering("quantity", product="Hoodie"), domain)
     assert "book a meeting" in said(dispatcher)
