@@ -162,7 +162,7 @@ def beats(ours: Dict[str, Any], other: Dict[str, Any]) -> List[str]:
     return worse
 
 
-def markdown(results: List[Dict[str, Any]], k: int) -> str:
+def markdown(results: List[Dict[str, Any]], k: int, missing: Sequence[str] = ()) -> str:
     lines = ["# NLU pipeline comparison", "",
              "Written by `make compare-nlu` (scripts/compare_nlu.py): every configuration trained on",
              "`data/` on this machine (2 cores) and scored by the gate's scorer on the held-out set",
@@ -179,6 +179,9 @@ def markdown(results: List[Dict[str, Any]], k: int) -> str:
         lines.append("| " + " | ".join(row) + " |")
     lines += ["", "## The configurations", ""]
     lines += [f"- **{r['name']}**: {r['description']}" for r in results]
+    if missing:
+        lines += ["", "Not measured yet (no result under results/compare-nlu/; run `make compare-nlu "
+                  f"ONLY=...`): {', '.join(missing)}."]
     ours = next((r for r in results if r["name"] == "ours"), None)
     if ours:
         lines += ["", "## Where ours does not beat another", ""]
@@ -203,13 +206,18 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"{name}: trained in {result['train_seconds']:.0f} s; held-out in-scope "
               f"{cell(result, 'held_out', 'in_scope_accuracy')}, off-topic → action "
               f"{cell(result, 'held_out', 'off_topic_false_accept')}", flush=True)
-    # The table holds every configuration measured so far, so --only refreshes one row.
-    results = [json.loads((RESULTS / f"{name}.json").read_text()) for name in configurations([])
-               if (RESULTS / f"{name}.json").exists()]
-    args.doc.parent.mkdir(parents=True, exist_ok=True)
-    args.doc.write_text(markdown(results, args.folds))
+    write_doc(args.doc, args.folds)
     print(f"written to {args.doc.relative_to(ROOT) if args.doc.is_relative_to(ROOT) else args.doc}")
     return 0
+
+
+def write_doc(doc: Path, k: int) -> None:
+    """The table of every configuration measured so far, so --only refreshes one row."""
+    names = list(configurations([]))
+    results = [json.loads((RESULTS / f"{n}.json").read_text()) for n in names if (RESULTS / f"{n}.json").exists()]
+    missing = [n for n in names if not (RESULTS / f"{n}.json").exists()]
+    doc.parent.mkdir(parents=True, exist_ok=True)
+    doc.write_text(markdown(results, k, missing))
 
 
 if __name__ == "__main__":
