@@ -7,10 +7,7 @@ import re
 import unicodedata
 from typing import Any, Dict, FrozenSet, List, Optional, Text
 
-from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 
 from addons.rule_based_classifier import RuleBasedIntentClassifier
 
@@ -141,14 +138,6 @@ class OtherLanguageClassifier(RuleBasedIntentClassifier):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {"intent": "other_language"}
-
-    @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> OtherLanguageClassifier:
-        return cls(config)
-
-    def __init__(self, config: Dict[Text, Any]) -> None:
-        self._intent = config.get("intent") or "other_language"
 
     def intent_for(self, text: str) -> Optional[str]:
         # A payload ("/greet") is for the payload guard, whatever letters follow the slash.

@@ -20,10 +20,7 @@ from pathlib import Path
 from typing import Any, Collection, Dict, FrozenSet, Optional, Set, Text
 
 import yaml
-from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 
 from addons.rule_based_classifier import RuleBasedIntentClassifier
 
@@ -140,14 +137,6 @@ class SlashPayloadClassifier(RuleBasedIntentClassifier):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {"intent": "out_of_scope"}
-
-    @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> SlashPayloadClassifier:
-        return cls(config)
-
-    def __init__(self, config: Dict[Text, Any]) -> None:
-        self._intent = config.get("intent") or "out_of_scope"
 
     def intent_for(self, text: str) -> Optional[str]:
         return self._intent if payload_intent(text) is not None else None

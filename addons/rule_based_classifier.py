@@ -1,10 +1,11 @@
 """Shared plumbing of the intent classifiers that need no training: a rule decides, the rule wins."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Text
 
-from rasa.engine.graph import GraphComponent
+from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import (
     ENTITIES,
@@ -24,6 +25,15 @@ class RuleBasedIntentClassifier(GraphComponent, IntentClassifier):
     alone, so the FallbackClassifier after it sees neither low confidence nor ambiguity."""
 
     clears_entities = False
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "RuleBasedIntentClassifier":
+        return cls(config)
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        # Each subclass names its intent in get_default_config(); a config may rename it.
+        self._intent = config.get("intent") or self.get_default_config()["intent"]
 
     def intent_for(self, text: str) -> Optional[str]:
         raise NotImplementedError
