@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from typing import Any, Dict, List, Optional, Text, Type
+from typing import Any, Dict, List, Optional, Text, Tuple, Type
 
 import joblib
 import numpy as np
@@ -27,6 +27,29 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 logger = logging.getLogger(__name__)
 MODEL_FILE = "linear_intent_classifier.joblib"
+
+
+def fit(rows: List[scipy.sparse.csr_matrix], labels: List[str], config: Dict[Text, Any]) -> Dict[str, Any]:
+    """A logistic regression over the TF-IDF of the rows' features, with its transform."""
+    from sklearn.feature_extraction.text import TfidfTransformer
+    from sklearn.linear_model import LogisticRegression
+
+    tfidf = TfidfTransformer(sublinear_tf=True)
+    X = tfidf.fit_transform(scipy.sparse.vstack(rows).tocsr())
+    classifier = LogisticRegression(C=config["C"], class_weight=config["class_weight"],
+                                    max_iter=config["max_iter"], random_state=config["random_seed"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # convergence chatter on tiny test data
+        classifier.fit(X, np.array(labels))
+    return {"tfidf": tfidf, "classifier": classifier}
+
+
+def rank(model: Dict[str, Any], features: scipy.sparse.csr_matrix) -> List[Dict[str, Any]]:
+    """Every label with its probability, most likely first."""
+    classifier = model["classifier"]
+    probabilities = classifier.predict_proba(model["tfidf"].transform(features))[0]
+    order = np.argsort(-probabilities)
+    return [{"name": str(classifier.classes_[i]), "confidence": float(probabilities[i])} for i in order]
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -70,29 +93,24 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             return None
         return scipy.sparse.csr_matrix(sentence.features)
 
-    def train(self, training_data: TrainingData) -> Resource:
-        from sklearn.feature_extraction.text import TfidfTransformer
-        from sklearn.linear_model import LogisticRegression
+    def labelled_examples(self, training_data: TrainingData) -> List[Tuple[Message, str]]:
+        return [(message, message.get(INTENT)) for message in training_data.intent_examples]
 
+    def model_extras(self, training_data: TrainingData) -> Dict[str, Any]:
+        """What else the model keeps from the training data (a subclass's hook)."""
+        return {}
+
+    def train(self, training_data: TrainingData) -> Resource:
         rows, labels = [], []
-        for message in training_data.intent_examples:
+        for message, label in self.labelled_examples(training_data):
             features = self._sentence_features(message)
             if features is not None:
                 rows.append(features)
-                labels.append(message.get(INTENT))
+                labels.append(label)
         if len(set(labels)) < 2:
-            logger.warning("LinearIntentClassifier needs examples of two intents at least.")
+            logger.warning("%s needs examples of two labels at least.", type(self).__name__)
             return self._resource
-        tfidf = TfidfTransformer(sublinear_tf=True)
-        X = tfidf.fit_transform(scipy.sparse.vstack(rows).tocsr())
-        classifier = LogisticRegression(
-            C=self.component_config["C"], class_weight=self.component_config["class_weight"],
-            max_iter=self.component_config["max_iter"],
-            random_state=self.component_config["random_seed"])
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # convergence chatter on tiny test data
-            classifier.fit(X, np.array(labels))
-        self._model = {"tfidf": tfidf, "classifier": classifier}
+        self._model = {**fit(rows, labels, self.component_config), **self.model_extras(training_data)}
         with self._model_storage.write_to(self._resource) as directory:
             joblib.dump(self._model, directory / MODEL_FILE)
         return self._resource
@@ -104,7 +122,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             with model_storage.read_from(resource) as directory:
                 model = joblib.load(directory / MODEL_FILE)
         except (ValueError, FileNotFoundError):
-            logger.warning("LinearIntentClassifier was not trained; it predicts no intent.")
+            logger.warning("%s was not trained; it predicts nothing.", cls.__name__)
             model = None
         return cls(config, model_storage, resource, model)
 
@@ -113,11 +131,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         features = self._sentence_features(message) if self._model else None
         if features is None:
             return []
-        classifier = self._model["classifier"]
-        probabilities = classifier.predict_proba(self._model["tfidf"].transform(features))[0]
-        order = np.argsort(-probabilities)
-        return [{"name": str(classifier.classes_[i]), "confidence": float(probabilities[i])}
-                for i in order]
+        return rank(self._model, features)
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
