@@ -8,7 +8,7 @@ INSTALLED   := $(VENV)/.installed
 SPACY_MODEL := var/spacy/blank_en/meta.json
 MODEL       := models/shop.tar.gz
 WEB_ASSETS  := web/static/vendor/socket.io.min.js
-TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(wildcard addons/*_extractor.py)
+TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(wildcard addons/*.py)
 ENV         := source scripts/env.sh &&
 
 .PHONY: help install web-assets seed train validate run shell interactive review compare-nlu tune-thresholds public-data test test-unit test-conversations test-nlu test-e2e services clean
@@ -39,7 +39,7 @@ seed: install ## create the shop database and load the demo catalog and orders (
 
 # Retrains only when the training data, domain, config or NLU components changed.
 $(MODEL): $(INSTALLED) $(SPACY_MODEL) $(TRAIN_INPUTS)
-	$(ENV) $(BIN)/rasa train --fixed-model-name shop --out models --quiet
+	$(ENV) $(BIN)/python scripts/rasa_cli.py train --fixed-model-name shop --out models --quiet
 	@touch $(MODEL)
 
 train: $(MODEL) ## train the model if data, domain or config changed

@@ -66,7 +66,8 @@ def description(config: Path) -> str:
 def train(config: Path, nlu: Path, out: Path, name: str) -> float:
     """Trains an NLU-only model; returns the wall-clock seconds it took."""
     started = time.monotonic()
-    subprocess.run([RASA, "train", "nlu", "--config", str(config), "--nlu", str(nlu), "--out", str(out),
+    subprocess.run([RASA, "train", "nlu", "--config", str(config), "--nlu", str(nlu), "--domain", "domain.yml",
+                    "--out", str(out),
                     "--fixed-model-name", name, "--quiet"], cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.monotonic() - started

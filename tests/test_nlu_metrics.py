@@ -235,3 +235,18 @@ def test_gate_scores_each_set_apart_and_gates_only_the_held_out(tmp_path, monkey
 
     said["whats the weather"] = "nlu_fallback"
     assert nlu_gate.main(["--model", "m.tar.gz", "--data", str(held_out), "--data", str(dev)]) == 0
+
+
+def test_quiet_rasa_drops_the_validators_false_alarms_but_not_other_warnings(monkeypatch):
+    import warnings
+
+    from scripts.nlu_metrics import quiet_rasa
+
+    shown = []
+    monkeypatch.setattr(warnings, "showwarning", lambda message, *args, **kwargs: shown.append(str(message)))
+    quiet_rasa()
+    warnings.showwarning(UserWarning("You have defined training data with examples for training a response "
+                                     "selector, but your NLU configuration does not include a response selector"),
+                         UserWarning, "rasa/shared/utils/io.py", 100)
+    warnings.showwarning(UserWarning("a warning somebody should read"), UserWarning, "actions/x.py", 1)
+    assert shown == ["a warning somebody should read"]
