@@ -101,3 +101,36 @@ class ActionHandleMisunderstanding(Action):
         else:
             dispatcher.utter_message(response="utter_not_understood")
         return [SlotSet("person_offered", False)]
+
+
+# A later request quoted back longer than this is cut at a word.
+QUOTE_CHARS = 80
+
+
+def further_request_to_acknowledge(latest_message: Dict[str, Any]) -> Optional[str]:
+    """The later request of a two-request message (recorded by the NLU pipeline under
+    further_requests), as it should be quoted back: trimmed of connectors and cut to length."""
+    requests = [r for r in latest_message.get("further_requests") or []
+                if isinstance(r, dict) and r.get("reason") != ["email"]]  # an email is an answer, not a request
+    first = requests[0] if requests else {}
+    text = " ".join(str(first.get("text") or "").split()).strip(" ,;:-")
+    if not text:
+        return None
+    if len(text) > QUOTE_CHARS:
+        text = text[:QUOTE_CHARS].rsplit(" ", 1)[0] + "…"
+    return text
+
+
+class ActionValidateSlotMappings(Action):
+    """Rasa runs this after every customer message (it is the global slot-mapping validation):
+    it acknowledges a second request in the same message, which the bot takes up after the
+    first. Slots are left as extracted."""
+
+    def name(self) -> Text:
+        return "action_validate_slot_mappings"
+
+    async def run(self, dispatcher, tracker, domain):
+        request = further_request_to_acknowledge(tracker.latest_message or {})
+        if request:
+            dispatcher.utter_message(response="utter_further_request_noted", request=request)
+        return []

@@ -398,7 +398,7 @@ def check_unused(domain: Dict[str, Any], lines: Dict[Tuple[str, str], int], doma
     # validate with validate_<form>; Rasa finds all of these by name.
     by_form = {f"utter_ask_{form}_{slot}" for form, slot in form_slots} | {f"action_ask_{form}_{slot}" for form, slot in form_slots}
     by_slot = {f"utter_ask_{slot}" for _, slot in form_slots} | {f"action_ask_{slot}" for _, slot in form_slots}
-    validators = {f"validate_{form}" for form in forms}
+    validators = {f"validate_{form}" for form in forms} | {"action_validate_slot_mappings"}  # Rasa runs it every turn
     used = steps | code | by_form | by_slot | validators | RASA_DEFAULT_RESPONSES
     used |= set(re.findall(r"(?:action|utter)_[A-Za-z0-9_]+", config_text))  # e.g. core_fallback_action_name
 

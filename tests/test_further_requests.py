@@ -80,3 +80,39 @@ def test_component_records_further_requests_without_touching_intent_or_entities(
     assert message.get("intent")["name"] == "check_stock" and message.get("entities") == entities
     assert FURTHER_REQUESTS in message.as_dict(only_output_properties=True)
     assert plain.get(FURTHER_REQUESTS) is None and payload.get(FURTHER_REQUESTS) is None
+
+
+# --- the action that acknowledges the later request
+
+def test_the_later_request_is_quoted_back_trimmed_and_cut():
+    from actions.conversation import QUOTE_CHARS, further_request_to_acknowledge
+
+    assert further_request_to_acknowledge({"further_requests": [{"text": ", where is my order A1003 "}]}) \
+        == "where is my order A1003"
+    long = further_request_to_acknowledge({"further_requests": [{"text": "can you " + "really " * 30 + "help"}]})
+    assert long.endswith("…") and len(long) <= QUOTE_CHARS + 1 and "  " not in long
+    assert further_request_to_acknowledge({}) is None
+    assert further_request_to_acknowledge({"further_requests": [{"text": "  "}]}) is None
+    assert further_request_to_acknowledge({"further_requests": ["garbage"]}) is None
+    assert further_request_to_acknowledge({"further_requests": [{"text": "my email is x@y.com", "reason": ["email"]}]}) is None
+
+
+def test_action_acknowledges_a_second_request_and_leaves_slots_alone():
+    import asyncio
+
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.conversation import ActionValidateSlotMappings
+    from shop_helpers import make_tracker
+
+    tracker = make_tracker(intent="check_stock", text="do you have the hoodie in black? also where is my order A1003")
+    tracker.latest_message["further_requests"] = [{"text": "where is my order A1003", "reason": ["order_id"]}]
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionValidateSlotMappings().run(dispatcher, tracker, {}))
+    assert events == []
+    assert dispatcher.messages[0]["response"] == "utter_further_request_noted"
+    assert dispatcher.messages[0]["request"] == "where is my order A1003"
+
+    quiet = CollectingDispatcher()
+    assert asyncio.run(ActionValidateSlotMappings().run(quiet, make_tracker(text="hi"), {})) == []
+    assert quiet.messages == []
