@@ -43,7 +43,10 @@ def names_pattern(names: Iterable[str], partners: Iterable[str]) -> Optional[Pat
 def is_other_company_request(text: str, intent: Optional[str], response_key: Optional[str],
                              entity_types: Iterable[str], pattern: Optional[Pattern[str]],
                              config: Dict[str, Any]) -> bool:
-    if pattern is None or intent not in config["intents"] or response_key in config["keep_answers"]:
+    if pattern is None or intent not in config["intents"]:
+        return False
+    # The response selector always picks an answer; it counts only when the intent is its own.
+    if response_key in config["keep_answers"] and response_key.split("/")[0] == intent:
         return False
     if set(entity_types) & set(config["our_entities"]):
         return False

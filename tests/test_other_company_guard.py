@@ -18,6 +18,8 @@ def rejects(text, intent, response_key=None, entities=()):
 
 def test_another_companys_requests_are_not_ours():
     assert rejects("cancel my netflix subscription", "opt_out")
+    # the selector's answer for a message that is not a FAQ does not keep it
+    assert rejects("cancel my netflix subscription", "opt_out", "faq/payment")
     assert rejects("I want to talk to a human at the DMV", "human_handoff")
     assert rejects("is the chase bank open today", "faq", "faq/opening_hours")
     assert rejects("cancel my dentist appointment on thursday", "cancel_meeting")
