@@ -357,7 +357,8 @@ def quiet_rasa() -> None:
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     warnings.filterwarnings("ignore", category=PendingDeprecationWarning)
     warnings.filterwarnings("ignore", message=".*SQLAlchemy 2.0.*")
-    # Rasa's reports: sklearn on labels never predicted, matplotlib on pyparsing's renames.
+    # Rasa's reports: sklearn on labels never predicted, matplotlib on pyparsing's renames and
+    # on an empty side of Rasa's confidence histogram.
     warnings.filterwarnings("ignore", module="sklearn")
     warnings.filterwarnings("ignore", module="matplotlib")
     # Some of Rasa's imports (aiogram) turn deprecation warnings back on: drop them at display.
@@ -366,7 +367,7 @@ def quiet_rasa() -> None:
 
         def show_unless_noise(message, category, filename, lineno, file=None, line=None):  # type: ignore[no-untyped-def]
             noise = issubclass(category, (DeprecationWarning, PendingDeprecationWarning)) or any(
-                name in filename for name in ("sklearn", "matplotlib")) or any(
+                name in filename for name in ("sklearn", "matplotlib", "rasa/utils/plotting")) or any(
                 alarm in str(message) for alarm in VALIDATOR_FALSE_ALARMS)
             if not noise:
                 shown(message, category, filename, lineno, file, line)

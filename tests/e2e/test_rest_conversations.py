@@ -109,6 +109,15 @@ def test_product_questions_refer_to_the_last_product(servers):
     assert "arrives between" in chat.text("when would it arrive?")
 
 
+def test_a_second_request_in_the_same_message_is_quoted_back(servers):
+    chat = Chat(servers)
+    replies = [m.get("text", "") for m in chat.say("do you have the wool coat in navy? also where is my order A1003")]
+    noted = [t for t in replies if "You asked two things" in t]
+    assert len(noted) == 1 and '"where is my order A1003"' in noted[0]
+    assert any("Wool Coat" in t for t in replies), "the first request is answered too"
+    assert not any("You asked two things" in m.get("text", "") for m in chat.say("thanks"))
+
+
 def test_opt_out_ends_the_form_and_is_recorded(servers):
     chat = Chat(servers)
     chat.say("I want to buy the trail boots")
