@@ -1,18 +1,22 @@
 """Two requests in one message ("do you have the hoodie in black? also where is my order
 A1003"): the message gets one intent, so the later requests are recorded under
-`further_requests` in the parsed message, for an action to acknowledge or answer next."""
+`further_requests` in the parsed message, for an action to acknowledge or answer next, and the
+intent is read from the leading request (LeadingRequestTokens)."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
 FURTHER_REQUESTS = "further_requests"
 MAX_CHARS = 2000  # a message longer than this is not split (it is not two quick requests)
@@ -24,7 +28,10 @@ _SENTENCE_END = re.compile(r"[.!?…]+(?=\s|$)")
 _CONNECTOR = re.compile(
     r"(?:^|(?<=[\s,;:]))(?:and\s+also|oh\s+and|btw|by\s+the\s+way)\b[\s,:]*"
     r"|(?:^|(?<=[,;:.!?…]))\s*also\b[\s,:]*"
-    r"|(?<=[,;:])\s*and\s+(?=(?:where|when|how|can|could|do|does|is|are|what|i\b|my|please|pls)\b)",
+    r"|(?<=[,;:])\s*and\s+(?=(?:where|when|how|can|could|do|does|is|are|what|i\b|my|please|pls)\b)"
+    # "..., then I want to book", "... and after that unsubscribe me", "..., I also need"
+    r"|(?:(?<=[,;:])\s*|\s+and\s+)then\b[\s,:]*|\s+and\s+after\s+that\b[\s,:]*"
+    r"|(?<=[,;:])\s*(?:and\s+)?(?=i\s+also\b)",
     re.IGNORECASE,
 )
 
@@ -96,6 +103,39 @@ def further_requests(text: str, entities: List[Dict[str, Any]]) -> List[Dict[str
     return found
 
 
+# A clause of only these words opens a message ("hi! ...", "ok thanks. ...") and asks nothing.
+_PLEASANTRIES = frozenset("""hi hello hey hiya there good morning afternoon evening day ok okay
+    so um well yes yeah thanks thank you please sorry excuse me team guys folks all quick question
+    hope you're doing great help""".split())
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+MAX_LEADING_CLAUSES = 2
+# How a clause that asks or tells the bot to do something starts.
+_ASKING = re.compile(r"(?:what(?:'s|s)?|how|when|where|which|who|why|is|are|do|does|can|could|would|"
+                     r"will|tell|show|give|get|let|send|stop|check|book|cancel|order|buy|track|"
+                     r"connect|find|put|add|pls|please)\b", re.IGNORECASE)
+_ID = re.compile(r"\b[AM]-?\d{4,6}\b|@", re.IGNORECASE)
+
+
+def leading_request(text: str) -> Optional[Clause]:
+    """The clause the message's intent should come from when it holds two requests: of two
+    clauses (pleasantries aside), the first, when both ask something; else None (the message
+    is one request, or a story around one, and is read whole)."""
+    clauses = split_clauses(text)
+    while len(clauses) > 1 and set(w.lower() for w in _WORD.findall(clauses[0].text)) <= _PLEASANTRIES:
+        clauses = clauses[1:]
+    # More clauses than two is a story with the request somewhere in it: read whole.
+    if len(clauses) != MAX_LEADING_CLAUSES:
+        return None
+    first, later = clauses
+    # "I ordered a month ago and never got it. I want a refund": the first clause tells, the
+    # second asks; only a first clause that asks something leads.
+    asks = _REQUEST.search(first.text) or _ID.search(first.text) or _ASKING.match(first.text) \
+        or "?" in text[first.end:first.end + 3]
+    if not asks or not (_REQUEST.search(later.text) or _ID.search(later.text)):
+        return None
+    return first
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
 class FurtherRequestsRecorder(GraphComponent):
     """Records `further_requests` (see further_requests()); needs the entity extractors before
@@ -114,4 +154,72 @@ class FurtherRequestsRecorder(GraphComponent):
             found = further_requests(text, message.get(ENTITIES) or [])
             if found:
                 message.set(FURTHER_REQUESTS, found, add_to_output=True)
+        return messages
+
+
+ALL_TOKENS = "further_requests_all_tokens"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
+class LeadingRequestTokens(GraphComponent):
+    """Before the featurizers: a message with two requests keeps only its leading request's
+    tokens, so the featurizers and the intent classifier read that one ("track my order and
+    then tell me your return policy" is an order status, not the return policy). The whole
+    message's tokens are kept aside and put back by AllTokensRestored, after the classifiers
+    and before the entity extractors, which read every clause."""
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "LeadingRequestTokens":
+        return cls()
+
+    @staticmethod
+    def narrow(message: Message) -> None:
+        tokens = message.get(TOKENS_NAMES[TEXT])
+        text = message.get(TEXT)
+        if not tokens or not isinstance(text, str) or message.get(ALL_TOKENS):
+            return
+        clause = leading_request(text)
+        if clause is None:
+            return
+        kept = [t for t in tokens if clause.start <= t.start and t.end <= clause.end]
+        if kept:
+            message.set(ALL_TOKENS, tokens)
+            message.set(TOKENS_NAMES[TEXT], kept)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        for message in training_data.training_examples:
+            self.narrow(message)
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            self.narrow(message)
+        return messages
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
+class AllTokensRestored(GraphComponent):
+    """Puts back the whole message's tokens that LeadingRequestTokens kept aside."""
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "AllTokensRestored":
+        return cls()
+
+    @staticmethod
+    def restore(message: Message) -> None:
+        tokens = message.get(ALL_TOKENS)
+        if tokens:
+            message.set(TOKENS_NAMES[TEXT], tokens)
+            message.data.pop(ALL_TOKENS, None)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        for message in training_data.training_examples:
+            self.restore(message)
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            self.restore(message)
         return messages

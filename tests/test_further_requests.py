@@ -116,3 +116,57 @@ def test_action_acknowledges_a_second_request_and_leaves_slots_alone():
     quiet = CollectingDispatcher()
     assert asyncio.run(ActionValidateSlotMappings().run(quiet, make_tracker(text="hi"), {})) == []
     assert quiet.messages == []
+
+
+# --- the leading request, and its features for the intent classifier
+
+@pytest.mark.parametrize("text, leading", [
+    ("track my order and then tell me your return policy", "track my order"),
+    ("hi! check on my delivery please, then I want to book a meeting", "check on my delivery please"),
+    ("get me an agent, I also need to check my order status", "get me an agent"),
+    ("stop sending texts, and can you check my order A1006", "stop sending texts"),
+    ("hello. where is my order", None),  # a greeting and one request
+    ("where is my order", None),
+    ("I want the hoodie and also the cap", None),  # the cap asks nothing of its own
+    ("if it fits then I'll buy it", None),
+    ("I'm off hiking. It rains a lot there. My old boots leak. So, where is my order A1003?", None),  # a story
+    ("I ordered online a month ago and never got it. I would like a refund.", None),  # tells, then asks
+    ("Please help! I need a refund right away!", None),  # a cry for help, then the request
+    ("do you accept amex? and I'd like to buy a cashmere scarf", "do you accept amex"),
+])
+def test_the_leading_request(text, leading):
+    from addons.further_requests import leading_request
+
+    clause = leading_request(text)
+    assert (clause.text if clause else None) == leading
+    if clause:
+        assert text[clause.start:clause.end] == clause.text
+
+
+def test_the_leading_requests_tokens_are_read_and_all_tokens_come_back():
+    from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from addons.further_requests import AllTokensRestored, LeadingRequestTokens
+
+    tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
+    two = Message(data={"text": "track my order and then tell me your return policy"})
+    one = Message(data={"text": "where is my order"})
+    tokenizer.process([two, one])
+    whole = [t.text for t in two.get("text_tokens")]
+    narrow, restore = LeadingRequestTokens(), AllTokensRestored()
+    narrow.process([two, one, Message(data={"text": ""})])
+    assert [t.text for t in two.get("text_tokens")] == ["track", "my", "order"]
+    assert [t.text for t in one.get("text_tokens")] == ["where", "is", "my", "order"]
+    narrow.process([two])  # twice is once
+    restore.process([two, one])
+    assert [t.text for t in two.get("text_tokens")] == whole
+    assert "further_requests_all_tokens" not in two.data
+
+    data = TrainingData([Message.build(text="hi! refund my order, then tell me your return policy", intent="refund")])
+    tokenizer.process_training_data(data)
+    narrow.process_training_data(data)
+    assert [t.text for t in data.training_examples[0].get("text_tokens")] == ["refund", "my", "order"]
+    restore.process_training_data(data)
+    assert len(data.training_examples[0].get("text_tokens")) == 10
