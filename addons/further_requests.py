@@ -81,10 +81,17 @@ def _add(clauses: List[Clause], text: str, start: int, end: int) -> None:
     clauses.append(Clause(offset, offset + len(stripped), stripped))
 
 
+# A clause of only these words opens a message ("hi! ...", "ok thanks. ...") and asks nothing.
+_PLEASANTRIES = frozenset("""hi hello hey hiya there good morning afternoon evening day ok okay
+    so um well yes yeah thanks thank you please sorry excuse me team guys folks all quick question
+    hope you're doing great help""".split())
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+
+
 def further_requests(text: str, entities: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    """The clauses after the first that hold a request of their own: an order id, a booking
-    reference or an email, or request words ("where is", "refund", "do you have")."""
-    clauses = split_clauses(text)
+    """The clauses after the first (greetings aside) that hold a request of their own: an order
+    id, a booking reference or an email, or request words ("where is", "refund", "do you have")."""
+    clauses = _without_pleasantries(split_clauses(text))
     found = []
     for clause in clauses[1:]:
         inside = [e for e in entities or []
@@ -103,11 +110,6 @@ def further_requests(text: str, entities: List[Dict[str, Any]]) -> List[Dict[str
     return found
 
 
-# A clause of only these words opens a message ("hi! ...", "ok thanks. ...") and asks nothing.
-_PLEASANTRIES = frozenset("""hi hello hey hiya there good morning afternoon evening day ok okay
-    so um well yes yeah thanks thank you please sorry excuse me team guys folks all quick question
-    hope you're doing great help""".split())
-_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 MAX_LEADING_CLAUSES = 2
 # How a clause that asks or tells the bot to do something starts.
 _ASKING = re.compile(r"(?:what(?:'s|s)?|how|when|where|which|who|why|is|are|do|does|can|could|would|"
@@ -116,13 +118,18 @@ _ASKING = re.compile(r"(?:what(?:'s|s)?|how|when|where|which|who|why|is|are|do|d
 _ID = re.compile(r"\b[AM]-?\d{4,6}\b|@", re.IGNORECASE)
 
 
+def _without_pleasantries(clauses: List[Clause]) -> List[Clause]:
+    """The clauses from the first that is more than a greeting or a thank-you ("hi! ...")."""
+    while len(clauses) > 1 and set(w.lower() for w in _WORD.findall(clauses[0].text)) <= _PLEASANTRIES:
+        clauses = clauses[1:]
+    return clauses
+
+
 def leading_request(text: str) -> Optional[Clause]:
     """The clause the message's intent should come from when it holds two requests: of two
     clauses (pleasantries aside), the first, when both ask something; else None (the message
     is one request, or a story around one, and is read whole)."""
-    clauses = split_clauses(text)
-    while len(clauses) > 1 and set(w.lower() for w in _WORD.findall(clauses[0].text)) <= _PLEASANTRIES:
-        clauses = clauses[1:]
+    clauses = _without_pleasantries(split_clauses(text))
     # More clauses than two is a story with the request somewhere in it: read whole.
     if len(clauses) != MAX_LEADING_CLAUSES:
         return None

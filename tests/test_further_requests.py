@@ -49,9 +49,9 @@ def test_a_later_order_id_is_a_further_request():
 
 
 @pytest.mark.parametrize("text, reason", [
-    ("thanks! btw my email is x@y.com", ["email"]),
+    ("is the cap in stock? btw my email is x@y.com", ["email"]),
     ("is the cap in stock? oh and I want a refund", ["request"]),
-    ("hi. where is my order", ["request"]),
+    ("the cap please. where is my order", ["request"]),
 ])
 def test_further_request_reasons(text, reason):
     entities = [_entity(text, "x@y.com", "email")] if "@" in text else []
@@ -170,3 +170,8 @@ def test_the_leading_requests_tokens_are_read_and_all_tokens_come_back():
     assert [t.text for t in data.training_examples[0].get("text_tokens")] == ["refund", "my", "order"]
     restore.process_training_data(data)
     assert len(data.training_examples[0].get("text_tokens")) == 10
+
+
+def test_a_greeting_before_the_request_is_not_a_first_request():
+    assert further_requests("hi! where is my order A1002", [{"entity": "order_id", "start": 15, "end": 20}]) == []
+    assert [r["text"] for r in further_requests("hello. track my order, also I need a refund", [])] == ["I need a refund"]
