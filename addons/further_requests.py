@@ -167,21 +167,39 @@ class FurtherRequestsRecorder(GraphComponent):
 ALL_TOKENS = "further_requests_all_tokens"
 
 
+class _TokenPass(GraphComponent):
+    """A step over each message's tokens, the same in training and at parse time."""
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "_TokenPass":
+        return cls()
+
+    @staticmethod
+    def apply(message: Message) -> None:
+        raise NotImplementedError
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        for message in training_data.training_examples:
+            self.apply(message)
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            self.apply(message)
+        return messages
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
-class LeadingRequestTokens(GraphComponent):
+class LeadingRequestTokens(_TokenPass):
     """Before the featurizers: a message with two requests keeps only its leading request's
     tokens, so the featurizers and the intent classifier read that one ("track my order and
     then tell me your return policy" is an order status, not the return policy). The whole
     message's tokens are kept aside and put back by AllTokensRestored, after the classifiers
     and before the entity extractors, which read every clause."""
 
-    @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "LeadingRequestTokens":
-        return cls()
-
     @staticmethod
-    def narrow(message: Message) -> None:
+    def apply(message: Message) -> None:
         tokens = message.get(TOKENS_NAMES[TEXT])
         text = message.get(TEXT)
         if not tokens or not isinstance(text, str) or message.get(ALL_TOKENS):
@@ -194,39 +212,14 @@ class LeadingRequestTokens(GraphComponent):
             message.set(ALL_TOKENS, tokens)
             message.set(TOKENS_NAMES[TEXT], kept)
 
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        for message in training_data.training_examples:
-            self.narrow(message)
-        return training_data
-
-    def process(self, messages: List[Message]) -> List[Message]:
-        for message in messages:
-            self.narrow(message)
-        return messages
-
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
-class AllTokensRestored(GraphComponent):
+class AllTokensRestored(_TokenPass):
     """Puts back the whole message's tokens that LeadingRequestTokens kept aside."""
 
-    @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "AllTokensRestored":
-        return cls()
-
     @staticmethod
-    def restore(message: Message) -> None:
+    def apply(message: Message) -> None:
         tokens = message.get(ALL_TOKENS)
         if tokens:
             message.set(TOKENS_NAMES[TEXT], tokens)
             message.data.pop(ALL_TOKENS, None)
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        for message in training_data.training_examples:
-            self.restore(message)
-        return training_data
-
-    def process(self, messages: List[Message]) -> List[Message]:
-        for message in messages:
-            self.restore(message)
-        return messages
