@@ -136,10 +136,16 @@ def evaluate(name: str, config: Path, k: int) -> Dict[str, Any]:
             print(f"{name}: scoring {label}", flush=True)
             examples = nlu_metrics.load_examples(path)
             result[label] = nlu_metrics.score(nlu_metrics.parse_examples(agent, examples, progress=False))
+        save(result)  # a long cross-validation that is stopped keeps the scores so far
         if k > 1:
             print(f"{name}: {k}-fold cross-validation", flush=True)
             result["cv"] = cross_validate(config, k, work)
     return result
+
+
+def save(result: Dict[str, Any]) -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{result['name']}.json").write_text(json.dumps(result, indent=2, default=str))
 
 
 def cell(result: Dict[str, Any], subset: str, figure: str) -> str:
@@ -203,7 +209,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     for name, config in configurations(args.only).items():
         result = evaluate(name, config, args.folds)
-        (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2, default=str))
+        save(result)
         print(f"{name}: trained in {result['train_seconds']:.0f} s; held-out in-scope "
               f"{cell(result, 'held_out', 'in_scope_accuracy')}, off-topic → action "
               f"{cell(result, 'held_out', 'off_topic_false_accept')}", flush=True)

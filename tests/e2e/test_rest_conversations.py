@@ -111,10 +111,13 @@ def test_product_questions_refer_to_the_last_product(servers):
 
 def test_a_second_request_in_the_same_message_is_quoted_back(servers):
     chat = Chat(servers)
-    replies = [m.get("text", "") for m in chat.say("do you have the wool coat in navy? also where is my order A1003")]
-    noted = [t for t in replies if "You asked two things" in t]
-    assert len(noted) == 1 and '"where is my order A1003"' in noted[0]
-    assert any("Wool Coat" in t for t in replies), "the first request is answered too"
+    messages = chat.say("do you have the wool coat in navy? also where is my order A1003")
+    noted = [m for m in messages if "You asked two things" in m.get("text", "")]
+    assert len(noted) == 1 and '"where is my order A1003"' in noted[0]["text"]
+    assert noted[0]["buttons"] == [{"title": "My other question", "payload": "where is my order A1003"}]
+    assert any("Wool Coat" in m.get("text", "") for m in messages), "the first request is answered too"
+    # the button sends the second request as the customer's own words
+    assert "A1003" in chat.text(noted[0]["buttons"][0]["payload"])
     assert not any("You asked two things" in m.get("text", "") for m in chat.say("thanks"))
 
 
