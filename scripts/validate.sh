@@ -9,7 +9,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=$(.venv/bin/rasa data validate 2>&1); status=$?
-echo "$out" | grep -E "INFO|WARNING|ERROR|UserWarning" | grep -v "pkg_resources\|DeprecationWarning" || true
+# Rasa's progress and errors; its warnings are shown below once the false positives are out.
+echo "$out" | sed "s/\x1b\[[0-9;]*m//g" | grep -E "INFO|WARNING|ERROR" | grep -v "UserWarning\|MovedIn20Warning\|pkg_resources\|DeprecationWarning" || true
 .venv/bin/python scripts/validate_data.py; ours=$?
 [ $status -eq 0 ] || { echo "rasa data validate failed"; exit $status; }
 sent_by_actions=$(grep -rhoE "response=\"utter_[a-z_]+\"" actions | sed -E 's/response="(.*)"/\1/' | sort -u)
@@ -28,5 +29,5 @@ done
 if [ -n "$warnings" ]; then
   echo "rasa data validate warned:"; echo "$warnings"; exit 1
 fi
-echo "rasa data validate: clean"
+echo "rasa data validate: clean ($(echo "$out" | grep -c "UserWarning: ") known false positives skipped)"
 exit $ours
