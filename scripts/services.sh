@@ -14,12 +14,13 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 version=$(ls /etc/postgresql | sort -V | tail -n 1)
-pg_ctlcluster "$version" main start 2>/dev/null || true
+pg_ctlcluster "$version" main start >/dev/null 2>&1 || true  # "already running" is fine
 for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 && break; sleep 1; done
-su postgres -c "psql -qtAc \"SELECT 1 FROM pg_roles WHERE rolname='shop'\"" | grep -q 1 \
-  || su postgres -c "psql -qc \"CREATE ROLE shop LOGIN PASSWORD 'shop' CREATEDB\""
-su postgres -c "psql -qtAc \"SELECT 1 FROM pg_database WHERE datname='shop_test'\"" | grep -q 1 \
-  || su postgres -c "createdb -O shop shop_test"
+# From / : the postgres user may not enter the caller's directory (a mktemp clone, say).
+( cd / && su postgres -c "psql -qtAc \"SELECT 1 FROM pg_roles WHERE rolname='shop'\"" | grep -q 1 \
+  || su postgres -c "psql -qc \"CREATE ROLE shop LOGIN PASSWORD 'shop' CREATEDB\"" )
+( cd / && su postgres -c "psql -qtAc \"SELECT 1 FROM pg_database WHERE datname='shop_test'\"" | grep -q 1 \
+  || su postgres -c "createdb -O shop shop_test" )
 echo "PostgreSQL $version: postgresql://shop:shop@127.0.0.1:5432/shop_test"
 
 if ! redis-cli -h 127.0.0.1 ping >/dev/null 2>&1; then
