@@ -21,10 +21,11 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import (ENTITIES, ENTITY_ATTRIBUTE_TYPE, INTENT, INTENT_NAME_KEY,
-                                       INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT)
+from rasa.shared.nlu.constants import ENTITIES, ENTITY_ATTRIBUTE_TYPE, INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from addons.rule_based_classifier import set_sure_intent
 
 logger = logging.getLogger(__name__)
 NAMES_FILE = "other_company_names.json"
@@ -120,7 +121,5 @@ class OtherCompanyGuard(GraphComponent, IntentClassifier):
             entity_types = [e.get(ENTITY_ATTRIBUTE_TYPE) for e in message.get(ENTITIES) or []]
             if is_other_company_request(text, intent, selection.get("intent_response_key"), entity_types,
                                         self._pattern, self.component_config):
-                ranked = {INTENT_NAME_KEY: OUT_OF_SCOPE, PREDICTED_CONFIDENCE_KEY: 1.0}
-                message.set(INTENT, dict(ranked), add_to_output=True)
-                message.set(INTENT_RANKING_KEY, [ranked], add_to_output=True)
+                set_sure_intent(message, OUT_OF_SCOPE)
         return messages

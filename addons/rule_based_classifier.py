@@ -19,6 +19,13 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 
+def set_sure_intent(message: Message, intent: str) -> None:
+    """The rule's intent, with confidence 1.0, heads the ranking alone."""
+    ranked: Dict[str, Any] = {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: 1.0}
+    message.set(INTENT, dict(ranked), add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [ranked], add_to_output=True)
+
+
 class RuleBasedIntentClassifier(GraphComponent, IntentClassifier):
     """`intent_for(text)` names the intent when the rule is sure, else None (the trained
     classifier's answer stands). The rule's intent gets confidence 1.0 and heads the ranking
@@ -49,9 +56,7 @@ class RuleBasedIntentClassifier(GraphComponent, IntentClassifier):
             intent = self.intent_for(text)
             if intent is None:
                 continue
-            ranked: Dict[str, Any] = {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: 1.0}
-            message.set(INTENT, dict(ranked), add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [ranked], add_to_output=True)
+            set_sure_intent(message, intent)
             if self.clears_entities:
                 message.set(ENTITIES, [], add_to_output=True)
         return messages
