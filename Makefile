@@ -35,7 +35,7 @@ $(WEB_ASSETS): web/package.json web/package-lock.json
 web-assets: $(WEB_ASSETS) ## vendor the widget's socket.io client (npm ci) into web/static/vendor
 
 seed: install ## create the shop database and load the demo catalog and orders (idempotent)
-	$(ENV) $(BIN)/python -m actions.shop.seed
+	$(ENV) $(BIN)/python -m shop.seed
 
 # Retrains only when the training data, domain, config or NLU components changed.
 $(MODEL): $(INSTALLED) $(SPACY_MODEL) $(TRAIN_INPUTS)

@@ -16,30 +16,30 @@ from actions.common import (
     product_buttons,
     product_mention,
 )
-from actions.shop import inventory
-from actions.shop.db import session_scope
-from actions.shop.delivery import delivery_window
-from actions.shop.formatting import day, join_words, money
-from actions.shop.models import Product
-from actions.shop.parsing import parse_choice, parse_size
+from shop import catalog
+from shop.db import session_scope
+from shop.formatting import day, join_words, money
+from shop.models import Product
+from shop.orders import delivery_window
+from shop.parsing.sizes import parse_choice, parse_size
 
 
 def describe_product(product: Product) -> str:
     lines = [f"{product.name}: {money(product.price_cents)}. {product.description}"]
-    sizes, colors = inventory.sizes_of(product), inventory.colors_of(product)
+    sizes, colors = catalog.sizes_of(product), catalog.colors_of(product)
     if colors:
         lines.append(f"Colors: {join_words(colors)}.")
     if sizes:
         lines.append(f"Sizes: {join_words(sizes)}.")
     if product.final_sale:
         lines.append("Final sale: this item can't be returned.")
-    lines.append("In stock." if inventory.total_stock(product) else "Sold out at the moment.")
+    lines.append("In stock." if catalog.total_stock(product) else "Sold out at the moment.")
     return " ".join(lines)
 
 
 def stock_summary(product: Product) -> str:
     """'black: 7 (12), 8 (6), 9 sold out; brown: ...' per color, sizes in catalog order."""
-    if not inventory.total_stock(product):
+    if not catalog.total_stock(product):
         return f"Sorry, the {product.name} is sold out in every option right now."
     by_color: Dict[str, List[str]] = {}
     for variant in product.variants:
@@ -54,8 +54,8 @@ def stock_summary(product: Product) -> str:
 
 def wanted_options(product: Product, tracker: Tracker) -> Dict[str, Optional[str]]:
     """The size and color the customer has in mind, kept only where this product has them."""
-    size = parse_size(tracker.get_slot("size"), inventory.sizes_of(product))
-    color = parse_choice(tracker.get_slot("color"), inventory.colors_of(product))
+    size = parse_size(tracker.get_slot("size"), catalog.sizes_of(product))
+    color = parse_choice(tracker.get_slot("color"), catalog.colors_of(product))
     return {"size": size.value, "color": color.value}
 
 
@@ -70,7 +70,7 @@ def answer_unresolved(dispatcher: CollectingDispatcher, mention: ProductMention,
         )
         return [SlotSet("pending_question", question)]
     if mention.unknown:
-        similar = inventory.similar_names(session, mention.unknown)
+        similar = catalog.similar_names(session, mention.unknown)
         text = f"Sorry, I couldn't find \"{mention.unknown}\" in our catalog."
         if similar:
             text += f" Did you mean {join_words(similar, 'or')}?"
@@ -128,9 +128,9 @@ def product_card(product: Product) -> Dict[str, Any]:
         "sku": product.sku,
         "name": product.name,
         "price": money(product.price_cents),
-        "in_stock": inventory.total_stock(product) > 0,
-        "sizes": inventory.sizes_of(product),
-        "colors": inventory.colors_of(product),
+        "in_stock": catalog.total_stock(product) > 0,
+        "sizes": catalog.sizes_of(product),
+        "colors": catalog.colors_of(product),
     }
 
 
@@ -141,7 +141,7 @@ class ActionCheckStock(ProductQuestion):
         options = wanted_options(product, tracker)
         asked_color = latest_entity(tracker, "color")
         if asked_color and not options["color"]:
-            colors = inventory.colors_of(product)
+            colors = catalog.colors_of(product)
             dispatcher.utter_message(
                 text=f"The {product.name} doesn't come in {asked_color}; "
                 f"it comes in {join_words(colors, 'or')}."
@@ -151,7 +151,7 @@ class ActionCheckStock(ProductQuestion):
             dispatcher.utter_message(text=stock_summary(product),
                                      buttons=[button("Buy it", "purchase", product=product.name)])
             return []
-        matching = inventory.matching_variants(product, options["size"], options["color"])
+        matching = catalog.matching_variants(product, options["size"], options["color"])
         in_stock = [v for v in matching if v.stock > 0]
         wanted = ", ".join(p for p in (options["color"], options["size"] and f"size {options['size']}") if p)
         if in_stock:
@@ -161,7 +161,7 @@ class ActionCheckStock(ProductQuestion):
                 buttons=[button("Buy it", "purchase", product=product.name, **options)],
             )
         else:
-            alts = inventory.alternatives(session, product, options["size"], options["color"])
+            alts = catalog.alternatives(session, product, options["size"], options["color"])
             text = f"Sorry, the {product.name} in {wanted} is sold out."
             if alts:
                 text += " These are in stock:"
@@ -175,7 +175,7 @@ class ActionDeliveryEstimate(ProductQuestion):
     def answer(self, dispatcher, tracker, session, product):
         earliest, latest = delivery_window(date.today())
         options = wanted_options(product, tracker)
-        matching = inventory.matching_variants(product, options["size"], options["color"])
+        matching = catalog.matching_variants(product, options["size"], options["color"])
         if not any(v.stock for v in matching):
             dispatcher.utter_message(
                 text=f"The {product.name} is sold out in that option, so I can't promise a date. "

@@ -9,9 +9,9 @@ from dateutil import tz
 from rasa_sdk import Tracker
 from sqlalchemy.orm import Session
 
-from actions.shop import inventory
-from actions.shop.models import Product
-from actions.shop.visit import latest_metadata
+from shop import catalog
+from shop.models import Product
+from shop.visit import latest_metadata
 
 # Words that say "the product we were talking about".
 _REFERS_BACK = re.compile(r"\b(it|its|it's|them|they|this|that|these|those|one|ones|same)\b", re.I)
@@ -57,7 +57,7 @@ def product_mention(session: Session, tracker: Tracker) -> ProductMention:
     the customer is on (the web widget's metadata)."""
     named = latest_entity(tracker, "product")
     if named:
-        product = inventory.find_product(session, named)
+        product = catalog.find_product(session, named)
         if product:
             return ProductMention(product=product)
     text = tracker.latest_message.get("text") or ""
@@ -67,10 +67,10 @@ def product_mention(session: Session, tracker: Tracker) -> ProductMention:
     if leftover:
         phrase = " ".join(leftover)
         # Near-exact names first ("runing shoes"), then a family ("shirts"), then looser typos.
-        product = inventory.find_product(session, phrase, cutoff=0.9)
-        family = [] if product else inventory.products_named_like(session, leftover)
+        product = catalog.find_product(session, phrase, cutoff=0.9)
+        family = [] if product else catalog.products_named_like(session, leftover)
         if not product and not family:
-            product = inventory.find_product(session, phrase)
+            product = catalog.find_product(session, phrase)
         if product:
             return ProductMention(product=product)
         if family:
@@ -79,7 +79,7 @@ def product_mention(session: Session, tracker: Tracker) -> ProductMention:
             return ProductMention(unknown=phrase)
     last = tracker.get_slot("product")
     if last:
-        return ProductMention(product=inventory.find_product(session, last))
+        return ProductMention(product=catalog.find_product(session, last))
     return ProductMention(product=page_product(session, tracker))
 
 
@@ -87,7 +87,7 @@ def page_product(session: Session, tracker: Tracker) -> Optional[Product]:
     """The product whose page sent the latest message: only a catalog name, sku or synonym
     (the metadata comes from the browser), no guessing at typos."""
     named = latest_metadata(tracker.events).get("product")
-    return inventory.find_product(session, named, cutoff=1.0) if named else None
+    return catalog.find_product(session, named, cutoff=1.0) if named else None
 
 
 def content_words(text: str, colors: Iterable[str] = ()) -> List[str]:
@@ -99,8 +99,8 @@ def content_words(text: str, colors: Iterable[str] = ()) -> List[str]:
 
 def _all_colors(session: Session) -> List[str]:
     colors: List[str] = []
-    for product in inventory.all_products(session):
-        colors.extend(c for c in inventory.colors_of(product) if c not in colors)
+    for product in catalog.all_products(session):
+        colors.extend(c for c in catalog.colors_of(product) if c not in colors)
     return colors
 
 
@@ -114,7 +114,7 @@ def button(title: str, intent: str, **entities: Any) -> Dict[str, str]:
     return {"title": title, "payload": payload(intent, **entities)}
 
 
-def alternative_buttons(alternatives: Iterable[inventory.Alternative]) -> List[Dict[str, str]]:
+def alternative_buttons(alternatives: Iterable[catalog.Alternative]) -> List[Dict[str, str]]:
     return [
         button(alt.label, "purchase", product=alt.product, size=alt.size, color=alt.color)
         for alt in alternatives

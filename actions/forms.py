@@ -7,7 +7,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.shop.answers import Reader, may_answer, read_all, sort_answers
+from shop.answers import Reader, may_answer, read_all, sort_answers
 
 REQUESTED_SLOT = "requested_slot"
 

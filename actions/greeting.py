@@ -8,11 +8,11 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import button
-from actions.shop import inventory
-from actions.shop.db import session_scope
-from actions.shop.formatting import join_words, money
-from actions.shop.models import Product
-from actions.shop.visit import latest_metadata
+from shop import catalog
+from shop.db import session_scope
+from shop.formatting import join_words, money
+from shop.models import Product
+from shop.visit import latest_metadata
 
 PRICING_PAGE = "pricing"
 # The options a customer picked for another product mean nothing for this one.
@@ -30,8 +30,8 @@ def pricing_greeting() -> Dict[str, Any]:
 
 
 def product_greeting(product: Product) -> Dict[str, Any]:
-    sizes = inventory.sizes_of(product)
-    if inventory.total_stock(product):
+    sizes = catalog.sizes_of(product)
+    if catalog.total_stock(product):
         stock = f"in stock in sizes {join_words(sizes)}" if sizes else "in stock"
         ask = "Want me to check your size or color, or shall we order it?"
         buttons = [button("Check sizes and stock", "check_stock", product=product.name),
@@ -75,7 +75,7 @@ class ActionGreet(Action):
         product = None
         if page.get("product") and page.get("page") != PRICING_PAGE:
             with session_scope() as session:
-                product = inventory.find_product(session, page["product"], cutoff=1.0)
+                product = catalog.find_product(session, page["product"], cutoff=1.0)
         greeting = page_greeting(page.get("page"), product)
         if greeting is None:
             dispatcher.utter_message(response="utter_greet")

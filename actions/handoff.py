@@ -2,7 +2,6 @@
 with a context packet and the bot goes quiet; outside them the customer hears when the team is
 back and gets a booking or an email follow-up instead."""
 import json
-from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -11,22 +10,27 @@ from sqlalchemy import select
 
 from actions.common import button, customer_zone, latest_entity
 from actions.orders import validate_email_value
-from actions.shop import assignment, handoff_context
-from actions.shop.dates import describe
-from actions.shop.db import session_scope
-from actions.shop.handoff_routing import (
-    InboxConfig, Situation, choose_team, load_config, team_back_at, team_named, team_open, topic_of,
+from shop.clock import now_utc
+from shop.db import session_scope
+from shop.handoff import assignment, context
+from shop.handoff.followups import record_follow_up
+from shop.handoff.routing import (
+    InboxConfig,
+    Situation,
+    choose_team,
+    load_config,
+    team_back_at,
+    team_named,
+    team_open,
+    topic_of,
     typical_wait_minutes,
 )
-from actions.shop.models import Lead
-from actions.shop.support import record_follow_up
+from shop.models import Lead
+from shop.parsing.dates import describe
 
 # The action whose offer of a person the customer has just accepted says why.
 OFFERED_BY = {"action_handle_misunderstanding": "misunderstood", "action_submit_refund": "refund_refused"}
 
-
-def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def situation_of(tracker: Tracker, config: InboxConfig) -> Situation:
@@ -39,7 +43,7 @@ def situation_of(tracker: Tracker, config: InboxConfig) -> Situation:
     reason = next((OFFERED_BY[name] for name in reversed(recent) if name in OFFERED_BY), None)
     if reason is None and asked_for == "sales":
         reason = "hot_lead" if grade == "hot" else "talk_to_sales"
-    topic = topic_of(config, handoff_context.intents(tracker.events))
+    topic = topic_of(config, context.intents(tracker.events))
     return Situation(reason=reason or "customer_asked", asked_for=asked_for, lead_grade=grade, topic=topic)
 
 
@@ -98,7 +102,7 @@ class ActionHumanHandoff(Action):
             )
             return events
         with session_scope() as session:
-            packet = handoff_context.build_packet(
+            packet = context.build_packet(
                 events=tracker.events, slots=tracker.current_slot_values(), reason=situation.reason,
                 team=team, channel=tracker.get_latest_input_channel() or "rest", sender_id=tracker.sender_id,
                 name=customer_name(tracker), lead=lead_of(session, tracker.sender_id))
@@ -133,7 +137,7 @@ class ActionEmailFollowup(Action):
         email = tracker.get_slot("email")
         team = tracker.get_slot("handoff_team") if tracker.get_slot("handoff_team") in config.teams else "sales"
         with session_scope() as session:
-            packet = handoff_context.build_packet(
+            packet = context.build_packet(
                 events=tracker.events, slots=tracker.current_slot_values(), reason="follow_up", team=team,
                 channel=tracker.get_latest_input_channel() or "rest", sender_id=tracker.sender_id,
                 name=customer_name(tracker), lead=lead_of(session, tracker.sender_id))

@@ -9,20 +9,15 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import alternative_buttons, button, product_buttons
 from actions.forms import AnswersInAnyOrder
-from actions.shop import inventory
-from actions.shop.answers import Reader
-from actions.shop.db import session_scope
-from actions.shop.formatting import join_words, money
-from actions.shop.models import Product
-from actions.shop.ordering import OutOfStock, get_order, place_order
-from actions.shop.parsing import (
-    MAX_QUANTITY,
-    parse_choice,
-    parse_email,
-    parse_order_id,
-    parse_quantity,
-    parse_size,
-)
+from shop import catalog
+from shop.answers import Reader
+from shop.db import session_scope
+from shop.formatting import join_words, money
+from shop.models import Product
+from shop.orders import OutOfStock, get_order, place_order
+from shop.parsing.ids import parse_email, parse_order_id
+from shop.parsing.numbers import MAX_QUANTITY, parse_quantity
+from shop.parsing.sizes import parse_choice, parse_size
 
 QUANTITY_ERRORS = {
     "not_a_number": "Please tell me how many as a number, like 1 or 2.",
@@ -39,7 +34,7 @@ PURCHASE_FORM_SLOTS = ["product", "size", "color", "quantity", "email", "order_i
 
 def _product(session, tracker: Tracker) -> Optional[Product]:
     name = tracker.get_slot("product")
-    return inventory.find_product(session, name) if name else None
+    return catalog.find_product(session, name) if name else None
 
 
 def validate_email_value(value: Any, dispatcher: CollectingDispatcher) -> Dict[Text, Any]:
@@ -91,27 +86,27 @@ class ValidatePurchaseForm(AnswersInAnyOrder):
             if product is None:
                 return domain_slots
             skip = set()
-            if not inventory.sizes_of(product):
+            if not catalog.sizes_of(product):
                 skip.add("size")
-            if not inventory.colors_of(product):
+            if not catalog.colors_of(product):
                 skip.add("color")
             return [slot for slot in domain_slots if slot not in skip]
 
     def validate_product(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                          domain: DomainDict) -> Dict[Text, Any]:
         with session_scope() as session:
-            product = inventory.find_product(session, value)
+            product = catalog.find_product(session, value)
             if product is None and not said_now(tracker, "product"):
                 return {"product": None}
             if product is None:
-                similar = inventory.similar_names(session, str(value))
+                similar = catalog.similar_names(session, str(value))
                 text = f"Sorry, I couldn't find \"{value}\" in our catalog."
                 if similar:
                     text += f" Did you mean {join_words(similar, 'or')}?"
                 dispatcher.utter_message(text=text, buttons=product_buttons(similar, "purchase"))
                 return {"product": None}
-            if not inventory.total_stock(product):
-                alts = inventory.alternatives(session, product)
+            if not catalog.total_stock(product):
+                alts = catalog.alternatives(session, product)
                 dispatcher.utter_message(
                     text=f"Sorry, the {product.name} is sold out right now."
                     + (" These similar items are in stock:" if alts else ""),
@@ -119,7 +114,7 @@ class ValidatePurchaseForm(AnswersInAnyOrder):
                 )
                 return {"product": None}
             slots: Dict[Text, Any] = {"product": product.name}
-            sizes, colors = inventory.sizes_of(product), inventory.colors_of(product)
+            sizes, colors = catalog.sizes_of(product), catalog.colors_of(product)
             # Keep earlier answers only where they still make sense for this product.
             size = parse_size(tracker.get_slot("size"), sizes).value
             color = parse_choice(tracker.get_slot("color"), colors).value
@@ -133,10 +128,10 @@ class ValidatePurchaseForm(AnswersInAnyOrder):
             product = _product(session, tracker)
             if product is None:
                 return {"size": None}
-            sizes = inventory.sizes_of(product)
+            sizes = catalog.sizes_of(product)
             parsed = parse_size(value, sizes)
             if not said_now(tracker, "size") and (not parsed.ok or not any(
-                    v.stock for v in inventory.matching_variants(product, parsed.value))):
+                    v.stock for v in catalog.matching_variants(product, parsed.value))):
                 return {"size": None}  # an earlier answer that does not fit: just ask
             if not parsed.ok:
                 dispatcher.utter_message(
@@ -144,8 +139,8 @@ class ValidatePurchaseForm(AnswersInAnyOrder):
                     f"\"{value}\" isn't one of them."
                 )
                 return {"size": None}
-            color = parse_choice(tracker.get_slot("color"), inventory.colors_of(product)).value
-            if not any(v.stock for v in inventory.matching_variants(product, parsed.value, color)):
+            color = parse_choice(tracker.get_slot("color"), catalog.colors_of(product)).value
+            if not any(v.stock for v in catalog.matching_variants(product, parsed.value, color)):
                 self._sold_out(dispatcher, session, product, parsed.value, color)
                 return {"size": None}
             return {"size": parsed.value}
@@ -156,10 +151,10 @@ class ValidatePurchaseForm(AnswersInAnyOrder):
             product = _product(session, tracker)
             if product is None:
                 return {"color": None}
-            colors = inventory.colors_of(product)
+            colors = catalog.colors_of(product)
             parsed = parse_choice(value, colors)
             if not said_now(tracker, "color") and (not parsed.ok or not any(
-                    v.stock for v in inventory.matching_variants(product, None, parsed.value))):
+                    v.stock for v in catalog.matching_variants(product, None, parsed.value))):
                 return {"color": None}
             if not parsed.ok:
                 dispatcher.utter_message(
@@ -167,15 +162,15 @@ class ValidatePurchaseForm(AnswersInAnyOrder):
                     f"\"{value}\" isn't one of them."
                 )
                 return {"color": None}
-            size = parse_size(tracker.get_slot("size"), inventory.sizes_of(product)).value
-            if not any(v.stock for v in inventory.matching_variants(product, size, parsed.value)):
+            size = parse_size(tracker.get_slot("size"), catalog.sizes_of(product)).value
+            if not any(v.stock for v in catalog.matching_variants(product, size, parsed.value)):
                 self._sold_out(dispatcher, session, product, size, parsed.value)
                 return {"color": None}
             return {"color": parsed.value}
 
     @staticmethod
     def _sold_out(dispatcher, session, product, size, color) -> None:
-        alts = inventory.alternatives(session, product, size, color)
+        alts = catalog.alternatives(session, product, size, color)
         text = f"Sorry, the {_variant_label(product, size, color)} is sold out."
         if alts:
             text += " These are in stock; tap one or pick another option:"
@@ -192,7 +187,7 @@ class ValidatePurchaseForm(AnswersInAnyOrder):
         with session_scope() as session:
             product = _product(session, tracker)
             if product is not None:
-                variant = inventory.find_variant(product, tracker.get_slot("size"), tracker.get_slot("color"))
+                variant = catalog.find_variant(product, tracker.get_slot("size"), tracker.get_slot("color"))
                 if variant is not None and variant.stock < parsed.value:
                     dispatcher.utter_message(
                         text=f"We only have {variant.stock} of the "
@@ -239,9 +234,9 @@ class ActionAskSize(Action):
                 dispatcher.utter_message(text="Which size would you like?")
                 return []
             color = tracker.get_slot("color")
-            available = [s for s in inventory.sizes_of(product)
-                         if any(v.stock for v in inventory.matching_variants(product, s, color))]
-            sold_out = [s for s in inventory.sizes_of(product) if s not in available]
+            available = [s for s in catalog.sizes_of(product)
+                         if any(v.stock for v in catalog.matching_variants(product, s, color))]
+            sold_out = [s for s in catalog.sizes_of(product) if s not in available]
             text = f"Which size would you like for the {_variant_label(product, None, color)}?"
             if sold_out:
                 text += f" (sold out: {join_words(sold_out)})"
@@ -260,8 +255,8 @@ class ActionAskColor(Action):
                 dispatcher.utter_message(text="Which color would you like?")
                 return []
             size = tracker.get_slot("size")
-            available = [c for c in inventory.colors_of(product)
-                         if any(v.stock for v in inventory.matching_variants(product, size, c))]
+            available = [c for c in catalog.colors_of(product)
+                         if any(v.stock for v in catalog.matching_variants(product, size, c))]
             text = f"Which color would you like for the {_variant_label(product, size, None)}?"
             dispatcher.utter_message(text=text, buttons=[button(c, "inform", color=c) for c in available])
         return []
@@ -301,7 +296,7 @@ class ActionPlaceOrder(Action):
         try:
             with session_scope() as session:
                 product = _product(session, tracker)
-                variant = inventory.find_variant(product, size, color)
+                variant = catalog.find_variant(product, size, color)
                 order = place_order(session, variant.id, quantity, email=tracker.get_slot("email"),
                                     sender_id=tracker.sender_id)
                 reference, total = order.reference, order.total_cents
@@ -309,7 +304,7 @@ class ActionPlaceOrder(Action):
         except OutOfStock:
             with session_scope() as session:
                 product = _product(session, tracker)
-                alts = inventory.alternatives(session, product, size, color, quantity)
+                alts = catalog.alternatives(session, product, size, color, quantity)
                 dispatcher.utter_message(
                     text=f"I'm sorry, the last {_variant_label(product, size, color)} just sold out "
                     "while we were talking, so nothing was ordered."

@@ -1,5 +1,4 @@
 """Refunds in the chat: order id and the email on it, the item, the reason; policy from data."""
-from datetime import datetime
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -11,17 +10,20 @@ from sqlalchemy.exc import IntegrityError
 from actions.common import button
 from actions.forms import AnswersInAnyOrder
 from actions.orders import ORDER_ID_ERROR, validate_email_value
-from actions.shop.answers import Reader
-from actions.shop.db import session_scope
-from actions.shop.formatting import join_words, money
-from actions.shop.parsing import find_order_id, parse_email, parse_order_id
-from actions.shop.refund_policy import RefundDecision, first_refusal, load_policy
-from actions.shop.refunding import (
+from shop.answers import Reader
+from shop.clock import naive_now
+from shop.db import session_scope
+from shop.formatting import join_words, money
+from shop.parsing.ids import find_order_id, parse_email, parse_order_id
+from shop.refunds import (
     AlreadyRefunded,
     LineDecision,
+    RefundDecision,
     create_refund,
     find_customer_order,
+    first_refusal,
     line_decisions,
+    load_policy,
     named_line,
     reason_clause,
     refund_change_choice,
@@ -46,7 +48,7 @@ def refusal_text(decision: RefundDecision, order: str, item: str, days: int) -> 
 
 def _lines(session, tracker: Tracker) -> Optional[List[LineDecision]]:
     order = find_customer_order(session, tracker.get_slot("order_id") or "", tracker.get_slot("email") or "")
-    return line_decisions(order, load_policy(), datetime.utcnow()) if order else None
+    return line_decisions(order, load_policy(), naive_now()) if order else None
 
 
 def _match_line(lines: List[LineDecision], text: str) -> Optional[LineDecision]:
@@ -97,7 +99,7 @@ class ValidateRefundForm(AnswersInAnyOrder):
                     "Please check both: the email must be the one you ordered with."
                 )
                 return events + [SlotSet("email", None)]
-            lines = line_decisions(order, load_policy(), datetime.utcnow())
+            lines = line_decisions(order, load_policy(), naive_now())
             refusal = first_refusal(d.decision for d in lines)
             if refusal is not None:
                 return events + [SlotSet("refund_eligible", False),

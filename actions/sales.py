@@ -10,12 +10,14 @@ from rasa_sdk.events import EventType, SlotSet
 from actions.common import button, customer_zone
 from actions.forms import AnswersInAnyOrder
 from actions.orders import validate_email_value
-from actions.shop import assignment, leads, links, scheduling
-from actions.shop.answers import Reader
-from actions.shop.dates import describe, describe_request, parse_time_request, parse_timezone
-from actions.shop.parsing import find_booking_ref, parse_email, without_emails
-from actions.shop.db import session_scope
-from actions.shop.handoff_routing import load_config as load_inbox_config
+from shop import invites, leads, meetings
+from shop.answers import Reader
+from shop.clock import now_utc
+from shop.db import session_scope
+from shop.handoff import assignment
+from shop.handoff.routing import load_config as load_inbox_config
+from shop.parsing.dates import describe, describe_request, parse_time_request, parse_timezone
+from shop.parsing.ids import find_booking_ref, parse_email, without_emails
 
 SKIPPED = "skipped"
 LEAD_SLOTS = ["lead_need", "company_size", "timeline", "budget", "role"]
@@ -23,9 +25,6 @@ MEETING_SLOTS = ["meeting_time", "meeting_options", "meeting_slot", "booking_con
 DEFAULT_TEAM = "smb"
 PEOPLE_WORDS = ("people", "staff", "employees", "person", "team of", "colleagues", "members", "of us")
 
-
-def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def lead_answers(slots: Dict[str, Any]) -> Dict[str, Any]:
@@ -172,10 +171,10 @@ class ActionQualifyLead(Action):
         route = leads.route_lead(answers, score.grade)
         with session_scope() as session:
             leads.save_lead(session, tracker.sender_id, answers, score, route)
-            team = scheduling.load_team_config()["teams"][route.team]
+            team = meetings.load_team_config()["teams"][route.team]
             now = now_utc()
-            open_now = scheduling.team_open_at(session, route.team, now)
-            back = None if open_now else scheduling.next_opening(session, route.team, now)
+            open_now = meetings.team_open_at(session, route.team, now)
+            back = None if open_now else meetings.next_opening(session, route.team, now)
             # Someone from sales is on the live chat now: a good lead should not have to wait.
             live = score.grade != "cold" and bool(assignment.online_agents(session, load_inbox_config(), "sales", now))
         events = [SlotSet("sales_team", route.team), SlotSet("lead_grade", score.grade)]
@@ -219,7 +218,7 @@ def offer_slots(session, tracker: Tracker, text: str, dispatcher) -> Dict[Text, 
     wanted = parse_time_request(str(text), now, zone)
     if wanted is None:
         return time_not_read(dispatcher)
-    slots = scheduling.free_slots(session, team_of(tracker), wanted.start, wanted.end, now)
+    slots = meetings.free_slots(session, team_of(tracker), wanted.start, wanted.end, now)
     if not slots:
         dispatcher.utter_message(text="There are no free times around then. Could you suggest another day?")
         return {"meeting_time": None}
@@ -400,10 +399,10 @@ def booked_message(booking, rep_name: str, zone) -> Dict[str, Any]:
     when = describe(booking.starts_at.replace(tzinfo=timezone.utc).astimezone(zone))
     return {
         "text": f"Booked: {when} with {rep_name} (reference {booking.reference}). "
-        f"Add it to your calendar: {links.invite_url(booking.reference)} . Keep the reference to "
+        f"Add it to your calendar: {invites.invite_url(booking.reference)} . Keep the reference to "
         "reschedule or cancel.",
         "json_message": {"type": "calendar_invite", "reference": booking.reference,
-                         "ics": scheduling.ics(booking, rep_name, booking.rep.email)},
+                         "ics": invites.ics(booking, rep_name, booking.rep.email)},
     }
 
 
@@ -420,11 +419,11 @@ class ActionBookMeeting(Action):
         zone = customer_zone(tracker)
         try:
             with session_scope() as session:
-                booking = scheduling.book(session, option["rep_id"], date_parser.isoparse(option["start"]),
+                booking = meetings.book(session, option["rep_id"], date_parser.isoparse(option["start"]),
                                           tracker.get_slot("email"), tracker.get_slot("customer_timezone"),
                                           sender_id=tracker.sender_id, now=now_utc())
                 message = booked_message(booking, option["rep"], zone)
-        except scheduling.SlotTaken:
+        except meetings.SlotTaken:
             dispatcher.utter_message(
                 text="Sorry, someone just took that time. When else would suit you?")
             return reset
@@ -444,7 +443,7 @@ def validate_booking_ref_value(tracker, value, dispatcher) -> Dict[Text, Any]:
 
 
 def own_booking(session, reference: Optional[str], email: Optional[str], dispatcher):
-    booking = scheduling.find_booking(session, reference or "", email or "")
+    booking = meetings.find_booking(session, reference or "", email or "")
     if booking is None or booking.status != "booked":
         dispatcher.utter_message(
             text=f"I couldn't find a live booking {reference} for "
@@ -485,14 +484,14 @@ class ActionRescheduleMeeting(Action):
                     return reset
                 start = date_parser.isoparse(option["start"])
                 if option["rep_id"] == booking.rep_id:
-                    moved = scheduling.reschedule(session, booking, start, now=now_utc())
+                    moved = meetings.reschedule(session, booking, start, now=now_utc())
                 else:  # the time was offered with another rep of the team: book it, then free the old one
-                    moved = scheduling.book(session, option["rep_id"], start, booking.email,
+                    moved = meetings.book(session, option["rep_id"], start, booking.email,
                                             booking.customer_timezone, sender_id=booking.sender_id,
                                             lead_id=booking.lead_id, now=now_utc())
-                    scheduling.cancel_booking(session, booking)
+                    meetings.cancel_booking(session, booking)
                 message = booked_message(moved, moved.rep.name, customer_zone(tracker))
-        except scheduling.SlotTaken:
+        except meetings.SlotTaken:
             dispatcher.utter_message(text="Sorry, that time was just taken; your meeting is unchanged. "
                                           "Try another time?")
             return reset
@@ -523,7 +522,7 @@ class ActionCancelMeeting(Action):
             booking = own_booking(session, tracker.get_slot("booking_ref"), tracker.get_slot("email"), dispatcher)
             if booking is None:
                 return [SlotSet("booking_ref", None)]
-            scheduling.cancel_booking(session, booking)
+            meetings.cancel_booking(session, booking)
             reference = booking.reference
         dispatcher.utter_message(text=f"Your meeting {reference} is cancelled. Anything else I can help with?")
         return [SlotSet("booking_ref", None)]

@@ -4,8 +4,8 @@ from typing import Text
 from rasa_sdk import Action
 from rasa_sdk.events import ActiveLoop, SlotSet
 
-from actions.shop.contacts import set_opted_out
-from actions.shop.db import session_scope
+from shop.contacts import set_opted_out
+from shop.db import session_scope
 
 
 class ActionOptOut(Action):

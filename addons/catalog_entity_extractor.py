@@ -1,7 +1,6 @@
 """Recognizes products and colors by the catalog's own words, so a new product needs no NLU examples."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Text
 
@@ -11,10 +10,9 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 
-from actions.shop.fuzzy import TypoCorrector
 from addons.rule_based_extractor import RuleBasedEntityExtractor
-
-CATALOG_ENV = "CATALOG_PATH"
+from shop import settings
+from shop.parsing.fuzzy import TypoCorrector
 
 
 def catalog_phrases(catalog: Dict[str, Any]) -> Dict[str, Dict[str, str]]:
@@ -47,7 +45,7 @@ def _forms(alias: str) -> Iterable[str]:
 class CatalogEntityExtractor(RuleBasedEntityExtractor):
     """A spaCy PhraseMatcher over the catalog, read when the model is loaded: restart the
     server after changing seed/catalog.yml, no retraining needed. Typos of catalog words
-    match too ("backpak", "runing shoes"; rules in actions.shop.fuzzy), with confidence 0.9."""
+    match too ("backpak", "runing shoes"; rules in shop.parsing.fuzzy), with confidence 0.9."""
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
@@ -61,7 +59,7 @@ class CatalogEntityExtractor(RuleBasedEntityExtractor):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> CatalogEntityExtractor:
-        path = Path(os.environ.get(CATALOG_ENV) or config["catalog_path"])
+        path = Path(settings.catalog_path(config["catalog_path"]))
         with open(path, encoding="utf-8") as handle:
             catalog = yaml.safe_load(handle) or {}
         return cls(config, catalog_phrases(catalog))

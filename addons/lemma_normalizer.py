@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 from pathlib import Path
 from typing import Any, Container, Dict, Iterable, List, Optional, Sequence, Set, Text
@@ -23,11 +22,11 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from actions.shop.fuzzy import TypoCorrector
+from shop import settings
+from shop.parsing.fuzzy import TypoCorrector
 
 logger = logging.getLogger(__name__)
 
-CATALOG_ENV = "CATALOG_PATH"
 VOCABULARY_FILE = "vocabulary.json"
 
 # Text speak, one typed token to what the training data says instead. A value with a space is
@@ -170,7 +169,7 @@ class LemmaNormalizer(GraphComponent):
         self._config = config
         self._model_storage = model_storage
         self._resource = resource
-        path = os.environ.get(CATALOG_ENV) or config.get("catalog_path")
+        path = settings.catalog_path(config.get("catalog_path"))
         self._protected = catalog_words(path)
         self._vocabulary = list(vocabulary)
         self._typos = TypoCorrector(self._vocabulary, keyboard=True) if self._vocabulary else None

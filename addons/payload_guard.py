@@ -23,6 +23,7 @@ import yaml
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 
 from addons.rule_based_classifier import RuleBasedIntentClassifier
+from shop import settings
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ def guard_payload(text: str, allowed_intents: Collection[str]) -> str:
 CHANNEL_INTENTS = frozenset({"greet"})
 
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = settings.PROJECT_ROOT
 
 
 @lru_cache(maxsize=1)

@@ -13,11 +13,10 @@ for _path in (PROJECT_ROOT, TESTS_DIR):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
+import shop_helpers  # noqa: E402
 from rasa_sdk.executor import CollectingDispatcher  # noqa: E402
 
-import shop_helpers  # noqa: E402
-
-from actions.shop import db as shop_db_module  # noqa: E402
+from shop import settings
 
 # --------------------------------------------------------------------------- database
 
@@ -29,13 +28,13 @@ def _no_default_database(request, monkeypatch):
         yield
         return
     monkeypatch.delenv("SHOP_DB_URL", raising=False)
-    monkeypatch.setattr(shop_db_module, "DEFAULT_DB_URL", "no_shop_db_in_this_test://")
+    monkeypatch.setitem(settings.DEFAULTS, "SHOP_DB_URL", "no_shop_db_in_this_test://")
     yield
 
 
 @pytest.fixture(scope="session")
 def seeded_template(tmp_path_factory) -> Path:
-    """A database file made by actions.shop.seed.seed() once per test run."""
+    """A database file made by shop.seed.seed() once per test run."""
     path = tmp_path_factory.mktemp("shop-template") / "shop.db"
     shop_helpers.seed_database(f"sqlite:///{path}")
     return path
@@ -46,7 +45,7 @@ def shop_db(seeded_template, tmp_path, monkeypatch) -> str:
     """A fresh SQLite file database in tmp_path with the demo catalog and orders; the actions'
     session_scope() uses it through SHOP_DB_URL. Returns the URL.
 
-    Each test gets its own file, a copy of a database seeded by actions.shop.seed.seed(url) at
+    Each test gets its own file, a copy of a database seeded by shop.seed.seed(url) at
     the start of the run: seeding is ~0.25 s of ORM work, copying ~1 ms, and tests/test_seed.py
     seeds brand-new files itself."""
     path = tmp_path / "shop.db"
@@ -114,9 +113,9 @@ def servers(tmp_path_factory, inbox_config, graph):
     """The action server and the Rasa server with the trained model, started once per run (the
     model takes ~100 s to load): REST, the web chat and Messenger (replying to `graph`), with
     credentials made by scripts/make_credentials.py as `make run` makes them."""
-    from tests.messenger_helpers import E2E_MESSENGER_ENV
     from scripts.make_credentials import main as make_credentials
     from tests.e2e.servers import MODEL, Servers
+    from tests.messenger_helpers import E2E_MESSENGER_ENV
 
     if not MODEL.exists():
         pytest.fail(f"{MODEL} is missing: run `make train` (make test does it first)")

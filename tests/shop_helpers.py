@@ -12,7 +12,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.shop import seed as seed_module
+from shop import seed as seed_module
 
 DEFAULT_SENDER = "test-user"
 
@@ -33,7 +33,7 @@ def _cached_load_yaml(path) -> Dict[str, Any]:
 
 
 def seed_database(url: str) -> Dict[str, int]:
-    """actions.shop.seed.seed(url), with the seed files parsed once per test run."""
+    """shop.seed.seed(url), with the seed files parsed once per test run."""
     original = seed_module.load_yaml
     seed_module.load_yaml = _cached_load_yaml
     try:

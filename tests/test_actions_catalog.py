@@ -3,21 +3,21 @@ import json
 from datetime import date
 
 import pytest
+from shop_helpers import buttons_of, entity, make_tracker, said, slot_events
 from sqlalchemy import select, update
 
 from actions.catalog import ActionCheckStock, ActionDeliveryEstimate, ActionProductInfo
-from actions.shop import inventory
-from actions.shop.db import session_scope
-from actions.shop.delivery import delivery_window
-from actions.shop.formatting import day
-from actions.shop.models import Product, Variant
-from shop_helpers import buttons_of, entity, make_tracker, said, slot_events
+from shop import catalog
+from shop.db import session_scope
+from shop.formatting import day
+from shop.models import Product, Variant
+from shop.orders import delivery_window
 
 
 def in_stock(product: str, size, color) -> int:
     with session_scope() as session:
         p = session.scalar(select(Product).where(Product.name == product))
-        return inventory.find_variant(p, size or None, color).stock
+        return catalog.find_variant(p, size or None, color).stock
 
 
 def payload_entities(button) -> dict:

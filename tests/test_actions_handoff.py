@@ -4,14 +4,14 @@ from datetime import datetime, timezone
 
 import pytest
 from rasa_sdk.events import ActiveLoop, ConversationPaused, SlotSet
+from shop_helpers import action_event, buttons_of, entity, make_tracker, said, user_event
 from sqlalchemy import select
 
 import actions.handoff as handoff_module
 from actions.handoff import ActionEmailFollowup, ActionHumanHandoff
-from actions.shop import assignment
-from actions.shop.db import session_scope
-from actions.shop.models import Agent, FollowUp, Handoff
-from shop_helpers import action_event, buttons_of, entity, make_tracker, said, user_event
+from shop.db import session_scope
+from shop.handoff import assignment
+from shop.models import Agent, FollowUp, Handoff
 
 MONDAY_NOON_NY = datetime(2030, 1, 7, 17, 0, tzinfo=timezone.utc)
 SUNDAY_NIGHT_NY = datetime(2030, 1, 14, 3, 0, tzinfo=timezone.utc)

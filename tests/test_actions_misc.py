@@ -2,15 +2,15 @@
 import pytest
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from shop_helpers import make_tracker, said, slot_events
 from sqlalchemy import func, select
 
 from actions.conversation import ActionCancelTask
 from actions.orders import ORDER_ID_ERROR, ActionOrderStatus, ValidateOrderStatusForm
-from actions.shop.contacts import is_opted_out
-from actions.shop.db import session_scope
-from actions.shop.models import Contact
 from actions.subscription import ActionOptIn, ActionOptOut
-from shop_helpers import make_tracker, said, slot_events
+from shop.contacts import is_opted_out
+from shop.db import session_scope
+from shop.models import Contact
 
 
 def contact(sender_id: str):

@@ -5,6 +5,7 @@ import threading
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
+from shop_helpers import buttons_of, entity, form_tracker, make_tracker, said, slot_events
 from sqlalchemy import func, select, update
 
 from actions.orders import (
@@ -14,10 +15,9 @@ from actions.orders import (
     ActionPlaceOrder,
     ValidatePurchaseForm,
 )
-from actions.shop import inventory
-from actions.shop.db import session_scope
-from actions.shop.models import Order, Product, Variant
-from shop_helpers import buttons_of, entity, form_tracker, make_tracker, said, slot_events
+from shop import catalog
+from shop.db import session_scope
+from shop.models import Order, Product, Variant
 
 FORM = "purchase_form"
 PURCHASE_SLOTS = ["product", "size", "color", "quantity", "email", "purchase_confirmed"]
@@ -26,13 +26,13 @@ PURCHASE_SLOTS = ["product", "size", "color", "quantity", "email", "purchase_con
 def stock(name, size, color) -> int:
     with session_scope() as session:
         product = session.scalar(select(Product).where(Product.name == name))
-        return inventory.find_variant(product, size, color).stock
+        return catalog.find_variant(product, size, color).stock
 
 
 def set_stock(name, size, color, value) -> None:
     with session_scope() as session:
         product = session.scalar(select(Product).where(Product.name == name))
-        vid = inventory.find_variant(product, size, color).id
+        vid = catalog.find_variant(product, size, color).id
         session.execute(update(Variant).where(Variant.id == vid).values(stock=value))
 
 

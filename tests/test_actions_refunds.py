@@ -4,6 +4,7 @@ import threading
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
+from shop_helpers import buttons_of, form_tracker, make_tracker, said, slot_events
 from sqlalchemy import select
 
 import actions.refunds as refunds_module
@@ -15,10 +16,9 @@ from actions.refunds import (
     ActionSubmitRefund,
     ValidateRefundForm,
 )
-from actions.shop.db import session_scope
-from actions.shop.models import Order, Refund
-from actions.shop.refunding import create_refund
-from shop_helpers import buttons_of, form_tracker, make_tracker, said, slot_events
+from shop.db import session_scope
+from shop.models import Order, Refund
+from shop.refunds import create_refund
 
 FORM = "refund_form"
 EMAILS = {

@@ -14,9 +14,11 @@ import pytest
 from dateutil import parser as date_parser
 from dateutil import tz
 from rasa_sdk.executor import CollectingDispatcher
+from shop_helpers import buttons_of, form_tracker, make_tracker, said, slot_events
 from sqlalchemy import func, select
 
 import actions.sales as sales
+from actions.handoff import ActionEmailFollowup
 from actions.orders import EMAIL_ERROR
 from actions.sales import (
     ActionAskBookingConfirmed,
@@ -32,11 +34,10 @@ from actions.sales import (
     chosen_option,
     lead_answers,
 )
-from actions.handoff import ActionEmailFollowup
-from actions.shop import assignment, links, scheduling
-from actions.shop.db import session_scope
-from actions.shop.models import Agent, Booking, FollowUp, Lead, Rep
-from shop_helpers import buttons_of, form_tracker, make_tracker, said, slot_events
+from shop import invites, meetings
+from shop.db import session_scope
+from shop.handoff import assignment
+from shop.models import Agent, Booking, FollowUp, Lead, Rep
 
 UTC = timezone.utc
 NEW_YORK = tz.gettz("America/New_York")
@@ -78,7 +79,7 @@ def bookings() -> List[Dict[str, Any]]:
 
 def book_directly(rep: str, start: datetime, email: str = EMAIL, zone: str = "America/New_York") -> str:
     with session_scope() as session:
-        return scheduling.book(session, rep_id(rep), start, email, zone, sender_id="someone", now=NOW).reference
+        return meetings.book(session, rep_id(rep), start, email, zone, sender_id="someone", now=NOW).reference
 
 
 def in_working_hours(option: Dict[str, Any], team: str) -> bool:
@@ -708,8 +709,8 @@ async def test_confirmed_booking_is_written_with_a_signed_invite(shop_db, domain
     assert linked == reference
     assert url.startswith(f"{BASE_URL}/webhooks/calendar/invite/")
     token = parse_qs(urlparse(url).query)["t"][0]
-    assert links.verify(reference, token)
-    assert not links.verify("M3999", token)
+    assert invites.verify(reference, token)
+    assert not invites.verify("M3999", token)
 
     custom = dispatcher.messages[0]["custom"]
     assert (custom["type"], custom["reference"]) == ("calendar_invite", reference)
@@ -804,7 +805,7 @@ async def test_reschedule_reference_and_email_in_one_message(shop_db, reschedule
 async def test_reschedule_a_cancelled_booking_is_refused(shop_db, reschedule_form, domain):
     reference = book_directly("Rafael Ortiz", TUESDAY_10_EST)
     with session_scope() as session:
-        scheduling.cancel_booking(session, scheduling.find_booking(session, reference, EMAIL))
+        meetings.cancel_booking(session, meetings.find_booking(session, reference, EMAIL))
     dispatcher, slots = await run_form(reschedule_form, domain, {"email": EMAIL},
                                        slots={"booking_ref": reference}, requested_slot="email")
     assert slots["email"] is None
@@ -835,7 +836,7 @@ async def test_reschedule_moves_the_meeting(shop_db, domain):
     assert new["reference"] != reference
     text = said(dispatcher)
     assert f"Booked: Thursday 10 January, 1:00 PM EST with Rafael Ortiz (reference {new['reference']})" in text
-    assert links.verify(new["reference"], parse_qs(urlparse(INVITE_RE.search(text).group(1)).query)["t"][0])
+    assert invites.verify(new["reference"], parse_qs(urlparse(INVITE_RE.search(text).group(1)).query)["t"][0])
     assert slot_events(events) == {**{name: None for name in MEETING_SLOTS}, "booking_ref": new["reference"]}
 
 

@@ -5,11 +5,11 @@ from datetime import datetime, timezone
 import pytest
 from dateutil import tz
 
-from actions.shop.answers import asks_for_person, may_answer, read_all, sort_answers
-from actions.shop.dates import describe_request, parse_time_request
-from actions.shop.leads import add_to_need, budget_said, describes_need, mentions_money, mentions_people
-from actions.shop.parsing import find_booking_ref, find_order_id, without_emails
-from actions.shop.refunding import reason_clause, refund_change_choice
+from shop.answers import asks_for_person, may_answer, read_all, sort_answers
+from shop.leads import add_to_need, budget_said, describes_need, mentions_money, mentions_people
+from shop.parsing.dates import describe_request, parse_time_request
+from shop.parsing.ids import find_booking_ref, find_order_id, without_emails
+from shop.refunds import reason_clause, refund_change_choice
 
 NOW = datetime(2030, 1, 7, 19, 0, tzinfo=timezone.utc)  # Monday
 NEW_YORK = tz.gettz("America/New_York")

@@ -6,11 +6,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from actions.shop import assignment
-from actions.shop.assignment import HandoffError
-from actions.shop.db import session_scope
-from actions.shop.handoff_routing import load_config
-from actions.shop.models import Agent, Handoff, HandoffEvent
+from shop.db import session_scope
+from shop.handoff import assignment
+from shop.handoff.assignment import HandoffError
+from shop.handoff.routing import load_config
+from shop.models import Agent, Handoff, HandoffEvent
 
 NOW = datetime(2030, 1, 7, 17, 0, tzinfo=timezone.utc)
 

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from dateutil import tz
 
-from actions.shop.dates import TimeRequest, describe, parse_time_request, parse_timezone
+from shop.parsing.dates import TimeRequest, describe, parse_time_request, parse_timezone
 
 NY = tz.gettz("America/New_York")
 LONDON = tz.gettz("Europe/London")

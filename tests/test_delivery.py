@@ -3,8 +3,8 @@ from datetime import date
 
 import pytest
 
-from actions.shop.delivery import add_business_days, delivery_window
-from actions.shop.formatting import day, join_words, money
+from shop.formatting import day, join_words, money
+from shop.orders import add_business_days, delivery_window
 
 MON, TUE, WED, THU, FRI, SAT, SUN = (date(2024, 5, d) for d in range(6, 13))
 NEXT_MON, NEXT_TUE, NEXT_WED, NEXT_THU, NEXT_FRI = (date(2024, 5, d) for d in range(13, 18))

@@ -147,7 +147,7 @@ def test_process_appends_entities_with_the_extractor_name(catalog_extractor):
 
 def test_catalog_extractor_reads_the_catalog_on_create(tmp_path, monkeypatch):
     """A product added to the catalog is recognized after a restart, no retraining."""
-    from addons.catalog_entity_extractor import CATALOG_ENV, CatalogEntityExtractor
+    from addons.catalog_entity_extractor import CatalogEntityExtractor
 
     catalog = tmp_path / "catalog.yml"
     catalog.write_text(
@@ -155,7 +155,7 @@ def test_catalog_extractor_reads_the_catalog_on_create(tmp_path, monkeypatch):
         "  - {sku: X-1, name: Rain Poncho, category: outerwear, price: 10, synonyms: [poncho],\n"
         "     variants: [{color: teal, stock: 1}]}\n"
     )
-    monkeypatch.setenv(CATALOG_ENV, str(catalog))
+    monkeypatch.setenv("CATALOG_PATH", str(catalog))
     extractor = CatalogEntityExtractor.create({"catalog_path": "does/not/exist.yml"}, None, None, None)
     assert found(extract(extractor, "a teal poncho")) == [
         ("color", "teal", "teal"), ("product", "Rain Poncho", "poncho"),

@@ -101,9 +101,9 @@ def test_action_acknowledges_a_second_request_and_leaves_slots_alone():
     import asyncio
 
     from rasa_sdk.executor import CollectingDispatcher
+    from shop_helpers import make_tracker
 
     from actions.conversation import ActionValidateSlotMappings
-    from shop_helpers import make_tracker
 
     tracker = make_tracker(intent="check_stock", text="do you have the hoodie in black? also where is my order A1003")
     tracker.latest_message["further_requests"] = [{"text": "where is my order A1003", "reason": ["order_id"]}]

@@ -1,7 +1,7 @@
 """Typo-tolerant word matching shared by the catalog matcher and the product look-up."""
 import pytest
 
-from actions.shop.fuzzy import (
+from shop.parsing.fuzzy import (
     COMMON_WORDS,
     TypoCorrector,
     allowed_edits,

@@ -1,9 +1,9 @@
 """The page-aware greeting and the page's product as the product of a question, on real SQLite."""
 import pytest
+from shop_helpers import action_event, entity, make_tracker, said, slot_events, user_event
 
 from actions.catalog import ActionCheckStock, ActionProductInfo
 from actions.greeting import ActionGreet, page_greeting, pricing_greeting
-from shop_helpers import action_event, entity, make_tracker, said, slot_events, user_event
 
 
 def on_page(text, intent, entities=(), **metadata):

@@ -1,6 +1,7 @@
 """The context packet an agent gets: reason, contact, intents, slots, lead, transcript."""
-from actions.shop.handoff_context import build_packet, card_text, intents, known_slots, transcript
 from shop_helpers import action_event, user_event
+
+from shop.handoff.context import build_packet, card_text, intents, known_slots, transcript
 
 
 def bot(text, **extra):

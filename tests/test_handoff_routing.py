@@ -5,12 +5,20 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import yaml
 
-from actions.shop.db import session_scope
-from actions.shop.handoff_routing import (
-    INBOX_CONFIG_PATH, Situation, choose_team, load_config, parse_config, team_back_at, team_named, team_open,
-    topic_of, typical_wait_minutes,
+from shop.db import session_scope
+from shop.handoff.routing import (
+    INBOX_CONFIG_PATH,
+    Situation,
+    choose_team,
+    load_config,
+    parse_config,
+    team_back_at,
+    team_named,
+    team_open,
+    topic_of,
+    typical_wait_minutes,
 )
-from actions.shop.models import Handoff
+from shop.models import Handoff
 
 UTC = timezone.utc
 MONDAY_NOON_NY = datetime(2030, 1, 7, 17, 0, tzinfo=UTC)       # 12:00 in New York

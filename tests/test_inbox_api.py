@@ -13,16 +13,15 @@ from typing import Dict, Optional
 
 import pytest
 import requests
-from sqlalchemy import select
-
 import shop_helpers
+from sqlalchemy import select
 from web_helpers import RasaStandIn, WebApp, set_agent_password
 
-from actions.shop import assignment
-from actions.shop.db import session_scope
-from actions.shop.handoff_context import build_packet
-from actions.shop.handoff_routing import load_config
-from actions.shop.models import Agent, Handoff, HandoffEvent
+from shop.db import session_scope
+from shop.handoff import assignment
+from shop.handoff.context import build_packet
+from shop.handoff.routing import load_config
+from shop.models import Agent, Handoff, HandoffEvent
 from web.rasa_client import RasaClient, RasaError
 
 PASSWORD = "inbox-api-test-password"

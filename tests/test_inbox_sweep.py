@@ -8,13 +8,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
-
 from web_helpers import RasaStandIn
 
-from actions.shop import assignment
-from actions.shop.db import session_scope
-from actions.shop.handoff_routing import load_config
-from actions.shop.models import Agent, Handoff, HandoffEvent
+from shop.db import session_scope
+from shop.handoff import assignment
+from shop.handoff.routing import load_config
+from shop.models import Agent, Handoff, HandoffEvent
 from web import sweeper
 from web.rasa_client import RasaClient
 

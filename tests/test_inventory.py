@@ -2,9 +2,9 @@
 import pytest
 from sqlalchemy import select, update
 
-from actions.shop import inventory
-from actions.shop.db import session_scope
-from actions.shop.models import Product, Variant
+from shop import catalog
+from shop.db import session_scope
+from shop.models import Product, Variant
 
 
 @pytest.fixture
@@ -18,7 +18,7 @@ def product(session, name: str) -> Product:
 
 
 def set_stock(session, name: str, stock: int, size=None, color=None) -> None:
-    ids = [v.id for v in inventory.matching_variants(product(session, name), size, color)]
+    ids = [v.id for v in catalog.matching_variants(product(session, name), size, color)]
     session.execute(update(Variant).where(Variant.id.in_(ids)).values(stock=stock))
     session.expire_all()
 
@@ -62,7 +62,7 @@ def set_stock(session, name: str, stock: int, size=None, color=None) -> None:
     ],
 )
 def test_find_product(session, text, expected):
-    found = inventory.find_product(session, text)
+    found = catalog.find_product(session, text)
     assert (found.name if found else None) == expected
 
 
@@ -105,13 +105,13 @@ def test_find_product(session, text, expected):
     ],
 )
 def test_find_product_forgives_typos_and_filler_words(session, text, expected):
-    found = inventory.find_product(session, text)
+    found = catalog.find_product(session, text)
     assert (found.name if found else None) == expected
 
 
 def test_find_product_exact_only_takes_no_typos(session):
-    assert inventory.find_product(session, "hoddie", cutoff=1.0) is None
-    assert inventory.find_product(session, "Hoodie", cutoff=1.0).name == "Hoodie"
+    assert catalog.find_product(session, "hoddie", cutoff=1.0) is None
+    assert catalog.find_product(session, "Hoodie", cutoff=1.0).name == "Hoodie"
 
 
 @pytest.mark.parametrize(
@@ -126,60 +126,60 @@ def test_find_product_exact_only_takes_no_typos(session):
 )
 def test_sizes_and_colors_in_catalog_order(session, name, sizes, colors):
     p = product(session, name)
-    assert inventory.sizes_of(p) == sizes
-    assert inventory.colors_of(p) == colors
+    assert catalog.sizes_of(p) == sizes
+    assert catalog.colors_of(p) == colors
 
 
 def test_total_stock_and_matching_variants(session):
     shoes = product(session, "Classic Dress Shoes")
-    assert inventory.total_stock(shoes) == 12 + 6 + 0 + 1 + 3 + 4 + 19 + 5 + 13 + 0 + 3 + 18
-    assert inventory.total_stock(product(session, "Suede Loafers")) == 0
-    assert [(v.color, v.stock) for v in inventory.matching_variants(shoes, "10")] == [("black", 1), ("brown", 0)]
-    assert [v.size for v in inventory.matching_variants(shoes, color="brown")] == ["7", "8", "9", "10", "11", "12"]
-    assert len(inventory.matching_variants(shoes)) == 12
-    assert inventory.matching_variants(shoes, "13") == []
+    assert catalog.total_stock(shoes) == 12 + 6 + 0 + 1 + 3 + 4 + 19 + 5 + 13 + 0 + 3 + 18
+    assert catalog.total_stock(product(session, "Suede Loafers")) == 0
+    assert [(v.color, v.stock) for v in catalog.matching_variants(shoes, "10")] == [("black", 1), ("brown", 0)]
+    assert [v.size for v in catalog.matching_variants(shoes, color="brown")] == ["7", "8", "9", "10", "11", "12"]
+    assert len(catalog.matching_variants(shoes)) == 12
+    assert catalog.matching_variants(shoes, "13") == []
 
 
 def test_find_variant(session):
     shoes = product(session, "Classic Dress Shoes")
-    variant = inventory.find_variant(shoes, "10", "black")
+    variant = catalog.find_variant(shoes, "10", "black")
     assert (variant.size, variant.color, variant.stock) == ("10", "black", 1)
-    assert inventory.find_variant(shoes, "10", None) is None  # the color is still open
-    assert inventory.find_variant(shoes, "13", "black") is None
+    assert catalog.find_variant(shoes, "10", None) is None  # the color is still open
+    assert catalog.find_variant(shoes, "13", "black") is None
     # a product without sizes ignores a size left over from an earlier product
     backpack = product(session, "Canvas Backpack")
-    assert inventory.find_variant(backpack, "10", "navy").stock == 17
-    assert inventory.find_variant(backpack, None, "navy").stock == 17
+    assert catalog.find_variant(backpack, "10", "navy").stock == 17
+    assert catalog.find_variant(backpack, None, "navy").stock == 17
 
 
 def test_alternatives_for_brown_dress_shoes_size_10(session):
     shoes = product(session, "Classic Dress Shoes")
-    assert inventory.find_variant(shoes, "10", "brown").stock == 0
-    alts = inventory.alternatives(session, shoes, "10", "brown")
+    assert catalog.find_variant(shoes, "10", "brown").stock == 0
+    alts = catalog.alternatives(session, shoes, "10", "brown")
     assert alts, "a sold-out variant should come with alternatives"
     assert all(a.stock >= 1 for a in alts)
     assert len(alts) <= 3
     # first the same size in the other color, then the nearest sizes in the same color
-    assert alts[0] == inventory.Alternative("Classic Dress Shoes", "10", "black", 1, 8900)
+    assert alts[0] == catalog.Alternative("Classic Dress Shoes", "10", "black", 1, 8900)
     assert [(a.size, a.color) for a in alts] == [("10", "black"), ("9", "brown"), ("11", "brown")]
     assert alts[0].label == "Classic Dress Shoes (black size 10)"
 
 
 def test_alternatives_are_always_in_stock_for_the_quantity(session):
     shoes = product(session, "Classic Dress Shoes")
-    alts = inventory.alternatives(session, shoes, "10", "brown", quantity=4, limit=10)
+    alts = catalog.alternatives(session, shoes, "10", "brown", quantity=4, limit=10)
     assert alts
     assert all(a.stock >= 4 for a in alts)
     assert ("Classic Dress Shoes", "10", "black") not in [(a.product, a.size, a.color) for a in alts]  # 1 left
     # every alternative really is a variant with that much stock
     for alt in alts:
         p = product(session, alt.product)
-        assert inventory.find_variant(p, alt.size or None, alt.color).stock == alt.stock >= 4
+        assert catalog.find_variant(p, alt.size or None, alt.color).stock == alt.stock >= 4
 
 
 def test_alternatives_of_a_sold_out_product_come_from_its_category(session):
     loafers = product(session, "Suede Loafers")
-    alts = inventory.alternatives(session, loafers, "10", "tan")
+    alts = catalog.alternatives(session, loafers, "10", "tan")
     assert len(alts) == 3
     assert all(a.product != "Suede Loafers" and a.stock > 0 for a in alts)
     assert {product(session, a.product).category for a in alts} == {"shoes"}
@@ -189,12 +189,12 @@ def test_alternatives_of_a_sold_out_product_come_from_its_category(session):
 def test_no_alternatives_when_the_whole_category_is_sold_out(session):
     for name in ("Canvas Backpack", "Leather Tote", "Weekender Duffel", "Messenger Bag", "Laptop Sleeve"):
         set_stock(session, name, 0)
-    assert inventory.alternatives(session, product(session, "Leather Tote"), None, "tan") == []
+    assert catalog.alternatives(session, product(session, "Leather Tote"), None, "tan") == []
 
 
 def test_alternatives_labels():
-    assert inventory.Alternative("Canvas Backpack", "", "navy", 3, 7900).label == "Canvas Backpack (navy)"
-    assert inventory.Alternative("Thing", "", "", 3, 100).label == "Thing"
+    assert catalog.Alternative("Canvas Backpack", "", "navy", 3, 7900).label == "Canvas Backpack (navy)"
+    assert catalog.Alternative("Thing", "", "", 3, 100).label == "Thing"
 
 
 @pytest.mark.parametrize(
@@ -215,22 +215,22 @@ def test_alternatives_labels():
     ],
 )
 def test_products_named_like(session, words, expected):
-    assert [p.name for p in inventory.products_named_like(session, words)] == expected
+    assert [p.name for p in catalog.products_named_like(session, words)] == expected
 
 
 def test_similar_names(session):
-    assert inventory.similar_names(session, "hoddie")[0] == "Hoodie"
-    assert "Trail Boots" in inventory.similar_names(session, "trial boots")
-    assert inventory.similar_names(session, "flux capacitor") == []
-    assert len(inventory.similar_names(session, "shirt", limit=2)) <= 2
+    assert catalog.similar_names(session, "hoddie")[0] == "Hoodie"
+    assert "Trail Boots" in catalog.similar_names(session, "trial boots")
+    assert catalog.similar_names(session, "flux capacitor") == []
+    assert len(catalog.similar_names(session, "shirt", limit=2)) <= 2
 
 
 def test_reserve_stock_is_conditional(session):
-    variant = inventory.find_variant(product(session, "Classic Dress Shoes"), "8", "black")
+    variant = catalog.find_variant(product(session, "Classic Dress Shoes"), "8", "black")
     assert variant.stock == 6
-    assert inventory.reserve_stock(session, variant.id, 4) is True
-    assert inventory.reserve_stock(session, variant.id, 3) is False  # only 2 left
-    assert inventory.reserve_stock(session, variant.id, 2) is True
-    assert inventory.reserve_stock(session, variant.id, 1) is False
+    assert catalog.reserve_stock(session, variant.id, 4) is True
+    assert catalog.reserve_stock(session, variant.id, 3) is False  # only 2 left
+    assert catalog.reserve_stock(session, variant.id, 2) is True
+    assert catalog.reserve_stock(session, variant.id, 1) is False
     session.expire_all()
     assert session.get(Variant, variant.id).stock == 0

@@ -6,8 +6,8 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from actions.shop.db import session_scope
-from actions.shop.leads import (
+from shop.db import session_scope
+from shop.leads import (
     TEAMS,
     LeadScore,
     Route,
@@ -21,7 +21,7 @@ from actions.shop.leads import (
     save_lead,
     score_lead,
 )
-from actions.shop.models import Lead
+from shop.models import Lead
 
 # Fixed rules, so these tests say what each rule does whatever seed/lead_scoring.yml is tuned to.
 RULES = {

@@ -6,7 +6,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from actions.shop.fuzzy import TypoCorrector
 from addons.lemma_normalizer import (
     LemmaNormalizer,
     catalog_words,
@@ -14,6 +13,7 @@ from addons.lemma_normalizer import (
     normalize_tokens,
     squeeze_repeats,
 )
+from shop.parsing.fuzzy import TypoCorrector
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 

@@ -12,15 +12,6 @@ from typing import Any, Callable, Dict, List, Optional
 
 import aiohttp
 import pytest
-from rasa.core.actions.action import create_bot_utterance
-from rasa.core.channels.channel import UserMessage
-from rasa.shared.core.events import BotUttered
-from rasa.shared.exceptions import RasaException
-from sanic import Sanic
-
-from actions.catalog import ActionProductInfo
-from addons.messenger import MessengerInput, signature_ok
-from addons.messenger_output import GraphApi, ShopMessengerBot, split_text
 from messenger_helpers import (
     GraphStandIn,
     delivery_event,
@@ -34,7 +25,16 @@ from messenger_helpers import (
     text_event,
     webhook_body,
 )
+from rasa.core.actions.action import create_bot_utterance
+from rasa.core.channels.channel import UserMessage
+from rasa.shared.core.events import BotUttered
+from rasa.shared.exceptions import RasaException
+from sanic import Sanic
 from shop_helpers import entity, make_tracker
+
+from actions.catalog import ActionProductInfo
+from addons.messenger import MessengerInput, signature_ok
+from addons.messenger_output import GraphApi, ShopMessengerBot, split_text
 
 VERIFY, SECRET, TOKEN = "verify-me", "app-secret", "page-token"
 

@@ -2,14 +2,14 @@
 intents was meant, saying what it can do, and offering a person after two."""
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
+from shop_helpers import action_event, buttons_of, make_tracker, said, slot_events, user_event
 
 from actions.conversation import (
-    ActionHandleMisunderstanding,
     MISUNDERSTANDING_ACTION,
+    ActionHandleMisunderstanding,
     clarifying_candidates,
     misunderstandings_in_a_row,
 )
-from shop_helpers import action_event, buttons_of, make_tracker, said, slot_events, user_event
 
 LISTEN = action_event("action_listen")
 FALLBACK = action_event(MISUNDERSTANDING_ACTION)

@@ -2,7 +2,14 @@
 import pytest
 
 from scripts.nlu_metrics import (
-    classifier_guess, fallback_sweep, format_summary, load_examples, meets, predicted_label, score, spans,
+    classifier_guess,
+    fallback_sweep,
+    format_summary,
+    load_examples,
+    meets,
+    predicted_label,
+    score,
+    spans,
 )
 
 

@@ -6,16 +6,16 @@ from typing import List, Tuple
 import pytest
 from sqlalchemy import func, select, update
 
-from actions.shop import inventory, ordering
-from actions.shop.db import session_scope
-from actions.shop.models import Order, OrderItem, Product, Variant
-from actions.shop.ordering import OutOfStock, get_order, order_reference, place_order
+from shop import catalog, orders
+from shop.db import session_scope
+from shop.models import Order, OrderItem, Product, Variant
+from shop.orders import OutOfStock, get_order, order_reference, place_order
 
 
 def variant_id(name: str, size: str, color: str) -> int:
     with session_scope() as session:
         product = session.scalar(select(Product).where(Product.name == name))
-        return inventory.find_variant(product, size, color).id
+        return catalog.find_variant(product, size, color).id
 
 
 def stock_of(vid: int) -> int:
@@ -167,14 +167,14 @@ def race(vid: int, buyers: int, quantity: int = 1) -> List[Tuple[str, object]]:
 def slow_commit(monkeypatch):
     """Whoever reserves first holds its reservation (and the write lock) 50 ms before committing,
     so the other buyers really run into an open transaction instead of finishing one by one."""
-    reserve = ordering.reserve_stock
+    reserve = orders.reserve_stock
 
     def reserve_and_hold(session, variant_id, quantity):
         reserved = reserve(session, variant_id, quantity)
         time.sleep(0.05)
         return reserved
 
-    monkeypatch.setattr(ordering, "reserve_stock", reserve_and_hold)
+    monkeypatch.setattr(orders, "reserve_stock", reserve_and_hold)
 
 
 LAST_UNITS = [

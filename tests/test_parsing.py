@@ -1,14 +1,9 @@
 """What customers type, turned into clean values or a precise reason why not."""
 import pytest
 
-from actions.shop.parsing import (
-    MAX_QUANTITY,
-    parse_choice,
-    parse_email,
-    parse_order_id,
-    parse_quantity,
-    parse_size,
-)
+from shop.parsing.ids import parse_email, parse_order_id
+from shop.parsing.numbers import MAX_QUANTITY, parse_quantity
+from shop.parsing.sizes import parse_choice, parse_size
 
 SHOE_SIZES = ["7", "8", "9", "10", "11", "12"]
 LETTER_SIZES = ["S", "M", "L", "XL"]

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from actions.shop.refund_policy import (
+from shop.refunds import (
     POLICY_PATH,
     RefundDecision,
     RefundPolicy,

@@ -5,14 +5,15 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from actions.shop.db import session_factory, session_scope
-from actions.shop.models import Order, Refund, utcnow
-from actions.shop.refund_policy import load_policy
-from actions.shop.refunding import (
+from shop.clock import naive_now
+from shop.db import session_factory, session_scope
+from shop.models import Order, Refund
+from shop.refunds import (
     AlreadyRefunded,
     create_refund,
     find_customer_order,
     line_decisions,
+    load_policy,
     refund_reference,
 )
 
@@ -50,7 +51,7 @@ def test_find_customer_order_for_an_order_without_email(shop_db):
 
 
 def test_line_decisions_of_the_demo_orders(shop_db):
-    policy, now = load_policy(), utcnow()
+    policy, now = load_policy(), naive_now()
     with session_scope() as session:
         def decisions(reference):
             return [(d.label, d.decision.allowed, d.decision.reason)
@@ -150,12 +151,12 @@ def test_order_is_refunded_when_all_lines_are(shop_db):
         stored = session.scalar(select(Order).where(Order.reference == "A1003"))
         assert stored.status == "refunded"
         assert stored.refunded_at is not None
-        assert utcnow() - stored.refunded_at < timedelta(minutes=5)
+        assert naive_now() - stored.refunded_at < timedelta(minutes=5)
         assert [r.reference for r in session.scalars(select(Refund).order_by(Refund.id))] == ["R5001", "R5002"]
     # and the policy now refuses every line of it
     with session_scope() as session:
         order = find_customer_order(session, "A1003", "james.carter@example.com")
-        reasons = {d.decision.reason for d in line_decisions(order, load_policy(), utcnow())}
+        reasons = {d.decision.reason for d in line_decisions(order, load_policy(), naive_now())}
         assert reasons == {"already_refunded"}
 
 

@@ -11,11 +11,11 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import create_engine, func, select, text, update
 
-from actions.shop import inventory, scheduling
-from actions.shop.db import session_scope
-from actions.shop.models import Base, Booking, Order, Product, Rep, Variant
-from actions.shop.ordering import OutOfStock, place_order
-from actions.shop.seed import seed
+from shop import catalog, meetings
+from shop.db import session_scope
+from shop.models import Base, Booking, Order, Product, Rep, Variant
+from shop.orders import OutOfStock, place_order
+from shop.seed import seed
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://shop:shop@127.0.0.1:5432/shop_test")
 REDIS_HOST = os.environ.get("TEST_REDIS_HOST", "127.0.0.1")
@@ -70,8 +70,8 @@ def _counts():
 @pytest.mark.parametrize("buyers", [2, 4])
 def test_last_unit_race_on_postgres(postgres, buyers):
     with session_scope() as session:
-        product = inventory.find_product(session, "Classic Dress Shoes")
-        vid = inventory.find_variant(product, "10", "black").id
+        product = catalog.find_product(session, "Classic Dress Shoes")
+        vid = catalog.find_variant(product, "10", "black").id
         session.execute(update(Variant).where(Variant.id == vid).values(stock=1))
     barrier = threading.Barrier(buyers)
     results = []
@@ -107,14 +107,14 @@ def test_double_booking_race_on_postgres(postgres, monkeypatch, people, all_chec
     with session_scope() as session:
         rep_id = session.scalar(select(Rep.id).where(Rep.email == "hannah.whitfield@shop.example"))
     if all_checked_first:
-        checked, check = threading.Barrier(people), scheduling._bookable_rep
+        checked, check = threading.Barrier(people), meetings._bookable_rep
 
         def check_then_wait(*args, **kwargs):
             rep = check(*args, **kwargs)
             checked.wait(timeout=10)
             return rep
 
-        monkeypatch.setattr(scheduling, "_bookable_rep", check_then_wait)
+        monkeypatch.setattr(meetings, "_bookable_rep", check_then_wait)
     barrier = threading.Barrier(people)
     results = []
 
@@ -122,9 +122,9 @@ def test_double_booking_race_on_postgres(postgres, monkeypatch, people, all_chec
         barrier.wait(timeout=10)
         try:
             with session_scope() as session:
-                results.append(scheduling.book(session, rep_id, start, f"racer{i}@example.com", "UTC",
+                results.append(meetings.book(session, rep_id, start, f"racer{i}@example.com", "UTC",
                                                now=now).reference)
-        except scheduling.SlotTaken as taken:
+        except meetings.SlotTaken as taken:
             results.append(f"taken: {taken}")
         except Exception as error:  # noqa: BLE001 - reported by the assertions
             results.append(f"error: {error!r}")

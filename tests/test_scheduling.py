@@ -1,4 +1,4 @@
-"""Meeting scheduling: working hours across time zones and DST, free slots, booking (and two
+"""Meeting meetings: working hours across time zones and DST, free slots, booking (and two
 customers racing for one slot), rescheduling, cancelling, opening hours and calendar invites.
 
 Every test passes a fixed `now`: 2026-03-09 is the Monday after the US switched to summer time
@@ -12,10 +12,11 @@ import pytest
 from dateutil import tz
 from sqlalchemy import func, select
 
-from actions.shop import scheduling
-from actions.shop.db import session_scope
-from actions.shop.models import Booking, Rep
-from actions.shop.scheduling import (
+from shop import meetings
+from shop.db import session_scope
+from shop.hours import normalize_working_hours
+from shop.invites import fold, ics
+from shop.meetings import (
     MEETING,
     NotBookable,
     Slot,
@@ -23,17 +24,15 @@ from actions.shop.scheduling import (
     book,
     cancel_booking,
     find_booking,
-    fold,
     free_slots,
-    ics,
     load_team_config,
     next_opening,
-    normalize_working_hours,
     reschedule,
     team_open_at,
     team_reps,
     working_windows,
 )
+from shop.models import Booking, Rep
 
 UTC = timezone.utc
 NEW_YORK = tz.gettz("America/New_York")
@@ -309,7 +308,7 @@ def test_the_database_refuses_what_the_check_misses(ny_rep, monkeypatch):
     """Without the pre-check (as when another server booked a moment ago), the partial unique
     index stops the double booking, and the whole transaction writes nothing."""
     book_one(ny_rep, ny(9, 11))
-    monkeypatch.setattr(scheduling, "_live_bookings", lambda *args, **kwargs: [])
+    monkeypatch.setattr(meetings, "_live_bookings", lambda *args, **kwargs: [])
     with pytest.raises(SlotTaken, match="just booked"):
         with session_scope() as session:
             book(session, ny_rep, ny(9, 12), "late@example.com", "UTC", now=MONDAY_10_05_NY)  # free
@@ -421,7 +420,7 @@ def test_reschedule_onto_a_taken_slot_keeps_the_old_booking(ny_rep, monkeypatch,
     mine = book_one(ny_rep, ny(9, 11))
     book_one(ny_rep, ny(9, 14), email="other@example.com")
     if skip_check:  # lose the race at the database instead of at the check
-        monkeypatch.setattr(scheduling, "_live_bookings", lambda *args, **kwargs: [])
+        monkeypatch.setattr(meetings, "_live_bookings", lambda *args, **kwargs: [])
     with pytest.raises(SlotTaken):
         with session_scope() as session:
             reschedule(session, find_booking(session, mine, "jane@example.com"), ny(9, 14), now=MONDAY_10_05_NY)
@@ -613,7 +612,7 @@ def race_to_book(rep: int, start: datetime, people: int, now: datetime) -> List[
 def all_checked_first(monkeypatch):
     """Every racer passes the "is it free?" check before anyone writes: only the database's
     unique index can then stop the double booking. Returns a function to arm it for n racers."""
-    check = scheduling._bookable_rep
+    check = meetings._bookable_rep
 
     def arm(people: int) -> None:
         checked = threading.Barrier(people)
@@ -623,7 +622,7 @@ def all_checked_first(monkeypatch):
             checked.wait(timeout=10)
             return rep
 
-        monkeypatch.setattr(scheduling, "_bookable_rep", check_then_wait)
+        monkeypatch.setattr(meetings, "_bookable_rep", check_then_wait)
 
     return arm
 

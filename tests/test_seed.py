@@ -4,12 +4,13 @@ from datetime import timedelta
 
 import pytest
 import yaml
+from shop_helpers import seed_database
 from sqlalchemy import func, select, update
 
-from actions.shop.db import session_scope
-from actions.shop.models import Order, OrderItem, Product, Rep, Variant, utcnow
-from actions.shop.seed import CATALOG_PATH, SALES_TEAM_PATH, price_to_cents
-from shop_helpers import seed_database
+from shop.clock import naive_now
+from shop.db import session_scope
+from shop.models import Order, OrderItem, Product, Rep, Variant
+from shop.seed import CATALOG_PATH, SALES_TEAM_PATH, price_to_cents
 
 
 @pytest.fixture
@@ -101,7 +102,7 @@ def test_reseeding_updates_catalog_details_but_not_stock(seeded, tmp_path):
     edited = tmp_path / "catalog.yml"
     edited.write_text(yaml.safe_dump(catalog))
 
-    from actions.shop.seed import seed
+    from shop.seed import seed
 
     seed(seeded, catalog_path=edited)
 
@@ -135,7 +136,7 @@ def test_seeding_the_sales_team(seeded, tmp_path):
     edited = tmp_path / "sales_team.yml"
     edited.write_text(yaml.safe_dump(team))
 
-    from actions.shop.seed import seed
+    from shop.seed import seed
 
     assert seed(seeded, sales_team_path=edited)["reps"] == 6
     after = reps_by_email(seeded)
@@ -153,7 +154,7 @@ def test_a_broken_sales_team_file_is_refused(seeded, tmp_path, field, value):
     edited = tmp_path / "sales_team.yml"
     edited.write_text(yaml.safe_dump(team))
 
-    from actions.shop.seed import seed
+    from shop.seed import seed
 
     with pytest.raises(ValueError, match="olivia.bennett@shop.example"):
         seed(seeded, sales_team_path=edited)
@@ -184,7 +185,7 @@ def test_demo_orders(seeded, reference, email, status, delivered_days_ago, lines
         if delivered_days_ago is None:
             assert order.delivered_at is None
         else:
-            age = utcnow() - order.delivered_at
+            age = naive_now() - order.delivered_at
             assert abs(age - timedelta(days=delivered_days_ago)) < timedelta(minutes=5)
         assert all(i.refunded for i in order.items) is (status == "refunded")
         assert all(i.final_sale == i.variant.product.final_sale for i in order.items)
@@ -206,7 +207,7 @@ def test_price_to_cents(price, cents):
 
 
 def test_actions_use_the_test_database(shop_db, tmp_path):
-    from actions.shop.db import database_url
+    from shop.settings import database_url
 
     assert database_url() == shop_db
     assert shop_db.endswith(str(tmp_path / "shop.db"))

@@ -7,13 +7,13 @@ import re
 
 import pytest
 import requests
-from sqlalchemy import select
-
-from actions.shop.db import session_scope
-from actions.shop.models import Product, Variant
 from shop_helpers import copy_database
-from web.shop import content_security_policy, slug_of, stock_label
+from sqlalchemy import select
 from web_helpers import RasaStandIn, WebApp
+
+from shop.db import session_scope
+from shop.models import Product, Variant
+from web.shop import content_security_policy, slug_of, stock_label
 
 RASA_PUBLIC_URL = "https://chat.shop.example"
 CONFIG = re.compile(r'<script type="application/json" id="shop-chat-config">(.*?)</script>', re.S)

@@ -4,7 +4,13 @@ import textwrap
 from pathlib import Path
 
 from scripts.validate_data import (
-    Finding, main, normalized, read_examples, run_checks, split_allowed, strip_annotations,
+    Finding,
+    main,
+    normalized,
+    read_examples,
+    run_checks,
+    split_allowed,
+    strip_annotations,
 )
 
 DOMAIN = """\

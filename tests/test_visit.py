@@ -1,6 +1,6 @@
 """The page context of a web visit, read back from the tracker events: page, product, UTM tags
 and landing page, as the handoff packet and the greeting use them."""
-from actions.shop.visit import MAX_VALUE_CHARS, latest_metadata, message_metadata, visit_from_events
+from shop.visit import MAX_VALUE_CHARS, latest_metadata, message_metadata, visit_from_events
 
 
 def user(text="hi", **metadata):

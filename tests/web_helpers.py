@@ -146,7 +146,7 @@ def write_always_open_inbox(path: Path, **assignment: Any) -> Path:
     `assignment` settings changed (e.g. faster clocks)."""
     import yaml
 
-    from actions.shop.handoff_routing import INBOX_CONFIG_PATH
+    from shop.handoff.routing import INBOX_CONFIG_PATH
 
     config = yaml.safe_load(INBOX_CONFIG_PATH.read_text(encoding="utf-8"))
     for team in config["teams"].values():
@@ -159,8 +159,8 @@ def write_always_open_inbox(path: Path, **assignment: Any) -> Path:
 def set_agent_password(db_url: str, email: str, password: str) -> None:
     from sqlalchemy import select
 
-    from actions.shop.db import session_scope
-    from actions.shop.models import Agent
+    from shop.db import session_scope
+    from shop.models import Agent
     from web.auth import hash_password
 
     with session_scope(db_url) as session:

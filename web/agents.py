@@ -7,14 +7,14 @@
 Agents themselves come from seed/inbox.yml (make seed)."""
 import argparse
 import getpass
-import os
 import sys
 
 from sqlalchemy import select
 
-from actions.shop.db import session_scope
-from actions.shop.handoff_routing import agent_teams
-from actions.shop.models import Agent
+from shop import settings
+from shop.db import session_scope
+from shop.handoff.routing import agent_teams
+from shop.models import Agent
 from web.auth import hash_password
 
 
@@ -50,7 +50,7 @@ def main(argv=None) -> None:
             set_password(args.email, password)
             print(f"Password set for {args.email}.")
         elif args.command == "demo-passwords":
-            password = os.environ.get("INBOX_DEMO_PASSWORD")
+            password = settings.get("INBOX_DEMO_PASSWORD")
             if not password:
                 raise SystemExit("Set INBOX_DEMO_PASSWORD first.")
             print(f"Demo password set for {set_all(password)} agents.")

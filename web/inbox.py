@@ -10,12 +10,13 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy import select
 
-from actions.shop import assignment
-from actions.shop.assignment import HandoffError
-from actions.shop.db import session_scope
-from actions.shop.handoff_context import transcript
-from actions.shop.handoff_routing import agent_teams, load_config
-from actions.shop.models import Agent, Handoff
+from shop.clock import now_utc
+from shop.db import session_scope
+from shop.handoff import assignment
+from shop.handoff.assignment import HandoffError
+from shop.handoff.context import transcript
+from shop.handoff.routing import agent_teams, load_config
+from shop.models import Agent, Handoff
 from web.auth import LoginThrottle, make_token, read_token, verify_password
 from web.pages import STATIC_DIR
 from web.rasa_client import RasaError
@@ -29,9 +30,6 @@ MAX_REPLY_CHARS = 2000
 bp = Blueprint("inbox", url_prefix="/inbox")
 throttle = LoginThrottle()
 
-
-def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def _iso(moment: Optional[datetime]) -> Optional[str]:

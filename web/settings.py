@@ -1,10 +1,9 @@
-"""The web app's configuration, from the environment (see .env.example)."""
-import os
+"""The web app's configuration, read through shop.settings (see .env.example)."""
 import secrets
 from dataclasses import dataclass
 from typing import Optional
 
-from actions.shop.db import database_url
+from shop import settings
 
 
 @dataclass(frozen=True)
@@ -22,21 +21,19 @@ class Settings:
 
 
 def from_env(env: Optional[dict] = None) -> Settings:
-    env = os.environ if env is None else env
-    token = env.get("RASA_AUTH_TOKEN")
+    token = settings.get("RASA_AUTH_TOKEN", env)
     if not token:
         raise SystemExit("RASA_AUTH_TOKEN is not set: the inbox reads conversations through Rasa's HTTP API.")
     return Settings(
-        rasa_url=env.get("RASA_URL") or f"http://127.0.0.1:{env.get('RASA_PORT', '5005')}",
+        rasa_url=settings.get("RASA_URL", env) or f"http://127.0.0.1:{settings.rasa_port(env)}",
         rasa_token=token,
         # Without a configured key, sessions last until the web app restarts.
-        secret_key=env.get("WEB_SECRET_KEY") or secrets.token_hex(32),
-        db_url=database_url(),
-        host=env.get("WEB_HOST", "127.0.0.1"),
-        port=int(env.get("WEB_PORT", "8000")),
-        sweep_seconds=float(env.get("INBOX_SWEEP_SECONDS", "5")),
-        secure_cookies=(env.get("PUBLIC_BASE_URL") or "").startswith("https://"),
+        secret_key=settings.get("WEB_SECRET_KEY", env) or secrets.token_hex(32),
+        db_url=settings.database_url(),
+        host=settings.get("WEB_HOST", env),
+        port=int(settings.get("WEB_PORT", env)),
+        sweep_seconds=float(settings.get("INBOX_SWEEP_SECONDS", env)),
+        secure_cookies=settings.get("PUBLIC_BASE_URL", env).startswith("https://"),
         # The Rasa server's public address is also where its calendar-invite links point.
-        rasa_public_url=(env.get("RASA_PUBLIC_URL") or env.get("PUBLIC_BASE_URL")
-                         or f"http://localhost:{env.get('RASA_PORT', '5005')}").rstrip("/"),
+        rasa_public_url=(settings.get("RASA_PUBLIC_URL", env).rstrip("/") or settings.public_base_url(env)),
     )

@@ -11,10 +11,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.shop import inventory
-from actions.shop.db import session_scope
-from actions.shop.formatting import money
-from actions.shop.models import Product
+from shop import catalog
+from shop.db import session_scope
+from shop.formatting import money
+from shop.models import Product
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 FEATURED_SKUS = ("TOP-HOODIE", "SHOE-RUN", "BAG-CANVAS", "OUT-WOOLCOAT")
@@ -52,13 +52,13 @@ def stock_label(stock: Optional[int]) -> str:
 
 def product_summary(product: Product) -> Dict[str, Any]:
     """What a product tile and a product page show: name, price, options and stock."""
-    sizes, colors = inventory.sizes_of(product), inventory.colors_of(product)
+    sizes, colors = catalog.sizes_of(product), catalog.colors_of(product)
     stock = {(v.color, v.size): v.stock for v in product.variants}
     rows = [{"color": color or "One color",
              "cells": [{"size": size or "", "stock": stock.get((color, size)),
                         "label": stock_label(stock.get((color, size)))} for size in (sizes or [""])]}
             for color in (colors or [""])]
-    total = inventory.total_stock(product)
+    total = catalog.total_stock(product)
     return {
         "name": product.name, "slug": slug_of(product.name), "sku": product.sku,
         "category": product.category, "description": product.description,
@@ -95,7 +95,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
 
 def _products(request: Request) -> List[Product]:
     with session_scope(request.app.ctx.settings.db_url) as session:
-        return inventory.all_products(session)
+        return catalog.all_products(session)
 
 
 @bp.get("/")

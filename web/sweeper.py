@@ -4,17 +4,19 @@ restarting the chat (Rasa unpauses a restarted or expired conversation)."""
 import asyncio
 import logging
 from contextlib import nullcontext
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Dict, List, Optional
 
 from sqlalchemy import select
 
 from actions.common import button
-from actions.shop import assignment
-from actions.shop.assignment import OPEN_STATUSES, HandoffError
-from actions.shop.db import session_scope
-from actions.shop.handoff_routing import load_config
-from actions.shop.models import Handoff
+from shop import clock
+from shop.clock import now_utc
+from shop.db import session_scope
+from shop.handoff import assignment
+from shop.handoff.assignment import OPEN_STATUSES, HandoffError
+from shop.handoff.routing import load_config
+from shop.models import Handoff
 from web.rasa_client import RasaClient, RasaError
 
 logger = logging.getLogger(__name__)
@@ -69,7 +71,7 @@ async def close_abandoned(db_url: str, rasa: RasaClient, now: datetime,
                           lock: Optional[asyncio.Lock] = None) -> List[int]:
     """Closes open handoffs whose conversation Rasa no longer holds paused. A new handoff is
     left alone for a while: Rasa pauses the conversation just after the action has opened it."""
-    settled = assignment.naive_utc(now) - SETTLE
+    settled = clock.naive_utc(now) - SETTLE
     with session_scope(db_url) as session:
         open_ones: Dict[int, str] = dict(session.execute(
             select(Handoff.id, Handoff.sender_id).where(Handoff.status.in_(OPEN_STATUSES),
@@ -107,7 +109,7 @@ async def run_forever(db_url: str, rasa: RasaClient, every: float, lock: Optiona
     while True:
         await asyncio.sleep(every)
         try:
-            await sweep_once(db_url, rasa, datetime.now(timezone.utc), rounds % TRACKER_CHECK_EVERY == 0, lock)
+            await sweep_once(db_url, rasa, now_utc(), rounds % TRACKER_CHECK_EVERY == 0, lock)
         except Exception:  # noqa: BLE001 - one bad round must not stop the inbox's clock
             logger.exception("Inbox sweep failed; trying again in %s s", every)
         rounds += 1

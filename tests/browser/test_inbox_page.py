@@ -9,16 +9,15 @@ from datetime import datetime, timezone
 from types import SimpleNamespace
 
 import pytest
-from playwright.sync_api import expect
-
 import shop_helpers
+from playwright.sync_api import expect
 from web_helpers import RasaStandIn, WebApp, set_agent_password, wait_until
 
-from actions.shop import assignment
-from actions.shop.db import session_scope
-from actions.shop.handoff_context import build_packet
-from actions.shop.handoff_routing import load_config
-from actions.shop.models import Agent, Handoff
+from shop.db import session_scope
+from shop.handoff import assignment
+from shop.handoff.context import build_packet
+from shop.handoff.routing import load_config
+from shop.models import Agent, Handoff
 
 PASSWORD = "correct-horse-battery"
 AGENT_EMAIL = "alice@shop.example"

@@ -9,9 +9,9 @@ from types import SimpleNamespace
 
 import pytest
 import requests
-
-from actions.shop.visit import visit_from_events
 from web_helpers import WebApp
+
+from shop.visit import visit_from_events
 
 pytestmark = pytest.mark.e2e
 

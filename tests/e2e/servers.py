@@ -55,7 +55,7 @@ class Servers:
         self.procs[name] = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log, stderr=log)
 
     def start(self) -> "Servers":
-        subprocess.run([str(BIN / "python"), "-m", "actions.shop.seed"], cwd=ROOT, env=self.env,
+        subprocess.run([str(BIN / "python"), "-m", "shop.seed"], cwd=ROOT, env=self.env,
                        check=True, capture_output=True)
         self._spawn("actions", [str(BIN / "rasa"), "run", "actions", "--actions", "actions",
                                 "--port", str(self.action_port)])

@@ -5,7 +5,7 @@ tracker events in the format both rasa_sdk and Rasa's HTTP API use."""
 from datetime import datetime, timezone
 from typing import Any, Dict, Iterable, List, Optional
 
-from actions.shop.visit import visit_from_events
+from shop.visit import visit_from_events
 
 REASON_TEXT = {
     "customer_asked": "The customer asked for a person.",

@@ -1,7 +1,6 @@
 """Which live team gets a handed-over conversation, whether it is in, and how long it takes to
 answer; all from seed/inbox.yml."""
 import json
-import os
 import re
 import statistics
 from dataclasses import dataclass, field
@@ -14,10 +13,12 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from actions.shop.models import Handoff
-from actions.shop.scheduling import hours_next_open, hours_open_at, normalize_working_hours, zone_of
+from shop import settings
+from shop.hours import hours_next_open, hours_open_at, normalize_working_hours, zone_of
+from shop.models import Handoff
+from shop.settings import SEED_DIR
 
-INBOX_CONFIG_PATH = Path(__file__).resolve().parents[2] / "seed" / "inbox.yml"
+INBOX_CONFIG_PATH = SEED_DIR / "inbox.yml"
 REASONS = ("customer_asked", "talk_to_sales", "misunderstood", "refund_refused", "hot_lead")
 STRATEGIES = ("round_robin", "least_open")
 # The typical wait is measured once the team has answered this many handoffs.
@@ -85,7 +86,7 @@ def parse_config(raw: Dict[str, Any]) -> InboxConfig:
 
 def load_config(path: Optional[Path] = None) -> InboxConfig:
     """seed/inbox.yml, or the file INBOX_CONFIG names (e.g. a deployment's own teams and hours)."""
-    return _load(str(path or os.environ.get("INBOX_CONFIG") or INBOX_CONFIG_PATH))
+    return _load(str(path or settings.inbox_config_path()))
 
 
 @lru_cache(maxsize=4)

@@ -1,5 +1,4 @@
 """Engine and sessions of the shop database: SQLite under var/ by default, any URL from SHOP_DB_URL."""
-import os
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -9,14 +8,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from actions.shop.models import Base
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_DB_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'shop.db'}"
-
-
-def database_url() -> str:
-    return os.environ.get("SHOP_DB_URL") or DEFAULT_DB_URL
+from shop.models import Base
+from shop.settings import database_url
 
 
 def make_engine(url: Optional[str] = None) -> Engine:

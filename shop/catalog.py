@@ -7,8 +7,8 @@ from typing import Dict, List, Optional
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from actions.shop.fuzzy import TypoCorrector
-from actions.shop.models import Product, Variant
+from shop.models import Product, Variant
+from shop.parsing.fuzzy import TypoCorrector
 
 
 def _norm(text: str) -> str:
@@ -27,7 +27,7 @@ def all_products(session: Session) -> List[Product]:
 
 def find_product(session: Session, text: Optional[str], cutoff: float = 0.84) -> Optional[Product]:
     """The product a customer means: by name, sku or synonym, forgiving case, plurals, words
-    around the name ("pls u backpak") and typos of catalog words (see actions.shop.fuzzy);
+    around the name ("pls u backpak") and typos of catalog words (see shop.parsing.fuzzy);
     `cutoff` 1.0 means exact names only, anything lower allows typos."""
     if not text or not _norm(text):
         return None

@@ -3,15 +3,16 @@ its team (round robin, or fewest open), reassigned when the agent does not answe
 answered and closed. State changes are conditional UPDATEs, so the action server and the web app
 can both act on a handoff without trampling each other."""
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from actions.shop.handoff_routing import InboxConfig, agent_teams
-from actions.shop.models import Agent, Handoff, HandoffEvent
+from shop.clock import naive_utc
+from shop.handoff.routing import InboxConfig, agent_teams
+from shop.models import Agent, Handoff, HandoffEvent
 
 OPEN_STATUSES = ("queued", "assigned", "active")
 HELD_STATUSES = ("assigned", "active")
@@ -21,11 +22,6 @@ CLOSING_NOTE_LIMIT = 2000
 class HandoffError(ValueError):
     """An inbox request that cannot be done; the message says why, for the agent."""
 
-
-def naive_utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        return moment
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def log(session: Session, handoff: Handoff, kind: str, now: datetime, agent_id: Optional[int] = None,

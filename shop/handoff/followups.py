@@ -3,7 +3,7 @@ from typing import Optional
 
 from sqlalchemy.orm import Session
 
-from actions.shop.models import FollowUp
+from shop.models import FollowUp
 
 FOLLOW_UP_REFERENCE_PREFIX = "F"
 

@@ -13,12 +13,12 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from actions.shop.db import PROJECT_ROOT
-from actions.shop.models import Lead
-from actions.shop.parsing import Parsed
+from shop.models import Lead
+from shop.parsing import Parsed
+from shop.settings import SEED_DIR
 
-SCORING_PATH = PROJECT_ROOT / "seed" / "lead_scoring.yml"
-ROUTING_PATH = PROJECT_ROOT / "seed" / "routing.yml"
+SCORING_PATH = SEED_DIR / "lead_scoring.yml"
+ROUTING_PATH = SEED_DIR / "routing.yml"
 
 TEAMS = ("smb", "enterprise", "wholesale")
 TIMELINES = ("now", "quarter", "later", "unknown")

@@ -1,4 +1,4 @@
-"""Meetings with the sales team: working hours, free slots, booking, rescheduling, invites.
+"""Meetings with the sales team: free slots, booking, rescheduling (hours: shop.hours; invites: shop.invites).
 
 Reps work in their own time zone (seed/sales_team.yml); working hours are wall-clock times built
 with the zone's tzinfo, so 09:00 in New York is 14:00 UTC in winter and 13:00 UTC in summer.
@@ -11,35 +11,24 @@ Functions take and return aware datetimes; the database stores naive UTC (the mo
 import json
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import yaml
-from dateutil import tz as dateutil_tz
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from actions.shop.db import PROJECT_ROOT
-from actions.shop.models import (
-    BOOKING_REFERENCE_OFFSET,
-    BOOKING_REFERENCE_PREFIX,
-    Booking,
-    Rep,
-    utcnow,
-)
+from shop.clock import as_utc, aware, naive_utc, now_utc
+from shop.hours import Window, day_windows, hours_next_open, hours_open_at, windows_between, zone_of
+from shop.models import BOOKING_REFERENCE_OFFSET, BOOKING_REFERENCE_PREFIX, Booking, Rep
+from shop.settings import SEED_DIR
 
 MEETING = timedelta(minutes=30)
-TEAM_CONFIG_PATH = PROJECT_ROOT / "seed" / "sales_team.yml"
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+TEAM_CONFIG_PATH = SEED_DIR / "sales_team.yml"
 LIVE = "booked"
 CANCELLED = "cancelled"
-ICS_DOMAIN = "shop.example"
-
-Window = Tuple[datetime, datetime]
-
-
 class SlotTaken(Exception):
     """Someone else has that rep at that time (the slot was booked since it was offered).
 
@@ -72,86 +61,13 @@ def load_team_config(path: Path = TEAM_CONFIG_PATH) -> Dict[str, Any]:
         return yaml.safe_load(handle) or {}
 
 
-def zone_of(name: Optional[str]) -> Optional[tzinfo]:
-    """The tzinfo of an IANA zone name, or None for an unknown (or empty) name."""
-    return dateutil_tz.gettz(name) if name and str(name).strip() else None
-
-
-def _parse_clock(value: Any) -> Tuple[int, int]:
-    text = str(value).strip()
-    hours, _, minutes = text.partition(":")
-    if not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
-        raise ValueError(f"working hours need HH:MM times, not {value!r}")
-    clock = (int(hours), int(minutes))
-    if not (clock <= (24, 0) and clock[1] < 60):
-        raise ValueError(f"no such time of day: {value!r}")
-    return clock
-
-
-def _day_ranges(value: Any) -> List[Tuple[Tuple[int, int], Tuple[int, int]]]:
-    """["09:00", "17:00"], or a list of such pairs for a split day; None or [] for a day off."""
-    if not value:
-        return []
-    pairs = [value] if isinstance(value[0], str) else list(value)
-    ranges = []
-    for pair in pairs:
-        if len(pair) != 2:
-            raise ValueError(f"working hours are [start, end] pairs, not {pair!r}")
-        start, end = _parse_clock(pair[0]), _parse_clock(pair[1])
-        if end <= start:
-            raise ValueError(f"working hours end before they start: {pair!r}")
-        ranges.append((start, end))
-    return sorted(ranges)
-
-
-def normalize_working_hours(raw: Dict[str, Any]) -> Dict[str, Any]:
-    """Validated working hours, as stored in Rep.working_hours (ValueError when malformed)."""
-    if not isinstance(raw, dict):
-        raise ValueError("working_hours must map weekdays (mon..sun) to [start, end]")
-    hours = {}
-    for day, value in raw.items():
-        key = str(day).strip().lower()[:3]
-        if key not in WEEKDAYS:
-            raise ValueError(f"unknown weekday in working hours: {day!r}")
-        _day_ranges(value)
-        if value:
-            hours[key] = [str(v) for v in value] if isinstance(value[0], str) else [
-                [str(v) for v in pair] for pair in value]
-    return {day: hours[day] for day in WEEKDAYS if day in hours}
-
-
-# --------------------------------------------------------------------------- time helpers
-
-
-def _utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"an aware datetime is needed, not the naive {moment!r}")
-    return moment.astimezone(timezone.utc)
-
-
-def _naive_utc(moment: datetime) -> datetime:
-    return _utc(moment).replace(tzinfo=None)
-
-
-def _aware(stored: datetime) -> datetime:
-    """A naive UTC datetime from the database as an aware one."""
-    return stored.replace(tzinfo=timezone.utc)
 
 
 def _ceil_to_grid(moment: datetime) -> datetime:
     """The first half hour (UTC) at or after `moment`."""
-    moment = _utc(moment)
+    moment = as_utc(moment)
     floor = moment.replace(minute=moment.minute - moment.minute % 30, second=0, microsecond=0)
     return floor if floor == moment else floor + MEETING
-
-
-def _wall_clock(day: date, clock: Tuple[int, int], zone: tzinfo) -> datetime:
-    """`clock` on `day` in `zone`; 24:00 is the next midnight, and a time skipped by a DST jump
-    moves forward."""
-    hours, minutes = clock
-    if hours == 24:
-        day, hours = day + timedelta(days=1), 0
-    return dateutil_tz.resolve_imaginary(datetime.combine(day, time(hours, minutes), tzinfo=zone))
 
 
 def _rep_zone(rep: Rep) -> tzinfo:
@@ -172,39 +88,6 @@ def _rep_hours(rep: Rep) -> Dict[str, Any]:
 def team_reps(session: Session, team: str) -> List[Rep]:
     """The active reps of a team, by id."""
     return list(session.scalars(select(Rep).where(Rep.team == team, Rep.active.is_(True)).order_by(Rep.id)))
-
-
-def day_windows(zone: tzinfo, hours: Dict[str, Any], day: date) -> List[Window]:
-    """The windows of weekly `hours` (in `zone`) on `day`, as aware datetimes in `zone`."""
-    ranges = _day_ranges(hours.get(WEEKDAYS[day.weekday()]))
-    return [(_wall_clock(day, start, zone), _wall_clock(day, end, zone)) for start, end in ranges]
-
-
-def windows_between(zone: tzinfo, hours: Dict[str, Any], lo: datetime, hi: datetime) -> Iterable[Window]:
-    """The windows of weekly `hours` (in UTC) that overlap [lo, hi), in order."""
-    day = lo.astimezone(zone).date() - timedelta(days=1)
-    last = hi.astimezone(zone).date()
-    while day <= last:
-        for start, end in day_windows(zone, hours, day):
-            start, end = _utc(start), _utc(end)
-            if start < hi and end > lo:
-                yield start, end
-        day += timedelta(days=1)
-
-
-def hours_open_at(zone: tzinfo, hours: Dict[str, Any], moment: datetime) -> bool:
-    """Whether `moment` falls inside weekly `hours` kept in `zone`."""
-    moment = _utc(moment)
-    return any(True for _ in windows_between(zone, hours, moment, moment + timedelta(seconds=1)))
-
-
-def hours_next_open(zone: tzinfo, hours: Dict[str, Any], moment: datetime,
-                    search_days: int = 14) -> Optional[datetime]:
-    """`moment` when inside `hours`, else the next window's start (aware UTC); None if none soon."""
-    moment = _utc(moment)
-    for start, end in windows_between(zone, hours, moment, moment + timedelta(days=search_days)):
-        return moment if start <= moment < end else start
-    return None
 
 
 def working_windows(rep: Rep, day: date) -> List[Window]:
@@ -243,7 +126,7 @@ def next_opening(session: Session, team: str, moment: datetime, search_days: int
 def _live_bookings(session: Session, rep_ids: Sequence[int], lo: datetime, hi: datetime) -> List[Booking]:
     return list(session.scalars(select(Booking).where(
         Booking.rep_id.in_(rep_ids), Booking.status == LIVE,
-        Booking.starts_at < _naive_utc(hi), Booking.ends_at > _naive_utc(lo))))
+        Booking.starts_at < naive_utc(hi), Booking.ends_at > naive_utc(lo))))
 
 
 def free_slots(session: Session, team: str, window_start: datetime, window_end: datetime, now: datetime,
@@ -257,7 +140,7 @@ def free_slots(session: Session, team: str, window_start: datetime, window_end: 
     outside the rep's working hours, never on top of a live booking of that rep. One slot per
     start time: when several reps are free then, the one with the fewest live bookings that day
     (in the rep's zone) gets it, then the lowest id. Slots come back in that order of nearness."""
-    window_start, window_end, now = _utc(window_start), _utc(window_end), _utc(now)
+    window_start, window_end, now = as_utc(window_start), as_utc(window_end), as_utc(now)
     if window_end <= window_start:
         raise ValueError("the window ends before it starts")
     reps = team_reps(session, team)
@@ -273,7 +156,7 @@ def free_slots(session: Session, team: str, window_start: datetime, window_end: 
     per_day: Counter = Counter()
     # A day or two either side, so "bookings that day" counts whole days of the rep.
     for booking in _live_bookings(session, list(zones), lo - timedelta(days=2), hi + timedelta(days=2)):
-        start, end = _aware(booking.starts_at), _aware(booking.ends_at)
+        start, end = aware(booking.starts_at), aware(booking.ends_at)
         busy[booking.rep_id].append((start, end))
         per_day[booking.rep_id, start.astimezone(zones[booking.rep_id]).date()] += 1
 
@@ -317,7 +200,7 @@ def _is_double_booking(error: IntegrityError) -> bool:
 
 def _bookable_rep(session: Session, rep_id: int, start: datetime, now: Optional[datetime]) -> Rep:
     """The rep, when [start, start + 30 min) can be booked with them (NotBookable / SlotTaken)."""
-    now = _utc(now) if now is not None else datetime.now(timezone.utc)
+    now = as_utc(now) if now is not None else now_utc()
     rep = session.get(Rep, rep_id)
     if rep is None or not rep.active:
         raise NotBookable(f"no active rep {rep_id}")
@@ -336,8 +219,8 @@ def _insert_booking(session: Session, rep: Rep, start: datetime, email: str, cus
                     sender_id: Optional[str], lead_id: Optional[int]) -> Booking:
     booking = Booking(
         rep=rep,
-        starts_at=_naive_utc(start),
-        ends_at=_naive_utc(start + MEETING),
+        starts_at=naive_utc(start),
+        ends_at=naive_utc(start + MEETING),
         email=email,
         sender_id=sender_id,
         lead_id=lead_id,
@@ -378,7 +261,7 @@ def book(session: Session, rep_id: int, start_utc: datetime, email: str, custome
     half-hour grid and after `now` (default: the clock), and not booked (NotBookable / SlotTaken).
     Two customers racing for the slot are settled by the unique index: the loser gets SlotTaken
     with its transaction rolled back, so a caller in session_scope writes nothing."""
-    start = _utc(start_utc)
+    start = as_utc(start_utc)
     email, customer_timezone = _clean_booking_details(email, customer_timezone)
     rep = _bookable_rep(session, rep_id, start, now)
     return _insert_booking(session, rep, start, email, customer_timezone, sender_id, lead_id)
@@ -409,8 +292,8 @@ def reschedule(session: Session, booking: Booking, new_start_utc: datetime, *,
     a lost race fails the flush, which rolls the transaction back)."""
     if booking.status != LIVE:
         raise ValueError(f"booking {booking.reference} is {booking.status}, not live")
-    new_start = _utc(new_start_utc)
-    if new_start == _aware(booking.starts_at):
+    new_start = as_utc(new_start_utc)
+    if new_start == aware(booking.starts_at):
         return booking
     rep = _bookable_rep(session, booking.rep_id, new_start, now)
     cancel_booking(session, booking)
@@ -419,75 +302,3 @@ def reschedule(session: Session, booking: Booking, new_start_utc: datetime, *,
 
 
 # --------------------------------------------------------------------------- calendar invite
-
-
-def _ics_text(value: str) -> str:
-    """RFC 5545 TEXT: backslash, semicolon, comma and newlines escaped."""
-    return (str(value).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
-
-
-def _ics_param(value: str) -> str:
-    """A quoted parameter value (CN): no double quotes or control characters inside."""
-    cleaned = "".join(" " if ord(c) < 32 or c == '"' else c for c in str(value))
-    return f'"{cleaned}"'
-
-
-def _ics_address(email: str) -> str:
-    return "mailto:" + "".join(c for c in str(email).strip() if ord(c) >= 32)
-
-
-def _ics_time(moment: datetime) -> str:
-    return moment.strftime("%Y%m%dT%H%M%SZ")
-
-
-def fold(line: str, limit: int = 75) -> str:
-    """An RFC 5545 content line folded so no physical line exceeds `limit` octets (UTF-8),
-    never splitting a character; continuation lines start with one space."""
-    pieces, current, size = [], [], 0
-    for char in line:
-        width = len(char.encode("utf-8"))
-        if size + width > limit:
-            pieces.append("".join(current))
-            current, size = [" "], 1
-        current.append(char)
-        size += width
-    pieces.append("".join(current))
-    return "\r\n".join(pieces)
-
-
-def ics(booking: Booking, rep_name: str, organizer_email: str) -> str:
-    """An RFC 5545 calendar with the meeting as one VEVENT (times in UTC), ready to send as
-    text/calendar. A cancelled booking gives a METHOD:CANCEL invite for the same UID."""
-    reference = booking.reference or f"booking-{booking.id}"
-    start, end = booking.starts_at, booking.ends_at
-    cancelled = booking.status == CANCELLED
-    zone = zone_of(booking.customer_timezone) or timezone.utc
-    local = _aware(start).astimezone(zone)
-    minutes = int((end - start).total_seconds() // 60)
-    description = (
-        f"{minutes}-minute call with {rep_name} from the sales team.\n"
-        f"Your time: {local:%A %d %B %Y, %H:%M} ({booking.customer_timezone}).\n"
-        f"Booking reference {reference}: quote it with your email to reschedule or cancel in the chat."
-    )
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        f"PRODID:-//{ICS_DOMAIN}//Sales meetings//EN",
-        "CALSCALE:GREGORIAN",
-        f"METHOD:{'CANCEL' if cancelled else 'REQUEST'}",
-        "BEGIN:VEVENT",
-        f"UID:{reference}@{ICS_DOMAIN}",
-        f"DTSTAMP:{_ics_time(booking.created_at or utcnow())}",
-        f"DTSTART:{_ics_time(start)}",
-        f"DTEND:{_ics_time(end)}",
-        f"SUMMARY:{_ics_text(f'Meeting with {rep_name} ({reference})')}",
-        f"DESCRIPTION:{_ics_text(description)}",
-        f"ORGANIZER;CN={_ics_param(rep_name)}:{_ics_address(organizer_email)}",
-        f"ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:{_ics_address(booking.email)}",
-        f"STATUS:{'CANCELLED' if cancelled else 'CONFIRMED'}",
-        f"SEQUENCE:{1 if cancelled else 0}",
-        "END:VEVENT",
-        "END:VCALENDAR",
-    ]
-    return "\r\n".join(fold(line) for line in lines) + "\r\n"

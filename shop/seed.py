@@ -17,14 +17,15 @@ import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from actions.shop.db import PROJECT_ROOT, database_url, session_scope
-from actions.shop.handoff_routing import InboxConfig
-from actions.shop.handoff_routing import load_config as load_inbox_config
-from actions.shop.models import Agent, Order, OrderItem, Product, Rep, Variant, utcnow
-from actions.shop.ordering import order_reference
-from actions.shop.scheduling import normalize_working_hours, zone_of
+from shop.clock import naive_now
+from shop.db import session_scope
+from shop.handoff.routing import InboxConfig
+from shop.handoff.routing import load_config as load_inbox_config
+from shop.hours import normalize_working_hours, zone_of
+from shop.models import Agent, Order, OrderItem, Product, Rep, Variant
+from shop.orders import order_reference
+from shop.settings import SEED_DIR, database_url
 
-SEED_DIR = PROJECT_ROOT / "seed"
 CATALOG_PATH = SEED_DIR / "catalog.yml"
 ORDERS_PATH = SEED_DIR / "orders.yml"
 SALES_TEAM_PATH = SEED_DIR / "sales_team.yml"
@@ -67,7 +68,7 @@ def seed_catalog(session: Session, catalog: Dict[str, Any]) -> int:
 def seed_orders(session: Session, orders: Dict[str, Any]) -> int:
     if session.scalar(select(func.count(Order.id))):
         return 0
-    now = utcnow()
+    now = naive_now()
 
     def days_ago(spec: Dict[str, Any], key: str) -> Optional[Any]:
         return now - timedelta(days=spec[key]) if key in spec else None

@@ -1,5 +1,4 @@
 """SQLAlchemy models of the shop: catalog, stock, orders, refunds and contacts."""
-from datetime import datetime
 
 from sqlalchemy import (
     Boolean,
@@ -16,6 +15,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import declarative_base, relationship
 
+from shop.clock import naive_now
+
 Base = declarative_base()
 
 # Order and refund references are derived from the row id so they are unique without a
@@ -23,9 +24,6 @@ Base = declarative_base()
 ORDER_REFERENCE_PREFIX, ORDER_REFERENCE_OFFSET = "A", 1000
 REFUND_REFERENCE_PREFIX, REFUND_REFERENCE_OFFSET = "R", 5000
 
-
-def utcnow() -> datetime:
-    return datetime.utcnow()
 
 
 class Product(Base):
@@ -80,7 +78,7 @@ class Order(Base):
     sender_id = Column(String(255), nullable=True)
     status = Column(String(20), nullable=False, default="paid")
     total_cents = Column(Integer, nullable=False, default=0)
-    placed_at = Column(DateTime, nullable=False, default=utcnow)
+    placed_at = Column(DateTime, nullable=False, default=naive_now)
     shipped_at = Column(DateTime, nullable=True)
     delivered_at = Column(DateTime, nullable=True)
     refunded_at = Column(DateTime, nullable=True)
@@ -118,7 +116,7 @@ class Refund(Base):
     reason = Column(Text, nullable=False)
     amount_cents = Column(Integer, nullable=False)
     status = Column(String(20), nullable=False, default="requested")
-    created_at = Column(DateTime, nullable=False, default=utcnow)
+    created_at = Column(DateTime, nullable=False, default=naive_now)
 
     item = relationship("OrderItem", lazy="joined")
 
@@ -133,7 +131,7 @@ class Contact(Base):
     email = Column(String(254), nullable=True)
     opted_out = Column(Boolean, nullable=False, default=False)
     opted_out_at = Column(DateTime, nullable=True)
-    updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    updated_at = Column(DateTime, nullable=False, default=naive_now, onupdate=naive_now)
 
 
 class FollowUp(Base):
@@ -148,7 +146,7 @@ class FollowUp(Base):
     email = Column(String(254), nullable=True)
     summary = Column(Text, nullable=False, default="")
     status = Column(String(20), nullable=False, default="open")
-    created_at = Column(DateTime, nullable=False, default=utcnow)
+    created_at = Column(DateTime, nullable=False, default=naive_now)
 
 
 # --------------------------------------------------------------------------- live agents
@@ -188,7 +186,7 @@ class Handoff(Base):
     status = Column(String(20), nullable=False, default="queued")  # queued, assigned, active, closed
     agent_id = Column(Integer, ForeignKey("agents.id"), nullable=True)
     context = Column(Text, nullable=False, default="{}")  # JSON context packet at handover time
-    created_at = Column(DateTime, nullable=False, default=utcnow)
+    created_at = Column(DateTime, nullable=False, default=naive_now)
     assigned_at = Column(DateTime, nullable=True)
     first_reply_at = Column(DateTime, nullable=True)
     closed_at = Column(DateTime, nullable=True)
@@ -218,7 +216,7 @@ class HandoffEvent(Base):
     handoff_id = Column(Integer, ForeignKey("handoffs.id"), nullable=False, index=True)
     kind = Column(String(30), nullable=False)
     agent_id = Column(Integer, ForeignKey("agents.id"), nullable=True)
-    at = Column(DateTime, nullable=False, default=utcnow)
+    at = Column(DateTime, nullable=False, default=naive_now)
     note = Column(Text, nullable=True)
 
 
@@ -257,7 +255,7 @@ class Booking(Base):
     sender_id = Column(String(255), nullable=True)
     customer_timezone = Column(String(64), nullable=False)
     status = Column(String(20), nullable=False, default="booked")
-    created_at = Column(DateTime, nullable=False, default=utcnow)
+    created_at = Column(DateTime, nullable=False, default=naive_now)
 
     rep = relationship("Rep", lazy="joined")
 
@@ -291,5 +289,5 @@ class Lead(Base):
     score = Column(Integer, nullable=False, default=0)
     grade = Column(String(10), nullable=False, default="cold")
     team = Column(String(40), nullable=True)
-    created_at = Column(DateTime, nullable=False, default=utcnow)
-    updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    created_at = Column(DateTime, nullable=False, default=naive_now)
+    updated_at = Column(DateTime, nullable=False, default=naive_now, onupdate=naive_now)

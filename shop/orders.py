@@ -1,18 +1,15 @@
-"""Placing orders and reading them back by reference."""
-from typing import Optional
+"""Placing orders and reading them back by reference.
+
+Delivery dates: orders ship the next business day, standard delivery takes 3-5 business days."""
+from datetime import date, timedelta
+from typing import Optional, Tuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from actions.shop.inventory import reserve_stock
-from actions.shop.models import (
-    ORDER_REFERENCE_OFFSET,
-    ORDER_REFERENCE_PREFIX,
-    Order,
-    OrderItem,
-    Variant,
-    utcnow,
-)
+from shop.catalog import reserve_stock
+from shop.clock import naive_now
+from shop.models import ORDER_REFERENCE_OFFSET, ORDER_REFERENCE_PREFIX, Order, OrderItem, Variant
 
 
 class OutOfStock(Exception):
@@ -43,7 +40,7 @@ def place_order(
         sender_id=sender_id,
         status="placed",
         total_cents=product.price_cents * quantity,
-        placed_at=utcnow(),
+        placed_at=naive_now(),
     )
     order.items.append(
         OrderItem(
@@ -62,3 +59,22 @@ def place_order(
 
 def get_order(session: Session, reference: str) -> Optional[Order]:
     return session.scalar(select(Order).where(Order.reference == reference.upper()))
+SHIP_BUSINESS_DAYS = 1
+DELIVERY_BUSINESS_DAYS = (3, 5)
+
+
+def add_business_days(start: date, days: int) -> date:
+    current = start
+    while days > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            days -= 1
+    return current
+
+
+def delivery_window(today: date) -> Tuple[date, date]:
+    shipped = add_business_days(today, SHIP_BUSINESS_DAYS)
+    return (
+        add_business_days(shipped, DELIVERY_BUSINESS_DAYS[0]),
+        add_business_days(shipped, DELIVERY_BUSINESS_DAYS[1]),
+    )

@@ -4,7 +4,8 @@ from typing import Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from actions.shop.models import Contact, utcnow
+from shop.clock import naive_now
+from shop.models import Contact
 
 
 def get_or_create_contact(session: Session, sender_id: str) -> Contact:
@@ -20,7 +21,7 @@ def set_opted_out(session: Session, sender_id: str, opted_out: bool,
                   email: Optional[str] = None) -> Contact:
     contact = get_or_create_contact(session, sender_id)
     contact.opted_out = opted_out
-    contact.opted_out_at = utcnow() if opted_out else None
+    contact.opted_out_at = naive_now() if opted_out else None
     if email:
         contact.email = email
     session.flush()

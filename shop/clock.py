@@ -1,0 +1,33 @@
+"""The shop's one clock. Business rules take `now` as a parameter; adapters read it here.
+
+The database keeps naive UTC datetimes (SQLite has no time zones); everything else is aware."""
+from datetime import datetime, timezone
+
+
+def now_utc() -> datetime:
+    """Now, aware, in UTC."""
+    return datetime.now(timezone.utc)
+
+
+def naive_now() -> datetime:
+    """Now as the database stores it: naive UTC."""
+    return now_utc().replace(tzinfo=None)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """An aware datetime in UTC; a naive one is a bug in the caller (whose zone would it be?)."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"an aware datetime is needed, not the naive {moment!r}")
+    return moment.astimezone(timezone.utc)
+
+
+def naive_utc(moment: datetime) -> datetime:
+    """A datetime as the database stores it; a naive one is taken to be UTC already."""
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def aware(stored: datetime) -> datetime:
+    """A naive UTC datetime from the database as an aware one."""
+    return stored.replace(tzinfo=timezone.utc)

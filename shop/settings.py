@@ -1,0 +1,62 @@
+"""The configuration of every process: the one place that reads the environment, with each
+default written once (`.env.example` documents the variables). Values are read at each call,
+so a test or a deployment that sets a variable is seen at once."""
+import os
+from pathlib import Path
+from typing import Mapping, Optional
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SEED_DIR = PROJECT_ROOT / "seed"
+
+DEFAULTS = {
+    "SHOP_DB_URL": f"sqlite:///{PROJECT_ROOT / 'var' / 'shop.db'}",
+    "RASA_PORT": "5005",
+    "PUBLIC_BASE_URL": "",  # empty: http://localhost:RASA_PORT
+    "RASA_PUBLIC_URL": "",  # empty: PUBLIC_BASE_URL
+    "RASA_URL": "",  # empty: http://127.0.0.1:RASA_PORT
+    "RASA_AUTH_TOKEN": "",
+    "BOOKING_LINK_SECRET": "",
+    "INBOX_CONFIG": str(SEED_DIR / "inbox.yml"),
+    "INBOX_DEMO_PASSWORD": "",
+    "INBOX_SWEEP_SECONDS": "5",
+    "CATALOG_PATH": "",  # empty: the catalog_path of the NLU component's config
+    "WEB_HOST": "127.0.0.1",
+    "WEB_PORT": "8000",
+    "WEB_SECRET_KEY": "",
+}
+
+
+def get(name: str, env: Optional[Mapping[str, str]] = None) -> str:
+    """The variable's value, or its default when unset or empty."""
+    env = os.environ if env is None else env
+    return env.get(name) or DEFAULTS[name]
+
+
+def database_url() -> str:
+    return get("SHOP_DB_URL")
+
+
+def rasa_port(env: Optional[Mapping[str, str]] = None) -> str:
+    return get("RASA_PORT", env)
+
+
+def public_base_url(env: Optional[Mapping[str, str]] = None) -> str:
+    """Where customers reach the Rasa server (its calendar-invite links point there)."""
+    return (get("PUBLIC_BASE_URL", env) or f"http://localhost:{rasa_port(env)}").rstrip("/")
+
+
+def booking_link_secret() -> str:
+    secret = get("BOOKING_LINK_SECRET")
+    if not secret:
+        raise RuntimeError("BOOKING_LINK_SECRET is not set (make run generates one)")
+    return secret
+
+
+def inbox_config_path() -> Path:
+    """seed/inbox.yml, or a deployment's own teams and hours."""
+    return Path(get("INBOX_CONFIG"))
+
+
+def catalog_path(configured: str) -> str:
+    """The catalog the NLU components read: CATALOG_PATH, else the path in config.yml."""
+    return get("CATALOG_PATH") or configured
