@@ -1,7 +1,7 @@
 """Product questions: price and description, live stock per variant, delivery dates."""
+
 from abc import ABC, abstractmethod
-from datetime import date
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -17,6 +17,7 @@ from actions.common import (
     product_mention,
 )
 from shop import catalog
+from shop.clock import now_utc
 from shop.db import session_scope
 from shop.formatting import day, join_words, money
 from shop.models import Product
@@ -41,7 +42,7 @@ def stock_summary(product: Product) -> str:
     """'black: 7 (12), 8 (6), 9 sold out; brown: ...' per color, sizes in catalog order."""
     if not catalog.total_stock(product):
         return f"Sorry, the {product.name} is sold out in every option right now."
-    by_color: Dict[str, List[str]] = {}
+    by_color: dict[str, list[str]] = {}
     for variant in product.variants:
         label = variant.size or "in stock"
         text = f"{label} ({variant.stock} left)" if variant.stock else f"{label} sold out"
@@ -52,15 +53,16 @@ def stock_summary(product: Product) -> str:
     return f"Stock of the {product.name}: " + "; ".join(parts) + "."
 
 
-def wanted_options(product: Product, tracker: Tracker) -> Dict[str, Optional[str]]:
+def wanted_options(product: Product, tracker: Tracker) -> dict[str, str | None]:
     """The size and color the customer has in mind, kept only where this product has them."""
     size = parse_size(tracker.get_slot("size"), catalog.sizes_of(product))
     color = parse_choice(tracker.get_slot("color"), catalog.colors_of(product))
     return {"size": size.value, "color": color.value}
 
 
-def answer_unresolved(dispatcher: CollectingDispatcher, mention: ProductMention,
-                      session: Session, question: str) -> List[Dict[Text, Any]]:
+def answer_unresolved(
+    dispatcher: CollectingDispatcher, mention: ProductMention, session: Session, question: str
+) -> list[dict[str, Any]]:
     """No single product: list a family, suggest near names, or ask which one."""
     if mention.family:
         names = [p.name for p in mention.family]
@@ -71,7 +73,7 @@ def answer_unresolved(dispatcher: CollectingDispatcher, mention: ProductMention,
         return [SlotSet("pending_question", question)]
     if mention.unknown:
         similar = catalog.similar_names(session, mention.unknown)
-        text = f"Sorry, I couldn't find \"{mention.unknown}\" in our catalog."
+        text = f'Sorry, I couldn\'t find "{mention.unknown}" in our catalog.'
         if similar:
             text += f" Did you mean {join_words(similar, 'or')}?"
         else:
@@ -90,11 +92,12 @@ class ProductQuestion(Action, ABC):
 
     question = ""  # the intent, kept in pending_question while we ask "which product?"
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return f"action_{self.question}"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         with session_scope() as session:
             mention = product_mention(session, tracker)
             if mention.product is None:
@@ -103,8 +106,9 @@ class ProductQuestion(Action, ABC):
             return events + self.answer(dispatcher, tracker, session, mention.product)
 
     @abstractmethod
-    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, session: Session,
-               product: Product) -> List[Dict[Text, Any]]:
+    def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, session: Session, product: Product
+    ) -> list[dict[str, Any]]:
         """The answer about `product`; returns extra events."""
 
 
@@ -114,14 +118,16 @@ class ActionProductInfo(ProductQuestion):
     def answer(self, dispatcher, tracker, session, product):
         dispatcher.utter_message(
             text=describe_product(product),
-            buttons=[button("Buy it", "purchase", product=product.name),
-                     button("Check stock", "check_stock", product=product.name)],
+            buttons=[
+                button("Buy it", "purchase", product=product.name),
+                button("Check stock", "check_stock", product=product.name),
+            ],
             json_message=product_card(product),
         )
         return []
 
 
-def product_card(product: Product) -> Dict[str, Any]:
+def product_card(product: Product) -> dict[str, Any]:
     """Structured data for channels that draw product cards (the web widget)."""
     return {
         "type": "product",
@@ -143,13 +149,13 @@ class ActionCheckStock(ProductQuestion):
         if asked_color and not options["color"]:
             colors = catalog.colors_of(product)
             dispatcher.utter_message(
-                text=f"The {product.name} doesn't come in {asked_color}; "
-                f"it comes in {join_words(colors, 'or')}."
+                text=f"The {product.name} doesn't come in {asked_color}; it comes in {join_words(colors, 'or')}."
             )
             return []
         if not options["size"] and not options["color"]:
-            dispatcher.utter_message(text=stock_summary(product),
-                                     buttons=[button("Buy it", "purchase", product=product.name)])
+            dispatcher.utter_message(
+                text=stock_summary(product), buttons=[button("Buy it", "purchase", product=product.name)]
+            )
             return []
         matching = catalog.matching_variants(product, options["size"], options["color"])
         in_stock = [v for v in matching if v.stock > 0]
@@ -173,7 +179,7 @@ class ActionDeliveryEstimate(ProductQuestion):
     question = "delivery_estimate"
 
     def answer(self, dispatcher, tracker, session, product):
-        earliest, latest = delivery_window(date.today())
+        earliest, latest = delivery_window(now_utc().date())
         options = wanted_options(product, tracker)
         matching = catalog.matching_variants(product, options["size"], options["color"])
         if not any(v.stock for v in matching):

@@ -1,9 +1,11 @@
 """What the actions share: reading product mentions off the tracker, and buttons."""
+
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import tzinfo
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any
 
 from dateutil import tz
 from rasa_sdk import Tracker
@@ -17,18 +19,161 @@ from shop.visit import latest_metadata
 _REFERS_BACK = re.compile(r"\b(it|its|it's|them|they|this|that|these|those|one|ones|same)\b", re.I)
 # Words of a product question that name no product.
 _QUESTION_WORDS = set(
-    """a an the any some do does did you your have has got is are was be in on of for to
-    and or with me my i i'm im we us please can could would will how much many what which
-    when where who why price prices cost costs priced stock available availability left sold
-    out still there size sizes color colors colour colours come comes came tell about info
-    information details describe description made material materials sell selling buy want
-    like looking look need get order ordering purchase ok okay hi hello hey thanks thank
-    yes no not just also again more else other new now today arrive arriving arrival deliver
-    delivered delivery ship shipping shipped fast quickly soon by long take takes it's
-    in-stock instock pair pairs kind kinds type types version versions option options
-    much? here x xs s m l xl xxl small medium large extra""".split()
+    [
+        "a",
+        "an",
+        "the",
+        "any",
+        "some",
+        "do",
+        "does",
+        "did",
+        "you",
+        "your",
+        "have",
+        "has",
+        "got",
+        "is",
+        "are",
+        "was",
+        "be",
+        "in",
+        "on",
+        "of",
+        "for",
+        "to",
+        "and",
+        "or",
+        "with",
+        "me",
+        "my",
+        "i",
+        "i'm",
+        "im",
+        "we",
+        "us",
+        "please",
+        "can",
+        "could",
+        "would",
+        "will",
+        "how",
+        "much",
+        "many",
+        "what",
+        "which",
+        "when",
+        "where",
+        "who",
+        "why",
+        "price",
+        "prices",
+        "cost",
+        "costs",
+        "priced",
+        "stock",
+        "available",
+        "availability",
+        "left",
+        "sold",
+        "out",
+        "still",
+        "there",
+        "size",
+        "sizes",
+        "color",
+        "colors",
+        "colour",
+        "colours",
+        "come",
+        "comes",
+        "came",
+        "tell",
+        "about",
+        "info",
+        "information",
+        "details",
+        "describe",
+        "description",
+        "made",
+        "material",
+        "materials",
+        "sell",
+        "selling",
+        "buy",
+        "want",
+        "like",
+        "looking",
+        "look",
+        "need",
+        "get",
+        "order",
+        "ordering",
+        "purchase",
+        "ok",
+        "okay",
+        "hi",
+        "hello",
+        "hey",
+        "thanks",
+        "thank",
+        "yes",
+        "no",
+        "not",
+        "just",
+        "also",
+        "again",
+        "more",
+        "else",
+        "other",
+        "new",
+        "now",
+        "today",
+        "arrive",
+        "arriving",
+        "arrival",
+        "deliver",
+        "delivered",
+        "delivery",
+        "ship",
+        "shipping",
+        "shipped",
+        "fast",
+        "quickly",
+        "soon",
+        "by",
+        "long",
+        "take",
+        "takes",
+        "it's",
+        "in-stock",
+        "instock",
+        "pair",
+        "pairs",
+        "kind",
+        "kinds",
+        "type",
+        "types",
+        "version",
+        "versions",
+        "option",
+        "options",
+        "much?",
+        "here",
+        "x",
+        "xs",
+        "s",
+        "m",
+        "l",
+        "xl",
+        "xxl",
+        "small",
+        "medium",
+        "large",
+        "extra",
+    ]
     # text speak: "pls do u have the backpak" looks up "backpak", not "pls u backpak"
-    + "u ur r ya pls plz thx thnx ty dont wanna gonna hv hav".split()
+    + ["u", "ur", "r", "ya", "pls", "plz", "thx", "thnx", "ty", "dont", "wanna", "gonna", "hv", "hav"]
 )
 
 
@@ -38,7 +183,7 @@ def customer_zone(tracker: Tracker) -> tzinfo:
     return tz.gettz(name) or tz.UTC
 
 
-def latest_entity(tracker: Tracker, entity: str) -> Optional[str]:
+def latest_entity(tracker: Tracker, entity: str) -> str | None:
     return next(tracker.get_latest_entity_values(entity), None)
 
 
@@ -46,9 +191,9 @@ def latest_entity(tracker: Tracker, entity: str) -> Optional[str]:
 class ProductMention:
     """What the latest message says about products: one product, a family, or an unknown name."""
 
-    product: Optional[Product] = None
-    family: List[Product] = None
-    unknown: Optional[str] = None
+    product: Product | None = None
+    family: list[Product] = None
+    unknown: str | None = None
 
 
 def product_mention(session: Session, tracker: Tracker) -> ProductMention:
@@ -83,22 +228,22 @@ def product_mention(session: Session, tracker: Tracker) -> ProductMention:
     return ProductMention(product=page_product(session, tracker))
 
 
-def page_product(session: Session, tracker: Tracker) -> Optional[Product]:
+def page_product(session: Session, tracker: Tracker) -> Product | None:
     """The product whose page sent the latest message: only a catalog name, sku or synonym
     (the metadata comes from the browser), no guessing at typos."""
     named = latest_metadata(tracker.events).get("product")
     return catalog.find_product(session, named, cutoff=1.0) if named else None
 
 
-def content_words(text: str, colors: Iterable[str] = ()) -> List[str]:
+def content_words(text: str, colors: Iterable[str] = ()) -> list[str]:
     """Words left once question words, numbers, colors and pronouns are taken out."""
     skip = _QUESTION_WORDS | {c.lower() for c in colors}
     words = re.findall(r"[a-z][a-z'\-]*", text.lower())
     return [w for w in words if w not in skip and not _REFERS_BACK.fullmatch(w)]
 
 
-def _all_colors(session: Session) -> List[str]:
-    colors: List[str] = []
+def _all_colors(session: Session) -> list[str]:
+    colors: list[str] = []
     for product in catalog.all_products(session):
         colors.extend(c for c in catalog.colors_of(product) if c not in colors)
     return colors
@@ -110,16 +255,13 @@ def payload(intent: str, **entities: Any) -> str:
     return f"/{intent}{json.dumps(values)}" if values else f"/{intent}"
 
 
-def button(title: str, intent: str, **entities: Any) -> Dict[str, str]:
+def button(title: str, intent: str, **entities: Any) -> dict[str, str]:
     return {"title": title, "payload": payload(intent, **entities)}
 
 
-def alternative_buttons(alternatives: Iterable[catalog.Alternative]) -> List[Dict[str, str]]:
-    return [
-        button(alt.label, "purchase", product=alt.product, size=alt.size, color=alt.color)
-        for alt in alternatives
-    ]
+def alternative_buttons(alternatives: Iterable[catalog.Alternative]) -> list[dict[str, str]]:
+    return [button(alt.label, "purchase", product=alt.product, size=alt.size, color=alt.color) for alt in alternatives]
 
 
-def product_buttons(names: Iterable[str], intent: str = "product_info") -> List[Dict[str, str]]:
+def product_buttons(names: Iterable[str], intent: str = "product_info") -> list[dict[str, str]]:
     return [button(name, intent, product=name) for name in names]

@@ -1,5 +1,7 @@
 """Keeping the conversation on track: cancelling a task, and not understanding twice in a row."""
-from typing import Any, Dict, Iterable, List, Optional, Text
+
+from collections.abc import Iterable
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
@@ -13,7 +15,7 @@ HUMAN_OFFER_AFTER = 2
 
 
 class ActionCancelTask(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_cancel_task"
 
     async def run(self, dispatcher, tracker, domain):
@@ -34,7 +36,7 @@ CLARIFY_FLOOR = 0.15
 CLARIFY_OPTION = "utter_clarify_option_{}"
 
 
-def misunderstandings_in_a_row(events: List[Dict[str, Any]]) -> int:
+def misunderstandings_in_a_row(events: list[dict[str, Any]]) -> int:
     """How many of the latest user messages in a row the bot did not understand, counting
     the current one: each answered by the misunderstanding action (or the off-topic answer),
     or classified nlu_fallback or out_of_scope."""
@@ -52,21 +54,26 @@ def misunderstandings_in_a_row(events: List[Dict[str, Any]]) -> int:
     return count
 
 
-def clarifying_candidates(ranking: Iterable[Dict[str, Any]], offered: Iterable[str],
-                          floor: float = CLARIFY_FLOOR, limit: int = 2) -> List[str]:
+def clarifying_candidates(
+    ranking: Iterable[dict[str, Any]], offered: Iterable[str], floor: float = CLARIFY_FLOOR, limit: int = 2
+) -> list[str]:
     """The intents worth asking about, best first: among the classifier's ranking, those the
     bot can act on (`offered`) at `floor` confidence or more; nlu_fallback is no candidate."""
     offered = set(offered)
-    names: List[str] = []
+    names: list[str] = []
     for candidate in ranking or []:
         name = candidate.get("name")
-        if name in offered and name not in names and name not in NOT_UNDERSTOOD_INTENTS \
-                and (candidate.get("confidence") or 0) >= floor:
+        if (
+            name in offered
+            and name not in names
+            and name not in NOT_UNDERSTOOD_INTENTS
+            and (candidate.get("confidence") or 0) >= floor
+        ):
             names.append(name)
     return names[:limit]
 
 
-def _option_phrase(domain: Dict[str, Any], intent: str) -> Optional[str]:
+def _option_phrase(domain: dict[str, Any], intent: str) -> str | None:
     variations = (domain.get("responses") or {}).get(CLARIFY_OPTION.format(intent)) or []
     return variations[0].get("text") if variations else None
 
@@ -75,7 +82,7 @@ class ActionHandleMisunderstanding(Action):
     """Answers a message the bot did not take: off-topic, a clarifying question between the
     likely intents, or plainly not understood; the second miss in a row offers a person."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return MISUNDERSTANDING_ACTION
 
     async def run(self, dispatcher, tracker: Tracker, domain):
@@ -86,18 +93,25 @@ class ActionHandleMisunderstanding(Action):
         if (message.get("intent") or {}).get("name") == "out_of_scope":
             dispatcher.utter_message(response="utter_out_of_scope")
             return [SlotSet("person_offered", False)]
-        phrases = {intent: _option_phrase(domain, intent) for intent in domain.get("intents", [])
-                   if isinstance(intent, str)}
+        phrases = {
+            intent: _option_phrase(domain, intent) for intent in domain.get("intents", []) if isinstance(intent, str)
+        }
         offered = [intent for intent, phrase in phrases.items() if phrase]
         candidates = clarifying_candidates(message.get("intent_ranking") or [], offered)
         if len(candidates) == 2:
             first, second = (phrases[c] for c in candidates)
-            dispatcher.utter_message(response="utter_clarify_two", first=first, second=second,
-                                     buttons=[button(phrases[c][:1].upper() + phrases[c][1:], c)
-                                              for c in candidates])
+            dispatcher.utter_message(
+                response="utter_clarify_two",
+                first=first,
+                second=second,
+                buttons=[button(phrases[c][:1].upper() + phrases[c][1:], c) for c in candidates],
+            )
         elif len(candidates) == 1:
-            dispatcher.utter_message(response="utter_clarify_one", first=phrases[candidates[0]],
-                                     buttons=[button("Yes", candidates[0]), button("No, something else", "deny")])
+            dispatcher.utter_message(
+                response="utter_clarify_one",
+                first=phrases[candidates[0]],
+                buttons=[button("Yes", candidates[0]), button("No, something else", "deny")],
+            )
         else:
             dispatcher.utter_message(response="utter_not_understood")
         return [SlotSet("person_offered", False)]
@@ -107,11 +121,12 @@ class ActionHandleMisunderstanding(Action):
 QUOTE_CHARS = 80
 
 
-def further_request_to_acknowledge(latest_message: Dict[str, Any]) -> Optional[str]:
+def further_request_to_acknowledge(latest_message: dict[str, Any]) -> str | None:
     """The later request of a two-request message (recorded by the NLU pipeline under
     further_requests), as it should be quoted back: trimmed of connectors and cut to length."""
-    requests = [r for r in latest_message.get("further_requests") or []
-                if isinstance(r, dict) and r.get("reason") != ["email"]]  # an email is an answer, not a request
+    requests = [
+        r for r in latest_message.get("further_requests") or [] if isinstance(r, dict) and r.get("reason") != ["email"]
+    ]  # an email is an answer, not a request
     first = requests[0] if requests else {}
     text = " ".join(str(first.get("text") or "").split()).strip(" ,;:-")
     if not text:
@@ -126,7 +141,7 @@ class ActionValidateSlotMappings(Action):
     it acknowledges a second request in the same message, which the bot takes up after the
     first. Slots are left as extracted."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_validate_slot_mappings"
 
     async def run(self, dispatcher, tracker, domain):

@@ -1,6 +1,7 @@
 """What every form's validation shares: answers taken in any order, each acknowledged."""
+
 from abc import ABC, abstractmethod
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -12,7 +13,7 @@ from shop.answers import Reader, may_answer, read_all, sort_answers
 REQUESTED_SLOT = "requested_slot"
 
 
-def latest_intent(tracker: Tracker) -> Optional[str]:
+def latest_intent(tracker: Tracker) -> str | None:
     return (tracker.latest_message.get("intent") or {}).get("name")
 
 
@@ -44,40 +45,41 @@ class AnswersInAnyOrder(FormValidationAction, ABC):
     utter_noted_<slot> (variables from `noted_variables`). Abstract: not an action itself."""
 
     # Slots that a later message may add to or change although they are filled.
-    refillable_slots: Tuple[str, ...] = ()
+    refillable_slots: tuple[str, ...] = ()
     # Slots read from loose wording, taken only when nothing else is read in the message.
-    weak_slots: Tuple[str, ...] = ()
+    weak_slots: tuple[str, ...] = ()
 
     @abstractmethod
-    def name(self) -> Text:
-        ...
+    def name(self) -> str: ...
 
-    def answer_readers(self, tracker: Tracker, requested: Optional[str]) -> Dict[str, Reader]:
+    def answer_readers(self, tracker: Tracker, requested: str | None) -> dict[str, Reader]:
         """slot -> function(text) giving the slot's value found in the text, or None."""
         return {}
 
-    def noted_variables(self, slot: str, value: Any, tracker: Tracker) -> Optional[Dict[str, Any]]:
+    def noted_variables(self, slot: str, value: Any, tracker: Tracker) -> dict[str, Any] | None:
         """The variables of utter_noted_<slot> for a validated value; None: say nothing."""
         return {slot: value}
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         requested = tracker.get_slot(REQUESTED_SLOT)
         text = tracker.latest_message.get("text") or ""
-        out_of_turn: Dict[str, Any] = {}
+        out_of_turn: dict[str, Any] = {}
         withdrawn = False
         if may_answer(latest_intent(tracker), text):
             # All the form's slots, not only those required now: "60 people, $20k" makes the
             # budget a question worth asking only once the size is read.
             form_slots = self.domain_slots(domain)
-            readers = {slot: reader for slot, reader in self.answer_readers(tracker, requested).items()
-                       if slot in form_slots}
+            readers = {
+                slot: reader for slot, reader in self.answer_readers(tracker, requested).items() if slot in form_slots
+            }
             candidates = tracker.slots_to_validate()
             filled = [slot for slot in form_slots if slot != requested and tracker.get_slot(slot) is not None]
-            answers = sort_answers(read_all(text, readers), requested, filled, self.refillable_slots,
-                                   self.weak_slots)
-            if not answers.keeps_requested and requested in candidates \
-                    and not _named_as_entity(tracker, domain, requested):
+            answers = sort_answers(read_all(text, readers), requested, filled, self.refillable_slots, self.weak_slots)
+            if (
+                not answers.keeps_requested
+                and requested in candidates
+                and not _named_as_entity(tracker, domain, requested)
+            ):
                 _withdraw_candidate(tracker, requested)
                 withdrawn = True
             tracker.add_slots([SlotSet(slot, value) for slot, value in answers.taken.items()])

@@ -1,7 +1,8 @@
 """The greeting follows the page the customer is on (the web widget sends it as metadata): the
 pricing page offers pricing answers and a demo, a product page greets about that product and
 remembers it for the questions and the order that follow, anywhere else the usual greeting."""
-from typing import Any, Dict, List, Optional, Text
+
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -19,36 +20,42 @@ PRICING_PAGE = "pricing"
 PRODUCT_OPTION_SLOTS = ("size", "color", "quantity")
 
 
-def pricing_greeting() -> Dict[str, Any]:
+def pricing_greeting() -> dict[str, Any]:
     return {
         "text": "Hi! Looking at business pricing? I can answer questions about our team, business "
-                "and wholesale prices, or book a demo with our sales team.",
-        "buttons": [button("See business pricing", "sales_inquiry"),
-                    button("Book a demo", "book_meeting"),
-                    button("Talk to sales", "human_handoff", handoff_team="sales")],
+        "and wholesale prices, or book a demo with our sales team.",
+        "buttons": [
+            button("See business pricing", "sales_inquiry"),
+            button("Book a demo", "book_meeting"),
+            button("Talk to sales", "human_handoff", handoff_team="sales"),
+        ],
     }
 
 
-def product_greeting(product: Product) -> Dict[str, Any]:
+def product_greeting(product: Product) -> dict[str, Any]:
     sizes = catalog.sizes_of(product)
     if catalog.total_stock(product):
         stock = f"in stock in sizes {join_words(sizes)}" if sizes else "in stock"
         ask = "Want me to check your size or color, or shall we order it?"
-        buttons = [button("Check sizes and stock", "check_stock", product=product.name),
-                   button("Buy it", "purchase", product=product.name)]
+        buttons = [
+            button("Check sizes and stock", "check_stock", product=product.name),
+            button("Buy it", "purchase", product=product.name),
+        ]
     else:
         stock = "sold out at the moment"
         ask = "I can check when it's back or suggest something similar."
-        buttons = [button("Check stock", "check_stock", product=product.name),
-                   button("Browse products", "product_info")]
+        buttons = [
+            button("Check stock", "check_stock", product=product.name),
+            button("Browse products", "product_info"),
+        ]
     return {
         "text": f"Hi! I see you're looking at the {product.name} ({money(product.price_cents)}, {stock}). "
-                f"How can I help? {ask}",
+        f"How can I help? {ask}",
         "buttons": buttons + [button("Talk to a person", "human_handoff")],
     }
 
 
-def page_greeting(page: Optional[str], product: Optional[Product]) -> Optional[Dict[str, Any]]:
+def page_greeting(page: str | None, product: Product | None) -> dict[str, Any] | None:
     """The greeting for this page ({text, buttons}); None for the usual one (utter_greet)."""
     if page == PRICING_PAGE:
         return pricing_greeting()
@@ -57,7 +64,7 @@ def page_greeting(page: Optional[str], product: Optional[Product]) -> Optional[D
     return None
 
 
-def product_slots(product: Product, current: Optional[str]) -> List[EventType]:
+def product_slots(product: Product, current: str | None) -> list[EventType]:
     """Remember the page's product; forget the options chosen for a different one."""
     events = [SlotSet("product", product.name)]
     if current != product.name:
@@ -66,11 +73,10 @@ def product_slots(product: Product, current: Optional[str]) -> List[EventType]:
 
 
 class ActionGreet(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_greet"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         page = latest_metadata(tracker.events)
         product = None
         if page.get("product") and page.get("page") != PRICING_PAGE:

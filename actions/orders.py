@@ -1,6 +1,7 @@
 """Buying in the chat (purchase_form) and looking up an order's status."""
+
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
@@ -24,7 +25,7 @@ QUANTITY_ERRORS = {
     "not_whole": "I can only sell whole items. How many would you like?",
     "not_positive": "The quantity has to be at least 1.",
     "too_many": f"You can order up to {MAX_QUANTITY} of an item in the chat. For larger or business "
-    "orders our sales team can help: just say \"book a meeting\".",
+    'orders our sales team can help: just say "book a meeting".',
 }
 EMAIL_ERROR = "That doesn't look like an email address. Please type it like name@example.com."
 ORDER_ID_ERROR = "That doesn't look like an order number. Order numbers look like A1003."
@@ -32,12 +33,12 @@ PURCHASE_SLOTS = ["quantity", "purchase_confirmed"]
 PURCHASE_FORM_SLOTS = ["product", "size", "color", "quantity", "email", "order_id"]
 
 
-def _product(session, tracker: Tracker) -> Optional[Product]:
+def _product(session, tracker: Tracker) -> Product | None:
     name = tracker.get_slot("product")
     return catalog.find_product(session, name) if name else None
 
 
-def validate_email_value(value: Any, dispatcher: CollectingDispatcher) -> Dict[Text, Any]:
+def validate_email_value(value: Any, dispatcher: CollectingDispatcher) -> dict[str, Any]:
     """The email slot's validation shared by every form that asks for one."""
     parsed = parse_email(value)
     if not parsed.ok:
@@ -64,7 +65,7 @@ def said_now(tracker: Tracker, slot: str) -> bool:
     return requested == slot and not (entities & set(PURCHASE_FORM_SLOTS))
 
 
-def _variant_label(product: Product, size: Optional[str], color: Optional[str]) -> str:
+def _variant_label(product: Product, size: str | None, color: str | None) -> str:
     details = ", ".join(p for p in (color, f"size {size}" if size else None) if p)
     return f"{product.name} ({details})" if details else product.name
 
@@ -73,14 +74,15 @@ class ValidatePurchaseForm(AnswersInAnyOrder):
     """Asks one thing at a time and checks live stock after each answer. Product, size, color
     and quantity come as entities whenever said; the email is read in any message too."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_purchase_form"
 
-    def answer_readers(self, tracker: Tracker, requested: Optional[str]) -> Dict[str, Reader]:
+    def answer_readers(self, tracker: Tracker, requested: str | None) -> dict[str, Reader]:
         return {"email": lambda text: parse_email(text).value}
 
-    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
-                             tracker: Tracker, domain: DomainDict) -> List[Text]:
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
         with session_scope() as session:
             product = _product(session, tracker)
             if product is None:
@@ -92,15 +94,16 @@ class ValidatePurchaseForm(AnswersInAnyOrder):
                 skip.add("color")
             return [slot for slot in domain_slots if slot not in skip]
 
-    def validate_product(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                         domain: DomainDict) -> Dict[Text, Any]:
+    def validate_product(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         with session_scope() as session:
             product = catalog.find_product(session, value)
             if product is None and not said_now(tracker, "product"):
                 return {"product": None}
             if product is None:
                 similar = catalog.similar_names(session, str(value))
-                text = f"Sorry, I couldn't find \"{value}\" in our catalog."
+                text = f'Sorry, I couldn\'t find "{value}" in our catalog.'
                 if similar:
                     text += f" Did you mean {join_words(similar, 'or')}?"
                 dispatcher.utter_message(text=text, buttons=product_buttons(similar, "purchase"))
@@ -113,7 +116,7 @@ class ValidatePurchaseForm(AnswersInAnyOrder):
                     buttons=alternative_buttons(alts),
                 )
                 return {"product": None}
-            slots: Dict[Text, Any] = {"product": product.name}
+            slots: dict[str, Any] = {"product": product.name}
             sizes, colors = catalog.sizes_of(product), catalog.colors_of(product)
             # Keep earlier answers only where they still make sense for this product.
             size = parse_size(tracker.get_slot("size"), sizes).value
@@ -122,21 +125,22 @@ class ValidatePurchaseForm(AnswersInAnyOrder):
             slots["color"] = color if color else (colors[0] if len(colors) == 1 else None)
             return slots
 
-    def validate_size(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                      domain: DomainDict) -> Dict[Text, Any]:
+    def validate_size(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         with session_scope() as session:
             product = _product(session, tracker)
             if product is None:
                 return {"size": None}
             sizes = catalog.sizes_of(product)
             parsed = parse_size(value, sizes)
-            if not said_now(tracker, "size") and (not parsed.ok or not any(
-                    v.stock for v in catalog.matching_variants(product, parsed.value))):
+            if not said_now(tracker, "size") and (
+                not parsed.ok or not any(v.stock for v in catalog.matching_variants(product, parsed.value))
+            ):
                 return {"size": None}  # an earlier answer that does not fit: just ask
             if not parsed.ok:
                 dispatcher.utter_message(
-                    text=f"The {product.name} comes in sizes {join_words(sizes, 'or')}; "
-                    f"\"{value}\" isn't one of them."
+                    text=f'The {product.name} comes in sizes {join_words(sizes, "or")}; "{value}" isn\'t one of them.'
                 )
                 return {"size": None}
             color = parse_choice(tracker.get_slot("color"), catalog.colors_of(product)).value
@@ -145,21 +149,22 @@ class ValidatePurchaseForm(AnswersInAnyOrder):
                 return {"size": None}
             return {"size": parsed.value}
 
-    def validate_color(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                       domain: DomainDict) -> Dict[Text, Any]:
+    def validate_color(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         with session_scope() as session:
             product = _product(session, tracker)
             if product is None:
                 return {"color": None}
             colors = catalog.colors_of(product)
             parsed = parse_choice(value, colors)
-            if not said_now(tracker, "color") and (not parsed.ok or not any(
-                    v.stock for v in catalog.matching_variants(product, None, parsed.value))):
+            if not said_now(tracker, "color") and (
+                not parsed.ok or not any(v.stock for v in catalog.matching_variants(product, None, parsed.value))
+            ):
                 return {"color": None}
             if not parsed.ok:
                 dispatcher.utter_message(
-                    text=f"The {product.name} comes in {join_words(colors, 'or')}; "
-                    f"\"{value}\" isn't one of them."
+                    text=f'The {product.name} comes in {join_words(colors, "or")}; "{value}" isn\'t one of them.'
                 )
                 return {"color": None}
             size = parse_size(tracker.get_slot("size"), catalog.sizes_of(product)).value
@@ -176,8 +181,9 @@ class ValidatePurchaseForm(AnswersInAnyOrder):
             text += " These are in stock; tap one or pick another option:"
         dispatcher.utter_message(text=text, buttons=alternative_buttons(alts))
 
-    def validate_quantity(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                          domain: DomainDict) -> Dict[Text, Any]:
+    def validate_quantity(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         parsed = parse_quantity(value)
         if not parsed.ok and not said_now(tracker, "quantity"):
             return {"quantity": None}
@@ -196,8 +202,9 @@ class ValidatePurchaseForm(AnswersInAnyOrder):
                     return {"quantity": None}
         return {"quantity": parsed.value}
 
-    def validate_email(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                       domain: DomainDict) -> Dict[Text, Any]:
+    def validate_email(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         parsed = parse_email(value)
         if not parsed.ok:
             if said_now(tracker, "email"):
@@ -205,13 +212,14 @@ class ValidatePurchaseForm(AnswersInAnyOrder):
             return {"email": None}
         return {"email": parsed.value}
 
-    def validate_purchase_confirmed(self, value: Any, dispatcher: CollectingDispatcher,
-                                    tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def validate_purchase_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         return {"purchase_confirmed": bool(value)}
 
 
 class ActionAskProduct(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_product"
 
     async def run(self, dispatcher, tracker, domain):
@@ -224,7 +232,7 @@ class ActionAskProduct(Action):
 class ActionAskSize(Action):
     """Offers the sizes that are in stock (in the chosen color) as buttons."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_size"
 
     async def run(self, dispatcher, tracker, domain):
@@ -234,8 +242,11 @@ class ActionAskSize(Action):
                 dispatcher.utter_message(text="Which size would you like?")
                 return []
             color = tracker.get_slot("color")
-            available = [s for s in catalog.sizes_of(product)
-                         if any(v.stock for v in catalog.matching_variants(product, s, color))]
+            available = [
+                s
+                for s in catalog.sizes_of(product)
+                if any(v.stock for v in catalog.matching_variants(product, s, color))
+            ]
             sold_out = [s for s in catalog.sizes_of(product) if s not in available]
             text = f"Which size would you like for the {_variant_label(product, None, color)}?"
             if sold_out:
@@ -245,7 +256,7 @@ class ActionAskSize(Action):
 
 
 class ActionAskColor(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_color"
 
     async def run(self, dispatcher, tracker, domain):
@@ -255,8 +266,11 @@ class ActionAskColor(Action):
                 dispatcher.utter_message(text="Which color would you like?")
                 return []
             size = tracker.get_slot("size")
-            available = [c for c in catalog.colors_of(product)
-                         if any(v.stock for v in catalog.matching_variants(product, size, c))]
+            available = [
+                c
+                for c in catalog.colors_of(product)
+                if any(v.stock for v in catalog.matching_variants(product, size, c))
+            ]
             text = f"Which color would you like for the {_variant_label(product, size, None)}?"
             dispatcher.utter_message(text=text, buttons=[button(c, "inform", color=c) for c in available])
         return []
@@ -265,7 +279,7 @@ class ActionAskColor(Action):
 class ActionAskPurchaseConfirmed(Action):
     """Shows exactly what will be ordered, with the price, before anything is written."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_purchase_confirmed"
 
     async def run(self, dispatcher, tracker, domain):
@@ -283,7 +297,7 @@ class ActionAskPurchaseConfirmed(Action):
 
 
 class ActionPlaceOrder(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_place_order"
 
     async def run(self, dispatcher, tracker, domain):
@@ -297,8 +311,9 @@ class ActionPlaceOrder(Action):
             with session_scope() as session:
                 product = _product(session, tracker)
                 variant = catalog.find_variant(product, size, color)
-                order = place_order(session, variant.id, quantity, email=tracker.get_slot("email"),
-                                    sender_id=tracker.sender_id)
+                order = place_order(
+                    session, variant.id, quantity, email=tracker.get_slot("email"), sender_id=tracker.sender_id
+                )
                 reference, total = order.reference, order.total_cents
                 label = _variant_label(product, variant.size, variant.color)
         except OutOfStock:
@@ -307,8 +322,7 @@ class ActionPlaceOrder(Action):
                 alts = catalog.alternatives(session, product, size, color, quantity)
                 dispatcher.utter_message(
                     text=f"I'm sorry, the last {_variant_label(product, size, color)} just sold out "
-                    "while we were talking, so nothing was ordered."
-                    + (" These are in stock:" if alts else ""),
+                    "while we were talking, so nothing was ordered." + (" These are in stock:" if alts else ""),
                     buttons=alternative_buttons(alts),
                 )
             return reset + [SlotSet("size", None), SlotSet("color", None)]
@@ -329,8 +343,10 @@ STATUS_TEXT = {
 
 
 def describe_order(order) -> str:
-    dates = {k: (getattr(order, f"{k}_at").strftime("%d %b %Y") if getattr(order, f"{k}_at") else "-")
-             for k in ("placed", "shipped", "delivered", "refunded")}
+    dates = {
+        k: (getattr(order, f"{k}_at").strftime("%d %b %Y") if getattr(order, f"{k}_at") else "-")
+        for k in ("placed", "shipped", "delivered", "refunded")
+    }
     status = STATUS_TEXT.get(order.status, "is " + order.status).format(**dates)
     items = join_words(
         f"{item.quantity} x {_variant_label(item.variant.product, item.variant.size, item.variant.color)}"
@@ -340,11 +356,12 @@ def describe_order(order) -> str:
 
 
 class ValidateOrderStatusForm(FormValidationAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_order_status_form"
 
-    def validate_order_id(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                          domain: DomainDict) -> Dict[Text, Any]:
+    def validate_order_id(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         parsed = parse_order_id(value)
         if not parsed.ok:
             dispatcher.utter_message(text=ORDER_ID_ERROR)
@@ -352,15 +369,14 @@ class ValidateOrderStatusForm(FormValidationAction):
         with session_scope() as session:
             if get_order(session, parsed.value) is None:
                 dispatcher.utter_message(
-                    text=f"I couldn't find an order {parsed.value}. Please check the number in your "
-                    "confirmation email."
+                    text=f"I couldn't find an order {parsed.value}. Please check the number in your confirmation email."
                 )
                 return {"order_id": None}
         return {"order_id": parsed.value}
 
 
 class ActionOrderStatus(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_order_status"
 
     async def run(self, dispatcher, tracker, domain):

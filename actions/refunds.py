@@ -1,5 +1,6 @@
 """Refunds in the chat: order id and the email on it, the item, the reason; policy from data."""
-from typing import Any, Dict, List, Optional, Text
+
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -29,8 +30,14 @@ from shop.refunds import (
     refund_change_choice,
 )
 
-REFUND_SLOTS = ["refund_item", "refund_reason", "refund_eligible", "refund_block_reason",
-                "refund_confirmed", "refund_change"]
+REFUND_SLOTS = [
+    "refund_item",
+    "refund_reason",
+    "refund_eligible",
+    "refund_block_reason",
+    "refund_confirmed",
+    "refund_change",
+]
 REFUSALS = {
     "already_refunded": "{item} from order {order} has already been refunded.",
     "not_delivered": "Order {order} hasn't been delivered yet, so it can't be returned; "
@@ -46,12 +53,12 @@ def refusal_text(decision: RefundDecision, order: str, item: str, days: int) -> 
     return REFUSALS[decision.reason].format(order=order, item=item, days=days, deadline=deadline)
 
 
-def _lines(session, tracker: Tracker) -> Optional[List[LineDecision]]:
+def _lines(session, tracker: Tracker) -> list[LineDecision] | None:
     order = find_customer_order(session, tracker.get_slot("order_id") or "", tracker.get_slot("email") or "")
     return line_decisions(order, load_policy(), naive_now()) if order else None
 
 
-def _match_line(lines: List[LineDecision], text: str) -> Optional[LineDecision]:
+def _match_line(lines: list[LineDecision], text: str) -> LineDecision | None:
     wanted = str(text).lower()
     for line in lines:
         name = line.item.variant.product.name
@@ -60,17 +67,17 @@ def _match_line(lines: List[LineDecision], text: str) -> Optional[LineDecision]:
     return None
 
 
-def _offer_person() -> List[Dict[str, str]]:
+def _offer_person() -> list[dict[str, str]]:
     return [button("Talk to a person", "human_handoff"), button("No thanks", "deny")]
 
 
 class ValidateRefundForm(AnswersInAnyOrder):
     """Order id and email (in any order), the item, the reason, then the customer confirms."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_refund_form"
 
-    async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> List[Text]:
+    async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> list[str]:
         # A refused order ends the form after order id and email: the refusal is explained
         # by action_submit_refund instead of asking for an item and a reason for nothing.
         if tracker.get_slot("refund_eligible") is False:
@@ -79,11 +86,12 @@ class ValidateRefundForm(AnswersInAnyOrder):
             return domain_slots  # "no" at the confirmation: what to change is asked first
         return [slot for slot in domain_slots if slot != "refund_change"]
 
-    def answer_readers(self, tracker: Tracker, requested: Optional[str]) -> Dict[str, Reader]:
+    def answer_readers(self, tracker: Tracker, requested: str | None) -> dict[str, Reader]:
         return {"order_id": find_order_id, "email": lambda text: parse_email(text).value}
 
-    async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                    domain: DomainDict) -> List[EventType]:
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
         # rasa_sdk 3 calls get_validation_events (then picks the next slot); it has no validate().
         events = await super().get_validation_events(dispatcher, tracker, domain)
         slots = dict(tracker.slots)
@@ -102,19 +110,20 @@ class ValidateRefundForm(AnswersInAnyOrder):
             lines = line_decisions(order, load_policy(), naive_now())
             refusal = first_refusal(d.decision for d in lines)
             if refusal is not None:
-                return events + [SlotSet("refund_eligible", False),
-                                 SlotSet("refund_block_reason", refusal.reason)]
+                return events + [SlotSet("refund_eligible", False), SlotSet("refund_block_reason", refusal.reason)]
             allowed = [line for line in lines if line.decision.allowed]
             events.append(SlotSet("refund_eligible", True))
             if len(allowed) == 1 and not slots.get("refund_item"):
                 # Said, not chosen silently: the customer may have meant another item.
-                dispatcher.utter_message(response="utter_refund_only_item", item=allowed[0].label,
-                                         order_id=slots["order_id"])
+                dispatcher.utter_message(
+                    response="utter_refund_only_item", item=allowed[0].label, order_id=slots["order_id"]
+                )
                 events.append(SlotSet("refund_item", allowed[0].item.variant.product.name))
             return events
 
-    def validate_order_id(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                          domain: DomainDict) -> Dict[Text, Any]:
+    def validate_order_id(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         parsed = parse_order_id(value)
         if not parsed.ok:
             dispatcher.utter_message(text=ORDER_ID_ERROR)
@@ -122,34 +131,38 @@ class ValidateRefundForm(AnswersInAnyOrder):
         # A new order id means the earlier policy check no longer applies.
         return {"order_id": parsed.value, "refund_eligible": None, "refund_item": None}
 
-    def validate_email(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                       domain: DomainDict) -> Dict[Text, Any]:
+    def validate_email(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         slots = validate_email_value(value, dispatcher)
         # A new email means the earlier order check no longer applies.
         return {**slots, "refund_eligible": None} if slots["email"] else slots
 
-    def validate_refund_item(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                             domain: DomainDict) -> Dict[Text, Any]:
+    def validate_refund_item(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         with session_scope() as session:
             lines = _lines(session, tracker) or []
             line = _match_line(lines, value)
             if line is None:
-                names = [l.item.variant.product.name for l in lines]
+                names = [line.item.variant.product.name for line in lines]
                 dispatcher.utter_message(
-                    text=f"That isn't an item of order {tracker.get_slot('order_id')}. "
-                    f"It contains {join_words(names)}."
+                    text=f"That isn't an item of order {tracker.get_slot('order_id')}. It contains {join_words(names)}."
                 )
                 return {"refund_item": None}
             if not line.decision.allowed:
                 dispatcher.utter_message(
-                    text=refusal_text(line.decision, tracker.get_slot("order_id"), line.label,
-                                      load_policy().window_days) + " Please pick another item."
+                    text=refusal_text(
+                        line.decision, tracker.get_slot("order_id"), line.label, load_policy().window_days
+                    )
+                    + " Please pick another item."
                 )
                 return {"refund_item": None}
             return {"refund_item": line.item.variant.product.name}
 
-    def validate_refund_reason(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                               domain: DomainDict) -> Dict[Text, Any]:
+    def validate_refund_reason(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         reason = " ".join(str(value or "").split())
         if len(reason) < 3 or reason.startswith("/"):
             dispatcher.utter_message(text="Please tell me in a few words why you're returning it.")
@@ -160,8 +173,7 @@ class ValidateRefundForm(AnswersInAnyOrder):
         return {"refund_reason": reason[:500]}
 
     @staticmethod
-    def _other_item_named(tracker: Tracker, text: str,
-                          dispatcher: CollectingDispatcher) -> Optional[Dict[Text, Any]]:
+    def _other_item_named(tracker: Tracker, text: str, dispatcher: CollectingDispatcher) -> dict[str, Any] | None:
         """The answer to "why?" names another item of the order: that item is taken (and the
         reason asked again for it), or the customer hears why it cannot be returned."""
         order_id = tracker.get_slot("order_id")
@@ -174,18 +186,19 @@ class ValidateRefundForm(AnswersInAnyOrder):
             if not line.decision.allowed:
                 refusal = refusal_text(line.decision, order_id, line.label, load_policy().window_days)
                 current = tracker.get_slot("refund_item")
-                dispatcher.utter_message(response="utter_refund_other_item_refused", refusal=refusal,
-                                         item=current)
+                dispatcher.utter_message(response="utter_refund_other_item_refused", refusal=refusal, item=current)
                 return {"refund_reason": None}
             dispatcher.utter_message(response="utter_noted_refund_item", item=line.label)
             return {"refund_item": line.item.variant.product.name, "refund_reason": None}
 
-    def validate_refund_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                  domain: DomainDict) -> Dict[Text, Any]:
+    def validate_refund_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         return {"refund_confirmed": bool(value), "refund_change": None}
 
-    def validate_refund_change(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                               domain: DomainDict) -> Dict[Text, Any]:
+    def validate_refund_change(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         choice = refund_change_choice(value)
         if choice is None:
             dispatcher.utter_message(response="utter_refund_change_unclear")
@@ -196,16 +209,16 @@ class ValidateRefundForm(AnswersInAnyOrder):
 
 
 class ActionAskRefundItem(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_refund_item"
 
     async def run(self, dispatcher, tracker, domain):
         with session_scope() as session:
             lines = _lines(session, tracker) or []
-            allowed = [l for l in lines if l.decision.allowed]
+            allowed = [line for line in lines if line.decision.allowed]
             dispatcher.utter_message(
                 text="Which item would you like to return?",
-                buttons=[button(l.label, "inform", product=l.item.variant.product.name) for l in allowed],
+                buttons=[button(line.label, "inform", product=line.item.variant.product.name) for line in allowed],
             )
         return []
 
@@ -213,21 +226,24 @@ class ActionAskRefundItem(Action):
 class ActionAskRefundConfirmed(Action):
     """Reads the request back (item, order, reason) before anything is written."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_refund_confirmed"
 
     async def run(self, dispatcher, tracker, domain):
         with session_scope() as session:
             line = _match_line(_lines(session, tracker) or [], tracker.get_slot("refund_item") or "")
             item = line.label if line else tracker.get_slot("refund_item")
-        dispatcher.utter_message(response="utter_ask_refund_confirmed", item=item,
-                                 order_id=tracker.get_slot("order_id"),
-                                 reason=reason_clause(tracker.get_slot("refund_reason") or ""))
+        dispatcher.utter_message(
+            response="utter_ask_refund_confirmed",
+            item=item,
+            order_id=tracker.get_slot("order_id"),
+            reason=reason_clause(tracker.get_slot("refund_reason") or ""),
+        )
         return []
 
 
 class ActionSubmitRefund(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_submit_refund"
 
     async def run(self, dispatcher, tracker, domain):
@@ -249,8 +265,8 @@ class ActionSubmitRefund(Action):
                 dispatcher.utter_message(text="I couldn't find that order any more. Nothing was changed.")
                 return reset
             if tracker.get_slot("refund_eligible") is False:
-                refusal = first_refusal(l.decision for l in lines)
-                line = next(l for l in lines if l.decision is refusal)
+                refusal = first_refusal(line.decision for line in lines)
+                line = next(line for line in lines if line.decision is refusal)
                 dispatcher.utter_message(
                     text=refusal_text(refusal, order_id, line.label, policy.window_days)
                     + " Would you like to talk to a person about it?",

@@ -1,7 +1,8 @@
 """Sales conversations: qualify a business lead, route it, and book, move or cancel meetings."""
+
 from abc import ABC, abstractmethod
 from datetime import datetime, timezone
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from dateutil import parser as date_parser
 from rasa_sdk import Action, Tracker
@@ -26,8 +27,7 @@ DEFAULT_TEAM = "smb"
 PEOPLE_WORDS = ("people", "staff", "employees", "person", "team of", "colleagues", "members", "of us")
 
 
-
-def lead_answers(slots: Dict[str, Any]) -> Dict[str, Any]:
+def lead_answers(slots: dict[str, Any]) -> dict[str, Any]:
     """Slot values as the scoring rules take them: skipped answers count as unknown."""
     answers = {k: (None if slots.get(k) == SKIPPED else slots.get(k)) for k in LEAD_SLOTS}
     answers["need"] = answers.pop("lead_need")
@@ -42,7 +42,7 @@ def team_of(tracker: Tracker) -> str:
 # --------------------------------------------------------------------------- qualification
 
 
-def email_reader(text: str) -> Optional[str]:
+def email_reader(text: str) -> str | None:
     return parse_email(text).value
 
 
@@ -53,35 +53,40 @@ class ValidateLeadForm(AnswersInAnyOrder):
     refillable_slots = ("lead_need",)  # a goal said later adds to the need
     weak_slots = ("lead_need",)
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_lead_form"
 
-    def answer_readers(self, tracker: Tracker, requested: Optional[str]) -> Dict[str, Reader]:
-        def company_size(text: str) -> Optional[int]:
+    def answer_readers(self, tracker: Tracker, requested: str | None) -> dict[str, Reader]:
+        def company_size(text: str) -> int | None:
             if requested != "company_size" and not leads.mentions_people(text):
                 return None  # out of turn, "30" alone may be anything
             parsed = leads.parse_company_size(text)
             return parsed.value if parsed.ok else None
 
-        def timeline(text: str) -> Optional[str]:
+        def timeline(text: str) -> str | None:
             parsed = leads.parse_timeline(text)
             return parsed.value if parsed.ok and parsed.value != "unknown" else None
 
-        def budget(text: str) -> Optional[int]:
+        def budget(text: str) -> int | None:
             if requested == "budget" and not leads.mentions_money(text):
                 return leads.parse_budget(text).value  # asked: a bare "20k" is the budget
             return leads.budget_said(text).value
 
-        def need(text: str) -> Optional[str]:
+        def need(text: str) -> str | None:
             # The first message's need is taken by get_validation_events; asked, Rasa maps it.
             if requested in (None, "lead_need") or not leads.describes_need(text):
                 return None
             return leads.add_to_need(tracker.get_slot("lead_need"), text)
 
-        return {"lead_need": need, "company_size": company_size, "timeline": timeline,
-                "budget": budget, "email": email_reader}
+        return {
+            "lead_need": need,
+            "company_size": company_size,
+            "timeline": timeline,
+            "budget": budget,
+            "email": email_reader,
+        }
 
-    def noted_variables(self, slot: str, value: Any, tracker: Tracker) -> Optional[Dict[str, Any]]:
+    def noted_variables(self, slot: str, value: Any, tracker: Tracker) -> dict[str, Any] | None:
         if value == SKIPPED:
             return None
         if slot == "timeline":
@@ -90,7 +95,7 @@ class ValidateLeadForm(AnswersInAnyOrder):
             return {"budget": f"${value:,}"}
         return {slot: value}
 
-    async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> List[Text]:
+    async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> list[str]:
         size = tracker.get_slot("company_size")
         size = size if isinstance(size, int) else 0
         need = str(tracker.get_slot("lead_need") or "").lower()
@@ -103,7 +108,7 @@ class ValidateLeadForm(AnswersInAnyOrder):
             skip.add("role")
         return [slot for slot in domain_slots if slot not in skip]
 
-    async def get_validation_events(self, dispatcher, tracker, domain) -> List[EventType]:
+    async def get_validation_events(self, dispatcher, tracker, domain) -> list[EventType]:
         events = await super().get_validation_events(dispatcher, tracker, domain)
         if tracker.get_slot("requested_slot") is not None or tracker.get_slot("lead_need"):
             return events
@@ -117,14 +122,14 @@ class ValidateLeadForm(AnswersInAnyOrder):
                     events.append(SlotSet("company_size", size.value))
         return events
 
-    def validate_lead_need(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    def validate_lead_need(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         text = " ".join(str(value or "").split())
         if value == SKIPPED or len(text) >= 3:
             return {"lead_need": text[:500] if value != SKIPPED else SKIPPED}
         dispatcher.utter_message(text="Could you tell me in a few words what you're looking for?")
         return {"lead_need": None}
 
-    def validate_company_size(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    def validate_company_size(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         if value == SKIPPED or isinstance(value, int):
             return {"company_size": value}
         parsed = leads.parse_company_size(value)
@@ -133,7 +138,7 @@ class ValidateLeadForm(AnswersInAnyOrder):
             return {"company_size": None}
         return {"company_size": parsed.value}
 
-    def validate_timeline(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    def validate_timeline(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         if value == SKIPPED:
             return {"timeline": SKIPPED}
         parsed = leads.parse_timeline(value)
@@ -142,7 +147,7 @@ class ValidateLeadForm(AnswersInAnyOrder):
             return {"timeline": None}
         return {"timeline": parsed.value}
 
-    def validate_budget(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    def validate_budget(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         if value == SKIPPED:
             return {"budget": SKIPPED}
         parsed = leads.parse_budget(value)
@@ -151,18 +156,18 @@ class ValidateLeadForm(AnswersInAnyOrder):
             return {"budget": None}
         return {"budget": parsed.value if parsed.value is not None else SKIPPED}
 
-    def validate_role(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    def validate_role(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         text = " ".join(str(value or "").split())
         return {"role": SKIPPED if value == SKIPPED else (text[:120] or None)}
 
-    def validate_email(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    def validate_email(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         return validate_email_value(value, dispatcher)
 
 
 class ActionQualifyLead(Action):
     """Scores and routes the lead by the rules in seed/, stores it, and makes the offer."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_qualify_lead"
 
     async def run(self, dispatcher, tracker, domain):
@@ -185,15 +190,21 @@ class ActionQualifyLead(Action):
                 buttons=[button("Yes, keep in touch", "affirm"), button("No thanks", "deny")],
             )
             return events
-        when = "" if open_now or back is None else (
-            f" The team is out right now and back {describe(back.astimezone(customer_zone(tracker)))}."
+        when = (
+            ""
+            if open_now or back is None
+            else (f" The team is out right now and back {describe(back.astimezone(customer_zone(tracker)))}.")
         )
         buttons = [button("Book a meeting", "affirm"), button("Email me instead", "deny")]
         offer = "Would you like to book a 30-minute meeting with them now?"
         if live:
-            buttons.insert(0 if score.grade == "hot" else 1,
-                           button("Talk to sales now", "human_handoff", handoff_team="sales"))
-            offer = "Someone from sales is online now if you'd like to talk straight away, or you can book a 30-minute meeting."
+            buttons.insert(
+                0 if score.grade == "hot" else 1, button("Talk to sales now", "human_handoff", handoff_team="sales")
+            )
+            offer = (
+                "Someone from sales is online now if you'd like to talk straight away, "
+                "or you can book a 30-minute meeting."
+            )
         dispatcher.utter_message(
             text=f"Thanks, that helps. Our {team['name']} team is the right one for this.{when} {offer}",
             buttons=buttons,
@@ -204,14 +215,14 @@ class ActionQualifyLead(Action):
 # --------------------------------------------------------------------------- booking
 
 
-def time_not_read(dispatcher) -> Dict[Text, Any]:
+def time_not_read(dispatcher) -> dict[str, Any]:
     dispatcher.utter_message(
-        text="Sorry, I couldn't read a day or time in that. Try \"tomorrow morning\" or \"Friday at 2pm\"."
+        text='Sorry, I couldn\'t read a day or time in that. Try "tomorrow morning" or "Friday at 2pm".'
     )
     return {"meeting_time": None}
 
 
-def offer_slots(session, tracker: Tracker, text: str, dispatcher) -> Dict[Text, Any]:
+def offer_slots(session, tracker: Tracker, text: str, dispatcher) -> dict[str, Any]:
     """Turns 'next tuesday at 3pm' into up to three free slots of the team, or says why not."""
     zone = customer_zone(tracker)
     now = now_utc()
@@ -222,12 +233,13 @@ def offer_slots(session, tracker: Tracker, text: str, dispatcher) -> Dict[Text, 
     if not slots:
         dispatcher.utter_message(text="There are no free times around then. Could you suggest another day?")
         return {"meeting_time": None}
-    options = [{"start": s.start.astimezone(timezone.utc).isoformat(), "rep_id": s.rep_id, "rep": s.rep_name}
-               for s in slots]
+    options = [
+        {"start": s.start.astimezone(timezone.utc).isoformat(), "rep_id": s.rep_id, "rep": s.rep_name} for s in slots
+    ]
     return {"meeting_time": str(text)[:200], "meeting_options": options, "meeting_slot": None}
 
 
-def chosen_option(value: Any, options: List[Dict[str, Any]], zone) -> Optional[Dict[str, Any]]:
+def chosen_option(value: Any, options: list[dict[str, Any]], zone) -> dict[str, Any] | None:
     """The option a customer picked: a button's start time, 'the second one', or '3pm'."""
     if not options or value is None:
         return None
@@ -242,9 +254,9 @@ def chosen_option(value: Any, options: List[Dict[str, Any]], zone) -> Optional[D
     if not any(c.isdigit() for c in text):
         return None  # no clock time in it ("thursday afternoon"): a new wish, not a pick
     try:
-        picked = date_parser.parse(text, fuzzy=True, default=datetime(2000, 1, 1, 0, 0))
+        picked = date_parser.parse(text, fuzzy=True, default=datetime(2000, 1, 1, 0, 0))  # noqa: DTZ001 (a placeholder day)
         # The same date under another default means the text named a day ("thursday at 9am").
-        names_day = picked.date() == date_parser.parse(text, fuzzy=True, default=datetime(2000, 1, 2)).date()
+        names_day = picked.date() == date_parser.parse(text, fuzzy=True, default=datetime(2000, 1, 2)).date()  # noqa: DTZ001
     except (ValueError, OverflowError):
         return None
     for option in options:
@@ -255,12 +267,13 @@ def chosen_option(value: Any, options: List[Dict[str, Any]], zone) -> Optional[D
             continue
         local = start.astimezone(zone)
         if (local.hour, local.minute) == (picked.hour, picked.minute) and (
-                not names_day or local.weekday() == picked.weekday()):
+            not names_day or local.weekday() == picked.weekday()
+        ):
             return option
     return None
 
 
-def booking_ref_reader(text: str) -> Optional[str]:
+def booking_ref_reader(text: str) -> str | None:
     return find_booking_ref(text)
 
 
@@ -269,19 +282,21 @@ class MeetingFormValidation(AnswersInAnyOrder, ABC):
     order. Abstract, so the action server does not register it as an action of its own."""
 
     @abstractmethod
-    def name(self) -> Text:
-        ...
+    def name(self) -> str: ...
 
-    def answer_readers(self, tracker: Tracker, requested: Optional[str]) -> Dict[str, Reader]:
-        def meeting_time(text: str) -> Optional[str]:
+    def answer_readers(self, tracker: Tracker, requested: str | None) -> dict[str, Reader]:
+        def meeting_time(text: str) -> str | None:
             wanted = parse_time_request(without_emails(text), now_utc(), customer_zone(tracker))
             return str(text)[:200] if wanted is not None else None
 
-        return {"booking_ref": booking_ref_reader, "email": email_reader,
-                "customer_timezone": lambda text: parse_timezone(without_emails(text)),
-                "meeting_time": meeting_time}
+        return {
+            "booking_ref": booking_ref_reader,
+            "email": email_reader,
+            "customer_timezone": lambda text: parse_timezone(without_emails(text)),
+            "meeting_time": meeting_time,
+        }
 
-    def noted_variables(self, slot: str, value: Any, tracker: Tracker) -> Optional[Dict[str, Any]]:
+    def noted_variables(self, slot: str, value: Any, tracker: Tracker) -> dict[str, Any] | None:
         if slot == "meeting_time":
             wanted = parse_time_request(without_emails(value), now_utc(), customer_zone(tracker))
             return {"when": describe_request(wanted)} if wanted else None
@@ -289,28 +304,30 @@ class MeetingFormValidation(AnswersInAnyOrder, ABC):
             return {"zone": value}
         return {slot: value}
 
-    def _missing_before_time(self, slots: Dict[str, Any], domain) -> bool:
+    def _missing_before_time(self, slots: dict[str, Any], domain) -> bool:
         """Whether a slot asked before the wished time (the zone, the booking) is unknown:
         then free times cannot be looked up yet."""
         required = self.domain_slots(domain)
-        earlier = required[:required.index("meeting_time")] if "meeting_time" in required else []
+        earlier = required[: required.index("meeting_time")] if "meeting_time" in required else []
         return any(slots.get(slot) is None for slot in earlier)
 
-    async def check_booking(self, dispatcher, tracker, slots: Dict[str, Any]) -> List[EventType]:
+    async def check_booking(self, dispatcher, tracker, slots: dict[str, Any]) -> list[EventType]:
         """Rescheduling checks the booking before times are searched; booking has none."""
         return []
 
-    async def get_validation_events(self, dispatcher, tracker, domain) -> List[EventType]:
+    async def get_validation_events(self, dispatcher, tracker, domain) -> list[EventType]:
         events = await super().get_validation_events(dispatcher, tracker, domain)
         zone = (tracker.latest_message.get("metadata") or {}).get("timezone")
         if not tracker.get_slot("customer_timezone") and zone and parse_timezone(zone):
             events.append(SlotSet("customer_timezone", parse_timezone(zone)))  # from the channel
-        slots = {**tracker.current_slot_values(),
-                 **{e["name"]: e["value"] for e in events if e.get("event") == "slot"}}
+        slots = {**tracker.current_slot_values(), **{e["name"]: e["value"] for e in events if e.get("event") == "slot"}}
         events += await self.check_booking(dispatcher, tracker, slots)
         slots.update({e["name"]: e["value"] for e in events if e.get("event") == "slot"})
-        if slots.get("meeting_time") and not slots.get("meeting_options") and \
-                not self._missing_before_time(slots, domain):
+        if (
+            slots.get("meeting_time")
+            and not slots.get("meeting_options")
+            and not self._missing_before_time(slots, domain)
+        ):
             # A time wished before the zone was known: its free slots are looked up now.
             tracker.slots.update(slots)
             with session_scope() as session:
@@ -318,7 +335,7 @@ class MeetingFormValidation(AnswersInAnyOrder, ABC):
             events += [SlotSet(name, value) for name, value in result.items()]
         return events
 
-    def validate_customer_timezone(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    def validate_customer_timezone(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         name = parse_timezone(str(value or ""))
         if name is None:
             dispatcher.utter_message(
@@ -327,7 +344,7 @@ class MeetingFormValidation(AnswersInAnyOrder, ABC):
             return {"customer_timezone": None}
         return {"customer_timezone": name}
 
-    def validate_meeting_time(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    def validate_meeting_time(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         if self._missing_before_time(tracker.current_slot_values(), domain):
             # Said before the zone (or the booking) is known: kept, looked up once it is.
             if parse_time_request(without_emails(value), now_utc(), customer_zone(tracker)) is None:
@@ -336,7 +353,7 @@ class MeetingFormValidation(AnswersInAnyOrder, ABC):
         with session_scope() as session:
             return offer_slots(session, tracker, value, dispatcher)
 
-    def validate_meeting_slot(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    def validate_meeting_slot(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         options = tracker.get_slot("meeting_options") or []
         option = chosen_option(value, options, customer_zone(tracker))
         if option is None:
@@ -346,20 +363,20 @@ class MeetingFormValidation(AnswersInAnyOrder, ABC):
             return result if result.get("meeting_time") else {"meeting_slot": None}
         return {"meeting_slot": option["start"]}
 
-    def validate_email(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    def validate_email(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         return validate_email_value(value, dispatcher)
 
 
 class ValidateBookingForm(MeetingFormValidation):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_booking_form"
 
-    def validate_booking_confirmed(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    def validate_booking_confirmed(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         return {"booking_confirmed": bool(value)}
 
 
 class ActionAskMeetingSlot(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_meeting_slot"
 
     async def run(self, dispatcher, tracker, domain):
@@ -368,21 +385,23 @@ class ActionAskMeetingSlot(Action):
         dispatcher.utter_message(
             text="These times are free (shown in your time zone). Which suits you?",
             buttons=[
-                {"title": f"{describe(date_parser.isoparse(o['start']).astimezone(zone))} with {o['rep']}",
-                 "payload": f'/inform{{"meeting_slot": "{o["start"]}"}}'}
+                {
+                    "title": f"{describe(date_parser.isoparse(o['start']).astimezone(zone))} with {o['rep']}",
+                    "payload": f'/inform{{"meeting_slot": "{o["start"]}"}}',
+                }
                 for o in options
             ],
         )
         return []
 
 
-def picked(tracker: Tracker) -> Optional[Dict[str, Any]]:
+def picked(tracker: Tracker) -> dict[str, Any] | None:
     start = tracker.get_slot("meeting_slot")
     return next((o for o in tracker.get_slot("meeting_options") or [] if o["start"] == start), None)
 
 
 class ActionAskBookingConfirmed(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_booking_confirmed"
 
     async def run(self, dispatcher, tracker, domain):
@@ -395,19 +414,22 @@ class ActionAskBookingConfirmed(Action):
         return []
 
 
-def booked_message(booking, rep_name: str, zone) -> Dict[str, Any]:
+def booked_message(booking, rep_name: str, zone) -> dict[str, Any]:
     when = describe(booking.starts_at.replace(tzinfo=timezone.utc).astimezone(zone))
     return {
         "text": f"Booked: {when} with {rep_name} (reference {booking.reference}). "
         f"Add it to your calendar: {invites.invite_url(booking.reference)} . Keep the reference to "
         "reschedule or cancel.",
-        "json_message": {"type": "calendar_invite", "reference": booking.reference,
-                         "ics": invites.ics(booking, rep_name, booking.rep.email)},
+        "json_message": {
+            "type": "calendar_invite",
+            "reference": booking.reference,
+            "ics": invites.ics(booking, rep_name, booking.rep.email),
+        },
     }
 
 
 class ActionBookMeeting(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_book_meeting"
 
     async def run(self, dispatcher, tracker, domain):
@@ -419,13 +441,18 @@ class ActionBookMeeting(Action):
         zone = customer_zone(tracker)
         try:
             with session_scope() as session:
-                booking = meetings.book(session, option["rep_id"], date_parser.isoparse(option["start"]),
-                                          tracker.get_slot("email"), tracker.get_slot("customer_timezone"),
-                                          sender_id=tracker.sender_id, now=now_utc())
+                booking = meetings.book(
+                    session,
+                    option["rep_id"],
+                    date_parser.isoparse(option["start"]),
+                    tracker.get_slot("email"),
+                    tracker.get_slot("customer_timezone"),
+                    sender_id=tracker.sender_id,
+                    now=now_utc(),
+                )
                 message = booked_message(booking, option["rep"], zone)
         except meetings.SlotTaken:
-            dispatcher.utter_message(
-                text="Sorry, someone just took that time. When else would suit you?")
+            dispatcher.utter_message(text="Sorry, someone just took that time. When else would suit you?")
             return reset
         dispatcher.utter_message(**message)
         return reset + [SlotSet("booking_ref", booking.reference)]
@@ -434,7 +461,7 @@ class ActionBookMeeting(Action):
 # --------------------------------------------------------------------------- reschedule, cancel
 
 
-def validate_booking_ref_value(tracker, value, dispatcher) -> Dict[Text, Any]:
+def validate_booking_ref_value(tracker, value, dispatcher) -> dict[str, Any]:
     text = str(value or "").strip().upper().replace("-", "")
     if not (len(text) >= 5 and text[0] == "M" and text[1:].isdigit()):
         dispatcher.utter_message(text="Booking references look like M3001. What's yours?")
@@ -442,7 +469,7 @@ def validate_booking_ref_value(tracker, value, dispatcher) -> Dict[Text, Any]:
     return {"booking_ref": text}
 
 
-def own_booking(session, reference: Optional[str], email: Optional[str], dispatcher):
+def own_booking(session, reference: str | None, email: str | None, dispatcher):
     booking = meetings.find_booking(session, reference or "", email or "")
     if booking is None or booking.status != "booked":
         dispatcher.utter_message(
@@ -453,13 +480,13 @@ def own_booking(session, reference: Optional[str], email: Optional[str], dispatc
 
 
 class ValidateRescheduleForm(MeetingFormValidation):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_reschedule_form"
 
-    def validate_booking_ref(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    def validate_booking_ref(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         return validate_booking_ref_value(tracker, value, dispatcher)
 
-    async def check_booking(self, dispatcher, tracker, slots: Dict[str, Any]) -> List[EventType]:
+    async def check_booking(self, dispatcher, tracker, slots: dict[str, Any]) -> list[EventType]:
         if slots.get("booking_ref") and slots.get("email") and not slots.get("meeting_options"):
             with session_scope() as session:
                 booking = own_booking(session, slots["booking_ref"], slots["email"], dispatcher)
@@ -471,7 +498,7 @@ class ValidateRescheduleForm(MeetingFormValidation):
 
 
 class ActionRescheduleMeeting(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_reschedule_meeting"
 
     async def run(self, dispatcher, tracker, domain):
@@ -486,35 +513,43 @@ class ActionRescheduleMeeting(Action):
                 if option["rep_id"] == booking.rep_id:
                     moved = meetings.reschedule(session, booking, start, now=now_utc())
                 else:  # the time was offered with another rep of the team: book it, then free the old one
-                    moved = meetings.book(session, option["rep_id"], start, booking.email,
-                                            booking.customer_timezone, sender_id=booking.sender_id,
-                                            lead_id=booking.lead_id, now=now_utc())
+                    moved = meetings.book(
+                        session,
+                        option["rep_id"],
+                        start,
+                        booking.email,
+                        booking.customer_timezone,
+                        sender_id=booking.sender_id,
+                        lead_id=booking.lead_id,
+                        now=now_utc(),
+                    )
                     meetings.cancel_booking(session, booking)
                 message = booked_message(moved, moved.rep.name, customer_zone(tracker))
         except meetings.SlotTaken:
-            dispatcher.utter_message(text="Sorry, that time was just taken; your meeting is unchanged. "
-                                          "Try another time?")
+            dispatcher.utter_message(
+                text="Sorry, that time was just taken; your meeting is unchanged. Try another time?"
+            )
             return reset
         dispatcher.utter_message(**message)
         return reset + [SlotSet("booking_ref", moved.reference)]
 
 
 class ValidateCancelBookingForm(AnswersInAnyOrder):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_cancel_booking_form"
 
-    def answer_readers(self, tracker: Tracker, requested: Optional[str]) -> Dict[str, Reader]:
+    def answer_readers(self, tracker: Tracker, requested: str | None) -> dict[str, Reader]:
         return {"booking_ref": booking_ref_reader, "email": email_reader}
 
-    def validate_booking_ref(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    def validate_booking_ref(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         return validate_booking_ref_value(tracker, value, dispatcher)
 
-    def validate_email(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    def validate_email(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         return validate_email_value(value, dispatcher)
 
 
 class ActionCancelMeeting(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_cancel_meeting"
 
     async def run(self, dispatcher, tracker, domain):

@@ -1,5 +1,4 @@
 """Opt-out and opt-in: honoured in any state, recorded for the contact."""
-from typing import Text
 
 from rasa_sdk import Action
 from rasa_sdk.events import ActiveLoop, SlotSet
@@ -9,7 +8,7 @@ from shop.db import session_scope
 
 
 class ActionOptOut(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_opt_out"
 
     async def run(self, dispatcher, tracker, domain):
@@ -26,7 +25,7 @@ class ActionOptOut(Action):
 
 
 class ActionOptIn(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_opt_in"
 
     async def run(self, dispatcher, tracker, domain):

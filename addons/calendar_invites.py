@@ -1,6 +1,7 @@
 """Serves a booking's calendar invite (.ics) from the Rasa server, at
 /webhooks/calendar/invite/<reference>.ics?t=<signed token>: REST and Messenger customers
 get a link they can open; nothing else is exposed."""
+
 from typing import Any, Awaitable, Callable, Text
 
 from rasa.core.channels.channel import InputChannel, UserMessage

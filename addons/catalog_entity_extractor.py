@@ -1,4 +1,5 @@
 """Recognizes products and colors by the catalog's own words, so a new product needs no NLU examples."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -39,9 +40,7 @@ def _forms(alias: str) -> Iterable[str]:
     yield phrase[:-1] if phrase.endswith("s") and not phrase.endswith("ss") else phrase + "s"
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
 class CatalogEntityExtractor(RuleBasedEntityExtractor):
     """A spaCy PhraseMatcher over the catalog, read when the model is loaded: restart the
     server after changing seed/catalog.yml, no retraining needed. Typos of catalog words
@@ -75,7 +74,7 @@ class CatalogEntityExtractor(RuleBasedEntityExtractor):
         self._values: Dict[str, Dict[str, str]] = {}
         catalog_words = set()
         for entity, by_phrase in phrases.items():
-            self._values[entity] = {p: v for p, v in by_phrase.items()}
+            self._values[entity] = dict(by_phrase.items())
             docs = list(self._nlp.tokenizer.pipe(by_phrase))
             catalog_words.update(t.lower_ for doc in docs for t in doc)
             self._matcher.add(entity, docs)
@@ -89,7 +88,7 @@ class CatalogEntityExtractor(RuleBasedEntityExtractor):
         # The same tokens with typos of catalog words corrected ("backpak" -> "backpack"), so
         # the phrase matcher sees catalog words; spans map back to the original by position.
         words = [self._typos.correct(t.lower_) or t.text for t in doc]
-        typo = [w.lower() != t.lower_ for w, t in zip(words, doc)]
+        typo = [w.lower() != t.lower_ for w, t in zip(words, doc, strict=False)]
         corrected = Doc(self._nlp.vocab, words=words, spaces=[bool(t.whitespace_) for t in doc])
         spans = []
         for match_id, start, end in self._matcher(corrected):
@@ -105,7 +104,7 @@ class CatalogEntityExtractor(RuleBasedEntityExtractor):
             value = self._values[entity].get(phrase) or self._values[entity].get(" ".join(phrase.split()))
             if value is None:  # matched tokens spaced unlike the phrase: no guess
                 continue
-            original = doc[span.start:span.end]
+            original = doc[span.start : span.end]
             entities.append(
                 {
                     "entity": entity,
@@ -113,7 +112,7 @@ class CatalogEntityExtractor(RuleBasedEntityExtractor):
                     "start": original.start_char,
                     "end": original.end_char,
                     # A typo-corrected match is a little less sure than an exact one.
-                    "confidence_entity": 0.9 if any(typo[span.start:span.end]) else 1.0,
+                    "confidence_entity": 0.9 if any(typo[span.start : span.end]) else 1.0,
                 }
             )
         return entities
@@ -123,10 +122,16 @@ def _without_short_words_before_products(spans: List[Any]) -> List[Any]:
     """A 3-letter product word right before another product is a typo, not a product:
     "is tee hoodie in stock" means "the hoodie", not a T-shirt and a hoodie."""
     return [
-        span for i, span in enumerate(spans)
-        if not (span.label_ == "product" and len(span) == 1 and len(span.text) <= 3
-                and i + 1 < len(spans) and spans[i + 1].label_ == "product"
-                and spans[i + 1].start == span.end)
+        span
+        for i, span in enumerate(spans)
+        if not (
+            span.label_ == "product"
+            and len(span) == 1
+            and len(span.text) <= 3
+            and i + 1 < len(spans)
+            and spans[i + 1].label_ == "product"
+            and spans[i + 1].start == span.end
+        )
     ]
 
 

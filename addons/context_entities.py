@@ -4,6 +4,7 @@ only on the examples that can teach them.
 Intents come from the linear classifier; thousands of off-topic and small-talk examples hold no
 size or quantity, and feeding them to DIET or a CRF would multiply training time for nothing.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, Text
@@ -20,17 +21,28 @@ def entity_training_data(training_data: TrainingData, negative_intents) -> Train
     """The examples with entities, and those of the intents where a number or size word
     appears without being one of our entities (the negatives DIET learns "no entity" from)."""
     negatives = set(negative_intents)
-    examples = [m for m in training_data.nlu_examples
-                if m.get(ENTITIES) or m.get(INTENT) in negatives]
-    return TrainingData(training_examples=examples,
-                        entity_synonyms=training_data.entity_synonyms,
-                        regex_features=training_data.regex_features,
-                        lookup_tables=training_data.lookup_tables)
+    examples = [m for m in training_data.nlu_examples if m.get(ENTITIES) or m.get(INTENT) in negatives]
+    return TrainingData(
+        training_examples=examples,
+        entity_synonyms=training_data.entity_synonyms,
+        regex_features=training_data.regex_features,
+        lookup_tables=training_data.lookup_tables,
+    )
 
 
 # Where a number or a size word appears without being a size or a quantity of ours.
-NEGATIVE_INTENTS = ["inform", "purchase", "check_stock", "product_info", "order_status", "refund",
-                    "delivery_estimate", "sales_inquiry", "book_meeting", "reschedule_meeting"]
+NEGATIVE_INTENTS = [
+    "inform",
+    "purchase",
+    "check_stock",
+    "product_info",
+    "order_status",
+    "refund",
+    "delivery_estimate",
+    "sales_inquiry",
+    "book_meeting",
+    "reschedule_meeting",
+]
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
@@ -45,8 +57,7 @@ class EntityDIET(DIETClassifier):
         }
 
     def train(self, training_data: TrainingData) -> Resource:
-        return super().train(entity_training_data(training_data,
-                                                  self.component_config["negative_intents"]))
+        return super().train(entity_training_data(training_data, self.component_config["negative_intents"]))
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
@@ -56,5 +67,4 @@ class EntityCRF(CRFEntityExtractor):
         return {**CRFEntityExtractor.get_default_config(), "negative_intents": NEGATIVE_INTENTS}
 
     def train(self, training_data: TrainingData) -> Resource:
-        return super().train(entity_training_data(training_data,
-                                                  self.component_config["negative_intents"]))
+        return super().train(entity_training_data(training_data, self.component_config["negative_intents"]))

@@ -2,6 +2,7 @@
 A1003"): the message gets one intent, so the later requests are recorded under
 `further_requests` in the parsed message, for an action to acknowledge or answer next, and the
 intent is read from the leading request (LeadingRequestTokens)."""
+
 from __future__ import annotations
 
 import re
@@ -81,9 +82,45 @@ def _add(clauses: List[Clause], text: str, start: int, end: int) -> None:
 
 
 # A clause of only these words opens a message ("hi! ...", "ok thanks. ...") and asks nothing.
-_PLEASANTRIES = frozenset("""hi hello hey hiya there good morning afternoon evening day ok okay
-    so um well yes yeah thanks thank you please sorry excuse me team guys folks all quick question
-    hope you're doing great help""".split())
+_PLEASANTRIES = frozenset(
+    [
+        "hi",
+        "hello",
+        "hey",
+        "hiya",
+        "there",
+        "good",
+        "morning",
+        "afternoon",
+        "evening",
+        "day",
+        "ok",
+        "okay",
+        "so",
+        "um",
+        "well",
+        "yes",
+        "yeah",
+        "thanks",
+        "thank",
+        "you",
+        "please",
+        "sorry",
+        "excuse",
+        "me",
+        "team",
+        "guys",
+        "folks",
+        "all",
+        "quick",
+        "question",
+        "hope",
+        "you're",
+        "doing",
+        "great",
+        "help",
+    ]
+)
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 
 
@@ -93,33 +130,42 @@ def further_requests(text: str, entities: List[Dict[str, Any]]) -> List[Dict[str
     clauses = _without_pleasantries(split_clauses(text))
     found = []
     for clause in clauses[1:]:
-        inside = [e for e in entities or []
-                  if isinstance(e, dict) and isinstance(e.get("start"), int)
-                  and clause.start <= e["start"] and e.get("end", e["start"]) <= clause.end]
+        inside = [
+            e
+            for e in entities or []
+            if isinstance(e, dict)
+            and isinstance(e.get("start"), int)
+            and clause.start <= e["start"]
+            and e.get("end", e["start"]) <= clause.end
+        ]
         kinds = sorted({e.get("entity") for e in inside} & {"order_id", "booking_ref", "email"})
         if kinds or _REQUEST.search(clause.text):
-            found.append({
-                "text": clause.text,
-                "start": clause.start,
-                "end": clause.end,
-                "entities": [{k: e[k] for k in ("entity", "value", "start", "end") if k in e}
-                             for e in inside],
-                "reason": kinds or ["request"],
-            })
+            found.append(
+                {
+                    "text": clause.text,
+                    "start": clause.start,
+                    "end": clause.end,
+                    "entities": [{k: e[k] for k in ("entity", "value", "start", "end") if k in e} for e in inside],
+                    "reason": kinds or ["request"],
+                }
+            )
     return found
 
 
 MAX_LEADING_CLAUSES = 2
 # How a clause that asks or tells the bot to do something starts.
-_ASKING = re.compile(r"(?:what(?:'s|s)?|how|when|where|which|who|why|is|are|do|does|can|could|would|"
-                     r"will|tell|show|give|get|let|send|stop|check|book|cancel|order|buy|track|"
-                     r"connect|find|put|add|pls|please)\b", re.IGNORECASE)
+_ASKING = re.compile(
+    r"(?:what(?:'s|s)?|how|when|where|which|who|why|is|are|do|does|can|could|would|"
+    r"will|tell|show|give|get|let|send|stop|check|book|cancel|order|buy|track|"
+    r"connect|find|put|add|pls|please)\b",
+    re.IGNORECASE,
+)
 _ID = re.compile(r"\b[AM]-?\d{4,6}\b|@", re.IGNORECASE)
 
 
 def _without_pleasantries(clauses: List[Clause]) -> List[Clause]:
     """The clauses from the first that is more than a greeting or a thank-you ("hi! ...")."""
-    while len(clauses) > 1 and set(w.lower() for w in _WORD.findall(clauses[0].text)) <= _PLEASANTRIES:
+    while len(clauses) > 1 and {w.lower() for w in _WORD.findall(clauses[0].text)} <= _PLEASANTRIES:
         clauses = clauses[1:]
     return clauses
 
@@ -135,8 +181,12 @@ def leading_request(text: str) -> Optional[Clause]:
     first, later = clauses
     # "I ordered a month ago and never got it. I want a refund": the first clause tells, the
     # second asks; only a first clause that asks something leads.
-    asks = _REQUEST.search(first.text) or _ID.search(first.text) or _ASKING.match(first.text) \
-        or "?" in text[first.end:first.end + 3]
+    asks = (
+        _REQUEST.search(first.text)
+        or _ID.search(first.text)
+        or _ASKING.match(first.text)
+        or "?" in text[first.end : first.end + 3]
+    )
     if not asks or not (_REQUEST.search(later.text) or _ID.search(later.text)):
         return None
     return first
@@ -148,8 +198,13 @@ class FurtherRequestsRecorder(GraphComponent):
     it. Changes neither the intent nor the entities."""
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> FurtherRequestsRecorder:
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> FurtherRequestsRecorder:
         return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:
@@ -170,8 +225,13 @@ class _TokenPass(GraphComponent):
     """A step over each message's tokens, the same in training and at parse time."""
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "_TokenPass":
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "_TokenPass":
         return cls()
 
     @staticmethod

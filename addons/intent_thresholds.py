@@ -5,6 +5,7 @@ a greeting does, so each has its own bar, tuned on the development data by
 scripts/tune_thresholds.py; below it the message becomes nlu_fallback and the bot asks a
 clarifying question, with the classifier's ranking kept for the buttons.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text, Tuple
@@ -27,8 +28,9 @@ class PerIntentFallbackClassifier(FallbackClassifier):
 
     def _threshold(self, message: Message) -> float:
         intent = (message.data.get(INTENT) or {}).get(INTENT_NAME_KEY) or ""
-        return threshold_for(intent, self.component_config["intent_thresholds"] or {},
-                             self.component_config["threshold"])
+        return threshold_for(
+            intent, self.component_config["intent_thresholds"] or {}, self.component_config["threshold"]
+        )
 
     def _nlu_confidence_below_threshold(self, message: Message) -> Tuple[bool, float]:
         confidence = (message.data.get(INTENT) or {}).get(PREDICTED_CONFIDENCE_KEY) or 0.0

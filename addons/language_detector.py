@@ -1,6 +1,7 @@
 """Messages clearly not in English get the intent other_language, so the bot says it speaks
 English instead of guessing an intent from words it cannot read. Only when sure: the trained
 classifier (which also learns other_language examples) decides everything else."""
+
 from __future__ import annotations
 
 import re

@@ -4,6 +4,7 @@ Runs right after the tokenizer and changes only each token's lemma: CountVectors
 featurizes lemmas (use_lemma, its default, for the word and the char_wb analyzers alike), while
 the token text and offsets stay as typed, so entity spans are unaffected.
 """
+
 from __future__ import annotations
 
 import json
@@ -32,39 +33,134 @@ VOCABULARY_FILE = "vocabulary.json"
 # Text speak, one typed token to what the training data says instead. A value with a space is
 # two words in one lemma: the featurizers split lemmas at spaces, as if both had been typed.
 TEXT_SPEAK = {
-    "u": "you", "yu": "you", "r": "are", "ur": "your", "yr": "your",
-    "pls": "please", "plz": "please", "plzz": "please", "pl0x": "please", "plez": "please",
-    "thx": "thanks", "thnx": "thanks", "thanx": "thanks", "thnks": "thanks", "tks": "thanks",
-    "ty": "thank you", "tysm": "thank you so much",
-    "im": "i 'm", "ive": "i 've", "dont": "do n't", "cant": "ca n't", "wont": "wo n't",
-    "wanna": "want to", "gimme": "give me", "lemme": "let me", "dunno": "do n't know",
-    "idk": "i do n't know", "2day": "today", "2nite": "tonight", "2moro": "tomorrow",
-    "2morrow": "tomorrow", "tmrw": "tomorrow", "tmr": "tomorrow", "b4": "before",
-    "bc": "because", "cuz": "because", "coz": "because", "becuz": "because",
-    "abt": "about", "wat": "what", "wht": "what", "whr": "where", "hw": "how",
-    "k": "ok", "kk": "ok", "okk": "ok", "okey": "okay", "ppl": "people", "msg": "message",
-    "n": "and", "sry": "sorry", "srry": "sorry",
-    "asap": "as soon as possible", "hav": "have", "wen": "when",
+    "u": "you",
+    "yu": "you",
+    "r": "are",
+    "ur": "your",
+    "yr": "your",
+    "pls": "please",
+    "plz": "please",
+    "plzz": "please",
+    "pl0x": "please",
+    "plez": "please",
+    "thx": "thanks",
+    "thnx": "thanks",
+    "thanx": "thanks",
+    "thnks": "thanks",
+    "tks": "thanks",
+    "ty": "thank you",
+    "tysm": "thank you so much",
+    "im": "i 'm",
+    "ive": "i 've",
+    "dont": "do n't",
+    "cant": "ca n't",
+    "wont": "wo n't",
+    "wanna": "want to",
+    "gimme": "give me",
+    "lemme": "let me",
+    "dunno": "do n't know",
+    "idk": "i do n't know",
+    "2day": "today",
+    "2nite": "tonight",
+    "2moro": "tomorrow",
+    "2morrow": "tomorrow",
+    "tmrw": "tomorrow",
+    "tmr": "tomorrow",
+    "b4": "before",
+    "bc": "because",
+    "cuz": "because",
+    "coz": "because",
+    "becuz": "because",
+    "abt": "about",
+    "wat": "what",
+    "wht": "what",
+    "whr": "where",
+    "hw": "how",
+    "k": "ok",
+    "kk": "ok",
+    "okk": "ok",
+    "okey": "okay",
+    "ppl": "people",
+    "msg": "message",
+    "n": "and",
+    "sry": "sorry",
+    "srry": "sorry",
+    "asap": "as soon as possible",
+    "hav": "have",
+    "wen": "when",
 }
 # The pieces spaCy's tokenizer cuts off words typed without their apostrophe ("dont" is "do"
 # + "nt", "im" is "i" + "m"), read as the apostrophe forms it cuts off "don't" and "i'm".
 GLUED_PIECES = {
-    "nt": "n't", "m": "'m", "re": "'re", "ve": "'ve", "ll": "'ll", "s": "'s", "d": "'d",
-    "na": "to", "ta": "to",
+    "nt": "n't",
+    "m": "'m",
+    "re": "'re",
+    "ve": "'ve",
+    "ll": "'ll",
+    "s": "'s",
+    "d": "'d",
+    "na": "to",
+    "ta": "to",
 }
 _HOSTS_OF = {  # the words a piece may be glued to ("nt": any), so "5m" stays "m"
-    "m": {"i"}, "re": {"you", "we", "they", "what", "who", "there"},
+    "m": {"i"},
+    "re": {"you", "we", "they", "what", "who", "there"},
     "ve": {"i", "you", "we", "they", "could", "should", "would", "might", "must"},
     "ll": {"i", "you", "he", "she", "it", "we", "they", "that", "there"},
     "s": {"what", "that", "there", "it", "he", "she", "who", "where", "how", "let", "here"},
-    "d": {"i", "you", "he", "she", "we", "they"}, "na": {"gon"}, "ta": {"got"},
+    "d": {"i", "you", "he", "she", "we", "they"},
+    "na": {"gon"},
+    "ta": {"got"},
 }
 _HOST_WORDS = {"gon": "going"}  # "gonna" is "gon" + "na": "going to"
 # "4" is "for" before these words ("a gift 4 my mom"), never after a size or a verb of buying.
-_FOR_BEFORE = {"a", "an", "me", "you", "u", "my", "ur", "your", "him", "her", "us", "them", "the", "this",
-               "that", "sure", "real", "now", "free", "today", "2day", "tomorrow", "christmas"}
-_NOT_FOR_AFTER = {"size", "sz", "sizes", "in", "of", "x", "get", "buy", "want", "need", "order",
-                  "take", "have", "only", "just", "about", "around", "than", "to", "from"}
+_FOR_BEFORE = {
+    "a",
+    "an",
+    "me",
+    "you",
+    "u",
+    "my",
+    "ur",
+    "your",
+    "him",
+    "her",
+    "us",
+    "them",
+    "the",
+    "this",
+    "that",
+    "sure",
+    "real",
+    "now",
+    "free",
+    "today",
+    "2day",
+    "tomorrow",
+    "christmas",
+}
+_NOT_FOR_AFTER = {
+    "size",
+    "sz",
+    "sizes",
+    "in",
+    "of",
+    "x",
+    "get",
+    "buy",
+    "want",
+    "need",
+    "order",
+    "take",
+    "have",
+    "only",
+    "just",
+    "about",
+    "around",
+    "than",
+    "to",
+    "from",
+}
 _REPEATS = re.compile(r"(\w)\1{2,}")
 
 
@@ -81,7 +177,7 @@ def is_protected(word: str, protected: Set[str]) -> bool:
     """Numbers, ids (A1003), emails, links and catalog words are never changed."""
     return (
         word in protected
-        or any(ch.isdigit() for ch in word) and word not in TEXT_SPEAK
+        or (any(ch.isdigit() for ch in word) and word not in TEXT_SPEAK)
         or "@" in word
         or "/" in word
         or "." in word.strip(".")
@@ -106,8 +202,7 @@ def normalize_tokens(
             lemma = word
             if word == "4" and after in _FOR_BEFORE and before not in _NOT_FOR_AFTER:
                 lemma = "for"
-        elif (i and glued[i] and word in GLUED_PIECES
-              and (word not in _HOSTS_OF or before in _HOSTS_OF[word])):
+        elif i and glued[i] and word in GLUED_PIECES and (word not in _HOSTS_OF or before in _HOSTS_OF[word]):
             lemma = GLUED_PIECES[word]
         elif word in _HOST_WORDS and after_glued and after in GLUED_PIECES:
             lemma = _HOST_WORDS[word]
@@ -153,9 +248,7 @@ def catalog_words(path: Optional[str]) -> Set[str]:
     return words
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
 class LemmaNormalizer(GraphComponent):
     """Sets each token's lemma to the word the training data would have used; learns the
     training data's vocabulary when trained and keeps it with the model."""
@@ -164,8 +257,9 @@ class LemmaNormalizer(GraphComponent):
     def get_default_config() -> Dict[Text, Any]:
         return {"catalog_path": "seed/catalog.yml"}
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage,
-                 resource: Resource, vocabulary: Iterable[str] = ()) -> None:
+    def __init__(
+        self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource, vocabulary: Iterable[str] = ()
+    ) -> None:
         self._config = config
         self._model_storage = model_storage
         self._resource = resource
@@ -175,13 +269,24 @@ class LemmaNormalizer(GraphComponent):
         self._typos = TypoCorrector(self._vocabulary, keyboard=True) if self._vocabulary else None
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage,
-               resource: Resource, execution_context: ExecutionContext) -> LemmaNormalizer:
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> LemmaNormalizer:
         return cls(config, model_storage, resource)
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> LemmaNormalizer:
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> LemmaNormalizer:
         try:
             with model_storage.read_from(resource) as directory:
                 vocabulary = json.loads((directory / VOCABULARY_FILE).read_text(encoding="utf-8"))
@@ -193,9 +298,7 @@ class LemmaNormalizer(GraphComponent):
 
     def train(self, training_data: TrainingData) -> Resource:
         words = [
-            t.text.lower()
-            for message in training_data.training_examples
-            for t in message.get(TOKENS_NAMES[TEXT]) or []
+            t.text.lower() for message in training_data.training_examples for t in message.get(TOKENS_NAMES[TEXT]) or []
         ]
         self._vocabulary = vocabulary_of(words)
         self._typos = TypoCorrector(self._vocabulary, keyboard=True)
@@ -214,6 +317,6 @@ class LemmaNormalizer(GraphComponent):
                 continue
             glued = [i > 0 and tokens[i - 1].end == t.start for i, t in enumerate(tokens)]
             lemmas = normalize_tokens([t.text for t in tokens], glued, self._typos, self._protected)
-            for token, lemma in zip(tokens, lemmas):
+            for token, lemma in zip(tokens, lemmas, strict=False):
                 token.lemma = lemma
         return messages

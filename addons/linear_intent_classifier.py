@@ -5,6 +5,7 @@ on thousands of examples (DIET takes minutes), gives calibrated confidences that
 thresholds can be tuned on, and on our measurements (docs/nlu.md) rejects off-topic text
 better than DIET does. Entities are left to the extractors.
 """
+
 from __future__ import annotations
 
 import logging
@@ -36,8 +37,12 @@ def fit(rows: List[scipy.sparse.csr_matrix], labels: List[str], config: Dict[Tex
 
     tfidf = TfidfTransformer(sublinear_tf=True)
     X = tfidf.fit_transform(scipy.sparse.vstack(rows).tocsr())
-    classifier = LogisticRegression(C=config["C"], class_weight=config["class_weight"],
-                                    max_iter=config["max_iter"], random_state=config["random_seed"])
+    classifier = LogisticRegression(
+        C=config["C"],
+        class_weight=config["class_weight"],
+        max_iter=config["max_iter"],
+        random_state=config["random_seed"],
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence chatter on tiny test data
         classifier.fit(X, np.array(labels))
@@ -75,16 +80,26 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     def required_packages() -> List[Text]:
         return ["sklearn"]
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 model: Optional[Dict[str, Any]] = None) -> None:
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        model: Optional[Dict[str, Any]] = None,
+    ) -> None:
         self.component_config = config
         self._model_storage = model_storage
         self._resource = resource
         self._model = model
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "LinearIntentClassifier":
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "LinearIntentClassifier":
         return cls(config, model_storage, resource)
 
     def _sentence_features(self, message: Message) -> Optional[scipy.sparse.csr_matrix]:
@@ -116,8 +131,14 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         return self._resource
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "LinearIntentClassifier":
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "LinearIntentClassifier":
         try:
             with model_storage.read_from(resource) as directory:
                 model = joblib.load(directory / MODEL_FILE)

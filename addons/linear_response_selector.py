@@ -6,6 +6,7 @@ Rasa's ResponseSelector (a DIET network) took 95 of our 220 s of NLU training an
 model's 500 MB on the character n-grams; on our four FAQ answers the linear model is as
 accurate (docs/nlu.md).
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text, Tuple
@@ -41,12 +42,17 @@ class LinearResponseSelector(LinearIntentClassifier):
 
     def labelled_examples(self, training_data: TrainingData) -> List[Tuple[Message, str]]:
         wanted = self.component_config.get("retrieval_intent")
-        return [(message, message.get(INTENT_RESPONSE_KEY)) for message in training_data.intent_examples
-                if message.get(INTENT_RESPONSE_KEY) and (wanted is None or message.get(INTENT) == wanted)]
+        return [
+            (message, message.get(INTENT_RESPONSE_KEY))
+            for message in training_data.intent_examples
+            if message.get(INTENT_RESPONSE_KEY) and (wanted is None or message.get(INTENT) == wanted)
+        ]
 
     def model_extras(self, training_data: TrainingData) -> Dict[str, Any]:
-        return {"responses": dict(training_data.responses),
-                "retrieval_intents": sorted(training_data.retrieval_intents)}
+        return {
+            "responses": dict(training_data.responses),
+            "retrieval_intents": sorted(training_data.retrieval_intents),
+        }
 
     def selection(self, message: Message) -> Optional[Dict[str, Any]]:
         ranking = self.ranking(message)
@@ -63,7 +69,8 @@ class LinearResponseSelector(LinearIntentClassifier):
             },
             RESPONSE_SELECTOR_RANKING_KEY: [
                 {INTENT_RESPONSE_KEY: label["name"], PREDICTED_CONFIDENCE_KEY: label["confidence"]}
-                for label in ranking[:LABEL_RANKING_LENGTH]],
+                for label in ranking[:LABEL_RANKING_LENGTH]
+            ],
         }
 
     def process(self, messages: List[Message]) -> List[Message]:

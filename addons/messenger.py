@@ -7,6 +7,7 @@ connector it checks X-Hub-Signature-256 (403 when wrong), caps the body, handles
 a batched call, skips redeliveries, answers Meta at once and handles the events after, turns
 Get Started and m.me referrals into a greeting with the ref as page context, and can send an
 agent's messages through Rasa's HTTP API (see addons/messenger_output.py for the sending)."""
+
 import asyncio
 import hashlib
 import hmac
@@ -173,14 +174,21 @@ class MessengerInput(FacebookInput):
         if missing:  # fail at start-up, not at the first webhook call as Rasa's connector does
             raise RasaException(f"The Messenger channel needs {', '.join(missing)} in its credentials.")
         return cls(
-            credentials["verify"], credentials["secret"], credentials["page-access-token"],
+            credentials["verify"],
+            credentials["secret"],
+            credentials["page-access-token"],
             graph_api_base_url=credentials.get("graph-api-base-url") or GRAPH_API_BASE_URL,
             get_started_payload=credentials.get("get-started-payload") or GET_STARTED_PAYLOAD,
         )
 
-    def __init__(self, fb_verify: Text, fb_secret: Text, fb_access_token: Text,
-                 graph_api_base_url: Text = GRAPH_API_BASE_URL,
-                 get_started_payload: Text = GET_STARTED_PAYLOAD) -> None:
+    def __init__(
+        self,
+        fb_verify: Text,
+        fb_secret: Text,
+        fb_access_token: Text,
+        graph_api_base_url: Text = GRAPH_API_BASE_URL,
+        get_started_payload: Text = GET_STARTED_PAYLOAD,
+    ) -> None:
         super().__init__(fb_verify, fb_secret, fb_access_token)
         self.graph = GraphApi(fb_access_token, graph_api_base_url)
         self.get_started_payload = get_started_payload
@@ -211,8 +219,7 @@ class MessengerInput(FacebookInput):
             if body is None:
                 return response.text("body too large", status=413)
             if not signature_ok(self.fb_secret, body, request.headers.get("x-hub-signature-256")):
-                logger.warning("Messenger webhook call without a valid X-Hub-Signature-256; "
-                               "check the app secret.")
+                logger.warning("Messenger webhook call without a valid X-Hub-Signature-256; check the app secret.")
                 return response.text("invalid signature", status=403)
             try:
                 payload = json.loads(body)
@@ -229,8 +236,7 @@ class MessengerInput(FacebookInput):
 
         return webhook
 
-    def accept(self, payload: Dict[Text, Any],
-               on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> int:
+    def accept(self, payload: Dict[Text, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> int:
         """Queues the customer events of a webhook call; returns how many are new."""
         accepted = 0
         if payload.get("object") != "page":  # e.g. Instagram's: not for this page token
@@ -252,8 +258,16 @@ class MessengerInput(FacebookInput):
         await out.send_action(item.sender_id, "mark_seen")
         await out.send_action(item.sender_id, "typing_on")
         try:
-            await on_new_message(UserMessage(item.text, out, item.sender_id, input_channel=self.name(),
-                                             message_id=item.mid, metadata=item.metadata))
+            await on_new_message(
+                UserMessage(
+                    item.text,
+                    out,
+                    item.sender_id,
+                    input_channel=self.name(),
+                    message_id=item.mid,
+                    metadata=item.metadata,
+                )
+            )
         except Exception:
             logger.exception("Rasa failed on a Messenger message of %s.", psid_hash(item.sender_id))
         finally:

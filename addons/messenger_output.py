@@ -3,6 +3,7 @@ fixed. Replies go out through an async Send API client with a timeout (fbmesseng
 blocks the event loop without one), more than three buttons become quick replies instead of
 vanishing, long texts are split, product cards become generic templates, and a human agent's
 messages carry the HUMAN_AGENT tag so they may be sent after the 24-hour window."""
+
 import asyncio
 import hashlib
 import logging
@@ -35,8 +36,7 @@ def psid_hash(psid: Text) -> Text:
 class GraphApi:
     """POSTs to the Send API; an error answer or a network failure is logged, never raised."""
 
-    def __init__(self, access_token: Text, base_url: Text = GRAPH_API_BASE_URL,
-                 timeout: float = 10.0) -> None:
+    def __init__(self, access_token: Text, base_url: Text = GRAPH_API_BASE_URL, timeout: float = 10.0) -> None:
         self.url = base_url.rstrip("/") + "/me/messages"
         self.access_token = access_token
         self.timeout = aiohttp.ClientTimeout(total=timeout)
@@ -48,13 +48,11 @@ class GraphApi:
             self._session = aiohttp.ClientSession(timeout=self.timeout)
         who = psid_hash(body.get("recipient", {}).get("id", ""))
         try:
-            async with self._session.post(self.url, params={"access_token": self.access_token},
-                                          json=body) as answer:
+            async with self._session.post(self.url, params={"access_token": self.access_token}, json=body) as answer:
                 if answer.status < 300:
                     return True
                 details = await answer.text()
-                logger.error("Messenger Send API answered %s for %s: %s", answer.status, who,
-                             details[:500])
+                logger.error("Messenger Send API answered %s for %s: %s", answer.status, who, details[:500])
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
             logger.error("Messenger Send API unreachable for %s: %r", who, error)
         return False
@@ -130,8 +128,7 @@ def quick_reply(choice: Dict[Text, Any]) -> Optional[Dict[Text, Any]]:
     title, payload = choice.get("title"), choice.get("payload")
     if not title:
         return None
-    return {"content_type": "text", "title": shorten(title, BUTTON_TITLE_LIMIT),
-            "payload": payload or title}
+    return {"content_type": "text", "title": shorten(title, BUTTON_TITLE_LIMIT), "payload": payload or title}
 
 
 def is_product_card(custom: Any) -> bool:
@@ -171,11 +168,11 @@ class ShopMessengerBot(MessengerBot):
         OutputChannel.__init__(self)  # not MessengerBot's: it wants fbmessenger's blocking client
         self.graph = graph
 
-    async def send_message(self, recipient_id: Text, message: Dict[Text, Any],
-                           context: Dict[Text, Any]) -> bool:
+    async def send_message(self, recipient_id: Text, message: Dict[Text, Any], context: Dict[Text, Any]) -> bool:
         """`context` is the rest of Rasa's response (metadata such as "agent")."""
-        return await self.graph.post({"recipient": {"id": recipient_id},
-                                      **messaging_fields(context), "message": message})
+        return await self.graph.post(
+            {"recipient": {"id": recipient_id}, **messaging_fields(context), "message": message}
+        )
 
     async def send_action(self, recipient_id: Text, sender_action: Text) -> None:
         await self.graph.post({"recipient": {"id": recipient_id}, "sender_action": sender_action})
@@ -196,11 +193,12 @@ class ShopMessengerBot(MessengerBot):
 
     async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
         await self.send_message(
-            recipient_id, {"attachment": {"type": "image", "payload": {"url": image, "is_reusable": True}}},
-            kwargs)
+            recipient_id, {"attachment": {"type": "image", "payload": {"url": image, "is_reusable": True}}}, kwargs
+        )
 
-    async def send_text_with_buttons(self, recipient_id: Text, text: Text,
-                                     buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
+    async def send_text_with_buttons(
+        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
+    ) -> None:
         if len(buttons) > TEMPLATE_BUTTONS:
             # A button template holds three; Rasa 3.6 drops them all, we offer quick replies.
             links = [b for b in buttons if b.get("url") and not b.get("payload")]
@@ -212,15 +210,17 @@ class ShopMessengerBot(MessengerBot):
         for part in parts[:-1]:
             await self.send_message(recipient_id, {"text": part}, kwargs)
         await self.send_message(
-            recipient_id, template("button", text=parts[-1], buttons=[template_button(b) for b in buttons]),
-            kwargs)
+            recipient_id, template("button", text=parts[-1], buttons=[template_button(b) for b in buttons]), kwargs
+        )
 
-    async def send_quick_replies(self, recipient_id: Text, text: Text,
-                                 quick_replies: List[Dict[Text, Any]], **kwargs: Any) -> None:
+    async def send_quick_replies(
+        self, recipient_id: Text, text: Text, quick_replies: List[Dict[Text, Any]], **kwargs: Any
+    ) -> None:
         replies = [r for r in map(quick_reply, quick_replies) if r]
         if len(replies) > QUICK_REPLY_LIMIT:
-            logger.warning("Messenger shows %d quick replies; dropped %d.", QUICK_REPLY_LIMIT,
-                           len(replies) - QUICK_REPLY_LIMIT)
+            logger.warning(
+                "Messenger shows %d quick replies; dropped %d.", QUICK_REPLY_LIMIT, len(replies) - QUICK_REPLY_LIMIT
+            )
         parts = split_text(text) or [""]
         for part in parts[:-1]:
             await self.send_message(recipient_id, {"text": part}, kwargs)
@@ -229,26 +229,30 @@ class ShopMessengerBot(MessengerBot):
             message["quick_replies"] = replies[:QUICK_REPLY_LIMIT]
         await self.send_message(recipient_id, message, kwargs)
 
-    async def send_elements(self, recipient_id: Text, elements: Iterable[Dict[Text, Any]],
-                            **kwargs: Any) -> None:
+    async def send_elements(self, recipient_id: Text, elements: Iterable[Dict[Text, Any]], **kwargs: Any) -> None:
         elements = [dict(e) for e in elements]  # the response in the tracker stays as it was
         for element in elements:
             if element.get("buttons"):
                 element["buttons"] = [template_button(b) for b in element["buttons"]]
         await self.send_message(recipient_id, template("generic", elements=elements), kwargs)
 
-    async def send_product_card(self, recipient_id: Text, card: Dict[Text, Any],
-                                buttons: List[Dict[Text, Any]],
-                                quick_replies: Optional[List[Dict[Text, Any]]] = None,
-                                **kwargs: Any) -> None:
+    async def send_product_card(
+        self,
+        recipient_id: Text,
+        card: Dict[Text, Any],
+        buttons: List[Dict[Text, Any]],
+        quick_replies: Optional[List[Dict[Text, Any]]] = None,
+        **kwargs: Any,
+    ) -> None:
         message = template("generic", elements=[product_element(card, buttons or card.get("buttons") or [])])
         replies = [r for r in map(quick_reply, quick_replies or []) if r][:QUICK_REPLY_LIMIT]
         if replies:
             message["quick_replies"] = replies
         await self.send_message(recipient_id, message, kwargs)
 
-    async def send_custom_json(self, recipient_id: Text,
-                               json_message: Union[List, Dict[Text, Any]], **kwargs: Any) -> None:
+    async def send_custom_json(
+        self, recipient_id: Text, json_message: Union[List, Dict[Text, Any]], **kwargs: Any
+    ) -> None:
         for custom in json_message if isinstance(json_message, list) else [json_message]:
             if not isinstance(custom, dict):
                 continue
@@ -260,5 +264,4 @@ class ShopMessengerBot(MessengerBot):
                 await self.send_message(to, custom, kwargs)
             else:
                 # Data for other channels (e.g. the web widget's calendar_invite): the text already says it.
-                logger.debug("Custom payload of type %r is not a Messenger message; not sent.",
-                             custom.get("type"))
+                logger.debug("Custom payload of type %r is not a Messenger message; not sent.", custom.get("type"))

@@ -9,6 +9,7 @@ order id, a booking reference), its intent is one the catalog or the order desk 
 whoever the customer names (buying, stock, order status), or the name is one of the shop's own
 partners (how customers pay, who delivers).
 """
+
 from __future__ import annotations
 
 import json
@@ -41,9 +42,14 @@ def names_pattern(names: Iterable[str], partners: Iterable[str]) -> Optional[Pat
     return re.compile(r"(?<![\w'])(?:" + "|".join(re.escape(n) for n in wanted) + r")(?![\w'])", re.I)
 
 
-def is_other_company_request(text: str, intent: Optional[str], response_key: Optional[str],
-                             entity_types: Iterable[str], pattern: Optional[Pattern[str]],
-                             config: Dict[str, Any]) -> bool:
+def is_other_company_request(
+    text: str,
+    intent: Optional[str],
+    response_key: Optional[str],
+    entity_types: Iterable[str],
+    pattern: Optional[Pattern[str]],
+    config: Dict[str, Any],
+) -> bool:
     if pattern is None or intent not in config["intents"]:
         return False
     # The response selector always picks an answer; it counts only when the intent is its own.
@@ -63,19 +69,47 @@ class OtherCompanyGuard(GraphComponent, IntentClassifier):
             # The intents it overrules: those that act on the shop's own accounts and calendars,
             # and the FAQ. Buying, stock and order status stay (the catalog and the order desk
             # answer them, and public data counts "my amazon order" as an order status).
-            "intents": ["refund", "opt_out", "opt_in", "human_handoff", "book_meeting",
-                        "reschedule_meeting", "cancel_meeting", "request_followup", "sales_inquiry",
-                        "cancel", "faq"],
+            "intents": [
+                "refund",
+                "opt_out",
+                "opt_in",
+                "human_handoff",
+                "book_meeting",
+                "reschedule_meeting",
+                "cancel_meeting",
+                "request_followup",
+                "sales_inquiry",
+                "cancel",
+                "faq",
+            ],
             # "can I pay with my chase visa" asks about the shop's payment methods.
             "keep_answers": ["faq/payment"],
             "our_entities": ["product", "order_id", "booking_ref"],
             # How customers pay and who delivers: names in the lookup table that are ours too.
-            "partners": ["paypal", "apple", "google", "american express", "revolut", "venmo",
-                         "cash app", "ups", "usps", "fedex", "dhl", "royal mail", "canada post"],
+            "partners": [
+                "paypal",
+                "apple",
+                "google",
+                "american express",
+                "revolut",
+                "venmo",
+                "cash app",
+                "ups",
+                "usps",
+                "fedex",
+                "dhl",
+                "royal mail",
+                "canada post",
+            ],
         }
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 names: Optional[List[str]] = None) -> None:
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        names: Optional[List[str]] = None,
+    ) -> None:
         self.component_config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
@@ -83,8 +117,13 @@ class OtherCompanyGuard(GraphComponent, IntentClassifier):
         self._pattern = names_pattern(self._names, self.component_config["partners"])
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "OtherCompanyGuard":
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "OtherCompanyGuard":
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -102,8 +141,14 @@ class OtherCompanyGuard(GraphComponent, IntentClassifier):
         return self._resource
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "OtherCompanyGuard":
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "OtherCompanyGuard":
         try:
             with model_storage.read_from(resource) as directory:
                 names = json.loads((directory / NAMES_FILE).read_text())
@@ -119,7 +164,8 @@ class OtherCompanyGuard(GraphComponent, IntentClassifier):
                 continue
             selection = ((message.get("response_selector") or {}).get("default") or {}).get("response") or {}
             entity_types = [e.get(ENTITY_ATTRIBUTE_TYPE) for e in message.get(ENTITIES) or []]
-            if is_other_company_request(text, intent, selection.get("intent_response_key"), entity_types,
-                                        self._pattern, self.component_config):
+            if is_other_company_request(
+                text, intent, selection.get("intent_response_key"), entity_types, self._pattern, self.component_config
+            ):
                 set_sure_intent(message, OUT_OF_SCOPE)
         return messages

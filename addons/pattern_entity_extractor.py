@@ -1,4 +1,5 @@
 """Order ids and email addresses by pattern: exact formats a statistical model only blurs."""
+
 from __future__ import annotations
 
 import re
@@ -12,9 +13,7 @@ from rasa.engine.storage.storage import ModelStorage
 from addons.rule_based_extractor import RuleBasedEntityExtractor
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
 class PatternEntityExtractor(RuleBasedEntityExtractor):
     """Each entity in `patterns` is found by its regular expression (case-insensitive);
     the value is the matched text, upper-cased where `upper` lists the entity."""
@@ -34,10 +33,7 @@ class PatternEntityExtractor(RuleBasedEntityExtractor):
         return cls(config)
 
     def __init__(self, config: Dict[Text, Any]) -> None:
-        self._patterns = {
-            entity: re.compile(pattern, re.IGNORECASE)
-            for entity, pattern in config["patterns"].items()
-        }
+        self._patterns = {entity: re.compile(pattern, re.IGNORECASE) for entity, pattern in config["patterns"].items()}
         self._upper = set(config.get("upper", []))
 
     def extract(self, text: str) -> List[Dict[str, Any]]:
@@ -57,8 +53,11 @@ class PatternEntityExtractor(RuleBasedEntityExtractor):
         # A match inside a longer one is not an entity of its own: "j1990@gmail.com" is an
         # email, not also order J1990 (which would overwrite the order_id slot).
         entities = [
-            e for e in entities
-            if not any(o["start"] <= e["start"] and e["end"] <= o["end"]
-                       and o["end"] - o["start"] > e["end"] - e["start"] for o in entities)
+            e
+            for e in entities
+            if not any(
+                o["start"] <= e["start"] and e["end"] <= o["end"] and o["end"] - o["start"] > e["end"] - e["start"]
+                for o in entities
+            )
         ]
         return sorted(entities, key=lambda e: e["start"])

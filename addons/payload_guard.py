@@ -10,6 +10,7 @@ said about the text. So:
   and turns any other payload of a domain intent into text, so Rasa does not take it as that
   intent and NLU gets it, and with it SlashPayloadClassifier.
 """
+
 from __future__ import annotations
 
 import ast
@@ -116,7 +117,7 @@ def intents_in_source(source: str) -> Set[str]:
         elif isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "question" for t in node.targets):
             intents.add(_constant(node.value) or "")
         elif isinstance(node, ast.Dict):
-            for key, value in zip(node.keys, node.values):
+            for key, value in zip(node.keys, node.values, strict=False):
                 if _constant(key) == "payload":
                     first = value.values[0] if isinstance(value, ast.JoinedStr) and value.values else value
                     intents.add(payload_intent(_constant(first)) or "")
@@ -141,4 +142,3 @@ class SlashPayloadClassifier(RuleBasedIntentClassifier):
 
     def intent_for(self, text: str) -> Optional[str]:
         return self._intent if payload_intent(text) is not None else None
-

@@ -1,5 +1,6 @@
 """Rasa's REST channel, with typed payloads guarded as in the web chat (addons/payload_guard.py).
 Same name and URL (/webhooks/rest/webhook) as the stock channel it replaces in credentials.yml."""
+
 from typing import Optional, Text
 
 from rasa.core.channels.rest import RestInput

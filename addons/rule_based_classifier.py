@@ -1,4 +1,5 @@
 """Shared plumbing of the intent classifiers that need no training: a rule decides, the rule wins."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
@@ -34,8 +35,13 @@ class RuleBasedIntentClassifier(GraphComponent, IntentClassifier):
     clears_entities = False
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "RuleBasedIntentClassifier":
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "RuleBasedIntentClassifier":
         return cls(config)
 
     def __init__(self, config: Dict[Text, Any]) -> None:

@@ -1,4 +1,5 @@
 """Shared plumbing of the entity extractors that need no training: run `extract`, tag, append."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List

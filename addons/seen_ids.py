@@ -2,6 +2,7 @@
 
 In memory, so it only protects one process: several Rasa replicas behind a load balancer would
 need a shared store (e.g. Redis `SET key 1 NX EX <ttl>`) instead."""
+
 import time
 from collections import OrderedDict
 from typing import Callable, Hashable
@@ -10,8 +11,9 @@ from typing import Callable, Hashable
 class SeenIds:
     """Remembers each id for `ttl` seconds, and at most `max_size` ids (the oldest go first)."""
 
-    def __init__(self, max_size: int = 50_000, ttl: float = 36 * 3600,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, max_size: int = 50_000, ttl: float = 36 * 3600, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         if max_size < 1 or ttl <= 0:
             raise ValueError("max_size must be at least 1 and ttl positive")
         self.max_size, self.ttl, self.clock = max_size, ttl, clock

@@ -4,6 +4,7 @@ crashing the handler, and each socket really joining its session's room. Rasa's 
 sends custom payloads as emit() keyword arguments, which fails for anything but {"data": ...};
 an agent's reply from the inbox goes out the same way as the bot's, through
 get_output_channel()."""
+
 import inspect
 import json
 import logging
@@ -97,9 +98,16 @@ class WebChatInput(SocketIOInput):
             output = WebChatOutput(sio, self.bot_message_evt)
             await sio.emit("bot_typing", {"typing": True}, room=sender_id)
             try:
-                await on_new_message(UserMessage(
-                    text[:MAX_MESSAGE_CHARS], output, sender_id, input_channel=self.name(),
-                    metadata=clean_metadata(data.get(self.metadata_key)), message_id=uuid.uuid4().hex))
+                await on_new_message(
+                    UserMessage(
+                        text[:MAX_MESSAGE_CHARS],
+                        output,
+                        sender_id,
+                        input_channel=self.name(),
+                        metadata=clean_metadata(data.get(self.metadata_key)),
+                        message_id=uuid.uuid4().hex,
+                    )
+                )
             finally:
                 await sio.emit("bot_typing", {"typing": False}, room=sender_id)
 

@@ -2,6 +2,7 @@
 scripted conversations, sequential and concurrent, the servers' resident memory, and the human
 handoff: the handover turn, and the inbox API (list, take, reply, close) with the web app.
 Starts the servers on free ports with throwaway databases; bounded in turns and time."""
+
 import argparse
 import statistics
 import sys
@@ -63,8 +64,9 @@ def bench_handoff(servers: Servers, workdir: Path, inbox_config: Path, count: in
     web = WebApp(workdir, servers.shop_db, servers, extra_env={"INBOX_CONFIG": str(inbox_config)})
     try:
         api = f"{web.url}/inbox/api"
-        token = requests.post(f"{api}/login", json={"email": "ben@shop.example", "password": password},
-                              timeout=30).json()["token"]
+        token = requests.post(
+            f"{api}/login", json={"email": "ben@shop.example", "password": password}, timeout=30
+        ).json()["token"]
         headers = {"Authorization": f"Bearer {token}"}
         requests.post(f"{api}/presence", json={"online": True}, headers=headers, timeout=30).raise_for_status()
         handovers, chats = [], []
@@ -76,18 +78,25 @@ def bench_handoff(servers: Servers, workdir: Path, inbox_config: Path, count: in
             handovers.append(time.perf_counter() - start)
             chats.append(chat)
         report("handover turn", handovers)
-        listing = [timed(lambda: requests.get(f"{api}/conversations", headers=headers, timeout=30))
-                   for _ in range(20)]
+        listing = [timed(lambda: requests.get(f"{api}/conversations", headers=headers, timeout=30)) for _ in range(20)]
         report(f"inbox list ({count} open)", listing)
         ids = [c["id"] for c in requests.get(f"{api}/conversations", headers=headers, timeout=30).json()["mine"]]
         steps = {"take": [], "reply": [], "close": []}
         for handoff_id in ids:
             url = f"{api}/conversations/{handoff_id}"
-            steps["take"].append(timed(lambda: requests.post(f"{url}/take", headers=headers, timeout=30)))
-            steps["reply"].append(timed(lambda: requests.post(f"{url}/messages", json={"text": "Hi, Ben here."},
-                                                              headers=headers, timeout=30)))
-            steps["close"].append(timed(lambda: requests.post(f"{url}/close", json={"note": "Bench."},
-                                                              headers=headers, timeout=30)))
+            steps["take"].append(timed(lambda url=url: requests.post(f"{url}/take", headers=headers, timeout=30)))
+            steps["reply"].append(
+                timed(
+                    lambda url=url: requests.post(
+                        f"{url}/messages", json={"text": "Hi, Ben here."}, headers=headers, timeout=30
+                    )
+                )
+            )
+            steps["close"].append(
+                timed(
+                    lambda url=url: requests.post(f"{url}/close", json={"note": "Bench."}, headers=headers, timeout=30)
+                )
+            )
         for step, timings in steps.items():
             report(f"inbox {step}", timings)
         print(f"memory: web app {rss_mb(web.proc.pid):.0f} MB")
@@ -98,8 +107,10 @@ def bench_handoff(servers: Servers, workdir: Path, inbox_config: Path, count: in
 def report(label: str, timings: list) -> None:
     ordered = sorted(timings)
     p95 = ordered[max(0, int(len(ordered) * 0.95) - 1)]
-    print(f"{label}: {len(timings)} turns, p50 {statistics.median(ordered) * 1000:.0f} ms, "
-          f"p95 {p95 * 1000:.0f} ms, max {ordered[-1] * 1000:.0f} ms")
+    print(
+        f"{label}: {len(timings)} turns, p50 {statistics.median(ordered) * 1000:.0f} ms, "
+        f"p95 {p95 * 1000:.0f} ms, max {ordered[-1] * 1000:.0f} ms"
+    )
 
 
 def main() -> None:
@@ -124,8 +135,10 @@ def main() -> None:
             concurrent = [t for r in results for t in r]
             report(f"{args.concurrency} concurrent conversations", concurrent)
             print(f"throughput: {len(concurrent) / elapsed:.1f} turns/s")
-            print(f"memory: Rasa server {rss_mb(servers.procs['rasa'].pid):.0f} MB, "
-                  f"action server {rss_mb(servers.procs['actions'].pid):.0f} MB")
+            print(
+                f"memory: Rasa server {rss_mb(servers.procs['rasa'].pid):.0f} MB, "
+                f"action server {rss_mb(servers.procs['actions'].pid):.0f} MB"
+            )
             bench_handoff(servers, Path(workdir), inbox_config, args.handoffs)
         finally:
             servers.stop()

@@ -7,6 +7,7 @@ gate (scripts/nlu_metrics.py). `make compare-nlu` runs it; FOLDS=0 skips cross-v
 
     python scripts/compare_nlu.py [--folds 3] [--only name ...]
 """
+
 import argparse
 import json
 import os
@@ -16,8 +17,9 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -45,7 +47,7 @@ COLUMNS = [  # (title, set, figure)
 LOWER_IS_BETTER = {"off_topic_false_accept", "off_topic_faq"}
 
 
-def configurations(only: Sequence[str]) -> Dict[str, Path]:
+def configurations(only: Sequence[str]) -> dict[str, Path]:
     found = {"ours": ROOT / "config.yml", **{p.stem: p for p in sorted(CONFIGS.glob("*.yml"))}}
     if not only:
         return found
@@ -66,19 +68,37 @@ def description(config: Path) -> str:
 def train(config: Path, nlu: Path, out: Path, name: str) -> float:
     """Trains an NLU-only model; returns the wall-clock seconds it took."""
     started = time.monotonic()
-    subprocess.run([RASA, "train", "nlu", "--config", str(config), "--nlu", str(nlu), "--domain", "domain.yml",
-                    "--out", str(out),
-                    "--fixed-model-name", name, "--quiet"], cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            RASA,
+            "train",
+            "nlu",
+            "--config",
+            str(config),
+            "--nlu",
+            str(nlu),
+            "--domain",
+            "domain.yml",
+            "--out",
+            str(out),
+            "--fixed-model-name",
+            name,
+            "--quiet",
+        ],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return time.monotonic() - started
 
 
-def folds(examples: List[Dict[str, Any]], k: int, seed: int = 7) -> List[List[Dict[str, Any]]]:
+def folds(examples: list[dict[str, Any]], k: int, seed: int = 7) -> list[list[dict[str, Any]]]:
     """k folds stratified by intent: each intent's examples dealt round-robin after a fixed shuffle."""
-    by_intent: Dict[str, List[Dict[str, Any]]] = defaultdict(list)
+    by_intent: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for example in examples:
         by_intent[example["gold"]].append(example)
-    parts: List[List[Dict[str, Any]]] = [[] for _ in range(k)]
+    parts: list[list[dict[str, Any]]] = [[] for _ in range(k)]
     rng = random.Random(seed)
     for intent in sorted(by_intent):
         group = sorted(by_intent[intent], key=lambda e: e["text"])
@@ -88,7 +108,7 @@ def folds(examples: List[Dict[str, Any]], k: int, seed: int = 7) -> List[List[Di
     return parts
 
 
-def write_nlu(examples: List[Dict[str, Any]], path: Path) -> None:
+def write_nlu(examples: list[dict[str, Any]], path: Path) -> None:
     """Training examples back to Rasa YAML, with their entity annotations."""
     from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLWriter
     from rasa.shared.nlu.training_data.message import Message
@@ -98,22 +118,28 @@ def write_nlu(examples: List[Dict[str, Any]], path: Path) -> None:
     path.write_text(RasaYAMLWriter().dumps(TrainingData(training_examples=messages)))
 
 
-def training_examples() -> List[Dict[str, Any]]:
+def training_examples() -> list[dict[str, Any]]:
     from rasa.shared.nlu.training_data.loading import load_data
 
     examples = []
     for file in nlu_metrics.yaml_files(ROOT / "data" / "nlu"):
         for message in load_data(str(file)).intent_examples:
-            examples.append({"text": message.get("text"), "gold": message.get_full_intent(),
-                             "gold_entities": sorted(nlu_metrics.spans(message.get("entities") or [])),
-                             "kind": "cv", "message": message.as_dict()})
+            examples.append(
+                {
+                    "text": message.get("text"),
+                    "gold": message.get_full_intent(),
+                    "gold_entities": sorted(nlu_metrics.spans(message.get("entities") or [])),
+                    "kind": "cv",
+                    "message": message.as_dict(),
+                }
+            )
     return examples
 
 
-def cross_validate(config: Path, k: int, work: Path) -> Dict[str, Any]:
+def cross_validate(config: Path, k: int, work: Path) -> dict[str, Any]:
     examples = training_examples()
     parts = folds(examples, k)
-    records: List[Dict[str, Any]] = []
+    records: list[dict[str, Any]] = []
     for i, test in enumerate(parts):
         train_file = work / f"fold{i}.yml"
         write_nlu([e for j, part in enumerate(parts) if j != i for e in part], train_file)
@@ -123,15 +149,19 @@ def cross_validate(config: Path, k: int, work: Path) -> Dict[str, Any]:
     return nlu_metrics.score(records)
 
 
-def evaluate(name: str, config: Path, k: int) -> Dict[str, Any]:
+def evaluate(name: str, config: Path, k: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix=f"compare-nlu-{name}-") as tmp:
         work = Path(tmp)
         print(f"{name}: training", flush=True)
         seconds = train(config, ROOT / "data" / "nlu", work, name)
         model = str(work / f"{name}.tar.gz")
         agent = nlu_metrics.load_agent(model)
-        result = {"name": name, "description": description(config), "train_seconds": seconds,
-                  "model_mb": os.path.getsize(model) / 1e6}
+        result = {
+            "name": name,
+            "description": description(config),
+            "train_seconds": seconds,
+            "model_mb": os.path.getsize(model) / 1e6,
+        }
         for label, path in (("held_out", HELD_OUT), ("dev", DEV)):
             print(f"{name}: scoring {label}", flush=True)
             examples = nlu_metrics.load_examples(path)
@@ -143,19 +173,19 @@ def evaluate(name: str, config: Path, k: int) -> Dict[str, Any]:
     return result
 
 
-def save(result: Dict[str, Any]) -> None:
+def save(result: dict[str, Any]) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{result['name']}.json").write_text(json.dumps(result, indent=2, default=str))
 
 
-def cell(result: Dict[str, Any], subset: str, figure: str) -> str:
+def cell(result: dict[str, Any], subset: str, figure: str) -> str:
     value = (result.get(subset) or {}).get(figure)
     if value is None:
         return "—"
     return f"{value:.1%}" if figure in LOWER_IS_BETTER else f"{value:.3f}"
 
 
-def beats(ours: Dict[str, Any], other: Dict[str, Any]) -> List[str]:
+def beats(ours: dict[str, Any], other: dict[str, Any]) -> list[str]:
     """The figures on which `ours` is not at least as good as `other`."""
     worse = []
     for title, subset, figure in COLUMNS:
@@ -169,26 +199,36 @@ def beats(ours: Dict[str, Any], other: Dict[str, Any]) -> List[str]:
     return worse
 
 
-def markdown(results: List[Dict[str, Any]], k: int, missing: Sequence[str] = ()) -> str:
-    lines = ["# NLU pipeline comparison", "",
-             "Written by `make compare-nlu` (scripts/compare_nlu.py): every configuration trained on",
-             "`data/` on this machine (2 cores) and scored by the gate's scorer on the held-out set",
-             "(`tests/nlu/held_out/`, written independently of the training data), the development",
-             "data (`tests/nlu/dev/`: CLINC150 validation and a fifth of Banking77, never trained on)",
-             f"and {k}-fold cross-validation on the training data. *Off-topic → action* is the share",
-             "of off-topic messages taken for an intent that starts something (purchase, refund, order",
-             "status, handoff, booking, opt-out...); *→ FAQ*, the share answered with an FAQ.", ""]
+def markdown(results: list[dict[str, Any]], k: int, missing: Sequence[str] = ()) -> str:
+    lines = [
+        "# NLU pipeline comparison",
+        "",
+        "Written by `make compare-nlu` (scripts/compare_nlu.py): every configuration trained on",
+        "`data/` on this machine (2 cores) and scored by the gate's scorer on the held-out set",
+        "(`tests/nlu/held_out/`, written independently of the training data), the development",
+        "data (`tests/nlu/dev/`: CLINC150 validation and a fifth of Banking77, never trained on)",
+        f"and {k}-fold cross-validation on the training data. *Off-topic → action* is the share",
+        "of off-topic messages taken for an intent that starts something (purchase, refund, order",
+        "status, handoff, booking, opt-out...); *→ FAQ*, the share answered with an FAQ.",
+        "",
+    ]
     header = ["configuration", "training (s)", "model (MB)"] + [c[0] for c in COLUMNS]
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for r in results:
-        row = [f"**{r['name']}**" if r["name"] == "ours" else r["name"], f"{r['train_seconds']:.0f}",
-               f"{r['model_mb']:.0f}"] + [cell(r, s, f) for _, s, f in COLUMNS]
+        row = [
+            f"**{r['name']}**" if r["name"] == "ours" else r["name"],
+            f"{r['train_seconds']:.0f}",
+            f"{r['model_mb']:.0f}",
+        ] + [cell(r, s, f) for _, s, f in COLUMNS]
         lines.append("| " + " | ".join(row) + " |")
     lines += ["", "## The configurations", ""]
     lines += [f"- **{r['name']}**: {r['description']}" for r in results]
     if missing:
-        lines += ["", "Not measured yet (no result under results/compare-nlu/; run `make compare-nlu "
-                  f"ONLY=...`): {', '.join(missing)}."]
+        lines += [
+            "",
+            "Not measured yet (no result under results/compare-nlu/; run `make compare-nlu "
+            f"ONLY=...`): {', '.join(missing)}.",
+        ]
     ours = next((r for r in results if r["name"] == "ours"), None)
     if ours:
         lines += ["", "## Where ours does not beat another", ""]
@@ -199,7 +239,7 @@ def markdown(results: List[Dict[str, Any]], k: int, missing: Sequence[str] = ())
     return "\n".join(lines) + "\n"
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=int(os.environ.get("FOLDS", 3)))
     parser.add_argument("--only", nargs="*", default=[])
@@ -210,9 +250,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     for name, config in configurations(args.only).items():
         result = evaluate(name, config, args.folds)
         save(result)
-        print(f"{name}: trained in {result['train_seconds']:.0f} s; held-out in-scope "
-              f"{cell(result, 'held_out', 'in_scope_accuracy')}, off-topic → action "
-              f"{cell(result, 'held_out', 'off_topic_false_accept')}", flush=True)
+        print(
+            f"{name}: trained in {result['train_seconds']:.0f} s; held-out in-scope "
+            f"{cell(result, 'held_out', 'in_scope_accuracy')}, off-topic → action "
+            f"{cell(result, 'held_out', 'off_topic_false_accept')}",
+            flush=True,
+        )
     write_doc(args.doc, args.folds)
     print(f"written to {args.doc.relative_to(ROOT) if args.doc.is_relative_to(ROOT) else args.doc}")
     return 0

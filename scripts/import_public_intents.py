@@ -7,6 +7,7 @@ drops the new collisions. Sources and licences: NOTICE.
 
     python scripts/import_public_intents.py [--source ../shared/data/public-intents]
 """
+
 import argparse
 import csv
 import hashlib
@@ -14,8 +15,8 @@ import json
 import re
 import sys
 from collections import defaultdict
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -30,9 +31,15 @@ HELD_OUT = ROOT / "tests" / "nlu" / "held_out"
 OUT_OF_SCOPE = "out_of_scope"
 # The sources' intents that mean what ours mean; every other one is off-topic for a shop.
 CLINC_TO_OURS = {
-    "greeting": "greet", "goodbye": "goodbye", "yes": "affirm", "no": "deny",
-    "thank_you": "thank", "are_you_a_bot": "bot_challenge", "order": "purchase",
-    "order_status": "order_status", "cancel": "cancel",
+    "greeting": "greet",
+    "goodbye": "goodbye",
+    "yes": "affirm",
+    "no": "deny",
+    "thank_you": "thank",
+    "are_you_a_bot": "bot_challenge",
+    "order": "purchase",
+    "order_status": "order_status",
+    "cancel": "cancel",
     # "What can I ask you?" is answered by the off-topic reply, which says what the bot does.
     "what_can_i_ask_you": OUT_OF_SCOPE,
 }
@@ -51,20 +58,20 @@ BANKING_DEV_SHARE = 0.2  # Banking77 has only a train split: a fixed fifth of it
 
 def rank(text: str) -> float:
     """A stable pseudo-random number in [0, 1) per text: the same choice on every machine."""
-    return int(hashlib.sha256(text.encode()).hexdigest()[:12], 16) / 16 ** 12
+    return int(hashlib.sha256(text.encode()).hexdigest()[:12], 16) / 16**12
 
 
-def clean(text: str) -> Optional[str]:
+def clean(text: str) -> str | None:
     # Brackets and braces would be read as entity annotations in Rasa's YAML.
     text = " ".join(re.sub(r"[\[\]{}()]", " ", text).split())
     return text or None
 
 
-def own_texts(paths: Iterable[Path]) -> Dict[str, str]:
+def own_texts(paths: Iterable[Path]) -> dict[str, str]:
     """{normalized text: intent} of the NLU examples in these folders (annotations stripped)."""
     from rasa.shared.nlu.training_data.loading import load_data
 
-    texts: Dict[str, str] = {}
+    texts: dict[str, str] = {}
     for path in paths:
         if not path.exists():
             continue
@@ -76,14 +83,14 @@ def own_texts(paths: Iterable[Path]) -> Dict[str, str]:
     return texts
 
 
-def clinc_rows(source: Path) -> Tuple[List[Tuple[str, str]], List[Tuple[str, str]]]:
+def clinc_rows(source: Path) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     data = json.loads((source / "clinc150_train_val.json").read_text())
     train = [(t, i) for t, i in data["train"]] + [(t, "oos") for t, _ in data["oos_train"]]
     dev = [(t, i) for t, i in data["val"]] + [(t, "oos") for t, _ in data["oos_val"]]
     return train, dev
 
 
-def banking_rows(source: Path) -> Tuple[List[Tuple[str, str]], List[Tuple[str, str]]]:
+def banking_rows(source: Path) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     with open(source / "banking77_train.csv", newline="") as handle:
         rows = [(r["text"], r["category"]) for r in csv.DictReader(handle)]
     dev = [row for row in rows if rank("banking77 " + row[0]) < BANKING_DEV_SHARE]
@@ -91,15 +98,16 @@ def banking_rows(source: Path) -> Tuple[List[Tuple[str, str]], List[Tuple[str, s
     return train, dev
 
 
-def ours(intent: str, mapping: Dict[str, str]) -> str:
+def ours(intent: str, mapping: dict[str, str]) -> str:
     return mapping.get(intent, OUT_OF_SCOPE)
 
 
-def select_training(rows: List[Tuple[str, str]], mapping: Dict[str, str], oos_per_intent: int,
-                    taken: Dict[str, str]) -> Dict[str, List[str]]:
+def select_training(
+    rows: list[tuple[str, str]], mapping: dict[str, str], oos_per_intent: int, taken: dict[str, str]
+) -> dict[str, list[str]]:
     """{our intent: texts}: every in-scope row, and the first `oos_per_intent` off-topic rows of
     each source intent by stable rank; rows that collide with a text already taken are left out."""
-    by_source: Dict[str, List[str]] = defaultdict(list)
+    by_source: dict[str, list[str]] = defaultdict(list)
     for text, intent in rows:
         if intent in NOT_TRAINED:
             continue
@@ -108,7 +116,7 @@ def select_training(rows: List[Tuple[str, str]], mapping: Dict[str, str], oos_pe
         text = clean(text)
         if text:
             by_source[intent].append(text)
-    selected: Dict[str, List[str]] = defaultdict(list)
+    selected: dict[str, list[str]] = defaultdict(list)
     for source_intent in sorted(by_source):
         target = ours(source_intent, mapping)
         texts = sorted(set(by_source[source_intent]), key=rank)
@@ -123,10 +131,9 @@ def select_training(rows: List[Tuple[str, str]], mapping: Dict[str, str], oos_pe
     return selected
 
 
-def select_dev(rows: List[Tuple[str, str]], mapping: Dict[str, str],
-               taken: Dict[str, str]) -> Dict[str, List[str]]:
-    selected: Dict[str, List[str]] = defaultdict(list)
-    seen: Set[str] = set()
+def select_dev(rows: list[tuple[str, str]], mapping: dict[str, str], taken: dict[str, str]) -> dict[str, list[str]]:
+    selected: dict[str, list[str]] = defaultdict(list)
+    seen: set[str] = set()
     for text, intent in rows:
         text = clean(text)
         if not text:
@@ -139,7 +146,7 @@ def select_dev(rows: List[Tuple[str, str]], mapping: Dict[str, str],
     return selected
 
 
-def yaml_file(header: str, examples: Dict[str, List[str]]) -> str:
+def yaml_file(header: str, examples: dict[str, list[str]]) -> str:
     lines = [f"# {line}" if line else "#" for line in header.splitlines()]
     lines += ['version: "3.1"', "", "nlu:"]
     for intent in sorted(examples):
@@ -157,7 +164,7 @@ Encoders", 2020; github PolyAI-LDN/task-specific-datasets), licensed CC BY 4.0: 
 Written by scripts/import_public_intents.py: do not edit by hand. Labels mapped to our intents."""
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
     args = parser.parse_args(argv)
@@ -180,11 +187,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     outputs = {
         TRAIN_DIR / "clinc150.yml": (CLINC_HEADER, clinc),
         TRAIN_DIR / "banking77.yml": (BANKING_HEADER, banking),
-        DEV_DIR / "clinc150_val.yml": (CLINC_HEADER.replace("Labels", "Validation split; labels"),
-                                       select_dev(clinc_dev, CLINC_TO_OURS, dev_taken)),
-        DEV_DIR / "banking77_dev.yml": (BANKING_HEADER.replace("Labels", "A fixed fifth of the train "
-                                        "split, never trained on; labels"),
-                                        select_dev(banking_dev, BANKING_TO_OURS, dev_taken)),
+        DEV_DIR / "clinc150_val.yml": (
+            CLINC_HEADER.replace("Labels", "Validation split; labels"),
+            select_dev(clinc_dev, CLINC_TO_OURS, dev_taken),
+        ),
+        DEV_DIR / "banking77_dev.yml": (
+            BANKING_HEADER.replace("Labels", "A fixed fifth of the train split, never trained on; labels"),
+            select_dev(banking_dev, BANKING_TO_OURS, dev_taken),
+        ),
     }
     for path, (header, examples) in outputs.items():
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -6,17 +6,21 @@ FACEBOOK_VERIFY_TOKEN, FACEBOOK_APP_SECRET and FACEBOOK_PAGE_ACCESS_TOKEN are al
 
 The Messenger block refers to the variables as ${NAME}, which Rasa expands when it reads the
 file, so no secret is written to disk. Exits 2, naming what is missing, when only some are set."""
+
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import List, Mapping, Optional
 
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 MESSENGER = "addons.messenger.MessengerInput"
-REQUIRED = {"verify": "FACEBOOK_VERIFY_TOKEN", "secret": "FACEBOOK_APP_SECRET",
-            "page-access-token": "FACEBOOK_PAGE_ACCESS_TOKEN"}
+REQUIRED = {
+    "verify": "FACEBOOK_VERIFY_TOKEN",
+    "secret": "FACEBOOK_APP_SECRET",
+    "page-access-token": "FACEBOOK_PAGE_ACCESS_TOKEN",
+}
 OPTIONAL = {"graph-api-base-url": "FACEBOOK_GRAPH_API_URL"}
 
 
@@ -24,18 +28,19 @@ class ConfigError(Exception):
     pass
 
 
-def messenger_block(env: Mapping[str, str]) -> Optional[str]:
+def messenger_block(env: Mapping[str, str]) -> str | None:
     """The Messenger channel's YAML, None when none of its variables is set."""
     present = [name for name in REQUIRED.values() if env.get(name)]
     if not present:
         return None
     missing = [name for name in REQUIRED.values() if not env.get(name)]
     if missing:
-        raise ConfigError(f"Messenger needs {', '.join(missing)} as well "
-                          f"({', '.join(present)} {'is' if len(present) == 1 else 'are'} set).")
+        raise ConfigError(
+            f"Messenger needs {', '.join(missing)} as well "
+            f"({', '.join(present)} {'is' if len(present) == 1 else 'are'} set)."
+        )
     keys = {**REQUIRED, **{k: v for k, v in OPTIONAL.items() if env.get(v)}}
-    lines = ["# Facebook Messenger (added by scripts/make_credentials.py; Rasa expands the ${...}).",
-             f"{MESSENGER}:"]
+    lines = ["# Facebook Messenger (added by scripts/make_credentials.py; Rasa expands the ${...}).", f"{MESSENGER}:"]
     lines += [f"  {key}: ${{{name}}}" for key, name in keys.items()]  # unquoted: Rasa expands plain scalars only
     return "\n".join(lines) + "\n"
 
@@ -47,17 +52,17 @@ def credentials(base: str, env: Mapping[str, str]) -> str:
     configured = yaml.safe_load(base) or {}
     clash = [name for name in ("facebook", MESSENGER) if name in configured]
     if clash:  # two channels on /webhooks/facebook would not start
-        raise ConfigError(f"credentials.yml already configures {clash[0]}; remove it or unset the "
-                          "FACEBOOK_* variables.")
+        raise ConfigError(
+            f"credentials.yml already configures {clash[0]}; remove it or unset the FACEBOOK_* variables."
+        )
     return base.rstrip("\n") + "\n\n" + block
 
 
-def channels(text: str) -> List[str]:
+def channels(text: str) -> list[str]:
     return list(yaml.safe_load(text) or {})
 
 
-def main(argv: List[str], env: Mapping[str, str] = os.environ,
-         base_path: Path = ROOT / "credentials.yml") -> int:
+def main(argv: list[str], env: Mapping[str, str] = os.environ, base_path: Path = ROOT / "credentials.yml") -> int:
     if len(argv) > 1 or (argv and argv[0].startswith("-")):
         print(__doc__, file=sys.stderr)
         return 2

@@ -3,6 +3,7 @@
 No pretrained model can be downloaded here; a blank pipeline gives spaCy's tokenizer, and
 the featurizers and DIET learn everything else from the project's own data.
 """
+
 import sys
 from pathlib import Path
 

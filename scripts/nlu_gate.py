@@ -12,6 +12,7 @@ Labels: a retrieval intent counts by its key (faq/shipping), so the ResponseSele
 too; nlu_fallback counts as not accepted. Entities: exact (start, end, type) spans from every
 extractor together (DIET, the catalog matcher, the patterns).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,12 +21,12 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `python scripts/nlu_gate.py` from anywhere
 
-from scripts import nlu_metrics  # noqa: E402
-from scripts.nlu_metrics import predicted_label  # noqa: E402,F401  (kept importable from here)
+from scripts import nlu_metrics
+from scripts.nlu_metrics import predicted_label  # noqa: F401  (kept importable from here)
 
 # The bars; the pipeline owner may tune them (see docs/nlu.md).
 IN_SCOPE_ACCURACY_BAR = 0.85
@@ -39,49 +40,61 @@ BARS = {
 DEFAULT_DATA = "tests/nlu/held_out"
 
 
-def gate_failures(scores: Dict[str, Any], bars: Dict[str, Any] = BARS) -> List[str]:
+def gate_failures(scores: dict[str, Any], bars: dict[str, Any] = BARS) -> list[str]:
     """The figures under their bar; an empty list passes."""
-    return [f"{key} {scores.get(key):.3f} (bar {op} {bar})" for key, (op, bar) in bars.items()
-            if not nlu_metrics.meets(scores.get(key), op, bar)]
+    return [
+        f"{key} {scores.get(key):.3f} (bar {op} {bar})"
+        for key, (op, bar) in bars.items()
+        if not nlu_metrics.meets(scores.get(key), op, bar)
+    ]
 
 
 class _RecordingProcessor:
     """Rasa's MessageProcessor, keeping every parse so our summary reuses Rasa's evaluation run."""
 
-    def __init__(self, processor: Any, parsed_by_text: Dict[str, Dict[str, Any]]) -> None:
+    def __init__(self, processor: Any, parsed_by_text: dict[str, dict[str, Any]]) -> None:
         self._processor = processor
         self._parsed = parsed_by_text
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._processor, name)
 
-    async def parse_message(self, message: Any, *args: Any, **kwargs: Any) -> Dict[str, Any]:
+    async def parse_message(self, message: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
         result = await self._processor.parse_message(message, *args, **kwargs)
         self._parsed[message.text] = result
         return result
 
 
-async def rasa_reports(agent: Any, data: str, out: str, no_plot: bool) -> Dict[str, Dict[str, Any]]:
+async def rasa_reports(agent: Any, data: str, out: str, no_plot: bool) -> dict[str, dict[str, Any]]:
     """Rasa's `rasa test nlu` reports for `data` in `out`; returns the parses by text."""
     from rasa.nlu.test import run_evaluation
 
-    parsed: Dict[str, Dict[str, Any]] = {}
+    parsed: dict[str, dict[str, Any]] = {}
     Path(out).mkdir(parents=True, exist_ok=True)
-    await run_evaluation(data, _RecordingProcessor(agent.processor, parsed), output_directory=out,
-                         successes=False, errors=True, disable_plotting=no_plot, report_as_dict=True)
+    await run_evaluation(
+        data,
+        _RecordingProcessor(agent.processor, parsed),
+        output_directory=out,
+        successes=False,
+        errors=True,
+        disable_plotting=no_plot,
+        report_as_dict=True,
+    )
     return parsed
 
 
-def records_from_rasa(out: str) -> List[Dict[str, Any]]:
+def records_from_rasa(out: str) -> list[dict[str, Any]]:
     """Intent records from Rasa's intent and response-selection successes/errors files.
     Rasa reverts nlu_fallback to the classifier's guess, so these count no fallback."""
     folder = Path(out)
 
-    def read(name: str) -> List[Dict[str, Any]]:
+    def read(name: str) -> list[dict[str, Any]]:
         path = folder / name
         return json.loads(path.read_text()) if path.exists() else []
 
-    responses = {r["text"]: r for r in read("response_selection_successes.json") + read("response_selection_errors.json")}
+    responses = {
+        r["text"]: r for r in read("response_selection_successes.json") + read("response_selection_errors.json")
+    }
     records = []
     for row in read("intent_successes.json") + read("intent_errors.json"):
         gold, predicted = row["intent"], (row.get("intent_prediction") or {}).get("name") or "none"
@@ -90,12 +103,19 @@ def records_from_rasa(out: str) -> List[Dict[str, Any]]:
             gold = response["intent_response_key_target"]
             if predicted == gold.split("/")[0]:
                 predicted = (response.get("intent_response_key_prediction") or {}).get("name") or predicted
-        records.append({"text": row["text"], "gold": gold, "predicted": predicted, "kind": "cross-validation",
-                        "confidence": (row.get("intent_prediction") or {}).get("confidence")})
+        records.append(
+            {
+                "text": row["text"],
+                "gold": gold,
+                "predicted": predicted,
+                "kind": "cross-validation",
+                "confidence": (row.get("intent_prediction") or {}).get("confidence"),
+            }
+        )
     return records
 
 
-def entity_f1_from_rasa(out: str) -> Dict[str, Optional[float]]:
+def entity_f1_from_rasa(out: str) -> dict[str, float | None]:
     """Micro-averaged F1 of each extractor, from Rasa's <Extractor>_report.json files."""
     figures = {}
     for path in sorted(Path(out).glob("*_report.json")):
@@ -107,8 +127,9 @@ def entity_f1_from_rasa(out: str) -> Dict[str, Optional[float]]:
     return figures
 
 
-async def evaluate(model: str, datasets: List[str], gate: str, rasa_out: Optional[str],
-                   no_plot: bool) -> Dict[str, Dict[str, Any]]:
+async def evaluate(
+    model: str, datasets: list[str], gate: str, rasa_out: str | None, no_plot: bool
+) -> dict[str, dict[str, Any]]:
     print(f"loading {model} (TensorFlow starts: about a minute)", file=sys.stderr, flush=True)
     agent = nlu_metrics.load_agent(model)
     nlu_metrics.quiet_rasa()
@@ -116,7 +137,7 @@ async def evaluate(model: str, datasets: List[str], gate: str, rasa_out: Optiona
     for data in datasets:
         examples = nlu_metrics.load_examples(data)
         print(f"{data}: {len(examples)} examples", file=sys.stderr, flush=True)
-        parsed: Dict[str, Dict[str, Any]] = {}
+        parsed: dict[str, dict[str, Any]] = {}
         if rasa_out and data == gate:
             parsed = await rasa_reports(agent, data, rasa_out, no_plot)
             print(f"Rasa's reports for {data} written to {rasa_out}", file=sys.stderr, flush=True)
@@ -125,11 +146,12 @@ async def evaluate(model: str, datasets: List[str], gate: str, rasa_out: Optiona
     return results
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", help="the trained model (models/shop.tar.gz)")
-    parser.add_argument("--data", action="append", help=f"an evaluation set, file or folder; repeatable "
-                        f"(default {DEFAULT_DATA})")
+    parser.add_argument(
+        "--data", action="append", help=f"an evaluation set, file or folder; repeatable (default {DEFAULT_DATA})"
+    )
     parser.add_argument("--gate", help="the --data the bars apply to (default: the first)")
     parser.add_argument("--json", help="write every figure of every set there (e.g. results/nlu/summary.json)")
     parser.add_argument("--rasa-out", help="also write Rasa's own reports for the gate set in this folder")
@@ -140,8 +162,11 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     if args.from_rasa:
         scores = nlu_metrics.score(records_from_rasa(args.from_rasa))
-        print(nlu_metrics.format_summary(f"{args.from_rasa} (Rasa's results; nlu_fallback reverted)", scores,
-                                         entities=False))
+        print(
+            nlu_metrics.format_summary(
+                f"{args.from_rasa} (Rasa's results; nlu_fallback reverted)", scores, entities=False
+            )
+        )
         for extractor, f1 in entity_f1_from_rasa(args.from_rasa).items():
             print(f"  entity F1 of {extractor:<24} {'n/a' if f1 is None else f'{f1:.3f}'}")
         if args.json:
@@ -158,12 +183,16 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     for data, scores in results.items():
         is_gate = data == gate
-        print(nlu_metrics.format_summary(f"{data}{' (the gate)' if is_gate else ''}", scores,
-                                         bars=BARS if is_gate else None))
+        print(
+            nlu_metrics.format_summary(
+                f"{data}{' (the gate)' if is_gate else ''}", scores, bars=BARS if is_gate else None
+            )
+        )
         print()
     if args.json:
-        _write_json(args.json, {**results, "gate": {"data": gate, "bars": BARS,
-                                                    "failures": gate_failures(results[gate])}})
+        _write_json(
+            args.json, {**results, "gate": {"data": gate, "bars": BARS, "failures": gate_failures(results[gate])}}
+        )
     failures = gate_failures(results[gate])
     if failures:
         print(f"NLU quality gate FAILED on {gate}: " + "; ".join(failures))
@@ -172,7 +201,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     return 0
 
 
-def _write_json(path: str, payload: Dict[str, Any]) -> None:
+def _write_json(path: str, payload: dict[str, Any]) -> None:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(json.dumps(payload, indent=2, sort_keys=True))
     print(f"figures written to {path}")

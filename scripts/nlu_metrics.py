@@ -16,34 +16,48 @@ A record is a dict:
 `load_examples(path)` reads a file or folder of Rasa NLU YAML (kind = file stem) and
 `parse_examples(agent_or_model_path, examples)` turns those examples into records.
 """
+
 from __future__ import annotations
 
 import asyncio
 import os
 import sys
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import Any
 
 OUT_OF_SCOPE = "out_of_scope"
 FALLBACK = "nlu_fallback"
 RETRIEVAL_INTENTS = {"faq"}
 # Intents that start a task or change something for the customer: an off-topic message taken
 # for one of these is the costly mistake, worse than a wrong FAQ answer or a "sorry?".
-ACTION_INTENTS = frozenset({
-    "purchase", "refund", "order_status", "human_handoff", "book_meeting", "reschedule_meeting",
-    "cancel_meeting", "opt_out", "opt_in", "request_followup", "sales_inquiry",
-})
+ACTION_INTENTS = frozenset(
+    {
+        "purchase",
+        "refund",
+        "order_status",
+        "human_handoff",
+        "book_meeting",
+        "reschedule_meeting",
+        "cancel_meeting",
+        "opt_out",
+        "opt_in",
+        "request_followup",
+        "sales_inquiry",
+    }
+)
 # What a good answer to an off-topic message looks like: declined, not understood, or
 # recognized as another language.
 REJECTED = frozenset({OUT_OF_SCOPE, FALLBACK, "other_language"})
 FALLBACK_SWEEP = (0.3, 0.45, 0.6, 0.75)
 WORST_PAIRS = 10
 
-Span = Tuple[int, int, str]
+Span = tuple[int, int, str]
 
 
 # --------------------------------------------------------------------------- labels of a parse
+
 
 def predicted_label(parsed: Mapping[str, Any]) -> str:
     """The intent, or "faq/<key>" when the ResponseSelector answered a retrieval intent."""
@@ -56,15 +70,15 @@ def predicted_label(parsed: Mapping[str, Any]) -> str:
     return intent
 
 
-def classifier_guess(parsed: Mapping[str, Any]) -> Tuple[str, float]:
+def classifier_guess(parsed: Mapping[str, Any]) -> tuple[str, float]:
     """The classifier's own top intent and confidence, before the FallbackClassifier stepped in."""
     ranking = [r for r in parsed.get("intent_ranking") or [] if r.get("name") != FALLBACK]
     return (ranking[0]["name"], float(ranking[0]["confidence"])) if ranking else ("none", 0.0)
 
 
-def spans(entities: Iterable[Any]) -> Set[Span]:
+def spans(entities: Iterable[Any]) -> set[Span]:
     """Exact (start, end, type) spans from Rasa entity dicts or tuples."""
-    out: Set[Span] = set()
+    out: set[Span] = set()
     for e in entities or ():
         if isinstance(e, Mapping):
             out.add((int(e["start"]), int(e["end"]), str(e["entity"])))
@@ -83,17 +97,18 @@ def is_correct(gold: str, predicted: str) -> bool:
 
 # --------------------------------------------------------------------------- the figures
 
-def _share(part: int, whole: int) -> Optional[float]:
+
+def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def _f1(tp: int, fp: int, fn: int) -> Optional[float]:
+def _f1(tp: int, fp: int, fn: int) -> float | None:
     if tp + fp + fn == 0:
         return None  # nothing to find and nothing found: no figure rather than a perfect one
     return 2 * tp / (2 * tp + fp + fn)
 
 
-def score(records: Sequence[Mapping[str, Any]]) -> Dict[str, Any]:
+def score(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Every figure of one evaluation set; shares are None when their denominator is empty."""
     n = len(records)
     in_scope = [r for r in records if r["gold"] != OUT_OF_SCOPE]
@@ -102,7 +117,7 @@ def score(records: Sequence[Mapping[str, Any]]) -> Dict[str, Any]:
     gold_count: Counter = Counter(r["gold"] for r in records)
     pred_count: Counter = Counter(r["predicted"] for r in records)
     hits: Counter = Counter(r["gold"] for r in records if r["predicted"] == r["gold"])
-    per_intent: Dict[str, Dict[str, Any]] = {}
+    per_intent: dict[str, dict[str, Any]] = {}
     f1s = []
     for label in sorted(gold_count):
         precision = _share(hits[label], pred_count[label])
@@ -118,7 +133,7 @@ def score(records: Sequence[Mapping[str, Any]]) -> Dict[str, Any]:
         fp += len(pred - gold)
         fn += len(gold - pred)
 
-    by_kind: Dict[str, List[Mapping[str, Any]]] = defaultdict(list)
+    by_kind: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     for r in records:
         by_kind[r.get("kind") or "unknown"].append(r)
     per_kind = {}
@@ -140,8 +155,9 @@ def score(records: Sequence[Mapping[str, Any]]) -> Dict[str, Any]:
         "in_scope_accuracy": _share(sum(r["predicted"] == r["gold"] for r in in_scope), len(in_scope)),
         "in_scope_fallback": _share(sum(r["predicted"] == FALLBACK for r in in_scope), len(in_scope)),
         "off_topic_false_accept": _share(sum(r["predicted"] in ACTION_INTENTS for r in off_topic), len(off_topic)),
-        "off_topic_faq": _share(sum(r["predicted"].split("/")[0] in RETRIEVAL_INTENTS for r in off_topic),
-                                len(off_topic)),
+        "off_topic_faq": _share(
+            sum(r["predicted"].split("/")[0] in RETRIEVAL_INTENTS for r in off_topic), len(off_topic)
+        ),
         "off_topic_rejected": _share(sum(r["predicted"] in REJECTED for r in off_topic), len(off_topic)),
         "intent_macro_f1": sum(f1s) / len(f1s) if f1s else None,
         "entity_f1": _f1(tp, fp, fn),
@@ -153,8 +169,9 @@ def score(records: Sequence[Mapping[str, Any]]) -> Dict[str, Any]:
     }
 
 
-def fallback_sweep(records: Sequence[Mapping[str, Any]],
-                   thresholds: Sequence[float] = FALLBACK_SWEEP) -> List[Dict[str, float]]:
+def fallback_sweep(
+    records: Sequence[Mapping[str, Any]], thresholds: Sequence[float] = FALLBACK_SWEEP
+) -> list[dict[str, float]]:
     """How the FallbackClassifier threshold trades wrong answers for "sorry?" on in-scope
     messages: per threshold, the share answered right, sent to fallback and answered wrong."""
     guesses = [r for r in records if r["gold"] != OUT_OF_SCOPE and "guess" in r]
@@ -177,29 +194,37 @@ def fallback_sweep(records: Sequence[Mapping[str, Any]],
 
 # --------------------------------------------------------------------------- the table
 
-def _pct(value: Optional[float]) -> str:
+
+def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1%}"
 
 
-def _num(value: Optional[float]) -> str:
+def _num(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
 
-def format_summary(name: str, scores: Mapping[str, Any], bars: Optional[Mapping[str, Tuple[str, float]]] = None,
-                   worst: int = WORST_PAIRS, entities: bool = True) -> str:
+def format_summary(
+    name: str,
+    scores: Mapping[str, Any],
+    bars: Mapping[str, tuple[str, float]] | None = None,
+    worst: int = WORST_PAIRS,
+    entities: bool = True,
+) -> str:
     """The figures of one set as plain text; `bars` maps a figure to (">=" or "<=", bar) and
     puts the bar beside it with PASS/FAIL; `entities=False` leaves the entity line out."""
     bars = bars or {}
 
-    def line(label: str, key: str, fmt: Callable[[Optional[float]], str]) -> str:
+    def line(label: str, key: str, fmt: Callable[[float | None], str]) -> str:
         text = f"  {label:<34} {fmt(scores.get(key)):>8}"
         if key in bars:
             op, bar = bars[key]
             text += f"   bar {op} {fmt(bar):<7} {'PASS' if meets(scores.get(key), op, bar) else 'FAIL'}"
         return text
 
-    out = [f"{name}: {scores['examples']} examples ({scores['in_scope_examples']} in scope, "
-           f"{scores['off_topic_examples']} off-topic)"]
+    out = [
+        f"{name}: {scores['examples']} examples ({scores['in_scope_examples']} in scope, "
+        f"{scores['off_topic_examples']} off-topic)"
+    ]
     out.append(line("in-scope intent accuracy", "in_scope_accuracy", _pct))
     out.append(line("in-scope sent to fallback", "in_scope_fallback", _pct))
     out.append(line("off-topic taken for an action", "off_topic_false_accept", _pct))
@@ -208,8 +233,10 @@ def format_summary(name: str, scores: Mapping[str, Any], bars: Optional[Mapping[
     out.append(line("intent macro-F1", "intent_macro_f1", _num))
     if entities:  # off when the records carry no entities (Rasa's cross-validation files)
         counts = scores["entity_counts"]
-        out.append(line("entity F1 (exact spans)", "entity_f1", _num)
-                   + f"   ({counts['tp']} right, {counts['fn']} missed, {counts['fp']} extra)")
+        out.append(
+            line("entity F1 (exact spans)", "entity_f1", _num)
+            + f"   ({counts['tp']} right, {counts['fn']} missed, {counts['fp']} extra)"
+        )
 
     out.append("  per kind of text:              count  accuracy  off-topic taken for an action")
     for kind, row in scores["per_kind"].items():
@@ -235,7 +262,7 @@ def format_summary(name: str, scores: Mapping[str, Any], bars: Optional[Mapping[
     return "\n".join(out)
 
 
-def meets(value: Optional[float], op: str, bar: float) -> bool:
+def meets(value: float | None, op: str, bar: float) -> bool:
     """A missing figure (no examples of that sort) does not fail the bar; a present one must meet it."""
     if value is None:
         return True
@@ -244,7 +271,8 @@ def meets(value: Optional[float], op: str, bar: float) -> bool:
 
 # --------------------------------------------------------------------------- examples and parsing
 
-def yaml_files(path: str | Path) -> List[Path]:
+
+def yaml_files(path: str | Path) -> list[Path]:
     """The NLU YAML files of a file or a folder (recursively), sorted so runs compare."""
     path = Path(path)
     if path.is_file():
@@ -252,31 +280,37 @@ def yaml_files(path: str | Path) -> List[Path]:
     return sorted(p for p in path.rglob("*") if p.suffix in (".yml", ".yaml") and p.is_file())
 
 
-def load_examples(path: str | Path) -> List[Dict[str, Any]]:
+def load_examples(path: str | Path) -> list[dict[str, Any]]:
     """Examples of a file or folder as dicts (text, gold, gold_entities, kind = the file's stem)."""
     from rasa.shared.nlu.training_data.loading import load_data
 
     examples = []
     for file in yaml_files(path):
         for message in load_data(str(file)).intent_examples:
-            examples.append({
-                "text": message.get("text"),
-                "gold": message.get_full_intent(),
-                "gold_entities": sorted(spans(message.get("entities") or [])),
-                "kind": file.stem,
-            })
+            examples.append(
+                {
+                    "text": message.get("text"),
+                    "gold": message.get_full_intent(),
+                    "gold_entities": sorted(spans(message.get("entities") or [])),
+                    "kind": file.stem,
+                }
+            )
     return examples
 
 
-def as_example(example: Any, kind: str = "unknown") -> Dict[str, Any]:
+def as_example(example: Any, kind: str = "unknown") -> dict[str, Any]:
     """An example dict from a dict (as load_examples makes) or a Rasa Message."""
     if isinstance(example, Mapping):
         return dict(example)
-    return {"text": example.get("text"), "gold": example.get_full_intent(),
-            "gold_entities": sorted(spans(example.get("entities") or [])), "kind": kind}
+    return {
+        "text": example.get("text"),
+        "gold": example.get_full_intent(),
+        "gold_entities": sorted(spans(example.get("entities") or [])),
+        "kind": kind,
+    }
 
 
-def record_from_parse(example: Mapping[str, Any], parsed: Mapping[str, Any]) -> Dict[str, Any]:
+def record_from_parse(example: Mapping[str, Any], parsed: Mapping[str, Any]) -> dict[str, Any]:
     guess, guess_confidence = classifier_guess(parsed)
     return {
         "text": example["text"],
@@ -307,9 +341,12 @@ def load_agent(agent_or_model_path: Any) -> Any:
     return agent_or_model_path
 
 
-async def parse_examples_async(agent_or_model_path: Any, examples: Sequence[Mapping[str, Any]],
-                               parsed_by_text: Optional[Dict[str, Dict[str, Any]]] = None,
-                               progress: bool = True) -> List[Dict[str, Any]]:
+async def parse_examples_async(
+    agent_or_model_path: Any,
+    examples: Sequence[Mapping[str, Any]],
+    parsed_by_text: dict[str, dict[str, Any]] | None = None,
+    progress: bool = True,
+) -> list[dict[str, Any]]:
     """Records for the examples (dicts as load_examples makes, or Rasa Messages); texts already
     in `parsed_by_text` are not parsed again."""
     examples = [as_example(e) for e in examples]
@@ -330,8 +367,9 @@ async def parse_examples_async(agent_or_model_path: Any, examples: Sequence[Mapp
     return records
 
 
-def parse_examples(agent_or_model_path: Any, examples: Sequence[Mapping[str, Any]],
-                   progress: bool = True) -> List[Dict[str, Any]]:
+def parse_examples(
+    agent_or_model_path: Any, examples: Sequence[Mapping[str, Any]], progress: bool = True
+) -> list[dict[str, Any]]:
     """Synchronous parse_examples_async, for scripts that are not already in an event loop."""
     return asyncio.run(parse_examples_async(agent_or_model_path, examples, progress=progress))
 
@@ -340,11 +378,13 @@ def parse_examples(agent_or_model_path: Any, examples: Sequence[Mapping[str, Any
 # response examples, EntityCRF the entity examples, the linear classifier the lookup features.
 # Responses said by custom actions look unused to it (make validate checks the actions' code
 # too), and it counts the faq retrieval intent it merges from the responses as a duplicate.
-VALIDATOR_FALSE_ALARMS = ("examples for training a response selector",
-                          "entity extractor trained on your training data",
-                          "any components that uses the features created from the lookup table",
-                          "is not used in any story or rule",
-                          "duplicated intents have been found across multiple domain files: faq")
+VALIDATOR_FALSE_ALARMS = (
+    "examples for training a response selector",
+    "entity extractor trained on your training data",
+    "any components that uses the features created from the lookup table",
+    "is not used in any story or rule",
+    "duplicated intents have been found across multiple domain files: faq",
+)
 
 
 def quiet_rasa() -> None:
@@ -366,9 +406,11 @@ def quiet_rasa() -> None:
         shown = warnings.showwarning
 
         def show_unless_noise(message, category, filename, lineno, file=None, line=None):  # type: ignore[no-untyped-def]
-            noise = issubclass(category, (DeprecationWarning, PendingDeprecationWarning)) or any(
-                name in filename for name in ("sklearn", "matplotlib", "rasa/utils/plotting")) or any(
-                alarm in str(message) for alarm in VALIDATOR_FALSE_ALARMS)
+            noise = (
+                issubclass(category, (DeprecationWarning, PendingDeprecationWarning))
+                or any(name in filename for name in ("sklearn", "matplotlib", "rasa/utils/plotting"))
+                or any(alarm in str(message) for alarm in VALIDATOR_FALSE_ALARMS)
+            )
             if not noise:
                 shown(message, category, filename, lineno, file, line)
 

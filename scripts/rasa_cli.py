@@ -1,12 +1,13 @@
 """The `rasa` command without the libraries' deprecation notes: one of Rasa's own imports puts a
 "once" filter for them in front of PYTHONWARNINGS, so they are dropped at display instead.
 Usage: .venv/bin/python scripts/rasa_cli.py interactive --model models/shop.tar.gz ..."""
+
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scripts.nlu_metrics import quiet_rasa  # noqa: E402
+from scripts.nlu_metrics import quiet_rasa
 
 if __name__ == "__main__":
     quiet_rasa()

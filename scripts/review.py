@@ -11,6 +11,7 @@ A message is picked when it
 Messages are de-duplicated by normalized text and grouped under the intent the model gave them
 (for a fallback: the classifier's own guess), each with a comment: why, confidence, conversation.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,20 +21,23 @@ import re
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `python scripts/review.py` from anywhere
 
-from scripts.nlu_metrics import FALLBACK, OUT_OF_SCOPE, classifier_guess, predicted_label  # noqa: E402
-from scripts.validate_data import normalized  # noqa: E402
+from scripts.nlu_metrics import FALLBACK, OUT_OF_SCOPE, classifier_guess, predicted_label
+from scripts.validate_data import normalized
 
 FALLBACK_ACTIONS = {"action_handle_misunderstanding", "action_default_fallback"}
 DENY_INTENTS = {"deny"}
 CORRECTION_RE = re.compile(
     r"\b(not what i (meant|asked|said|wanted)|that'?s not (it|right|what)|that is not (it|right|what)|"
-    r"you misunderstood|misunderstood me|wrong answer|i didn'?t (ask|say|mean)|i never (asked|said))\b", re.I)
+    r"you misunderstood|misunderstood me|wrong answer|i didn'?t (ask|say|mean)|i never (asked|said))\b",
+    re.I,
+)
 BARE_NO_RE = re.compile(r"^\s*(no+|nope|nah|wrong)\b[\s.!,]*", re.I)
 REPHRASE_OVERLAP = 0.5  # share of words in common (Jaccard) for two messages to say the same
 SKIPPED_ACTIONS = {"action_listen", "action_session_start"}
@@ -46,13 +50,14 @@ class Pick:
     confidence: float
     conversation: str
     timestamp: float
-    reasons: List[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
     count: int = 1
 
 
 # --------------------------------------------------------------------------- reading the store
 
-def read_events(url: str, since: float) -> Dict[str, List[Dict[str, Any]]]:
+
+def read_events(url: str, since: float) -> dict[str, list[dict[str, Any]]]:
     """{conversation: events in order} of the user, bot and action events since `since`,
     read straight from Rasa's SQLTrackerStore table (events: sender_id, type_name, data)."""
     import sqlalchemy as sa
@@ -65,19 +70,23 @@ def read_events(url: str, since: float) -> Dict[str, List[Dict[str, Any]]]:
         with engine.connect() as connection:
             if not sa.inspect(connection).has_table("events"):
                 return {}
-            rows = connection.execute(sa.text(
-                "SELECT sender_id, data FROM events WHERE timestamp >= :since "
-                "AND type_name IN ('user', 'bot', 'action') ORDER BY sender_id, timestamp, id"),
-                {"since": since}).all()
+            rows = connection.execute(
+                sa.text(
+                    "SELECT sender_id, data FROM events WHERE timestamp >= :since "
+                    "AND type_name IN ('user', 'bot', 'action') ORDER BY sender_id, timestamp, id"
+                ),
+                {"since": since},
+            ).all()
     finally:
         engine.dispose()
-    conversations: Dict[str, List[Dict[str, Any]]] = {}
+    conversations: dict[str, list[dict[str, Any]]] = {}
     for sender_id, data in rows:
         conversations.setdefault(sender_id, []).append(json.loads(data))
     return conversations
 
 
 # --------------------------------------------------------------------------- picking messages
+
 
 def words(text: str) -> set:
     return set(normalized(text).split())
@@ -90,7 +99,7 @@ def is_rephrase(first: str, second: str) -> bool:
     return len(a & b) / len(a | b) >= REPHRASE_OVERLAP
 
 
-def is_correction(next_event: Dict[str, Any], bot_texts: Sequence[str]) -> bool:
+def is_correction(next_event: dict[str, Any], bot_texts: Sequence[str]) -> bool:
     text = next_event.get("text") or ""
     if CORRECTION_RE.search(text):
         return True
@@ -101,9 +110,9 @@ def is_correction(next_event: Dict[str, Any], bot_texts: Sequence[str]) -> bool:
     return said_no and not asked
 
 
-def pick_messages(conversation: str, events: Sequence[Dict[str, Any]]) -> List[Pick]:
+def pick_messages(conversation: str, events: Sequence[dict[str, Any]]) -> list[Pick]:
     """The messages of one conversation worth a look, in order."""
-    turns: List[Tuple[Dict[str, Any], List[str], List[str]]] = []  # (user event, bot texts, actions)
+    turns: list[tuple[dict[str, Any], list[str], list[str]]] = []  # (user event, bot texts, actions)
     for event in events:
         kind = event.get("event")
         if kind == "user":
@@ -131,7 +140,9 @@ def pick_messages(conversation: str, events: Sequence[Dict[str, Any]]) -> List[P
         if following is not None and answered:
             if is_correction(following, bot_texts):
                 reasons.append(f'corrected ("{following.get("text")}")')
-            elif is_rephrase(text, following.get("text") or "") and normalized(text) != normalized(following.get("text") or ""):
+            elif is_rephrase(text, following.get("text") or "") and normalized(text) != normalized(
+                following.get("text") or ""
+            ):
                 reasons.append(f'rephrased ("{following.get("text")}")')
         if not reasons:
             continue
@@ -144,9 +155,9 @@ def pick_messages(conversation: str, events: Sequence[Dict[str, Any]]) -> List[P
     return picks
 
 
-def deduplicate(picks: Iterable[Pick]) -> List[Pick]:
+def deduplicate(picks: Iterable[Pick]) -> list[Pick]:
     """One pick per normalized text: the first seen, counting the others and their reasons."""
-    by_text: Dict[str, Pick] = {}
+    by_text: dict[str, Pick] = {}
     for pick in picks:
         key = normalized(pick.text)
         if key in by_text:
@@ -159,6 +170,7 @@ def deduplicate(picks: Iterable[Pick]) -> List[Pick]:
 
 
 # --------------------------------------------------------------------------- writing
+
 
 def _quoted(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid YAML scalar
@@ -173,7 +185,7 @@ def render_review(picks: Sequence[Pick], days: float, now: float) -> str:
         "# intent they really are (annotate size and quantity), drop the rest, then make validate.",
         "nlu:",
     ]
-    by_intent: Dict[str, List[Pick]] = {}
+    by_intent: dict[str, list[Pick]] = {}
     for pick in picks:
         by_intent.setdefault(pick.intent, []).append(pick)
     for intent in sorted(by_intent):
@@ -189,7 +201,7 @@ def render_review(picks: Sequence[Pick], days: float, now: float) -> str:
     return "\n".join(lines) + "\n"
 
 
-def review(url: str, days: float, out: Path, now: Optional[float] = None) -> Tuple[List[Pick], Dict[str, int]]:
+def review(url: str, days: float, out: Path, now: float | None = None) -> tuple[list[Pick], dict[str, int]]:
     now = time.time() if now is None else now
     conversations = read_events(url, now - days * 86400)
     picks = [p for sender, events in conversations.items() for p in pick_messages(sender, events)]
@@ -205,10 +217,11 @@ def review(url: str, days: float, out: Path, now: Optional[float] = None) -> Tup
     return unique, stats
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--url", default=os.environ.get("TRACKER_STORE_URL"),
-                        help="the SQL tracker store (default: $TRACKER_STORE_URL)")
+    parser.add_argument(
+        "--url", default=os.environ.get("TRACKER_STORE_URL"), help="the SQL tracker store (default: $TRACKER_STORE_URL)"
+    )
     parser.add_argument("--days", type=float, default=7.0)
     parser.add_argument("--out", default="results/review.yml")
     args = parser.parse_args(argv)
@@ -216,8 +229,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         parser.error("no tracker store: set TRACKER_STORE_URL or pass --url")
     picks, stats = review(args.url, args.days, Path(args.out))
     reasons = Counter(r.split(" (")[0] for p in picks for r in p.reasons)
-    print(f"last {args.days:g} days: {stats['conversations']} conversations, {stats['messages']} customer messages; "
-          f"{stats['picked']} worth a look, {stats['unique']} different")
+    print(
+        f"last {args.days:g} days: {stats['conversations']} conversations, {stats['messages']} customer messages; "
+        f"{stats['picked']} worth a look, {stats['unique']} different"
+    )
     if picks:
         print("  why: " + ", ".join(f"{why} {n}" for why, n in reasons.most_common()))
         top = Counter(p.intent for p in picks).most_common(5)

@@ -8,13 +8,14 @@ costs in in-scope recall on the development data.
 
     python scripts/tune_thresholds.py --model models/shop.tar.gz [--write]
 """
+
 import argparse
 import os
 import re
 import sys
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Tuple
 
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
@@ -26,14 +27,14 @@ from nlu_metrics import ACTION_INTENTS, OUT_OF_SCOPE  # noqa: E402
 DEV = ROOT / "tests" / "nlu" / "dev"
 CONFIG = ROOT / "config.yml"
 # The share of off-topic messages each intent may take; the FAQ answer is cheaper than an action.
-BUDGET = {**{intent: 0.004 for intent in ACTION_INTENTS}, "faq": 0.01}
+BUDGET = {**dict.fromkeys(ACTION_INTENTS, 0.004), "faq": 0.01}
 GRID = [round(0.30 + 0.025 * i, 3) for i in range(27)]  # 0.30 .. 0.95
 FLOOR = 0.30  # below this the global FallbackClassifier threshold applies anyway
 
-Guess = Tuple[str, str, float]  # gold intent, classifier's top intent, its confidence
+Guess = tuple[str, str, float]  # gold intent, classifier's top intent, its confidence
 
 
-def lowest_threshold(guesses: List[Guess], intent: str, budget: float) -> float:
+def lowest_threshold(guesses: list[Guess], intent: str, budget: float) -> float:
     """The lowest threshold on the grid at which off-topic guesses of `intent` stay in budget."""
     off_topic = [g for g in guesses if g[0] == OUT_OF_SCOPE]
     allowed = budget * len(off_topic)
@@ -44,17 +45,16 @@ def lowest_threshold(guesses: List[Guess], intent: str, budget: float) -> float:
     return GRID[-1]
 
 
-def recall_at(guesses: List[Guess], intent: str, threshold: float) -> Tuple[int, int]:
+def recall_at(guesses: list[Guess], intent: str, threshold: float) -> tuple[int, int]:
     gold = [g for g in guesses if g[0] == intent]
     return sum(1 for _, top, conf in gold if top == intent and conf >= threshold), len(gold)
 
 
-def thresholds_for(guesses: List[Guess], budgets: Dict[str, float]) -> Dict[str, float]:
-    return {intent: lowest_threshold(guesses, intent, budget)
-            for intent, budget in sorted(budgets.items())}
+def thresholds_for(guesses: list[Guess], budgets: dict[str, float]) -> dict[str, float]:
+    return {intent: lowest_threshold(guesses, intent, budget) for intent, budget in sorted(budgets.items())}
 
 
-def classifier_guesses(model: str, paths: Iterable[Path]) -> List[Guess]:
+def classifier_guesses(model: str, paths: Iterable[Path]) -> list[Guess]:
     """(gold, the classifier's own top intent, its confidence) per example, before any fallback."""
     records = []
     agent = nlu_metrics.load_agent(model)
@@ -63,18 +63,17 @@ def classifier_guesses(model: str, paths: Iterable[Path]) -> List[Guess]:
     return [(r["gold"].split("/")[0], r["guess"], r["guess_confidence"]) for r in records]
 
 
-def write_thresholds(config: Path, thresholds: Dict[str, float]) -> None:
+def write_thresholds(config: Path, thresholds: dict[str, float]) -> None:
     """Replaces the intent_thresholds block in place, keeping the file's comments."""
     text = config.read_text()
-    block = "    intent_thresholds:\n" + "".join(
-        f"      {intent}: {value}\n" for intent, value in thresholds.items())
+    block = "    intent_thresholds:\n" + "".join(f"      {intent}: {value}\n" for intent, value in thresholds.items())
     pattern = re.compile(r"    intent_thresholds:\n(?:      \S.*\n)*")
     if not pattern.search(text):
         raise SystemExit(f"{config} has no intent_thresholds block to replace")
     config.write_text(pattern.sub(block, text, count=1))
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=str(ROOT / "models" / "shop.tar.gz"))
     parser.add_argument("--write", action="store_true", help="write the thresholds to config.yml")
@@ -83,18 +82,18 @@ def main(argv: Optional[List[str]] = None) -> int:
     guesses = classifier_guesses(args.model, sorted(DEV.glob("*.yml")))
     off_topic = sum(1 for g in guesses if g[0] == OUT_OF_SCOPE)
     thresholds = thresholds_for(guesses, BUDGET)
-    taken = Counter(top for gold, top, conf in guesses
-                    if gold == OUT_OF_SCOPE and conf >= thresholds.get(top, FLOOR))
+    taken = Counter(top for gold, top, conf in guesses if gold == OUT_OF_SCOPE and conf >= thresholds.get(top, FLOOR))
     print(f"{len(guesses)} development messages, {off_topic} off-topic")
     for intent, threshold in thresholds.items():
         right, total = recall_at(guesses, intent, threshold)
         floor_right, _ = recall_at(guesses, intent, FLOOR)
-        recall = (f"recall {right}/{total} (at {FLOOR}: {floor_right})" if total
-                  else "no in-scope dev examples")
+        recall = f"recall {right}/{total} (at {FLOOR}: {floor_right})" if total else "no in-scope dev examples"
         print(f"  {intent:<20} {threshold:.3f}  off-topic taken {taken[intent]:>3}  {recall}")
     accepted = sum(taken[i] for i in ACTION_INTENTS)
-    print(f"off-topic taken for an action: {accepted / max(1, off_topic):.1%}, "
-          f"for an FAQ: {taken['faq'] / max(1, off_topic):.1%}")
+    print(
+        f"off-topic taken for an action: {accepted / max(1, off_topic):.1%}, "
+        f"for an FAQ: {taken['faq'] / max(1, off_topic):.1%}"
+    )
     if args.write:
         write_thresholds(CONFIG, thresholds)
         print(f"written to {CONFIG.relative_to(ROOT)}")

@@ -3,15 +3,30 @@
 A form asks one question at a time, but customers answer what they like ("thursday morning"
 while the email is asked). Each slot of the form has a reader (a function over the text using
 the shop's parsers); this module decides what the readings mean for the form."""
+
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, Optional
+from typing import Any
 
 # Intents that are never an answer to a form's question: the form lets the rules handle them.
-NOT_ANSWERS = frozenset({
-    "cancel", "opt_out", "opt_in", "skip", "affirm", "deny", "greet", "goodbye", "thank",
-    "bot_challenge", "out_of_scope", "other_language", "faq",
-})
+NOT_ANSWERS = frozenset(
+    {
+        "cancel",
+        "opt_out",
+        "opt_in",
+        "skip",
+        "affirm",
+        "deny",
+        "greet",
+        "goodbye",
+        "thank",
+        "bot_challenge",
+        "out_of_scope",
+        "other_language",
+        "faq",
+    }
+)
 _ASKS_FOR_PERSON_RE = re.compile(
     r"\b(?:talk|speak|chat|connect me)\b.{0,20}\b(?:someone|somebody|person|human|agent|"
     r"representative|rep|people|team|staff)\b|\bhuman\b|\breal person\b|\b(?:live )?agent\b",
@@ -26,7 +41,7 @@ def asks_for_person(text: str) -> bool:
     return bool(_ASKS_FOR_PERSON_RE.search(text or ""))
 
 
-def may_answer(intent: Optional[str], text: Optional[str]) -> bool:
+def may_answer(intent: str | None, text: str | None) -> bool:
     """Whether a message may hold answers for a form: typed text (a button payload names its
     values as entities), of an intent that can be an answer, and not asking for a person."""
     text = (text or "").strip()
@@ -37,7 +52,7 @@ def may_answer(intent: Optional[str], text: Optional[str]) -> bool:
     return not asks_for_person(text)
 
 
-def read_all(text: str, readers: Dict[str, Reader]) -> Dict[str, Any]:
+def read_all(text: str, readers: dict[str, Reader]) -> dict[str, Any]:
     """Every slot whose reader finds a value in the text (None means "nothing for me")."""
     readings = {}
     for slot, reader in readers.items():
@@ -52,15 +67,20 @@ class Answers:
     """What one message answers: `taken` slots (validated next, then acknowledged when not the
     asked one), and whether the text still counts as the answer to the asked question."""
 
-    taken: Dict[str, Any] = field(default_factory=dict)
+    taken: dict[str, Any] = field(default_factory=dict)
     keeps_requested: bool = True
 
-    def out_of_turn(self, requested: Optional[str]) -> Dict[str, Any]:
+    def out_of_turn(self, requested: str | None) -> dict[str, Any]:
         return {slot: value for slot, value in self.taken.items() if slot != requested}
 
 
-def sort_answers(readings: Dict[str, Any], requested: Optional[str], filled: Iterable[str],
-                 refillable: Iterable[str] = (), weak: Iterable[str] = ()) -> Answers:
+def sort_answers(
+    readings: dict[str, Any],
+    requested: str | None,
+    filled: Iterable[str],
+    refillable: Iterable[str] = (),
+    weak: Iterable[str] = (),
+) -> Answers:
     """The readings of a message, as the form takes them.
 
     - a slot already filled keeps its value, except `refillable` ones (a need that grows);
@@ -73,7 +93,8 @@ def sort_answers(readings: Dict[str, Any], requested: Optional[str], filled: Ite
     filled, refillable, weak = set(filled), set(refillable), set(weak)
     if any(slot not in weak for slot in readings):
         readings = {slot: value for slot, value in readings.items() if slot not in weak or slot == requested}
-    taken = {slot: value for slot, value in readings.items()
-             if slot == requested or slot not in filled or slot in refillable}
+    taken = {
+        slot: value for slot, value in readings.items() if slot == requested or slot not in filled or slot in refillable
+    }
     keeps_requested = requested is None or requested in readings or not taken
     return Answers(taken=taken, keeps_requested=keeps_requested)

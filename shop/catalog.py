@@ -1,8 +1,8 @@
 """Catalog look-ups, live stock and in-stock alternatives, read from the shop database."""
+
 import difflib
 import re
 from dataclasses import dataclass
-from typing import Dict, List, Optional
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -17,15 +17,14 @@ def _norm(text: str) -> str:
 
 
 def _singular(text: str) -> str:
-    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
-                    for w in text.split())
+    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in text.split())
 
 
-def all_products(session: Session) -> List[Product]:
+def all_products(session: Session) -> list[Product]:
     return list(session.scalars(select(Product).order_by(Product.name)))
 
 
-def find_product(session: Session, text: Optional[str], cutoff: float = 0.84) -> Optional[Product]:
+def find_product(session: Session, text: str | None, cutoff: float = 0.84) -> Product | None:
     """The product a customer means: by name, sku or synonym, forgiving case, plurals, words
     around the name ("pls u backpak") and typos of catalog words (see shop.parsing.fuzzy);
     `cutoff` 1.0 means exact names only, anything lower allows typos."""
@@ -47,7 +46,7 @@ def find_product(session: Session, text: Optional[str], cutoff: float = 0.84) ->
     return _best_name_in(wanted.split(), names)
 
 
-def _best_name_in(words: List[str], names: Dict[str, Product]) -> Optional[Product]:
+def _best_name_in(words: list[str], names: dict[str, Product]) -> Product | None:
     """The product whose name (or synonym) appears in `words`, word for word up to typos;
     a name of several words needs half of them exact. The most exact words win, then the
     longer name, then the earlier one."""
@@ -59,9 +58,9 @@ def _best_name_in(words: List[str], names: Dict[str, Product]) -> Optional[Produ
         target = [_singular(w) for w in name.split()]
         n = len(target)
         for i in range(len(words) - n + 1):
-            if corrected[i:i + n] != target:
+            if corrected[i : i + n] != target:
                 continue
-            exact_words = sum(exact[i:i + n])
+            exact_words = sum(exact[i : i + n])
             if n > 1 and exact_words < n - n // 2:
                 continue
             score = (exact_words, n, -i)
@@ -70,13 +69,11 @@ def _best_name_in(words: List[str], names: Dict[str, Product]) -> Optional[Produ
     return best
 
 
-def products_named_like(session: Session, words: List[str]) -> List[Product]:
+def products_named_like(session: Session, words: list[str]) -> list[Product]:
     """A family of products sharing a word of their name or category: 'jackets', 'boots',
     typos of those words too ('jakets')."""
     products = all_products(session)
-    family_words = {
-        p.id: {_singular(w) for w in _norm(p.name).split()} | {_singular(p.category)} for p in products
-    }
+    family_words = {p.id: {_singular(w) for w in _norm(p.name).split()} | {_singular(p.category)} for p in products}
     typos = TypoCorrector(set().union(*family_words.values()) if family_words else ())
     wanted = set()
     for word in (_singular(_norm(w)) for w in words if len(w) > 2):
@@ -84,7 +81,7 @@ def products_named_like(session: Session, words: List[str]) -> List[Product]:
     return [p for p in products if wanted & family_words[p.id]]
 
 
-def similar_names(session: Session, text: str, limit: int = 3) -> List[str]:
+def similar_names(session: Session, text: str, limit: int = 3) -> list[str]:
     """Product names close to an unknown one, for a 'did you mean' answer."""
     products = all_products(session)
     by_alias = {}
@@ -92,23 +89,23 @@ def similar_names(session: Session, text: str, limit: int = 3) -> List[str]:
         for alias in [product.name, *product.synonym_list]:
             by_alias.setdefault(_norm(alias), product.name)
     close = difflib.get_close_matches(_norm(text), list(by_alias), n=limit * 3, cutoff=0.5)
-    names: List[str] = []
+    names: list[str] = []
     for alias in close:
         if by_alias[alias] not in names:
             names.append(by_alias[alias])
     return names[:limit]
 
 
-def sizes_of(product: Product) -> List[str]:
+def sizes_of(product: Product) -> list[str]:
     return _ordered_unique(v.size for v in product.variants if v.size)
 
 
-def colors_of(product: Product) -> List[str]:
+def colors_of(product: Product) -> list[str]:
     return _ordered_unique(v.color for v in product.variants if v.color)
 
 
-def _ordered_unique(values) -> List[str]:
-    seen: List[str] = []
+def _ordered_unique(values) -> list[str]:
+    seen: list[str] = []
     for value in values:
         if value not in seen:
             seen.append(value)
@@ -119,18 +116,12 @@ def total_stock(product: Product) -> int:
     return sum(v.stock for v in product.variants)
 
 
-def matching_variants(
-    product: Product, size: Optional[str] = None, color: Optional[str] = None
-) -> List[Variant]:
+def matching_variants(product: Product, size: str | None = None, color: str | None = None) -> list[Variant]:
     """Variants consistent with what is known so far (None means 'any')."""
-    return [
-        v
-        for v in product.variants
-        if (size is None or v.size == size) and (color is None or v.color == color)
-    ]
+    return [v for v in product.variants if (size is None or v.size == size) and (color is None or v.color == color)]
 
 
-def find_variant(product: Product, size: Optional[str], color: Optional[str]) -> Optional[Variant]:
+def find_variant(product: Product, size: str | None, color: str | None) -> Variant | None:
     """The one variant for this size and color; a product without sizes ignores size (and color)."""
     size = size if sizes_of(product) else ""
     color = color if colors_of(product) else ""
@@ -157,14 +148,14 @@ class Alternative:
 def alternatives(
     session: Session,
     product: Product,
-    size: Optional[str] = None,
-    color: Optional[str] = None,
+    size: str | None = None,
+    color: str | None = None,
     quantity: int = 1,
     limit: int = 3,
-) -> List[Alternative]:
+) -> list[Alternative]:
     """In-stock options when the wanted variant is short: same size other color, same color
     nearest size, then products of the same category that have the size or any stock."""
-    found: List[Alternative] = []
+    found: list[Alternative] = []
 
     def add(p: Product, v: Variant) -> None:
         if v.stock >= quantity and len(found) < limit:
@@ -184,8 +175,7 @@ def alternatives(
         add(product, v)
     if len(found) < limit:
         others = session.scalars(
-            select(Product).where(Product.category == product.category, Product.id != product.id)
-            .order_by(Product.name)
+            select(Product).where(Product.category == product.category, Product.id != product.id).order_by(Product.name)
         )
         for other in others:
             fitting = [v for v in other.variants if v.stock >= quantity]
@@ -195,7 +185,7 @@ def alternatives(
     return found
 
 
-def _size_distance(sizes: List[str], wanted: Optional[str], size: str) -> int:
+def _size_distance(sizes: list[str], wanted: str | None, size: str) -> int:
     if wanted not in sizes or size not in sizes:
         return len(sizes)
     return abs(sizes.index(wanted) - sizes.index(size))

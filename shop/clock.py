@@ -1,6 +1,7 @@
 """The shop's one clock. Business rules take `now` as a parameter; adapters read it here.
 
 The database keeps naive UTC datetimes (SQLite has no time zones); everything else is aware."""
+
 from datetime import datetime, timezone
 
 

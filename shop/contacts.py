@@ -1,5 +1,4 @@
 """Contacts and their marketing consent: opt-out is recorded per channel user."""
-from typing import Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,8 +16,7 @@ def get_or_create_contact(session: Session, sender_id: str) -> Contact:
     return contact
 
 
-def set_opted_out(session: Session, sender_id: str, opted_out: bool,
-                  email: Optional[str] = None) -> Contact:
+def set_opted_out(session: Session, sender_id: str, opted_out: bool, email: str | None = None) -> Contact:
     contact = get_or_create_contact(session, sender_id)
     contact.opted_out = opted_out
     contact.opted_out_at = naive_now() if opted_out else None

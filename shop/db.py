@@ -1,8 +1,9 @@
 """Engine and sessions of the shop database: SQLite under var/ by default, any URL from SHOP_DB_URL."""
+
+from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Iterator, Optional
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
@@ -12,7 +13,7 @@ from shop.models import Base
 from shop.settings import database_url
 
 
-def make_engine(url: Optional[str] = None) -> Engine:
+def make_engine(url: str | None = None) -> Engine:
     url = url or database_url()
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -32,20 +33,20 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _factory_for(url: str) -> sessionmaker:
     engine = make_engine(url)
     Base.metadata.create_all(engine)
     return sessionmaker(bind=engine, expire_on_commit=False, future=True)
 
 
-def session_factory(url: Optional[str] = None) -> sessionmaker:
+def session_factory(url: str | None = None) -> sessionmaker:
     """The process-wide session factory for this URL; creates the schema on first use."""
     return _factory_for(url or database_url())
 
 
 @contextmanager
-def session_scope(url: Optional[str] = None) -> Iterator[Session]:
+def session_scope(url: str | None = None) -> Iterator[Session]:
     """A transaction: committed when the block ends, rolled back whole on any error."""
     session = session_factory(url)()
     try:

@@ -1,6 +1,7 @@
 """How amounts, dates and lists read in a chat message."""
+
+from collections.abc import Iterable
 from datetime import date
-from typing import Iterable
 
 
 def money(cents: int) -> str:

@@ -1,23 +1,25 @@
 """Opening hours kept as weekly wall-clock windows in a time zone (seed/sales_team.yml, seed/inbox.yml):
 validated, laid out on days, and asked whether a moment is inside. Shared by the sales
 meetings and the inbox's teams."""
+
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any
 
 from dateutil import tz as dateutil_tz
 
 from shop.clock import as_utc
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-Window = Tuple[datetime, datetime]
+Window = tuple[datetime, datetime]
 
 
-def zone_of(name: Optional[str]) -> Optional[tzinfo]:
+def zone_of(name: str | None) -> tzinfo | None:
     """The tzinfo of an IANA zone name, or None for an unknown (or empty) name."""
     return dateutil_tz.gettz(name) if name and str(name).strip() else None
 
 
-def _parse_clock(value: Any) -> Tuple[int, int]:
+def _parse_clock(value: Any) -> tuple[int, int]:
     text = str(value).strip()
     hours, _, minutes = text.partition(":")
     if not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
@@ -28,7 +30,7 @@ def _parse_clock(value: Any) -> Tuple[int, int]:
     return clock
 
 
-def _day_ranges(value: Any) -> List[Tuple[Tuple[int, int], Tuple[int, int]]]:
+def _day_ranges(value: Any) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     """["09:00", "17:00"], or a list of such pairs for a split day; None or [] for a day off."""
     if not value:
         return []
@@ -44,7 +46,7 @@ def _day_ranges(value: Any) -> List[Tuple[Tuple[int, int], Tuple[int, int]]]:
     return sorted(ranges)
 
 
-def normalize_working_hours(raw: Dict[str, Any]) -> Dict[str, Any]:
+def normalize_working_hours(raw: dict[str, Any]) -> dict[str, Any]:
     """Validated working hours, as stored in Rep.working_hours (ValueError when malformed)."""
     if not isinstance(raw, dict):
         raise ValueError("working_hours must map weekdays (mon..sun) to [start, end]")
@@ -55,16 +57,16 @@ def normalize_working_hours(raw: Dict[str, Any]) -> Dict[str, Any]:
             raise ValueError(f"unknown weekday in working hours: {day!r}")
         _day_ranges(value)
         if value:
-            hours[key] = [str(v) for v in value] if isinstance(value[0], str) else [
-                [str(v) for v in pair] for pair in value]
+            hours[key] = (
+                [str(v) for v in value] if isinstance(value[0], str) else [[str(v) for v in pair] for pair in value]
+            )
     return {day: hours[day] for day in WEEKDAYS if day in hours}
 
 
 # --------------------------------------------------------------------------- time helpers
 
 
-
-def _wall_clock(day: date, clock: Tuple[int, int], zone: tzinfo) -> datetime:
+def _wall_clock(day: date, clock: tuple[int, int], zone: tzinfo) -> datetime:
     """`clock` on `day` in `zone`; 24:00 is the next midnight, and a time skipped by a DST jump
     moves forward."""
     hours, minutes = clock
@@ -73,13 +75,13 @@ def _wall_clock(day: date, clock: Tuple[int, int], zone: tzinfo) -> datetime:
     return dateutil_tz.resolve_imaginary(datetime.combine(day, time(hours, minutes), tzinfo=zone))
 
 
-def day_windows(zone: tzinfo, hours: Dict[str, Any], day: date) -> List[Window]:
+def day_windows(zone: tzinfo, hours: dict[str, Any], day: date) -> list[Window]:
     """The windows of weekly `hours` (in `zone`) on `day`, as aware datetimes in `zone`."""
     ranges = _day_ranges(hours.get(WEEKDAYS[day.weekday()]))
     return [(_wall_clock(day, start, zone), _wall_clock(day, end, zone)) for start, end in ranges]
 
 
-def windows_between(zone: tzinfo, hours: Dict[str, Any], lo: datetime, hi: datetime) -> Iterable[Window]:
+def windows_between(zone: tzinfo, hours: dict[str, Any], lo: datetime, hi: datetime) -> Iterable[Window]:
     """The windows of weekly `hours` (in UTC) that overlap [lo, hi), in order."""
     day = lo.astimezone(zone).date() - timedelta(days=1)
     last = hi.astimezone(zone).date()
@@ -91,14 +93,13 @@ def windows_between(zone: tzinfo, hours: Dict[str, Any], lo: datetime, hi: datet
         day += timedelta(days=1)
 
 
-def hours_open_at(zone: tzinfo, hours: Dict[str, Any], moment: datetime) -> bool:
+def hours_open_at(zone: tzinfo, hours: dict[str, Any], moment: datetime) -> bool:
     """Whether `moment` falls inside weekly `hours` kept in `zone`."""
     moment = as_utc(moment)
     return any(True for _ in windows_between(zone, hours, moment, moment + timedelta(seconds=1)))
 
 
-def hours_next_open(zone: tzinfo, hours: Dict[str, Any], moment: datetime,
-                    search_days: int = 14) -> Optional[datetime]:
+def hours_next_open(zone: tzinfo, hours: dict[str, Any], moment: datetime, search_days: int = 14) -> datetime | None:
     """`moment` when inside `hours`, else the next window's start (aware UTC); None if none soon."""
     moment = as_utc(moment)
     for start, end in windows_between(zone, hours, moment, moment + timedelta(days=search_days)):

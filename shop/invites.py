@@ -1,5 +1,6 @@
 """Calendar invites for booked meetings: the .ics file, and the signed link the customer opens
 without logging in (the token proves the link came from us, so references cannot be enumerated)."""
+
 import hashlib
 import hmac
 from datetime import datetime, timezone
@@ -26,12 +27,22 @@ def verify(reference: str, token: str) -> bool:
 def invite_url(reference: str) -> str:
     base = settings.public_base_url()
     return f"{base}/webhooks/calendar/invite/{reference}.ics?t={sign(reference)}"
+
+
 ICS_DOMAIN = "shop.example"
+
 
 def _ics_text(value: str) -> str:
     """RFC 5545 TEXT: backslash, semicolon, comma and newlines escaped."""
-    return (str(value).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
+    return (
+        str(value)
+        .replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+        .replace("\r", "\\n")
+    )
 
 
 def _ics_param(value: str) -> str:

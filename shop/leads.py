@@ -1,18 +1,20 @@
 """Lead qualification as plain functions: parse a business buyer's answers, score and grade
 the lead, route it to a sales team, and keep it. The rules live in seed/lead_scoring.yml and
 seed/routing.yml; the parsers return parsing.Parsed like the rest of the shop."""
+
 import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shop.clock import now_utc
 from shop.models import Lead
 from shop.parsing import Parsed
 from shop.settings import SEED_DIR
@@ -30,21 +32,61 @@ MAX_BUDGET = 1_000_000_000  # USD; more is a typo or a joke, and would not fit a
 # --------------------------------------------------------------------------- numbers in text
 
 _SMALL_NUMBERS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
-    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
-    "seventy": 70, "eighty": 80, "ninety": 90,
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
     # Vague amounts, rounded down so a guess never inflates a lead.
-    "couple": 2, "few": 3, "several": 3,
+    "couple": 2,
+    "few": 3,
+    "several": 3,
 }
 # A bare plural ("hundreds", "thousands") counts as at least one of that unit.
 _SCALES = {
-    "dozen": 12, "dozens": 12, "hundred": 100, "hundreds": 100, "thousand": 1000,
-    "thousands": 1000, "grand": 1000, "k": 1000, "million": 1_000_000, "millions": 1_000_000,
+    "dozen": 12,
+    "dozens": 12,
+    "hundred": 100,
+    "hundreds": 100,
+    "thousand": 1000,
+    "thousands": 1000,
+    "grand": 1000,
+    "k": 1000,
+    "million": 1_000_000,
+    "millions": 1_000_000,
 }
-_SUFFIXES = {"k": 1000, "thousand": 1000, "grand": 1000, "m": 1_000_000, "mm": 1_000_000,
-             "mn": 1_000_000, "million": 1_000_000}
+_SUFFIXES = {
+    "k": 1000,
+    "thousand": 1000,
+    "grand": 1000,
+    "m": 1_000_000,
+    "mm": 1_000_000,
+    "mn": 1_000_000,
+    "million": 1_000_000,
+}
 # 1,200 / 10 000 / 1200 / 2.5, then an optional scale: 5k, 2.5 thousand, 1.5m.
 _AMOUNT_RE = re.compile(
     r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+(?![\d,])|\d+)(?:\.(\d+))?"
@@ -63,8 +105,11 @@ _PEOPLE_BEFORE_RE = re.compile(
     r"(?: about| around| roughly| some| approximately)?$",
     re.IGNORECASE,
 )
-_JUST_ME_RE = re.compile(r"\b(?:just|only) me\b|\bmyself\b|\bsolo\b|\bone[- ]person\b|"
-                         r"\bon my own\b|^\s*me\s*$", re.IGNORECASE)
+_JUST_ME_RE = re.compile(
+    r"\b(?:just|only) me\b|\bmyself\b|\bsolo\b|\bone[- ]person\b|"
+    r"\bon my own\b|^\s*me\s*$",
+    re.IGNORECASE,
+)
 
 
 def _amount_of(match: "re.Match") -> Decimal:
@@ -76,7 +121,7 @@ def _amount_of(match: "re.Match") -> Decimal:
     return number * _SUFFIXES.get(suffix, 1)
 
 
-def _chosen_amount(text: str, prefer_people: bool = False) -> Optional[Decimal]:
+def _chosen_amount(text: str, prefer_people: bool = False) -> Decimal | None:
     """The number a customer meant: a range gives its upper end; with prefer_people, the
     number of people ('40 staff', 'a team of 40') wins over other numbers in the text."""
     matches = list(_AMOUNT_RE.finditer(text))
@@ -85,22 +130,23 @@ def _chosen_amount(text: str, prefer_people: bool = False) -> Optional[Decimal]:
     index = 0
     if prefer_people:
         for position, match in enumerate(matches):
-            if _PEOPLE_AFTER_RE.match(text[match.end():]) or \
-                    _PEOPLE_BEFORE_RE.search(text[:match.start()].rstrip("~ ")):
+            if _PEOPLE_AFTER_RE.match(text[match.end() :]) or _PEOPLE_BEFORE_RE.search(
+                text[: match.start()].rstrip("~ ")
+            ):
                 index = position
                 break
     if index + 1 < len(matches):
         following = matches[index + 1]
-        if _RANGE_GLUE_RE.match(text[matches[index].end():following.start()]):
+        if _RANGE_GLUE_RE.match(text[matches[index].end() : following.start()]):
             return _amount_of(following)  # the upper end of a range
     amount = _amount_of(matches[index])
-    before = text[:matches[index].start()].rstrip(" $")
+    before = text[: matches[index].start()].rstrip(" $")
     if before.endswith("-") and not before[:-1].rstrip()[-1:].isalnum():
         amount = -amount
     return amount
 
 
-def _number_from_words(text: str) -> Optional[int]:
+def _number_from_words(text: str) -> int | None:
     """'twelve', 'a few hundred', 'two thousand', 'thousands', 'a dozen' -> the number; the
     first run of number words counts ('one or two' -> 1)."""
     tokens = re.findall(r"[a-z]+", text.lower())
@@ -137,8 +183,7 @@ def _number_in(raw: Any, prefer_people: bool = False) -> Parsed:
         return Parsed(error="not_a_number")
     if isinstance(raw, (int, float)):
         if isinstance(raw, float) and not math.isfinite(raw):  # a payload's NaN or 1e999
-            return Parsed(error="not_a_number" if math.isnan(raw) else
-                          "too_many" if raw > 0 else "not_positive")
+            return Parsed(error="not_a_number" if math.isnan(raw) else "too_many" if raw > 0 else "not_positive")
         return Parsed(value=Decimal(repr(raw)))
     text = str(raw).strip()
     amount = _chosen_amount(text, prefer_people)
@@ -199,10 +244,32 @@ def parse_budget(raw: Any, max_budget: int = MAX_BUDGET) -> Parsed:
 
 
 _MONTHS = {
-    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
-    "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
-    "september": 9, "sep": 9, "sept": 9, "october": 10, "oct": 10, "november": 11,
-    "nov": 11, "december": 12, "dec": 12, "christmas": 12, "holidays": 12,
+    "january": 1,
+    "jan": 1,
+    "february": 2,
+    "feb": 2,
+    "march": 3,
+    "mar": 3,
+    "april": 4,
+    "apr": 4,
+    "may": 5,
+    "june": 6,
+    "jun": 6,
+    "july": 7,
+    "jul": 7,
+    "august": 8,
+    "aug": 8,
+    "september": 9,
+    "sep": 9,
+    "sept": 9,
+    "october": 10,
+    "oct": 10,
+    "november": 11,
+    "nov": 11,
+    "december": 12,
+    "dec": 12,
+    "christmas": 12,
+    "holidays": 12,
 }
 # Northern-hemisphere seasons, by the month they start in.
 _SEASONS = {"spring": 3, "summer": 6, "fall": 9, "autumn": 9, "winter": 12}
@@ -210,16 +277,25 @@ _PREPOSITION = r"(?:in|by|before|until|till|for|early|mid|late|end of|beginning 
 
 # First match wins: "not sure yet but not soon" is later, not unknown; "not now" is not now.
 _TIMELINE_PHRASES = [
-    ("later", r"\bnot (?:any ?time )?soon\b|\bnot (?:right )?now\b|\bno rush\b|\bno hurry\b|"
-              r"\bnot urgent\b|\bjust (?:browsing|looking)\b|\bbrowsing\b|\bnext year\b|"
-              r"\bsome ?day\b|\bone day\b|\beventually\b|\bin the future\b|\blong[- ]term\b|"
-              r"\bin a while\b|(?<!no )\blater\b(?! this)|\bdown the (?:road|line)\b"),
-    ("now", r"\basap\b|\bas soon as (?:possible|we can)\b|\burgent(?:ly)?\b|\bright away\b|"
-            r"\bimmediately\b|\btoday\b|\btomorrow\b|\bthis week\b|\bnext week\b|"
-            r"\bthis month\b|\bwithin (?:a|one|the next|the) month\b|\bend of (?:the|this) month\b|"
-            r"\bright now\b|\bnow\b|\bstraight away\b|\bthis weekend\b"),
-    ("quarter", r"\bnext month\b|\b(?:this|next|the coming|within the) quarter\b|"
-                r"\bcoming months\b|\bfew months\b|\bcouple (?:of )?months\b|\bsoon\b|\bshortly\b"),
+    (
+        "later",
+        r"\bnot (?:any ?time )?soon\b|\bnot (?:right )?now\b|\bno rush\b|\bno hurry\b|"
+        r"\bnot urgent\b|\bjust (?:browsing|looking)\b|\bbrowsing\b|\bnext year\b|"
+        r"\bsome ?day\b|\bone day\b|\beventually\b|\bin the future\b|\blong[- ]term\b|"
+        r"\bin a while\b|(?<!no )\blater\b(?! this)|\bdown the (?:road|line)\b",
+    ),
+    (
+        "now",
+        r"\basap\b|\bas soon as (?:possible|we can)\b|\burgent(?:ly)?\b|\bright away\b|"
+        r"\bimmediately\b|\btoday\b|\btomorrow\b|\bthis week\b|\bnext week\b|"
+        r"\bthis month\b|\bwithin (?:a|one|the next|the) month\b|\bend of (?:the|this) month\b|"
+        r"\bright now\b|\bnow\b|\bstraight away\b|\bthis weekend\b",
+    ),
+    (
+        "quarter",
+        r"\bnext month\b|\b(?:this|next|the coming|within the) quarter\b|"
+        r"\bcoming months\b|\bfew months\b|\bcouple (?:of )?months\b|\bsoon\b|\bshortly\b",
+    ),
 ]
 _DURATION_RE = re.compile(
     r"\b(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|few|couple)"
@@ -228,8 +304,7 @@ _DURATION_RE = re.compile(
 )
 _DURATION_NUMBERS = {"a": 1, "an": 1, "few": 3, "couple": 2, **_SMALL_NUMBERS}
 _QUARTER_RE = re.compile(r"\bq([1-4])\b", re.IGNORECASE)
-_YEAR_END_RE = re.compile(r"\b(?:end of (?:the |this )?year|year[- ]end|this year)\b",
-                          re.IGNORECASE)
+_YEAR_END_RE = re.compile(r"\b(?:end of (?:the |this )?year|year[- ]end|this year)\b", re.IGNORECASE)
 _UNKNOWN_RE = re.compile(
     r"\bdon'?t know\b|\bdo not know\b|\bnot sure\b|\bunsure\b|\bno idea\b|\bdepends\b|"
     r"\btbd\b|\bundecided\b|\bnot decided\b|\bno (?:fixed )?timeline\b|\bunknown\b|"
@@ -247,7 +322,7 @@ def _timeline_in_months(months: float) -> str:
     return "later"
 
 
-def parse_timeline(raw: Any, today: Optional[date] = None) -> Parsed:
+def parse_timeline(raw: Any, today: date | None = None) -> Parsed:
     """When they would buy, as one of now / quarter / later / unknown: 'asap', 'next week',
     'in 2 weeks' -> now; 'next month', 'in 3 months', 'next quarter', 'Q3', 'before summer'
     -> quarter; 'next year', '6 months', 'no rush', 'just browsing' -> later; 'not sure' ->
@@ -256,7 +331,7 @@ def parse_timeline(raw: Any, today: Optional[date] = None) -> Parsed:
     if raw is None or not str(raw).strip():
         return Parsed(error="missing")
     text = re.sub(r"\s+", " ", str(raw).strip().lower())
-    today = today or date.today()
+    today = today or now_utc().date()
     if text in TIMELINES:
         return Parsed(value=text)
     for bucket, pattern in _TIMELINE_PHRASES[:1]:
@@ -299,7 +374,9 @@ def parse_timeline(raw: Any, today: Optional[date] = None) -> Parsed:
 # Said while another question is asked, a number is a headcount only next to people words.
 _PEOPLE_WORDS_RE = re.compile(
     r"\b(?:people|persons?|employees?|staff|workers|members|users|colleagues|folks|heads|"
-    r"team of|of us|headcount)\b", re.IGNORECASE)
+    r"team of|of us|headcount)\b",
+    re.IGNORECASE,
+)
 # ... and an amount is a budget only when it is said to be money.
 _MONEY_RE = re.compile(r"\$|\b(?:budget|dollars?|usd|bucks|spend)\b|\d\s*k\b", re.IGNORECASE)
 # "we want to handle support chats", "looking for uniforms": what the customer is after.
@@ -307,7 +384,8 @@ _NEED_RE = re.compile(
     r"\b(?:we|i)(?:'d| would)? (?:want|need|like|plan|hope|wish)\b|\b(?:we're|we are|i'm|i am) "
     r"(?:looking|hoping|planning|trying)\b|\blooking for\b|\b(?:our|my) goal\b|"
     r"\bthe (?:goal|idea|plan) is\b|\bwe'd like\b|\bi'd like\b",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 
 def mentions_people(text: Any) -> bool:
@@ -337,7 +415,7 @@ def describes_need(text: Any) -> bool:
     return len(words) >= 3 and bool(_NEED_RE.search(str(text)))
 
 
-def add_to_need(need: Optional[str], text: str, limit: int = 500) -> str:
+def add_to_need(need: str | None, text: str, limit: int = 500) -> str:
     """The need with a further description added; the same words twice are kept once."""
     text = " ".join(str(text).split())
     if not need or need == "skipped":
@@ -347,22 +425,27 @@ def add_to_need(need: Optional[str], text: str, limit: int = 500) -> str:
     return f"{need}; {text}"[:limit]
 
 
-TIMELINE_WORDS = {"now": "within a month", "quarter": "in the next few months", "later": "later on",
-                  "unknown": "when the time is right"}
+TIMELINE_WORDS = {
+    "now": "within a month",
+    "quarter": "in the next few months",
+    "later": "later on",
+    "unknown": "when the time is right",
+}
 
 
 # --------------------------------------------------------------------------- rules
 
 
-def _load(path: Path) -> Dict[str, Any]:
+def _load(path: Path) -> dict[str, Any]:
     with open(path, encoding="utf-8") as handle:
         return yaml.safe_load(handle) or {}
 
 
-def load_scoring(path: Path = SCORING_PATH) -> Dict[str, Any]:
+def load_scoring(path: Path = SCORING_PATH) -> dict[str, Any]:
     rules = _load(path)
-    missing = {"company_size", "timeline", "budget", "need_keywords", "role_keywords",
-               "email_given", "grades"} - set(rules)
+    missing = {"company_size", "timeline", "budget", "need_keywords", "role_keywords", "email_given", "grades"} - set(
+        rules
+    )
     if missing:
         raise ValueError(f"{path}: missing {', '.join(sorted(missing))}")
     unknown = set(rules["timeline"]) - set(TIMELINES)
@@ -371,7 +454,7 @@ def load_scoring(path: Path = SCORING_PATH) -> Dict[str, Any]:
     return rules
 
 
-def load_routing(path: Path = ROUTING_PATH) -> Dict[str, Any]:
+def load_routing(path: Path = ROUTING_PATH) -> dict[str, Any]:
     routing = _load(path)
     teams = [rule.get("team") for rule in routing.get("rules", [])] + [routing.get("default_team")]
     for team in teams + list(routing.get("resources", {})):
@@ -390,7 +473,7 @@ def load_routing(path: Path = ROUTING_PATH) -> Dict[str, Any]:
     return routing
 
 
-def _mentioned(text: Optional[str], words) -> Optional[str]:
+def _mentioned(text: str | None, words) -> str | None:
     """The first of `words` that `text` mentions as a whole word, or None."""
     if not text:
         return None
@@ -401,7 +484,7 @@ def _mentioned(text: Optional[str], words) -> Optional[str]:
     return None
 
 
-def _tier(value: Optional[int], tiers: List[Dict[str, int]]) -> Optional[Dict[str, int]]:
+def _tier(value: int | None, tiers: list[dict[str, int]]) -> dict[str, int] | None:
     """The highest tier whose min the value reaches."""
     if value is None:
         return None
@@ -411,7 +494,7 @@ def _tier(value: Optional[int], tiers: List[Dict[str, int]]) -> Optional[Dict[st
     return None
 
 
-def grade_for(score: int, grades: Dict[str, int]) -> str:
+def grade_for(score: int, grades: dict[str, int]) -> str:
     """The highest grade whose threshold the score reaches; below all of them, cold."""
     for grade, threshold in sorted(grades.items(), key=lambda item: item[1], reverse=True):
         if score >= threshold:
@@ -423,10 +506,10 @@ def grade_for(score: int, grades: Dict[str, int]) -> str:
 class LeadScore:
     score: int
     grade: str
-    reasons: List[str] = field(default_factory=list)  # one line per rule that added points
+    reasons: list[str] = field(default_factory=list)  # one line per rule that added points
 
 
-def score_lead(answers: Dict[str, Any], rules: Optional[Dict[str, Any]] = None) -> LeadScore:
+def score_lead(answers: dict[str, Any], rules: dict[str, Any] | None = None) -> LeadScore:
     """Sum the points of every scoring rule the answers match (need, company_size, timeline,
     budget, role, email; a missing answer scores nothing) and grade the total."""
     rules = rules if rules is not None else load_scoring()
@@ -461,9 +544,10 @@ def score_lead(answers: Dict[str, Any], rules: Optional[Dict[str, Any]] = None) 
 
 
 def _at_least(key: str):
-    def check(answers: Dict[str, Any], minimum: int) -> bool:
+    def check(answers: dict[str, Any], minimum: int) -> bool:
         value = answers.get(key)
         return value is not None and value >= minimum
+
     return check
 
 
@@ -477,12 +561,11 @@ _CONDITIONS = {
 @dataclass(frozen=True)
 class Route:
     team: str
-    offer: str                               # "meeting" or "resource"
-    resource: Optional[Dict[str, str]] = None  # {title, url} when the offer is a resource
+    offer: str  # "meeting" or "resource"
+    resource: dict[str, str] | None = None  # {title, url} when the offer is a resource
 
 
-def route_lead(answers: Dict[str, Any], grade: str,
-               routing: Optional[Dict[str, Any]] = None) -> Route:
+def route_lead(answers: dict[str, Any], grade: str, routing: dict[str, Any] | None = None) -> Route:
     """The team of the first routing rule whose conditions all hold (else default_team), and
     what to offer a lead of this grade: a meeting, or that team's resource."""
     routing = routing if routing is not None else load_routing()
@@ -503,8 +586,7 @@ def route_lead(answers: Dict[str, Any], grade: str,
 # --------------------------------------------------------------------------- storage
 
 
-def save_lead(session: Session, sender_id: str, answers: Dict[str, Any], score: LeadScore,
-              route: Route) -> Lead:
+def save_lead(session: Session, sender_id: str, answers: dict[str, Any], score: LeadScore, route: Route) -> Lead:
     """Insert or update the lead of this conversation (one row per sender_id). Every column
     takes the latest answers, so the stored score always matches the stored answers. Flushes;
     the caller's session_scope commits."""

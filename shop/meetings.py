@@ -8,12 +8,14 @@ booking per rep and start) makes a double booking impossible, even between two s
 
 Functions take and return aware datetimes; the database stores naive UTC (the models' convention).
 """
+
 import json
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any
 
 import yaml
 from sqlalchemy import func, select
@@ -29,6 +31,8 @@ MEETING = timedelta(minutes=30)
 TEAM_CONFIG_PATH = SEED_DIR / "sales_team.yml"
 LIVE = "booked"
 CANCELLED = "cancelled"
+
+
 class SlotTaken(Exception):
     """Someone else has that rep at that time (the slot was booked since it was offered).
 
@@ -55,12 +59,10 @@ class Slot:
 # --------------------------------------------------------------------------- configuration
 
 
-def load_team_config(path: Path = TEAM_CONFIG_PATH) -> Dict[str, Any]:
+def load_team_config(path: Path = TEAM_CONFIG_PATH) -> dict[str, Any]:
     """seed/sales_team.yml: {"meeting_minutes": 30, "teams": {key: {name, reply_within, reps}}}."""
     with open(path, encoding="utf-8") as handle:
         return yaml.safe_load(handle) or {}
-
-
 
 
 def _ceil_to_grid(moment: datetime) -> datetime:
@@ -77,7 +79,7 @@ def _rep_zone(rep: Rep) -> tzinfo:
     return zone
 
 
-def _rep_hours(rep: Rep) -> Dict[str, Any]:
+def _rep_hours(rep: Rep) -> dict[str, Any]:
     hours = rep.working_hours
     return json.loads(hours) if isinstance(hours, str) else dict(hours or {})
 
@@ -85,12 +87,12 @@ def _rep_hours(rep: Rep) -> Dict[str, Any]:
 # --------------------------------------------------------------------------- reps and hours
 
 
-def team_reps(session: Session, team: str) -> List[Rep]:
+def team_reps(session: Session, team: str) -> list[Rep]:
     """The active reps of a team, by id."""
     return list(session.scalars(select(Rep).where(Rep.team == team, Rep.active.is_(True)).order_by(Rep.id)))
 
 
-def working_windows(rep: Rep, day: date) -> List[Window]:
+def working_windows(rep: Rep, day: date) -> list[Window]:
     """The rep's working windows on `day` (a date in the rep's zone), as aware datetimes in the
     rep's zone. A day off gives []."""
     return day_windows(_rep_zone(rep), _rep_hours(rep), day)
@@ -111,11 +113,10 @@ def team_open_at(session: Session, team: str, moment: datetime) -> bool:
     return any(hours_open_at(_rep_zone(rep), _rep_hours(rep), moment) for rep in team_reps(session, team))
 
 
-def next_opening(session: Session, team: str, moment: datetime, search_days: int = 14) -> Optional[datetime]:
+def next_opening(session: Session, team: str, moment: datetime, search_days: int = 14) -> datetime | None:
     """When the team is back: `moment` itself if a rep is working then, else the start of the next
     working window of any active rep (aware UTC); None when nobody works within search_days."""
-    starts = [hours_next_open(_rep_zone(rep), _rep_hours(rep), moment, search_days)
-              for rep in team_reps(session, team)]
+    starts = [hours_next_open(_rep_zone(rep), _rep_hours(rep), moment, search_days) for rep in team_reps(session, team)]
     starts = [start for start in starts if start is not None]
     return min(starts) if starts else None
 
@@ -123,14 +124,28 @@ def next_opening(session: Session, team: str, moment: datetime, search_days: int
 # --------------------------------------------------------------------------- free slots
 
 
-def _live_bookings(session: Session, rep_ids: Sequence[int], lo: datetime, hi: datetime) -> List[Booking]:
-    return list(session.scalars(select(Booking).where(
-        Booking.rep_id.in_(rep_ids), Booking.status == LIVE,
-        Booking.starts_at < naive_utc(hi), Booking.ends_at > naive_utc(lo))))
+def _live_bookings(session: Session, rep_ids: Sequence[int], lo: datetime, hi: datetime) -> list[Booking]:
+    return list(
+        session.scalars(
+            select(Booking).where(
+                Booking.rep_id.in_(rep_ids),
+                Booking.status == LIVE,
+                Booking.starts_at < naive_utc(hi),
+                Booking.ends_at > naive_utc(lo),
+            )
+        )
+    )
 
 
-def free_slots(session: Session, team: str, window_start: datetime, window_end: datetime, now: datetime,
-               limit: int = 3, search_days: int = 14) -> List[Slot]:
+def free_slots(
+    session: Session,
+    team: str,
+    window_start: datetime,
+    window_end: datetime,
+    now: datetime,
+    limit: int = 3,
+    search_days: int = 14,
+) -> list[Slot]:
     """Up to `limit` free 30-minute slots of any rep of `team`, nearest to the wished window:
     first those starting inside [window_start, window_end) in time order, then the nearest
     outside it within search_days (after the window, or before it if not in the past; the gap
@@ -152,7 +167,7 @@ def free_slots(session: Session, team: str, window_start: datetime, window_end: 
         return []
 
     zones = {rep.id: _rep_zone(rep) for rep in reps}
-    busy: Dict[int, List[Window]] = {rep.id: [] for rep in reps}
+    busy: dict[int, list[Window]] = {rep.id: [] for rep in reps}
     per_day: Counter = Counter()
     # A day or two either side, so "bookings that day" counts whole days of the rep.
     for booking in _live_bookings(session, list(zones), lo - timedelta(days=2), hi + timedelta(days=2)):
@@ -160,7 +175,7 @@ def free_slots(session: Session, team: str, window_start: datetime, window_end: 
         busy[booking.rep_id].append((start, end))
         per_day[booking.rep_id, start.astimezone(zones[booking.rep_id]).date()] += 1
 
-    free: Dict[datetime, List[Tuple[int, int, Rep]]] = {}
+    free: dict[datetime, list[tuple[int, int, Rep]]] = {}
     for rep in reps:
         for ws, we in _windows_between(rep, lo, hi):
             start = _ceil_to_grid(max(ws, lo))
@@ -194,11 +209,13 @@ def booking_reference(booking_id: int) -> str:
 
 def _is_double_booking(error: IntegrityError) -> bool:
     message = str(error.orig)
-    return ("one_live_booking_per_rep_slot" in message  # PostgreSQL names the index
-            or ("bookings.rep_id" in message and "bookings.starts_at" in message))  # SQLite, the columns
+    return (
+        "one_live_booking_per_rep_slot" in message  # PostgreSQL names the index
+        or ("bookings.rep_id" in message and "bookings.starts_at" in message)
+    )  # SQLite, the columns
 
 
-def _bookable_rep(session: Session, rep_id: int, start: datetime, now: Optional[datetime]) -> Rep:
+def _bookable_rep(session: Session, rep_id: int, start: datetime, now: datetime | None) -> Rep:
     """The rep, when [start, start + 30 min) can be booked with them (NotBookable / SlotTaken)."""
     now = as_utc(now) if now is not None else now_utc()
     rep = session.get(Rep, rep_id)
@@ -215,8 +232,15 @@ def _bookable_rep(session: Session, rep_id: int, start: datetime, now: Optional[
     return rep
 
 
-def _insert_booking(session: Session, rep: Rep, start: datetime, email: str, customer_timezone: str,
-                    sender_id: Optional[str], lead_id: Optional[int]) -> Booking:
+def _insert_booking(
+    session: Session,
+    rep: Rep,
+    start: datetime,
+    email: str,
+    customer_timezone: str,
+    sender_id: str | None,
+    lead_id: int | None,
+) -> Booking:
     booking = Booking(
         rep=rep,
         starts_at=naive_utc(start),
@@ -242,7 +266,7 @@ def _insert_booking(session: Session, rep: Rep, start: datetime, email: str, cus
     return booking
 
 
-def _clean_booking_details(email: str, customer_timezone: str) -> Tuple[str, str]:
+def _clean_booking_details(email: str, customer_timezone: str) -> tuple[str, str]:
     email = (email or "").strip().lower()
     if not email:
         raise ValueError("a booking needs the customer's email")
@@ -251,9 +275,17 @@ def _clean_booking_details(email: str, customer_timezone: str) -> Tuple[str, str
     return email, str(customer_timezone).strip()
 
 
-def book(session: Session, rep_id: int, start_utc: datetime, email: str, customer_timezone: str,
-         sender_id: Optional[str] = None, lead_id: Optional[int] = None, *,
-         now: Optional[datetime] = None) -> Booking:
+def book(
+    session: Session,
+    rep_id: int,
+    start_utc: datetime,
+    email: str,
+    customer_timezone: str,
+    sender_id: str | None = None,
+    lead_id: int | None = None,
+    *,
+    now: datetime | None = None,
+) -> Booking:
     """Writes a 30-minute booking with the rep in the caller's transaction and gives it its
     reference (M3001 for id 1).
 
@@ -267,15 +299,14 @@ def book(session: Session, rep_id: int, start_utc: datetime, email: str, custome
     return _insert_booking(session, rep, start, email, customer_timezone, sender_id, lead_id)
 
 
-def find_booking(session: Session, reference: str, email: str) -> Optional[Booking]:
+def find_booking(session: Session, reference: str, email: str) -> Booking | None:
     """The booking with that reference, only when it was made with that email (any case); any
     status, so the caller can tell "already cancelled" from "unknown"."""
     reference = (reference or "").strip().upper()
     email = (email or "").strip().lower()
     if not reference or not email:
         return None
-    return session.scalar(select(Booking).where(
-        Booking.reference == reference, func.lower(Booking.email) == email))
+    return session.scalar(select(Booking).where(Booking.reference == reference, func.lower(Booking.email) == email))
 
 
 def cancel_booking(session: Session, booking: Booking) -> None:
@@ -284,8 +315,7 @@ def cancel_booking(session: Session, booking: Booking) -> None:
     session.flush()
 
 
-def reschedule(session: Session, booking: Booking, new_start_utc: datetime, *,
-               now: Optional[datetime] = None) -> Booking:
+def reschedule(session: Session, booking: Booking, new_start_utc: datetime, *, now: datetime | None = None) -> Booking:
     """Moves a live booking to another start with the same rep, in the caller's transaction: the
     old booking is cancelled and a new one (new reference) is written. NotBookable / SlotTaken
     when the new time can't be had; nothing is cancelled then (checked before cancelling, and
@@ -297,8 +327,9 @@ def reschedule(session: Session, booking: Booking, new_start_utc: datetime, *,
         return booking
     rep = _bookable_rep(session, booking.rep_id, new_start, now)
     cancel_booking(session, booking)
-    return _insert_booking(session, rep, new_start, booking.email, booking.customer_timezone,
-                           booking.sender_id, booking.lead_id)
+    return _insert_booking(
+        session, rep, new_start, booking.email, booking.customer_timezone, booking.sender_id, booking.lead_id
+    )
 
 
 # --------------------------------------------------------------------------- calendar invite

@@ -25,7 +25,6 @@ ORDER_REFERENCE_PREFIX, ORDER_REFERENCE_OFFSET = "A", 1000
 REFUND_REFERENCE_PREFIX, REFUND_REFERENCE_OFFSET = "R", 5000
 
 
-
 class Product(Base):
     __tablename__ = "products"
 
@@ -39,9 +38,7 @@ class Product(Base):
     # Lower-case phrases separated by "|": what customers call the product.
     synonyms = Column(Text, nullable=False, default="")
 
-    variants = relationship(
-        "Variant", back_populates="product", order_by="Variant.id", lazy="selectin"
-    )
+    variants = relationship("Variant", back_populates="product", order_by="Variant.id", lazy="selectin")
 
     __table_args__ = (CheckConstraint("price_cents >= 0", name="price_not_negative"),)
 
@@ -83,9 +80,7 @@ class Order(Base):
     delivered_at = Column(DateTime, nullable=True)
     refunded_at = Column(DateTime, nullable=True)
 
-    items = relationship(
-        "OrderItem", back_populates="order", order_by="OrderItem.id", lazy="selectin"
-    )
+    items = relationship("OrderItem", back_populates="order", order_by="OrderItem.id", lazy="selectin")
 
 
 class OrderItem(Base):
@@ -110,9 +105,7 @@ class Refund(Base):
 
     id = Column(Integer, primary_key=True)
     reference = Column(String(20), unique=True)
-    order_item_id = Column(
-        Integer, ForeignKey("order_items.id"), nullable=False, unique=True
-    )
+    order_item_id = Column(Integer, ForeignKey("order_items.id"), nullable=False, unique=True)
     reason = Column(Text, nullable=False)
     amount_cents = Column(Integer, nullable=False)
     status = Column(String(20), nullable=False, default="requested")
@@ -197,8 +190,13 @@ class Handoff(Base):
 
     # A contact has at most one open conversation: the database refuses a second one.
     __table_args__ = (
-        Index("one_open_handoff_per_contact", "sender_id", unique=True,
-              sqlite_where=text(OPEN_HANDOFF), postgresql_where=text(OPEN_HANDOFF)),
+        Index(
+            "one_open_handoff_per_contact",
+            "sender_id",
+            unique=True,
+            sqlite_where=text(OPEN_HANDOFF),
+            postgresql_where=text(OPEN_HANDOFF),
+        ),
         Index("handoffs_by_status_team", "status", "team"),
     )
 

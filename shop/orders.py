@@ -1,8 +1,8 @@
 """Placing orders and reading them back by reference.
 
 Delivery dates: orders ship the next business day, standard delivery takes 3-5 business days."""
+
 from datetime import date, timedelta
-from typing import Optional, Tuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,8 +24,8 @@ def place_order(
     session: Session,
     variant_id: int,
     quantity: int,
-    email: Optional[str] = None,
-    sender_id: Optional[str] = None,
+    email: str | None = None,
+    sender_id: str | None = None,
 ) -> Order:
     """Reserve stock and write the order in the caller's transaction; nothing is written
     when the stock is gone, because OutOfStock rolls the whole transaction back."""
@@ -57,8 +57,10 @@ def place_order(
     return order
 
 
-def get_order(session: Session, reference: str) -> Optional[Order]:
+def get_order(session: Session, reference: str) -> Order | None:
     return session.scalar(select(Order).where(Order.reference == reference.upper()))
+
+
 SHIP_BUSINESS_DAYS = 1
 DELIVERY_BUSINESS_DAYS = (3, 5)
 
@@ -72,7 +74,7 @@ def add_business_days(start: date, days: int) -> date:
     return current
 
 
-def delivery_window(today: date) -> Tuple[date, date]:
+def delivery_window(today: date) -> tuple[date, date]:
     shipped = add_business_days(today, SHIP_BUSINESS_DAYS)
     return (
         add_business_days(shipped, DELIVERY_BUSINESS_DAYS[0]),

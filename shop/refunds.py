@@ -1,10 +1,12 @@
 """Refunds: the policy as a plain function over rules kept in seed/refund_policy.yml, then the
 requests: find the customer's order, check each line against the policy, record."""
+
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any
 
 import yaml
 from sqlalchemy.orm import Session
@@ -23,7 +25,7 @@ class RefundPolicy:
     final_sale_refundable: bool = False
 
     @classmethod
-    def from_dict(cls, data: Dict[str, Any]) -> "RefundPolicy":
+    def from_dict(cls, data: dict[str, Any]) -> "RefundPolicy":
         return cls(
             window_days=int(data["window_days"]),
             refundable_statuses=tuple(data["refundable_statuses"]),
@@ -39,14 +41,14 @@ def load_policy(path: Path = POLICY_PATH) -> RefundPolicy:
 @dataclass(frozen=True)
 class RefundDecision:
     allowed: bool
-    reason: Optional[str] = None  # a key: already_refunded, not_delivered, window_expired, final_sale
-    deadline: Optional[datetime] = None
+    reason: str | None = None  # a key: already_refunded, not_delivered, window_expired, final_sale
+    deadline: datetime | None = None
 
 
 def decide(
     policy: RefundPolicy,
     status: str,
-    delivered_at: Optional[datetime],
+    delivered_at: datetime | None,
     final_sale: bool,
     already_refunded: bool,
     now: datetime,
@@ -64,12 +66,14 @@ def decide(
     return RefundDecision(True, None, deadline)
 
 
-def first_refusal(decisions: Iterable[RefundDecision]) -> Optional[RefundDecision]:
+def first_refusal(decisions: Iterable[RefundDecision]) -> RefundDecision | None:
     """When no line of an order is refundable, the reason to tell the customer."""
     decisions = list(decisions)
     if any(d.allowed for d in decisions) or not decisions:
         return None
     return decisions[0]
+
+
 class AlreadyRefunded(Exception):
     """Another request for the same order line got there first."""
 
@@ -78,7 +82,7 @@ def refund_reference(refund_id: int) -> str:
     return f"{REFUND_REFERENCE_PREFIX}{REFUND_REFERENCE_OFFSET + refund_id}"
 
 
-def find_customer_order(session: Session, reference: str, email: str) -> Optional[Order]:
+def find_customer_order(session: Session, reference: str, email: str) -> Order | None:
     """The order only when the email on it matches: an order id alone proves nothing."""
     order = get_order(session, reference)
     if order is None or not order.email or order.email.lower() != email.strip().lower():
@@ -99,7 +103,7 @@ class LineDecision:
         return f"{name} ({details})" if details else name
 
 
-def line_decisions(order: Order, policy: RefundPolicy, now: datetime) -> List[LineDecision]:
+def line_decisions(order: Order, policy: RefundPolicy, now: datetime) -> list[LineDecision]:
     return [
         LineDecision(
             item,
@@ -133,8 +137,11 @@ def create_refund(session: Session, item: OrderItem, reason: str) -> Refund:
 
 _BECAUSE_RE = re.compile(r"^(?:because|cause|cuz|as|since)\s+", re.IGNORECASE)
 _CHANGE_WORDS = {
-    "item": re.compile(r"\b(?:item|product|another one|other one|different one|wrong one|the one|"
-                       r"something else|instead)\b", re.IGNORECASE),
+    "item": re.compile(
+        r"\b(?:item|product|another one|other one|different one|wrong one|the one|"
+        r"something else|instead)\b",
+        re.IGNORECASE,
+    ),
     "reason": re.compile(r"\b(?:reason|why|because)\b", re.IGNORECASE),
 }
 
@@ -147,7 +154,7 @@ def reason_clause(reason: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def refund_change_choice(text: str) -> Optional[str]:
+def refund_change_choice(text: str) -> str | None:
     """What a customer wants to change in a refund request they said no to: 'item' or
     'reason' (a button gives the word itself); None when it says neither."""
     text = str(text or "").strip().lower()
@@ -157,11 +164,11 @@ def refund_change_choice(text: str) -> Optional[str]:
     return found[0] if len(found) == 1 else None
 
 
-def named_line(lines: List[LineDecision], text: str) -> Optional[LineDecision]:
+def named_line(lines: list[LineDecision], text: str) -> LineDecision | None:
     """The line of the order whose product the text names ('the hoodie was fine, it's the
     trail runner'), the longest name first; None when it names none."""
     wanted = str(text or "").lower()
-    for line in sorted(lines, key=lambda l: -len(l.item.variant.product.name)):
+    for line in sorted(lines, key=lambda line: -len(line.item.variant.product.name)):
         if re.search(rf"\b{re.escape(line.item.variant.product.name.lower())}\b", wanted):
             return line
     return None

@@ -6,12 +6,13 @@ but the stock of an existing variant is left alone: it is live data once custome
 Demo orders are written once, when the orders table is empty. Sales reps and inbox agents are
 upserted by email.
 """
+
 import argparse
 import json
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any
 
 import yaml
 from sqlalchemy import func, select
@@ -31,7 +32,7 @@ ORDERS_PATH = SEED_DIR / "orders.yml"
 SALES_TEAM_PATH = SEED_DIR / "sales_team.yml"
 
 
-def load_yaml(path: Path) -> Dict[str, Any]:
+def load_yaml(path: Path) -> dict[str, Any]:
     with open(path, encoding="utf-8") as handle:
         return yaml.safe_load(handle) or {}
 
@@ -40,7 +41,7 @@ def price_to_cents(price: Any) -> int:
     return int((Decimal(str(price)) * 100).quantize(Decimal("1")))
 
 
-def seed_catalog(session: Session, catalog: Dict[str, Any]) -> int:
+def seed_catalog(session: Session, catalog: dict[str, Any]) -> int:
     count = 0
     for entry in catalog["products"]:
         product = session.scalar(select(Product).where(Product.sku == entry["sku"]))
@@ -65,12 +66,12 @@ def seed_catalog(session: Session, catalog: Dict[str, Any]) -> int:
     return count
 
 
-def seed_orders(session: Session, orders: Dict[str, Any]) -> int:
+def seed_orders(session: Session, orders: dict[str, Any]) -> int:
     if session.scalar(select(func.count(Order.id))):
         return 0
     now = naive_now()
 
-    def days_ago(spec: Dict[str, Any], key: str) -> Optional[Any]:
+    def days_ago(spec: dict[str, Any], key: str) -> Any | None:
         return now - timedelta(days=spec[key]) if key in spec else None
 
     for spec in orders["orders"]:
@@ -109,7 +110,7 @@ def seed_orders(session: Session, orders: Dict[str, Any]) -> int:
     return len(orders["orders"])
 
 
-def _variant(session: Session, item: Dict[str, Any]) -> Variant:
+def _variant(session: Session, item: dict[str, Any]) -> Variant:
     variant = session.scalar(
         select(Variant)
         .join(Product)
@@ -124,7 +125,7 @@ def _variant(session: Session, item: Dict[str, Any]) -> Variant:
     return variant
 
 
-def seed_reps(session: Session, data: Dict[str, Any]) -> int:
+def seed_reps(session: Session, data: dict[str, Any]) -> int:
     """Upserts the reps of sales_team.yml by email (name, team, zone, hours, active); reps that
     are not in the file are left alone. Returns how many reps the file has."""
     count = 0
@@ -167,9 +168,13 @@ def seed_agents(session: Session, config: InboxConfig) -> int:
     return len(config.agents)
 
 
-def seed(url: Optional[str] = None, catalog_path: Path = CATALOG_PATH,
-         orders_path: Path = ORDERS_PATH, sales_team_path: Path = SALES_TEAM_PATH,
-         inbox_path: Optional[Path] = None) -> Dict[str, int]:
+def seed(
+    url: str | None = None,
+    catalog_path: Path = CATALOG_PATH,
+    orders_path: Path = ORDERS_PATH,
+    sales_team_path: Path = SALES_TEAM_PATH,
+    inbox_path: Path | None = None,
+) -> dict[str, int]:
     with session_scope(url) as session:
         products = seed_catalog(session, load_yaml(catalog_path))
     with session_scope(url) as session:

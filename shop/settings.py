@@ -1,9 +1,10 @@
 """The configuration of every process: the one place that reads the environment, with each
 default written once (`.env.example` documents the variables). Values are read at each call,
 so a test or a deployment that sets a variable is seen at once."""
+
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping, Optional
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SEED_DIR = PROJECT_ROOT / "seed"
@@ -26,7 +27,7 @@ DEFAULTS = {
 }
 
 
-def get(name: str, env: Optional[Mapping[str, str]] = None) -> str:
+def get(name: str, env: Mapping[str, str] | None = None) -> str:
     """The variable's value, or its default when unset or empty."""
     env = os.environ if env is None else env
     return env.get(name) or DEFAULTS[name]
@@ -36,11 +37,11 @@ def database_url() -> str:
     return get("SHOP_DB_URL")
 
 
-def rasa_port(env: Optional[Mapping[str, str]] = None) -> str:
+def rasa_port(env: Mapping[str, str] | None = None) -> str:
     return get("RASA_PORT", env)
 
 
-def public_base_url(env: Optional[Mapping[str, str]] = None) -> str:
+def public_base_url(env: Mapping[str, str] | None = None) -> str:
     """Where customers reach the Rasa server (its calendar-invite links point there)."""
     return (get("PUBLIC_BASE_URL", env) or f"http://localhost:{rasa_port(env)}").rstrip("/")
 

@@ -2,7 +2,9 @@
 message (metadata `customData`: page type, path, product, UTM tags, landing page), read back from
 the tracker events Rasa keeps with the conversation. Messenger sends the same keys for its m.me
 referrals (page = the ref). Values are the customer's browser's word: strings only, cut short."""
-from typing import Any, Dict, Iterable, List, Optional
+
+from collections.abc import Iterable
+from typing import Any
 
 PAGE_KEYS = ("page", "path", "product")
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign")
@@ -10,7 +12,7 @@ VISIT_KEYS = PAGE_KEYS + UTM_KEYS + ("landing",)
 MAX_VALUE_CHARS = 200
 
 
-def clean_value(value: Any) -> Optional[str]:
+def clean_value(value: Any) -> str | None:
     """A non-empty string, stripped and cut to MAX_VALUE_CHARS; anything else None."""
     if not isinstance(value, str):
         return None
@@ -18,7 +20,7 @@ def clean_value(value: Any) -> Optional[str]:
     return value[:MAX_VALUE_CHARS] or None
 
 
-def message_metadata(event: Dict[str, Any]) -> Dict[str, str]:
+def message_metadata(event: dict[str, Any]) -> dict[str, str]:
     """The visit keys of one user event's metadata, cleaned."""
     metadata = event.get("metadata") if isinstance(event, dict) else None
     if not isinstance(metadata, dict):
@@ -27,23 +29,23 @@ def message_metadata(event: Dict[str, Any]) -> Dict[str, str]:
     return {key: value for key, value in cleaned.items() if value}
 
 
-def _user_metadata(events: Iterable[Dict[str, Any]]) -> List[Dict[str, str]]:
+def _user_metadata(events: Iterable[dict[str, Any]]) -> list[dict[str, str]]:
     return [message_metadata(e) for e in events if isinstance(e, dict) and e.get("event") == "user"]
 
 
-def latest_metadata(events: Iterable[Dict[str, Any]]) -> Dict[str, str]:
+def latest_metadata(events: Iterable[dict[str, Any]]) -> dict[str, str]:
     """The visit keys of the latest user message (empty when it carried none)."""
     messages = _user_metadata(events)
     return messages[-1] if messages else {}
 
 
-def visit_from_events(events: Iterable[Dict[str, Any]]) -> Dict[str, Optional[str]]:
+def visit_from_events(events: Iterable[dict[str, Any]]) -> dict[str, str | None]:
     """{page, path, product, utm_source, utm_medium, utm_campaign, landing} of the conversation:
     the page of the latest message that named one (its product only if that message named one),
     the UTM tags of the latest message that had any (kept together, as they came), and the
     landing page the widget reported, else the first path seen. Missing keys are None."""
     messages = [m for m in _user_metadata(events) if m]
-    visit: Dict[str, Optional[str]] = dict.fromkeys(VISIT_KEYS)
+    visit: dict[str, str | None] = dict.fromkeys(VISIT_KEYS)
     on_page = [m for m in messages if m.get("page") or m.get("path")]
     if on_page:
         visit.update({key: on_page[-1].get(key) for key in PAGE_KEYS})

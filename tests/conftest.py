@@ -1,8 +1,9 @@
 """Shared fixtures of the unit tests: a seeded SQLite shop per test, trackers, the domain."""
+
 import sys
 import warnings
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any
 
 import pytest
 
@@ -59,7 +60,7 @@ def shop_db(seeded_template, tmp_path, monkeypatch) -> str:
 
 
 @pytest.fixture(scope="session")
-def domain() -> Dict[str, Any]:
+def domain() -> dict[str, Any]:
     """The assistant's domain as the action server receives it."""
     from rasa.shared.core.domain import Domain
 
@@ -95,8 +96,9 @@ def inbox_config(tmp_path_factory):
     (reassign after 3 s, back to the bot after 20 s) so the sweep can be watched."""
     from tests.web_helpers import write_always_open_inbox
 
-    return write_always_open_inbox(tmp_path_factory.mktemp("inbox") / "inbox.yml",
-                                   reassign_after_seconds=3, return_to_bot_after_minutes=1 / 3)
+    return write_always_open_inbox(
+        tmp_path_factory.mktemp("inbox") / "inbox.yml", reassign_after_seconds=3, return_to_bot_after_minutes=1 / 3
+    )
 
 
 @pytest.fixture(scope="session")

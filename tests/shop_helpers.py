@@ -1,12 +1,14 @@
 """Plain helpers of the unit tests: seeding a test database, trackers as the action server
 gets them, and reading what an action said and did. (A module of its own, not conftest.py:
 test modules import it by name, and another directory's conftest.py must not shadow it.)"""
+
 import copy
 import functools
 import sqlite3
+from collections.abc import Iterable
 from contextlib import closing
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -21,18 +23,18 @@ DEFAULT_SENDER = "test-user"
 _load_yaml = seed_module.load_yaml
 
 
-@functools.lru_cache(maxsize=None)
-def _parsed_yaml(path: str) -> Dict[str, Any]:
+@functools.cache
+def _parsed_yaml(path: str) -> dict[str, Any]:
     return _load_yaml(Path(path))
 
 
-def _cached_load_yaml(path) -> Dict[str, Any]:
+def _cached_load_yaml(path) -> dict[str, Any]:
     # The pure-Python YAML parser is most of the seeding time; the files don't change
     # during a run, so each is parsed once (and copied, so no test can alter another's data).
     return copy.deepcopy(_parsed_yaml(str(path)))
 
 
-def seed_database(url: str) -> Dict[str, int]:
+def seed_database(url: str) -> dict[str, int]:
     """shop.seed.seed(url), with the seed files parsed once per test run."""
     original = seed_module.load_yaml
     seed_module.load_yaml = _cached_load_yaml
@@ -52,15 +54,16 @@ def copy_database(source: Path, target: Path) -> None:
 # --------------------------------------------------------------------------- trackers
 
 
-def entity(name: str, value: Any, start: Optional[int] = None, end: Optional[int] = None) -> Dict[str, Any]:
-    found: Dict[str, Any] = {"entity": name, "value": value}
+def entity(name: str, value: Any, start: int | None = None, end: int | None = None) -> dict[str, Any]:
+    found: dict[str, Any] = {"entity": name, "value": value}
     if start is not None:
         found.update(start=start, end=end)
     return found
 
 
-def user_event(text: Optional[str] = None, intent: Optional[str] = "inform",
-               entities: Iterable[Dict[str, Any]] = ()) -> Dict[str, Any]:
+def user_event(
+    text: str | None = None, intent: str | None = "inform", entities: Iterable[dict[str, Any]] = ()
+) -> dict[str, Any]:
     return {
         "event": "user",
         "timestamp": None,
@@ -73,19 +76,19 @@ def user_event(text: Optional[str] = None, intent: Optional[str] = "inform",
     }
 
 
-def action_event(name: str) -> Dict[str, Any]:
+def action_event(name: str) -> dict[str, Any]:
     return {"event": "action", "timestamp": None, "name": name}
 
 
 def make_tracker(
     *,
     sender_id: str = DEFAULT_SENDER,
-    slots: Optional[Dict[str, Any]] = None,
-    intent: Optional[str] = "inform",
-    entities: Iterable[Dict[str, Any]] = (),
-    text: Optional[str] = None,
-    events: Optional[List[Dict[str, Any]]] = None,
-    active_loop: Optional[str] = None,
+    slots: dict[str, Any] | None = None,
+    intent: str | None = "inform",
+    entities: Iterable[dict[str, Any]] = (),
+    text: str | None = None,
+    events: list[dict[str, Any]] | None = None,
+    active_loop: str | None = None,
 ) -> Tracker:
     """A tracker as the action server gets it. Without `events`, the history is just the
     latest user message."""
@@ -111,14 +114,14 @@ def make_tracker(
 
 def form_tracker(
     form: str,
-    new_slots: Dict[str, Any],
+    new_slots: dict[str, Any],
     *,
-    slots: Optional[Dict[str, Any]] = None,
-    requested_slot: Optional[str] = None,
+    slots: dict[str, Any] | None = None,
+    requested_slot: str | None = None,
     sender_id: str = DEFAULT_SENDER,
-    text: Optional[str] = None,
+    text: str | None = None,
     intent: str = "inform",
-    entities: Iterable[Dict[str, Any]] = (),
+    entities: Iterable[dict[str, Any]] = (),
 ) -> Tracker:
     """A tracker for a form's validation action: `new_slots` are the candidates Rasa just
     extracted (SlotSet events at the end of the history, already applied to the slots);
@@ -130,8 +133,15 @@ def form_tracker(
         user_event(text, intent, entities),
         *[SlotSet(name, value) for name, value in new_slots.items()],
     ]
-    return make_tracker(sender_id=sender_id, slots=all_slots, intent=intent, entities=entities,
-                        text=text, events=events, active_loop=form)
+    return make_tracker(
+        sender_id=sender_id,
+        slots=all_slots,
+        intent=intent,
+        entities=entities,
+        text=text,
+        events=events,
+        active_loop=form,
+    )
 
 
 # --------------------------------------------------------------------------- reading results
@@ -142,10 +152,10 @@ def said(dispatcher: CollectingDispatcher) -> str:
     return "\n".join(m.get("text") or m.get("response") or "" for m in dispatcher.messages)
 
 
-def buttons_of(dispatcher: CollectingDispatcher) -> List[Dict[str, str]]:
+def buttons_of(dispatcher: CollectingDispatcher) -> list[dict[str, str]]:
     return [b for m in dispatcher.messages for b in m.get("buttons") or []]
 
 
-def slot_events(events: List[Dict[str, Any]]) -> Dict[str, Any]:
+def slot_events(events: list[dict[str, Any]]) -> dict[str, Any]:
     """The final value of each slot the events set (later events win, as in Rasa)."""
     return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}

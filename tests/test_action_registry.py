@@ -1,5 +1,6 @@
 """The action server serves exactly the custom actions the domain declares: no missing one,
 and no helper base class registered as an action (that crashes the server at start)."""
+
 from pathlib import Path
 
 import yaml

@@ -1,4 +1,5 @@
 """Product questions: info, live stock with alternatives, delivery dates, on real SQLite."""
+
 import json
 from datetime import date
 
@@ -21,7 +22,7 @@ def in_stock(product: str, size, color) -> int:
 
 
 def payload_entities(button) -> dict:
-    intent, _, entities = button["payload"].partition("{")
+    _intent, _, entities = button["payload"].partition("{")
     return json.loads("{" + entities) if entities else {}
 
 
@@ -29,8 +30,9 @@ def payload_entities(button) -> dict:
 
 
 async def test_product_info_for_a_product_entity(shop_db, dispatcher, domain):
-    tracker = make_tracker(intent="product_info", text="tell me about the hoodies",
-                           entities=[entity("product", "Hoodie")])
+    tracker = make_tracker(
+        intent="product_info", text="tell me about the hoodies", entities=[entity("product", "Hoodie")]
+    )
     events = await ActionProductInfo().run(dispatcher, tracker, domain)
 
     message = dispatcher.messages[0]
@@ -38,9 +40,18 @@ async def test_product_info_for_a_product_entity(shop_db, dispatcher, domain):
     assert "Colors: green and black. Sizes: S, M, L and XL. In stock." in message["text"]
     assert "Final sale" not in message["text"]
     assert [b["payload"] for b in message["buttons"]] == [
-        '/purchase{"product": "Hoodie"}', '/check_stock{"product": "Hoodie"}']
-    assert message["custom"] == {"type": "product", "sku": "TOP-HOODIE", "name": "Hoodie", "price": "$65.00",
-                                 "in_stock": True, "sizes": ["S", "M", "L", "XL"], "colors": ["green", "black"]}
+        '/purchase{"product": "Hoodie"}',
+        '/check_stock{"product": "Hoodie"}',
+    ]
+    assert message["custom"] == {
+        "type": "product",
+        "sku": "TOP-HOODIE",
+        "name": "Hoodie",
+        "price": "$65.00",
+        "in_stock": True,
+        "sizes": ["S", "M", "L", "XL"],
+        "colors": ["green", "black"],
+    }
     assert slot_events(events) == {"product": "Hoodie", "pending_question": None}
 
 
@@ -54,15 +65,13 @@ async def test_product_info_about_the_product_of_the_conversation(shop_db, dispa
 
 async def test_product_info_a_product_named_without_entity(shop_db, dispatcher, domain):
     """The catalog matcher missed it (a typo): the words left over still find the product."""
-    tracker = make_tracker(intent="product_info", text="how much are the runing shoes?",
-                           slots={"product": "Wool Coat"})
+    tracker = make_tracker(intent="product_info", text="how much are the runing shoes?", slots={"product": "Wool Coat"})
     await ActionProductInfo().run(dispatcher, tracker, domain)
     assert said(dispatcher).startswith("Running Shoes: $110.00.")
 
 
 async def test_product_info_unknown_product(shop_db, dispatcher, domain):
-    tracker = make_tracker(intent="product_info", text="do you have the flux capacitor",
-                           slots={"product": "Hoodie"})
+    tracker = make_tracker(intent="product_info", text="do you have the flux capacitor", slots={"product": "Hoodie"})
     events = await ActionProductInfo().run(dispatcher, tracker, domain)
     text = said(dispatcher)
     assert text.startswith('Sorry, I couldn\'t find "flux capacitor" in our catalog.')
@@ -81,9 +90,14 @@ async def test_product_info_for_a_family(shop_db, dispatcher, domain):
     tracker = make_tracker(intent="product_info", text="what jackets do you have?")
     events = await ActionProductInfo().run(dispatcher, tracker, domain)
     assert said(dispatcher).startswith(
-        "We have 4: Bomber Jacket, Denim Jacket, Quilted Jacket and Rain Jacket. Which one")
-    assert [b["title"] for b in buttons_of(dispatcher)] == ["Bomber Jacket", "Denim Jacket", "Quilted Jacket",
-                                                            "Rain Jacket"]
+        "We have 4: Bomber Jacket, Denim Jacket, Quilted Jacket and Rain Jacket. Which one"
+    )
+    assert [b["title"] for b in buttons_of(dispatcher)] == [
+        "Bomber Jacket",
+        "Denim Jacket",
+        "Quilted Jacket",
+        "Rain Jacket",
+    ]
     assert slot_events(events) == {"pending_question": "product_info"}
 
 
@@ -101,8 +115,11 @@ async def test_product_info_without_any_product(shop_db, dispatcher, domain):
 
 
 async def test_product_info_from_a_button(shop_db, dispatcher, domain):
-    tracker = make_tracker(intent="product_info", text='/product_info{"product": "Leather Tote"}',
-                           entities=[entity("product", "Leather Tote")])
+    tracker = make_tracker(
+        intent="product_info",
+        text='/product_info{"product": "Leather Tote"}',
+        entities=[entity("product", "Leather Tote")],
+    )
     await ActionProductInfo().run(dispatcher, tracker, domain)
     assert said(dispatcher).startswith("Leather Tote: $149.00.")
 
@@ -126,10 +143,12 @@ async def test_product_info_details(shop_db, dispatcher, domain, product, expect
 
 
 async def test_check_stock_sold_out_size_and_color_offers_alternatives(shop_db, dispatcher, domain):
-    tracker = make_tracker(intent="check_stock", text="do you have brown dress shoes in size 10",
-                           entities=[entity("color", "brown"), entity("product", "Classic Dress Shoes"),
-                                     entity("size", "10")],
-                           slots={"product": "Classic Dress Shoes", "size": "10", "color": "brown"})
+    tracker = make_tracker(
+        intent="check_stock",
+        text="do you have brown dress shoes in size 10",
+        entities=[entity("color", "brown"), entity("product", "Classic Dress Shoes"), entity("size", "10")],
+        slots={"product": "Classic Dress Shoes", "size": "10", "color": "brown"},
+    )
     events = await ActionCheckStock().run(dispatcher, tracker, domain)
 
     assert said(dispatcher) == "Sorry, the Classic Dress Shoes in brown, size 10 is sold out. These are in stock:"
@@ -138,14 +157,21 @@ async def test_check_stock_sold_out_size_and_color_offers_alternatives(shop_db, 
     assert all(b["payload"].startswith("/purchase") for b in buttons_of(dispatcher))
     for alt in alternatives:
         assert in_stock(alt["product"], alt.get("size"), alt["color"]) > 0
-    assert slot_events(events) == {"product": "Classic Dress Shoes", "pending_question": None,
-                                   "size": "10", "color": "brown"}
+    assert slot_events(events) == {
+        "product": "Classic Dress Shoes",
+        "pending_question": None,
+        "size": "10",
+        "color": "brown",
+    }
 
 
 async def test_check_stock_color_the_product_does_not_come_in(shop_db, dispatcher, domain):
-    tracker = make_tracker(intent="check_stock", text="do you have the dress shoes in white?",
-                           entities=[entity("product", "Classic Dress Shoes"), entity("color", "white")],
-                           slots={"product": "Classic Dress Shoes", "color": "white"})
+    tracker = make_tracker(
+        intent="check_stock",
+        text="do you have the dress shoes in white?",
+        entities=[entity("product", "Classic Dress Shoes"), entity("color", "white")],
+        slots={"product": "Classic Dress Shoes", "color": "white"},
+    )
     events = await ActionCheckStock().run(dispatcher, tracker, domain)
     assert said(dispatcher) == "The Classic Dress Shoes doesn't come in white; it comes in black or brown."
     assert buttons_of(dispatcher) == []
@@ -153,35 +179,49 @@ async def test_check_stock_color_the_product_does_not_come_in(shop_db, dispatche
 
 
 async def test_check_stock_in_stock(shop_db, dispatcher, domain):
-    tracker = make_tracker(intent="check_stock", text="is the hoodie in black medium in stock",
-                           entities=[entity("product", "Hoodie"), entity("color", "black")],
-                           slots={"size": "medium", "color": "black"})
+    tracker = make_tracker(
+        intent="check_stock",
+        text="is the hoodie in black medium in stock",
+        entities=[entity("product", "Hoodie"), entity("color", "black")],
+        slots={"size": "medium", "color": "black"},
+    )
     events = await ActionCheckStock().run(dispatcher, tracker, domain)
     assert said(dispatcher) == "Yes, the Hoodie in black, size M is in stock (20 left)."
     assert buttons_of(dispatcher) == [
-        {"title": "Buy it", "payload": '/purchase{"product": "Hoodie", "size": "M", "color": "black"}'}]
+        {"title": "Buy it", "payload": '/purchase{"product": "Hoodie", "size": "M", "color": "black"}'}
+    ]
     assert slot_events(events)["size"] == "M"
 
 
 async def test_check_stock_size_only_counts_every_color(shop_db, dispatcher, domain):
-    tracker = make_tracker(intent="check_stock", text="any dress shoes in size 10?",
-                           entities=[entity("product", "Classic Dress Shoes")], slots={"size": "10"})
+    tracker = make_tracker(
+        intent="check_stock",
+        text="any dress shoes in size 10?",
+        entities=[entity("product", "Classic Dress Shoes")],
+        slots={"size": "10"},
+    )
     await ActionCheckStock().run(dispatcher, tracker, domain)
     assert said(dispatcher) == "Yes, the Classic Dress Shoes in size 10 is in stock (1 left)."
 
 
 async def test_check_stock_summary(shop_db, dispatcher, domain):
-    tracker = make_tracker(intent="check_stock", text="what sizes of dress shoes are left",
-                           entities=[entity("product", "Classic Dress Shoes")])
+    tracker = make_tracker(
+        intent="check_stock",
+        text="what sizes of dress shoes are left",
+        entities=[entity("product", "Classic Dress Shoes")],
+    )
     await ActionCheckStock().run(dispatcher, tracker, domain)
     assert said(dispatcher) == (
         "Stock of the Classic Dress Shoes: black: 7 (12 left), 8 (6 left), 9 sold out, 10 (1 left), "
         "11 (3 left), 12 (4 left); brown: 7 (19 left), 8 (5 left), 9 (13 left), 10 sold out, 11 (3 left), "
-        "12 (18 left).")
+        "12 (18 left)."
+    )
 
 
 async def test_check_stock_summary_without_sizes(shop_db, dispatcher, domain):
-    tracker = make_tracker(intent="check_stock", text="wallets in stock?", entities=[entity("product", "Leather Wallet")])
+    tracker = make_tracker(
+        intent="check_stock", text="wallets in stock?", entities=[entity("product", "Leather Wallet")]
+    )
     await ActionCheckStock().run(dispatcher, tracker, domain)
     assert said(dispatcher) == "Stock of the Leather Wallet: black: 17 left; brown: 7 left."
 
@@ -195,8 +235,12 @@ async def test_check_stock_sold_out_everywhere(shop_db, dispatcher, domain):
 async def test_check_stock_reads_live_stock(shop_db, dispatcher, domain):
     with session_scope() as session:
         session.execute(update(Variant).where(Variant.stock > 0).values(stock=0))
-    tracker = make_tracker(intent="check_stock", text="hoodie in black M?", entities=[entity("product", "Hoodie")],
-                           slots={"size": "M", "color": "black"})
+    tracker = make_tracker(
+        intent="check_stock",
+        text="hoodie in black M?",
+        entities=[entity("product", "Hoodie")],
+        slots={"size": "M", "color": "black"},
+    )
     await ActionCheckStock().run(dispatcher, tracker, domain)
     assert said(dispatcher) == "Sorry, the Hoodie in black, size M is sold out."
     assert buttons_of(dispatcher) == []  # nothing in stock to offer
@@ -207,8 +251,9 @@ async def test_check_stock_reads_live_stock(shop_db, dispatcher, domain):
 
 async def test_delivery_estimate_gives_dates(shop_db, dispatcher, domain):
     earliest, latest = delivery_window(date.today())
-    tracker = make_tracker(intent="delivery_estimate", text="when would the hoodie arrive?",
-                           entities=[entity("product", "Hoodie")])
+    tracker = make_tracker(
+        intent="delivery_estimate", text="when would the hoodie arrive?", entities=[entity("product", "Hoodie")]
+    )
     events = await ActionDeliveryEstimate().run(dispatcher, tracker, domain)
     text = said(dispatcher)
     assert f"arrives between {day(earliest)} and {day(latest)} with standard shipping" in text
@@ -217,8 +262,11 @@ async def test_delivery_estimate_gives_dates(shop_db, dispatcher, domain):
 
 
 async def test_delivery_estimate_for_a_sold_out_option(shop_db, dispatcher, domain):
-    tracker = make_tracker(intent="delivery_estimate", text="when would they arrive?",
-                           slots={"product": "Classic Dress Shoes", "size": "10", "color": "brown"})
+    tracker = make_tracker(
+        intent="delivery_estimate",
+        text="when would they arrive?",
+        slots={"product": "Classic Dress Shoes", "size": "10", "color": "brown"},
+    )
     await ActionDeliveryEstimate().run(dispatcher, tracker, domain)
     assert said(dispatcher).startswith("The Classic Dress Shoes is sold out in that option, so I can't promise a date.")
 
@@ -243,8 +291,7 @@ async def test_delivery_estimate_without_a_product(shop_db, dispatcher, domain):
         ("is the hoddie in stock?", "Stock of the Hoodie: "),
     ],
 )
-async def test_check_stock_finds_the_product_through_typos_and_text_speak(
-        shop_db, dispatcher, domain, text, expected):
+async def test_check_stock_finds_the_product_through_typos_and_text_speak(shop_db, dispatcher, domain, text, expected):
     slots = {"size": "L"} if text.endswith(" L") else {"color": "olive"} if "olive" in text else {}
     color = [entity("color", "olive")] if "olive" in text else []
     tracker = make_tracker(intent="check_stock", text=text, entities=color, slots=slots)

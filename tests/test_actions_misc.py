@@ -1,4 +1,5 @@
 """Opt-out and opt-in, cancelling a task, handing over to a person, order status."""
+
 import pytest
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -22,8 +23,9 @@ def contact(sender_id: str):
 
 
 async def test_opt_out_is_recorded(shop_db, dispatcher, domain):
-    tracker = make_tracker(sender_id="whatsapp:+15550001", intent="opt_out", text="STOP",
-                           slots={"email": "jane@example.com"})
+    tracker = make_tracker(
+        sender_id="whatsapp:+15550001", intent="opt_out", text="STOP", slots={"email": "jane@example.com"}
+    )
     events = await ActionOptOut().run(dispatcher, tracker, domain)
 
     stored = contact("whatsapp:+15550001")
@@ -37,8 +39,13 @@ async def test_opt_out_is_recorded(shop_db, dispatcher, domain):
 
 
 async def test_opt_out_stops_an_active_form(shop_db, dispatcher, domain):
-    tracker = make_tracker(sender_id="web-7", intent="opt_out", text="unsubscribe me",
-                           slots={"product": "Hoodie", "requested_slot": "size"}, active_loop="purchase_form")
+    tracker = make_tracker(
+        sender_id="web-7",
+        intent="opt_out",
+        text="unsubscribe me",
+        slots={"product": "Hoodie", "requested_slot": "size"},
+        active_loop="purchase_form",
+    )
     events = await ActionOptOut().run(dispatcher, tracker, domain)
     assert ActiveLoop(None) in events
     assert SlotSet("requested_slot", None) in events
@@ -73,23 +80,34 @@ async def test_opting_out_twice_keeps_one_contact(shop_db, domain):
 
 
 async def test_cancel_with_an_active_form(dispatcher, domain):
-    tracker = make_tracker(intent="cancel", text="never mind", active_loop="purchase_form",
-                           slots={"product": "Hoodie", "quantity": 2, "requested_slot": "email"})
+    tracker = make_tracker(
+        intent="cancel",
+        text="never mind",
+        active_loop="purchase_form",
+        slots={"product": "Hoodie", "quantity": 2, "requested_slot": "email"},
+    )
     events = await ActionCancelTask().run(dispatcher, tracker, domain)
     assert [m.get("response") for m in dispatcher.messages] == ["utter_cancelled"]
     assert events[0] == ActiveLoop(None)
     slots = slot_events(events)
     assert slots["requested_slot"] is None
-    for slot in ("quantity", "purchase_confirmed", "refund_item", "refund_reason", "refund_eligible",
-                 "refund_block_reason"):
+    for slot in (
+        "quantity",
+        "purchase_confirmed",
+        "refund_item",
+        "refund_reason",
+        "refund_eligible",
+        "refund_block_reason",
+    ):
         assert slots[slot] is None
     # what the customer told about the product stays for the rest of the conversation
     assert "product" not in slots
 
 
 async def test_cancel_the_refund_form(dispatcher, domain):
-    tracker = make_tracker(intent="cancel", active_loop="refund_form",
-                           slots={"order_id": "A1003", "refund_eligible": True})
+    tracker = make_tracker(
+        intent="cancel", active_loop="refund_form", slots={"order_id": "A1003", "refund_eligible": True}
+    )
     events = await ActionCancelTask().run(dispatcher, tracker, domain)
     assert ActiveLoop(None) in events
     assert slot_events(events)["refund_eligible"] is None
@@ -121,7 +139,8 @@ async def test_order_status(shop_db, dispatcher, domain, order_id, expected):
 async def test_order_status_lists_the_items(shop_db, dispatcher, domain):
     await ActionOrderStatus().run(dispatcher, make_tracker(slots={"order_id": "A1002"}), domain)
     assert said(dispatcher).endswith(
-        "It contains 1 x Slim Jeans (blue, size 32) and 2 x Cotton T-Shirt (white, size M) ($129.00).")
+        "It contains 1 x Slim Jeans (blue, size 32) and 2 x Cotton T-Shirt (white, size M) ($129.00)."
+    )
 
 
 @pytest.mark.parametrize(
@@ -135,7 +154,7 @@ async def test_order_status_lists_the_items(shop_db, dispatcher, domain):
 def test_validate_order_status_form(shop_db, dispatcher, domain, value, expected, message):
     result = ValidateOrderStatusForm().validate_order_id(value, dispatcher, make_tracker(), domain)
     assert result == {"order_id": expected}
-    assert (said(dispatcher).startswith(message) if message else dispatcher.messages == [])
+    assert said(dispatcher).startswith(message) if message else dispatcher.messages == []
 
 
 async def test_order_status_of_an_unknown_order(shop_db, dispatcher, domain):

@@ -1,4 +1,5 @@
 """Buying in the chat: the purchase form's validation and placing the order, on real SQLite."""
+
 import asyncio
 import json
 import threading
@@ -45,7 +46,7 @@ def purchase_payloads(dispatcher):
     """The entities of each /purchase button: {"product": ..., "size": ..., "color": ...}."""
     payloads = [b["payload"] for b in buttons_of(dispatcher)]
     assert all(p.startswith("/purchase") for p in payloads), payloads
-    return [json.loads(p[len("/purchase"):] or "{}") for p in payloads]
+    return [json.loads(p[len("/purchase") :] or "{}") for p in payloads]
 
 
 def assert_all_in_stock(alternatives) -> None:
@@ -99,11 +100,17 @@ def test_validate_product_sold_out(shop_db, form, dispatcher, domain):
         ("Hoodie", {}, {"product": "Hoodie", "size": None, "color": None}),
         ("hoodies", {}, {"product": "Hoodie", "size": None, "color": None}),
         # answers given before the product are kept when they fit it ...
-        ("dress shoes", {"size": "size 10", "color": "black"},
-         {"product": "Classic Dress Shoes", "size": "10", "color": "black"}),
+        (
+            "dress shoes",
+            {"size": "size 10", "color": "black"},
+            {"product": "Classic Dress Shoes", "size": "10", "color": "black"},
+        ),
         # ... and dropped when they don't
-        ("dress shoes", {"size": "M", "color": "green"},
-         {"product": "Classic Dress Shoes", "size": None, "color": None}),
+        (
+            "dress shoes",
+            {"size": "M", "color": "green"},
+            {"product": "Classic Dress Shoes", "size": None, "color": None},
+        ),
         # the only color there is is chosen without asking
         ("denim jacket", {}, {"product": "Denim Jacket", "size": None, "color": "blue"}),
         # no sizes at all
@@ -121,8 +128,9 @@ def test_validate_product_good(shop_db, form, dispatcher, domain, value, earlier
 def test_validate_size_unknown(shop_db, form, dispatcher, domain):
     tracker = answering("size", product="Classic Dress Shoes")
     assert form.validate_size("13", dispatcher, tracker, domain) == {"size": None}
-    assert said(dispatcher) == ('The Classic Dress Shoes comes in sizes 7, 8, 9, 10, 11 or 12; '
-                                '"13" isn\'t one of them.')
+    assert said(dispatcher) == (
+        'The Classic Dress Shoes comes in sizes 7, 8, 9, 10, 11 or 12; "13" isn\'t one of them.'
+    )
 
 
 def test_validate_size_sold_out_offers_in_stock_alternatives(shop_db, form, dispatcher, domain):
@@ -202,9 +210,12 @@ def test_validate_quantity(shop_db, form, dispatcher, domain, value, expected, m
 
 def test_a_bare_number_answers_the_quantity_asked_though_tagged_as_a_size(shop_db, form, dispatcher, domain):
     # The entity tagger reads a lone "0" as a size; asked for a quantity, it is the quantity.
-    tracker = make_tracker(slots={"product": "Canvas Backpack", "color": "olive", "requested_slot": "quantity"},
-                           active_loop=FORM, text="0",
-                           entities=[{"entity": "size", "value": "0", "start": 0, "end": 1}])
+    tracker = make_tracker(
+        slots={"product": "Canvas Backpack", "color": "olive", "requested_slot": "quantity"},
+        active_loop=FORM,
+        text="0",
+        entities=[{"entity": "size", "value": "0", "start": 0, "end": 1}],
+    )
     assert form.validate_size("0", dispatcher, tracker, domain) == {"size": None}
     assert form.validate_quantity("0", dispatcher, tracker, domain) == {"quantity": None}
     assert said(dispatcher) == "The quantity has to be at least 1."
@@ -271,8 +282,7 @@ async def test_required_slots(shop_db, form, dispatcher, domain, product, expect
 
 
 async def test_form_run_validates_the_product(shop_db, form, dispatcher, domain):
-    tracker = form_tracker(FORM, {"product": "dress shoes"}, slots={"color": "black"},
-                           requested_slot="product")
+    tracker = form_tracker(FORM, {"product": "dress shoes"}, slots={"color": "black"}, requested_slot="product")
     events = await form.run(dispatcher, tracker, domain)
     # all of the domain's slots are required for shoes, so Rasa picks the next slot itself
     assert slot_events(events) == {"product": "Classic Dress Shoes", "size": None, "color": "black"}
@@ -282,29 +292,34 @@ async def test_form_run_validates_the_product(shop_db, form, dispatcher, domain)
 async def test_form_run_skips_the_size_of_a_backpack(shop_db, form, dispatcher, domain):
     tracker = form_tracker(FORM, {"product": "backpack"}, slots={"size": "10"}, requested_slot="product")
     events = await form.run(dispatcher, tracker, domain)
-    assert slot_events(events) == {"product": "Canvas Backpack", "size": None, "color": None,
-                                   "requested_slot": "color"}
+    assert slot_events(events) == {"product": "Canvas Backpack", "size": None, "color": None, "requested_slot": "color"}
 
 
 async def test_form_run_ends_when_a_backpack_order_is_complete(shop_db, form, dispatcher, domain):
     known = {"product": "Canvas Backpack", "color": "navy", "quantity": 1, "email": "jane@example.com"}
-    tracker = form_tracker(FORM, {"purchase_confirmed": True}, slots=known,
-                           requested_slot="purchase_confirmed", intent="affirm")
+    tracker = form_tracker(
+        FORM, {"purchase_confirmed": True}, slots=known, requested_slot="purchase_confirmed", intent="affirm"
+    )
     events = await form.run(dispatcher, tracker, domain)
     assert slot_events(events) == {"purchase_confirmed": True, "requested_slot": None}
 
 
 async def test_form_run_rejects_a_sold_out_size_and_asks_again(shop_db, form, dispatcher, domain):
-    tracker = form_tracker(FORM, {"size": "10"}, slots={"product": "Classic Dress Shoes", "color": "brown"},
-                           requested_slot="size")
+    tracker = form_tracker(
+        FORM, {"size": "10"}, slots={"product": "Classic Dress Shoes", "color": "brown"}, requested_slot="size"
+    )
     events = await form.run(dispatcher, tracker, domain)
     assert slot_events(events) == {"size": None}
     assert "sold out" in said(dispatcher)
 
 
 async def test_form_run_validates_several_answers_in_one_message(shop_db, form, dispatcher, domain):
-    tracker = form_tracker(FORM, {"size": "size 9", "color": "brown", "quantity": "two"},
-                           slots={"product": "Classic Dress Shoes"}, requested_slot="size")
+    tracker = form_tracker(
+        FORM,
+        {"size": "size 9", "color": "brown", "quantity": "two"},
+        slots={"product": "Classic Dress Shoes"},
+        requested_slot="size",
+    )
     events = await form.run(dispatcher, tracker, domain)
     assert slot_events(events) == {"size": "9", "color": "brown", "quantity": 2}
 
@@ -322,8 +337,10 @@ async def test_ask_size_offers_only_sizes_in_stock(shop_db, dispatcher, domain):
 async def test_ask_purchase_confirmed_shows_the_total(shop_db, dispatcher, domain):
     slots = {"product": "Hoodie", "size": "M", "color": "black", "quantity": "2", "email": "jane@example.com"}
     await ActionAskPurchaseConfirmed().run(dispatcher, make_tracker(slots=slots, active_loop=FORM), domain)
-    assert said(dispatcher) == ("Please confirm: 2 x Hoodie (black, size M) at $65.00 each, $130.00 in total. "
-                                "The confirmation goes to jane@example.com. Shall I place the order?")
+    assert said(dispatcher) == (
+        "Please confirm: 2 x Hoodie (black, size M) at $65.00 each, $130.00 in total. "
+        "The confirmation goes to jane@example.com. Shall I place the order?"
+    )
     assert [b["payload"] for b in buttons_of(dispatcher)] == ["/affirm", "/deny"]
 
 
@@ -331,8 +348,15 @@ async def test_ask_purchase_confirmed_shows_the_total(shop_db, dispatcher, domai
 
 
 def confirmed_purchase(confirmed=True, sender_id="buyer-1", **overrides):
-    slots = {"product": "Classic Dress Shoes", "size": "11", "color": "black", "quantity": 2,
-             "email": "jane@example.com", "purchase_confirmed": confirmed, **overrides}
+    slots = {
+        "product": "Classic Dress Shoes",
+        "size": "11",
+        "color": "black",
+        "quantity": 2,
+        "email": "jane@example.com",
+        "purchase_confirmed": confirmed,
+        **overrides,
+    }
     return make_tracker(sender_id=sender_id, slots=slots, intent="affirm")
 
 
@@ -341,13 +365,19 @@ async def test_place_order_confirmed(shop_db, dispatcher, domain):
     events = await ActionPlaceOrder().run(dispatcher, confirmed_purchase(), domain)
 
     assert stock("Classic Dress Shoes", "11", "black") == 1
-    assert said(dispatcher) == ("Done! Your order A1009 is placed: 2 x Classic Dress Shoes (black, size 11), "
-                                "$178.00 in total. A confirmation is on its way to jane@example.com.")
+    assert said(dispatcher) == (
+        "Done! Your order A1009 is placed: 2 x Classic Dress Shoes (black, size 11), "
+        "$178.00 in total. A confirmation is on its way to jane@example.com."
+    )
     assert slot_events(events) == {"quantity": None, "purchase_confirmed": None, "order_id": "A1009"}
     with session_scope() as session:
         order = session.scalar(select(Order).where(Order.reference == "A1009"))
         assert (order.email, order.sender_id, order.status, order.total_cents) == (
-            "jane@example.com", "buyer-1", "placed", 17800)
+            "jane@example.com",
+            "buyer-1",
+            "placed",
+            17800,
+        )
         assert [(i.variant.size, i.variant.color, i.quantity) for i in order.items] == [("11", "black", 2)]
 
 
@@ -409,8 +439,10 @@ def test_two_customers_confirm_the_last_unit_at_once(shop_db, domain):
         thread.join(timeout=60)
 
     assert errors == []
-    answers = sorted("Done!" if "Done!" in said(d) else "sold out" if "sold out" in said(d) else said(d)
-                     for d in dispatchers.values())
+    answers = sorted(
+        "Done!" if "Done!" in said(d) else "sold out" if "sold out" in said(d) else said(d)
+        for d in dispatchers.values()
+    )
     assert answers == ["Done!", "sold out"]
     assert stock("Classic Dress Shoes", "10", "black") == 0
     with session_scope() as session:
@@ -430,8 +462,12 @@ def test_values_carried_over_from_earlier_turns_are_dropped_quietly(shop_db, for
 
 
 def test_an_answer_to_another_question_is_not_a_quantity(shop_db, form, dispatcher, domain):
-    tracker = make_tracker(slots={"requested_slot": "quantity", "product": "Hoodie"}, active_loop=FORM,
-                           text="actually size L", entities=[{"entity": "size", "value": "L"}])
+    tracker = make_tracker(
+        slots={"requested_slot": "quantity", "product": "Hoodie"},
+        active_loop=FORM,
+        text="actually size L",
+        entities=[{"entity": "size", "value": "L"}],
+    )
     assert form.validate_quantity("actually size L", dispatcher, tracker, domain) == {"quantity": None}
     assert dispatcher.messages == []
 
@@ -441,8 +477,14 @@ def test_an_answer_to_another_question_is_not_a_quantity(shop_db, form, dispatch
 
 async def test_an_email_while_the_size_is_asked_is_kept_with_the_size_entity(shop_db, domain):
     text = "M, and it's sam.lee@example.com"
-    tracker = form_tracker("purchase_form", {"size": "M"}, slots={"product": "Hoodie"}, requested_slot="size",
-                           text=text, entities=[entity("size", "M")])
+    tracker = form_tracker(
+        "purchase_form",
+        {"size": "M"},
+        slots={"product": "Hoodie"},
+        requested_slot="size",
+        text=text,
+        entities=[entity("size", "M")],
+    )
     dispatcher = CollectingDispatcher()
     slots = slot_events(await ValidatePurchaseForm().run(dispatcher, tracker, domain))
     assert (slots["size"], slots["email"]) == ("M", "sam.lee@example.com")
@@ -451,8 +493,9 @@ async def test_an_email_while_the_size_is_asked_is_kept_with_the_size_entity(sho
 
 async def test_an_email_while_the_color_is_asked_is_not_taken_for_a_color(shop_db, domain):
     text = "sam.lee@example.com"
-    tracker = form_tracker("purchase_form", {"color": text}, slots={"product": "Hoodie", "size": "M"},
-                           requested_slot="color", text=text)
+    tracker = form_tracker(
+        "purchase_form", {"color": text}, slots={"product": "Hoodie", "size": "M"}, requested_slot="color", text=text
+    )
     dispatcher = CollectingDispatcher()
     slots = slot_events(await ValidatePurchaseForm().run(dispatcher, tracker, domain))
     assert slots["color"] is None and slots["email"] == text

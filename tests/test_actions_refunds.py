@@ -1,4 +1,5 @@
 """Refunds in the chat: the refund form's checks and the refund request, on real SQLite."""
+
 import asyncio
 import threading
 
@@ -35,8 +36,10 @@ EMAILS = {
 
 def refunds() -> list:
     with session_scope() as session:
-        return [(r.reference, r.item.order.reference, r.item.variant.product.name, r.reason, r.amount_cents)
-                for r in session.scalars(select(Refund).order_by(Refund.id))]
+        return [
+            (r.reference, r.item.order.reference, r.item.variant.product.name, r.reason, r.amount_cents)
+            for r in session.scalars(select(Refund).order_by(Refund.id))
+        ]
 
 
 def mark_refunded(reference: str, product: str) -> None:
@@ -81,16 +84,14 @@ async def test_malformed_email(shop_db, form, domain):
 
 
 async def test_wrong_email_for_the_order(shop_db, form, domain):
-    dispatcher, slots = await run_form(form, domain, {"email": "priya.shah@example.com"},
-                                       slots={"order_id": "A1003"})
+    dispatcher, slots = await run_form(form, domain, {"email": "priya.shah@example.com"}, slots={"order_id": "A1003"})
     assert slots["email"] is None  # asked again
     assert slots.get("refund_eligible") is None
     assert "couldn't find order A1003 with the email priya.shah@example.com" in said(dispatcher)
 
 
 async def test_eligible_order(shop_db, form, domain):
-    dispatcher, slots = await run_form(form, domain, {"email": "James.Carter@example.com"},
-                                       slots={"order_id": "A1003"})
+    dispatcher, slots = await run_form(form, domain, {"email": "James.Carter@example.com"}, slots={"order_id": "A1003"})
     assert slots["email"] == "james.carter@example.com"
     assert slots["refund_eligible"] is True
     assert slots.get("refund_item") is None  # two refundable items: the customer picks one
@@ -99,15 +100,15 @@ async def test_eligible_order(shop_db, form, domain):
 
 
 async def test_order_id_and_email_in_one_message(shop_db, form, domain):
-    _, slots = await run_form(form, domain, {"order_id": "A1007", "email": "sam.okafor@example.com"},
-                              requested_slot="order_id")
+    _, slots = await run_form(
+        form, domain, {"order_id": "A1007", "email": "sam.okafor@example.com"}, requested_slot="order_id"
+    )
     assert (slots["order_id"], slots["refund_eligible"]) == ("A1007", True)
 
 
 async def test_the_only_refundable_item_is_chosen_and_named(shop_db, form, domain):
     mark_refunded("A1003", "Classic Dress Shoes")
-    dispatcher, slots = await run_form(form, domain, {"email": "james.carter@example.com"},
-                                       slots={"order_id": "A1003"})
+    dispatcher, slots = await run_form(form, domain, {"email": "james.carter@example.com"}, slots={"order_id": "A1003"})
     assert slots["refund_eligible"] is True
     assert slots["refund_item"] == "Linen Shirt"
     # Not chosen silently: the customer hears which item the return is for.
@@ -138,8 +139,7 @@ async def test_refused_orders_end_the_form(shop_db, form, domain, order_id, reas
 
 async def test_a_new_order_id_is_checked_again(shop_db, form, domain):
     earlier = {"order_id": "A1003", "email": "james.carter@example.com", "refund_eligible": True}
-    dispatcher, slots = await run_form(form, domain, {"order_id": "A1004"}, slots=earlier,
-                                       requested_slot="refund_item")
+    dispatcher, slots = await run_form(form, domain, {"order_id": "A1004"}, slots=earlier, requested_slot="refund_item")
     assert slots["order_id"] == "A1004"
     # A1004 is not James's order: the email is asked again instead of trusting the old check
     assert slots["email"] is None
@@ -149,8 +149,9 @@ async def test_a_new_order_id_is_checked_again(shop_db, form, domain):
 
 async def test_later_answers_do_not_repeat_the_check(shop_db, form, domain):
     earlier = {"order_id": "A1003", "email": "james.carter@example.com", "refund_eligible": True}
-    dispatcher, slots = await run_form(form, domain, {"refund_reason": "doesn't fit"}, slots=earlier,
-                                       requested_slot="refund_reason")
+    _dispatcher, slots = await run_form(
+        form, domain, {"refund_reason": "doesn't fit"}, slots=earlier, requested_slot="refund_reason"
+    )
     # No second order check: only the answer, and the next question (the item was never given).
     assert slots == {"refund_reason": "doesn't fit", "requested_slot": "refund_item"}
 
@@ -165,8 +166,9 @@ async def test_later_answers_do_not_repeat_the_check(shop_db, form, domain):
     ],
 )
 def test_validate_refund_item(shop_db, form, dispatcher, domain, value, expected):
-    tracker = make_tracker(slots={"order_id": "A1003", "email": "james.carter@example.com",
-                                  "refund_eligible": True}, active_loop=FORM)
+    tracker = make_tracker(
+        slots={"order_id": "A1003", "email": "james.carter@example.com", "refund_eligible": True}, active_loop=FORM
+    )
     assert form.validate_refund_item(value, dispatcher, tracker, domain) == {"refund_item": expected}
     if expected is None:
         assert "It contains Classic Dress Shoes and Linen Shirt" in said(dispatcher)
@@ -181,8 +183,14 @@ def test_validate_refund_item_refuses_a_line_that_is_not_refundable(shop_db, for
 
 @pytest.mark.parametrize(
     "value, expected",
-    [("doesn't fit", "doesn't fit"), ("  arrived   damaged ", "arrived damaged"), ("no", None),
-     ("", None), ("/deny", None), ("x" * 600, "x" * 500)],
+    [
+        ("doesn't fit", "doesn't fit"),
+        ("  arrived   damaged ", "arrived damaged"),
+        ("no", None),
+        ("", None),
+        ("/deny", None),
+        ("x" * 600, "x" * 500),
+    ],
 )
 def test_validate_refund_reason(form, dispatcher, domain, value, expected):
     assert form.validate_refund_reason(value, dispatcher, make_tracker(), domain) == {"refund_reason": expected}
@@ -200,8 +208,14 @@ async def test_ask_refund_item_offers_only_refundable_items(shop_db, dispatcher,
 
 
 def submit_tracker(order_id="A1003", eligible=True, item="Classic Dress Shoes", reason="doesn't fit", email=None):
-    slots = {"order_id": order_id, "email": email or EMAILS[order_id], "refund_eligible": eligible,
-             "refund_item": item, "refund_reason": reason, "refund_confirmed": True}
+    slots = {
+        "order_id": order_id,
+        "email": email or EMAILS[order_id],
+        "refund_eligible": eligible,
+        "refund_item": item,
+        "refund_reason": reason,
+        "refund_confirmed": True,
+    }
     return make_tracker(slots=slots)
 
 
@@ -211,7 +225,7 @@ async def test_submit_refund_creates_the_refund(shop_db, dispatcher, domain):
     assert refunds() == [("R5001", "A1003", "Classic Dress Shoes", "doesn't fit", 8900)]
     text = said(dispatcher)
     assert "Your refund request R5001 for Classic Dress Shoes (black, size 9) ($89.00) is created." in text
-    assert slot_events(events) == {slot: None for slot in REFUND_SLOTS}
+    assert slot_events(events) == dict.fromkeys(REFUND_SLOTS)
     with session_scope() as session:
         order = session.scalar(select(Order).where(Order.reference == "A1003"))
         assert [i.refunded for i in order.items] == [True, False]
@@ -223,7 +237,7 @@ async def test_submit_refund_twice_creates_one_refund(shop_db, domain):
     await ActionSubmitRefund().run(second, submit_tracker(), domain)
     assert [r[0] for r in refunds()] == ["R5001"]
     assert "can't be refunded any more" in said(second)
-    assert [b["title"] for b in buttons_of(second)][0] == "Talk to a person"
+    assert next(b["title"] for b in buttons_of(second)) == "Talk to a person"
 
 
 @pytest.mark.parametrize(
@@ -236,13 +250,14 @@ async def test_submit_refund_twice_creates_one_refund(shop_db, domain):
     ],
 )
 async def test_submit_refund_refuses_ineligible_orders(shop_db, dispatcher, domain, order_id, expected):
-    events = await ActionSubmitRefund().run(dispatcher, submit_tracker(order_id, eligible=False, item=None,
-                                                                       reason=None), domain)
+    events = await ActionSubmitRefund().run(
+        dispatcher, submit_tracker(order_id, eligible=False, item=None, reason=None), domain
+    )
     assert said(dispatcher).startswith(expected)
     assert "Would you like to talk to a person about it?" in said(dispatcher)
     assert buttons_of(dispatcher)[0] == {"title": "Talk to a person", "payload": "/human_handoff"}
     assert refunds() == []
-    assert slot_events(events) == {slot: None for slot in REFUND_SLOTS}
+    assert slot_events(events) == dict.fromkeys(REFUND_SLOTS)
 
 
 async def test_submit_refund_checks_the_policy_again_when_writing(shop_db, dispatcher, domain):
@@ -306,8 +321,14 @@ async def test_an_email_while_the_order_is_asked_is_kept(shop_db, form, domain):
 
 async def test_the_reason_naming_another_refundable_item_takes_that_item(shop_db, form, domain):
     text = "actually it's the Chino Pants, they don't fit"
-    dispatcher, slots = await run_form(form, domain, {"refund_reason": text}, requested_slot="refund_reason",
-                                       slots={**A1007, "refund_item": "Hoodie"}, text=text)
+    dispatcher, slots = await run_form(
+        form,
+        domain,
+        {"refund_reason": text},
+        requested_slot="refund_reason",
+        slots={**A1007, "refund_item": "Hoodie"},
+        text=text,
+    )
     assert slots["refund_item"] == "Chino Pants"
     assert slots["refund_reason"] is None  # asked again, for the chinos
     [message] = dispatcher.messages
@@ -317,8 +338,14 @@ async def test_the_reason_naming_another_refundable_item_takes_that_item(shop_db
 async def test_the_reason_naming_a_refunded_item_says_why_not(shop_db, form, domain):
     mark_refunded("A1007", "Leather Wallet")
     text = "the Leather Wallet broke"
-    dispatcher, slots = await run_form(form, domain, {"refund_reason": text}, requested_slot="refund_reason",
-                                       slots={**A1007, "refund_item": "Hoodie"}, text=text)
+    dispatcher, slots = await run_form(
+        form,
+        domain,
+        {"refund_reason": text},
+        requested_slot="refund_reason",
+        slots={**A1007, "refund_item": "Hoodie"},
+        text=text,
+    )
     assert "refund_item" not in slots  # still the hoodie
     assert slots["refund_reason"] is None
     [message] = dispatcher.messages
@@ -329,8 +356,14 @@ async def test_the_reason_naming_a_refunded_item_says_why_not(shop_db, form, dom
 
 async def test_the_reason_naming_the_same_item_is_the_reason(shop_db, form, domain):
     text = "the Hoodie is too small"
-    _, slots = await run_form(form, domain, {"refund_reason": text}, requested_slot="refund_reason",
-                              slots={**A1007, "refund_item": "Hoodie"}, text=text)
+    _, slots = await run_form(
+        form,
+        domain,
+        {"refund_reason": text},
+        requested_slot="refund_reason",
+        slots={**A1007, "refund_item": "Hoodie"},
+        text=text,
+    )
     assert slots["refund_reason"] == text
 
 
@@ -340,35 +373,60 @@ async def test_the_request_is_read_back_before_it_is_filed(shop_db, dispatcher, 
     [message] = dispatcher.messages
     assert message["response"] == "utter_ask_refund_confirmed"
     assert (message["item"], message["order_id"], message["reason"]) == (
-        "Hoodie (green, size L)", "A1007", "it was too small")
+        "Hoodie (green, size L)",
+        "A1007",
+        "it was too small",
+    )
     [variation] = domain["responses"]["utter_ask_refund_confirmed"]
     assert [b["payload"] for b in variation["buttons"]] == ["/affirm", "/deny"]
 
 
 async def required(form, domain, slots):
-    return await form.required_slots(form.domain_slots(domain), CollectingDispatcher(),
-                                     make_tracker(slots=slots), domain)
+    return await form.required_slots(
+        form.domain_slots(domain), CollectingDispatcher(), make_tracker(slots=slots), domain
+    )
 
 
 async def test_confirmation_is_required_and_a_no_asks_what_to_change(shop_db, form, domain):
     slots = {**A1007, "refund_item": "Hoodie", "refund_reason": "too small"}
-    assert await required(form, domain, slots) == ["order_id", "email", "refund_item", "refund_reason",
-                                                   "refund_confirmed"]  # what to change only after a no
-    dispatcher, new = await run_form(form, domain, {"refund_confirmed": False}, slots=slots,
-                                     requested_slot="refund_confirmed", text="no", intent="deny")
+    assert await required(form, domain, slots) == [
+        "order_id",
+        "email",
+        "refund_item",
+        "refund_reason",
+        "refund_confirmed",
+    ]  # what to change only after a no
+    _dispatcher, new = await run_form(
+        form,
+        domain,
+        {"refund_confirmed": False},
+        slots=slots,
+        requested_slot="refund_confirmed",
+        text="no",
+        intent="deny",
+    )
     assert new["refund_confirmed"] is False
     # The form's own list now: Rasa asks its first empty slot, what to change.
     assert "requested_slot" not in new
     assert await required(form, domain, {**slots, "refund_confirmed": False}) == [
-        "order_id", "email", "refund_item", "refund_reason", "refund_change", "refund_confirmed"]
+        "order_id",
+        "email",
+        "refund_item",
+        "refund_reason",
+        "refund_change",
+        "refund_confirmed",
+    ]
 
 
-@pytest.mark.parametrize("answer, emptied, asked", [("item", "refund_item", "refund_item"),
-                                                     ("change the reason", "refund_reason", "refund_reason")])
+@pytest.mark.parametrize(
+    "answer, emptied, asked",
+    [("item", "refund_item", "refund_item"), ("change the reason", "refund_reason", "refund_reason")],
+)
 async def test_changing_the_item_or_the_reason(shop_db, form, domain, answer, emptied, asked):
     slots = {**A1007, "refund_item": "Hoodie", "refund_reason": "too small", "refund_confirmed": False}
-    dispatcher, new = await run_form(form, domain, {"refund_change": answer}, slots=slots,
-                                     requested_slot="refund_change", text=answer)
+    dispatcher, new = await run_form(
+        form, domain, {"refund_change": answer}, slots=slots, requested_slot="refund_change", text=answer
+    )
     assert new[emptied] is None and new["refund_confirmed"] is None and new["refund_change"] is None
     # The usual slots again: Rasa's form asks the first empty one, then the confirmation.
     remaining = {**slots, **new}
@@ -379,8 +437,9 @@ async def test_changing_the_item_or_the_reason(shop_db, form, domain, answer, em
 
 async def test_an_unclear_change_is_asked_again(shop_db, form, domain):
     slots = {**A1007, "refund_item": "Hoodie", "refund_reason": "too small", "refund_confirmed": False}
-    dispatcher, new = await run_form(form, domain, {"refund_change": "hmm"}, slots=slots,
-                                     requested_slot="refund_change", text="hmm")
+    dispatcher, new = await run_form(
+        form, domain, {"refund_change": "hmm"}, slots=slots, requested_slot="refund_change", text="hmm"
+    )
     assert new["refund_change"] is None and "requested_slot" not in new  # Rasa asks refund_change again
     assert said(dispatcher) == "utter_refund_change_unclear"
     payloads = [b["payload"] for b in domain["responses"]["utter_ask_refund_change"][0]["buttons"]]
@@ -388,9 +447,10 @@ async def test_an_unclear_change_is_asked_again(shop_db, form, domain):
 
 
 async def test_an_unconfirmed_refund_is_not_written(shop_db, dispatcher, domain):
-    tracker = make_tracker(slots={**A1007, "refund_item": "Hoodie", "refund_reason": "too small",
-                                  "refund_confirmed": False})
+    tracker = make_tracker(
+        slots={**A1007, "refund_item": "Hoodie", "refund_reason": "too small", "refund_confirmed": False}
+    )
     events = await ActionSubmitRefund().run(dispatcher, tracker, domain)
     assert refunds() == []
     assert said(dispatcher) == "utter_refund_not_filed"
-    assert slot_events(events) == {slot: None for slot in REFUND_SLOTS}
+    assert slot_events(events) == dict.fromkeys(REFUND_SLOTS)

@@ -1,5 +1,6 @@
 """Answers in any order, as plain functions: sorting what one message answers, and the small
 readers the forms use on a whole sentence (order ids, booking references, needs, budgets)."""
+
 from datetime import datetime, timezone
 
 import pytest
@@ -98,8 +99,15 @@ def test_asks_for_person():
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("it's order A1003", "A1003"), ("a-1003 please", "A1003"), ("the one from A 1007", "A1007"),
-     ("1003", None), ("in 2025", None), ("M3001", None), ("james.a1003@example.com", None)],
+    [
+        ("it's order A1003", "A1003"),
+        ("a-1003 please", "A1003"),
+        ("the one from A 1007", "A1007"),
+        ("1003", None),
+        ("in 2025", None),
+        ("M3001", None),
+        ("james.a1003@example.com", None),
+    ],
 )
 def test_find_order_id(text, expected):
     assert find_order_id(text) == expected
@@ -107,8 +115,14 @@ def test_find_order_id(text, expected):
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("booking M3001", "M3001"), ("it's m-3001 and a@b.co", "M3001"), ("A1003", None), ("3001", None),
-     ("mike.m3001@example.com", None), (None, None)],
+    [
+        ("booking M3001", "M3001"),
+        ("it's m-3001 and a@b.co", "M3001"),
+        ("A1003", None),
+        ("3001", None),
+        ("mike.m3001@example.com", None),
+        (None, None),
+    ],
 )
 def test_find_booking_ref(text, expected):
     assert find_booking_ref(text) == expected
@@ -136,8 +150,14 @@ def test_describe_request(text, expected):
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("around 30 of us", True), ("a team of 12", True), ("40 staff", True), ("30", False),
-     ("next month", False), (None, False)],
+    [
+        ("around 30 of us", True),
+        ("a team of 12", True),
+        ("40 staff", True),
+        ("30", False),
+        ("next month", False),
+        (None, False),
+    ],
 )
 def test_mentions_people(text, expected):
     assert mentions_people(text) is expected
@@ -145,8 +165,14 @@ def test_mentions_people(text, expected):
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("$5,000", True), ("about 20k", True), ("budget of 5000", True), ("5000 dollars", True),
-     ("30 people", False), ("next month", False)],
+    [
+        ("$5,000", True),
+        ("about 20k", True),
+        ("budget of 5000", True),
+        ("5000 dollars", True),
+        ("30 people", False),
+        ("next month", False),
+    ],
 )
 def test_mentions_money(text, expected):
     assert mentions_money(text) is expected
@@ -154,9 +180,13 @@ def test_mentions_money(text, expected):
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("about 60 people, budget around $20k, and we need it next month", 20000),
-     ("we're 300 and can spend 50k", 50000), ("$5,000", 5000), ("about 60 people", None),
-     ("no budget yet", None)],
+    [
+        ("about 60 people, budget around $20k, and we need it next month", 20000),
+        ("we're 300 and can spend 50k", 50000),
+        ("$5,000", 5000),
+        ("about 60 people", None),
+        ("no budget yet", None),
+    ],
 )
 def test_budget_said(text, expected):
     assert budget_said(text).value == expected
@@ -164,9 +194,16 @@ def test_budget_said(text, expected):
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("we want to handle support chats on our website", True), ("I'm looking for staff uniforms", True),
-     ("we'd like branded hoodies for an event", True), ("our goal is to resell them", True),
-     ("around 30 of us", False), ("we want", False), ("next month", False), ("thanks!", False)],
+    [
+        ("we want to handle support chats on our website", True),
+        ("I'm looking for staff uniforms", True),
+        ("we'd like branded hoodies for an event", True),
+        ("our goal is to resell them", True),
+        ("around 30 of us", False),
+        ("we want", False),
+        ("next month", False),
+        ("thanks!", False),
+    ],
 )
 def test_describes_need(text, expected):
     assert describes_need(text) is expected
@@ -182,8 +219,13 @@ def test_add_to_need():
 
 @pytest.mark.parametrize(
     "reason, expected",
-    [("It was too small.", "it was too small"), ("because it arrived damaged", "it arrived damaged"),
-     ("Too small!", "too small"), ("I changed my mind", "I changed my mind"), ("", "")],
+    [
+        ("It was too small.", "it was too small"),
+        ("because it arrived damaged", "it arrived damaged"),
+        ("Too small!", "too small"),
+        ("I changed my mind", "I changed my mind"),
+        ("", ""),
+    ],
 )
 def test_reason_clause(reason, expected):
     assert reason_clause(reason) == expected
@@ -191,9 +233,17 @@ def test_reason_clause(reason, expected):
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("item", "item"), ("reason", "reason"), ("a different item", "item"), ("the other one", "item"),
-     ("change the reason", "reason"), ("why I return it", "reason"), ("the item and the reason", None),
-     ("hmm", None), (None, None)],
+    [
+        ("item", "item"),
+        ("reason", "reason"),
+        ("a different item", "item"),
+        ("the other one", "item"),
+        ("change the reason", "reason"),
+        ("why I return it", "reason"),
+        ("the item and the reason", None),
+        ("hmm", None),
+        (None, None),
+    ],
 )
 def test_refund_change_choice(text, expected):
     assert refund_change_choice(text) == expected

@@ -1,5 +1,6 @@
 """A handed-over chat's life: one open per contact, assignment (round robin, fewest open, caps,
 presence), reassignment when unanswered, taking, replying and closing; on real SQLite."""
+
 import threading
 from datetime import datetime, timedelta, timezone
 
@@ -33,8 +34,16 @@ def agent(session, email):
 
 def open_one(config, sender, team="support", at=NOW):
     with session_scope() as session:
-        handoff, created = assignment.open_handoff(session, config, sender_id=sender, channel="socketio", team=team,
-                                                   reason="customer_asked", context={"reason": "customer_asked"}, now=at)
+        handoff, created = assignment.open_handoff(
+            session,
+            config,
+            sender_id=sender,
+            channel="socketio",
+            team=team,
+            reason="customer_asked",
+            context={"reason": "customer_asked"},
+            now=at,
+        )
         return handoff.id, created, handoff.agent.email if handoff.agent else None, handoff.status
 
 
@@ -46,8 +55,12 @@ def state(handoff_id):
 
 def kinds(handoff_id):
     with session_scope() as session:
-        return [e.kind for e in session.scalars(select(HandoffEvent).where(
-            HandoffEvent.handoff_id == handoff_id).order_by(HandoffEvent.id))]
+        return [
+            e.kind
+            for e in session.scalars(
+                select(HandoffEvent).where(HandoffEvent.handoff_id == handoff_id).order_by(HandoffEvent.id)
+            )
+        ]
 
 
 def test_nobody_online_leaves_it_queued(shop_db, config):
@@ -70,9 +83,8 @@ def test_the_database_refuses_a_second_open_conversation(shop_db, config):
     from sqlalchemy.exc import IntegrityError
 
     open_one(config, "c1")
-    with pytest.raises(IntegrityError):
-        with session_scope() as session:
-            session.add(Handoff(sender_id="c1", team="billing", reason="customer_asked", status="queued"))
+    with pytest.raises(IntegrityError), session_scope() as session:
+        session.add(Handoff(sender_id="c1", team="billing", reason="customer_asked", status="queued"))
 
 
 def test_racing_handoffs_of_one_contact_make_one_conversation(shop_db, config):
@@ -108,13 +120,13 @@ def test_least_open_goes_to_whoever_holds_fewest(shop_db, config):
 
 
 def test_only_present_agents_of_the_team_are_assigned(shop_db, config):
-    online("chloe@shop.example")                                   # billing only
+    online("chloe@shop.example")  # billing only
     assert open_one(config, "c1")[2] is None
-    online("ben@shop.example", at=NOW - timedelta(minutes=5))       # went quiet 5 minutes ago
+    online("ben@shop.example", at=NOW - timedelta(minutes=5))  # went quiet 5 minutes ago
     assert open_one(config, "c2")[2] is None
     with session_scope() as session:
         ben = agent(session, "ben@shop.example")
-        assignment.set_presence(session, ben, NOW, online=False)   # away
+        assignment.set_presence(session, ben, NOW, online=False)  # away
     assert open_one(config, "c3")[2] is None
 
 
@@ -144,7 +156,7 @@ def test_with_nobody_else_an_unanswered_one_goes_back_to_the_queue(shop_db, conf
     online("alice@shop.example", at=later)
     with session_scope() as session:
         assignment.sweep(session, config, later)
-    assert state(handoff_id) == ("queued", None)     # not straight back to who left it
+    assert state(handoff_id) == ("queued", None)  # not straight back to who left it
     online("ben@shop.example", at=later)
     with session_scope() as session:
         assignment.sweep(session, config, later)
@@ -185,7 +197,7 @@ def test_overdue_lists_what_nobody_answered(shop_db, config):
 
 def test_taking(shop_db, config):
     online("alice@shop.example")
-    handoff_id = open_one(config, "c1")[0]                  # assigned to Alice
+    handoff_id = open_one(config, "c1")[0]  # assigned to Alice
     with session_scope() as session:
         handoff, joined = assignment.take(session, handoff_id, agent(session, "ben@shop.example"), NOW)
         assert (handoff.status, handoff.agent.email, joined) == ("active", "ben@shop.example", True)

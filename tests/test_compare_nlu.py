@@ -1,9 +1,10 @@
 """compare-nlu's pure parts: stratified folds, the comparison, the table."""
+
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-import compare_nlu as c  # noqa: E402
+import compare_nlu as c
 
 
 def examples(counts):
@@ -21,8 +22,7 @@ def test_folds_are_disjoint_complete_and_stratified():
 
 
 def result(name, seconds, **figures):
-    return {"name": name, "description": name, "train_seconds": seconds, "model_mb": 1.0,
-            "held_out": figures}
+    return {"name": name, "description": name, "train_seconds": seconds, "model_mb": 1.0, "held_out": figures}
 
 
 def test_beats_names_each_figure_where_ours_is_worse():
@@ -33,8 +33,11 @@ def test_beats_names_each_figure_where_ours_is_worse():
 
 
 def test_markdown_marks_ours_and_what_is_missing():
-    text = c.markdown([result("ours", 10, in_scope_accuracy=0.9), result("alt", 5, in_scope_accuracy=0.95)],
-                      2, missing=["rasa_default"])
+    text = c.markdown(
+        [result("ours", 10, in_scope_accuracy=0.9), result("alt", 5, in_scope_accuracy=0.95)],
+        2,
+        missing=["rasa_default"],
+    )
     assert "| **ours** | 10 |" in text and "0.900" in text and "—" in text
     assert "Not measured yet" in text and "rasa_default" in text
     assert "- alt: held-out in-scope acc., training time" in text

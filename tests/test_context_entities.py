@@ -1,4 +1,5 @@
 """Sizes and quantities are learned only from the examples that can teach them."""
+
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -9,19 +10,20 @@ def example(text, intent, entities=()):
     return Message(data={"text": text, "intent": intent, "entities": list(entities)})
 
 
-DATA = TrainingData([
-    example("size 9 please", "inform", [{"start": 5, "end": 6, "value": "9", "entity": "size"}]),
-    example("2 of them", "purchase", [{"start": 0, "end": 1, "value": "2", "entity": "quantity"}]),
-    example("is the hoodie in stock", "check_stock"),
-    example("what's the weather", "out_of_scope"),
-    example("hello", "greet"),
-])
+DATA = TrainingData(
+    [
+        example("size 9 please", "inform", [{"start": 5, "end": 6, "value": "9", "entity": "size"}]),
+        example("2 of them", "purchase", [{"start": 0, "end": 1, "value": "2", "entity": "quantity"}]),
+        example("is the hoodie in stock", "check_stock"),
+        example("what's the weather", "out_of_scope"),
+        example("hello", "greet"),
+    ]
+)
 
 
 def test_keeps_annotated_examples_and_the_negatives_of_the_listed_intents():
     kept = entity_training_data(DATA, NEGATIVE_INTENTS)
-    assert sorted(m.get("text") for m in kept.nlu_examples) == [
-        "2 of them", "is the hoodie in stock", "size 9 please"]
+    assert sorted(m.get("text") for m in kept.nlu_examples) == ["2 of them", "is the hoodie in stock", "size 9 please"]
 
 
 def test_without_negative_intents_only_annotated_examples_remain():

@@ -1,5 +1,6 @@
 """When customers want to meet, turned into a window in their zone: fixed clocks, month and
 year ends, daylight-saving changes, and text that names no time at all."""
+
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -25,8 +26,10 @@ THU_JAN29_22H_AS_UTC = datetime(2026, 1, 30, 3, 0, tzinfo=UTC)  # Thursday 22:00
 def assert_same(actual: datetime, expected: datetime) -> None:
     """Same instant AND same wall clock and offset: `==` alone ignores the offset within one tzinfo."""
     assert actual.astimezone(UTC) == expected.astimezone(UTC), (actual, expected)
-    assert (actual.replace(tzinfo=None), actual.utcoffset()) == (
-        expected.replace(tzinfo=None), expected.utcoffset()), (actual, expected)
+    assert (actual.replace(tzinfo=None), actual.utcoffset()) == (expected.replace(tzinfo=None), expected.utcoffset()), (
+        actual,
+        expected,
+    )
 
 
 def local(zone, *fields) -> datetime:
@@ -155,7 +158,8 @@ def test_parse_time_request_in_london(text, start, end, exact):
 def test_now_in_another_zone_is_read_in_the_customers_zone():
     # 03:00 UTC on Friday is still Thursday evening in New York
     assert parse_time_request("tomorrow", THU_JAN29_22H_AS_UTC, NY) == TimeRequest(
-        local(NY, 2026, 1, 30, 9), local(NY, 2026, 1, 30, 17), False)
+        local(NY, 2026, 1, 30, 9), local(NY, 2026, 1, 30, 17), False
+    )
     request = parse_time_request("friday at 2pm", THU_JAN29_22H_AS_UTC, NY)
     assert_same(request.start, local(NY, 2026, 1, 30, 14))
     assert request.start.tzinfo is NY
@@ -164,9 +168,15 @@ def test_now_in_another_zone_is_read_in_the_customers_zone():
 @pytest.mark.parametrize(
     "text",
     [
-        "I don't know", "whenever", "blue", "", "   ", "what colours does it come in?",
+        "I don't know",
+        "whenever",
+        "blue",
+        "",
+        "   ",
+        "what colours does it come in?",
         "12/3",  # numeric dates are ambiguous (US vs everyone else): not read
-        "13pm", "25:00",  # times that cannot be
+        "13pm",
+        "25:00",  # times that cannot be
         "today at 9am",  # passed, and the day was said: nothing sensible
         "March 5 2020",  # an explicit year in the past
         "next weekend",  # weekends are not meeting days; not read
@@ -179,19 +189,36 @@ def test_no_time_named(text):
 @pytest.mark.parametrize(
     "text, zone",
     [
-        ("EST", "America/New_York"), ("eastern", "America/New_York"), ("New York", "America/New_York"),
+        ("EST", "America/New_York"),
+        ("eastern", "America/New_York"),
+        ("New York", "America/New_York"),
         ("I'm on eastern time", "America/New_York"),
-        ("PST", "America/Los_Angeles"), ("pacific", "America/Los_Angeles"),
-        ("central", "America/Chicago"), ("CST", "America/Chicago"), ("mountain", "America/Denver"),
-        ("London", "Europe/London"), ("UK", "Europe/London"),
-        ("GMT", "Europe/London"), ("BST", "Europe/London"),
-        ("CET", "Europe/Berlin"), ("central european time", "Europe/Berlin"),
-        ("Berlin", "Europe/Berlin"), ("Paris", "Europe/Paris"),
-        ("Toronto", "America/Toronto"), ("Vancouver", "America/Vancouver"), ("UTC", "UTC"),
-        ("Asia/Tokyo", "Asia/Tokyo"), ("asia/tokyo", "Asia/Tokyo"),
+        ("PST", "America/Los_Angeles"),
+        ("pacific", "America/Los_Angeles"),
+        ("central", "America/Chicago"),
+        ("CST", "America/Chicago"),
+        ("mountain", "America/Denver"),
+        ("London", "Europe/London"),
+        ("UK", "Europe/London"),
+        ("GMT", "Europe/London"),
+        ("BST", "Europe/London"),
+        ("CET", "Europe/Berlin"),
+        ("central european time", "Europe/Berlin"),
+        ("Berlin", "Europe/Berlin"),
+        ("Paris", "Europe/Paris"),
+        ("Toronto", "America/Toronto"),
+        ("Vancouver", "America/Vancouver"),
+        ("UTC", "UTC"),
+        ("Asia/Tokyo", "Asia/Tokyo"),
+        ("asia/tokyo", "Asia/Tokyo"),
         ("america/argentina/buenos_aires", "America/Argentina/Buenos_Aires"),
-        ("I'm in Sydney", "Australia/Sydney"), ("tokyo", "Asia/Tokyo"),
-        ("blue", None), ("", None), ("Mars/Olympus", None), ("GMT+1", None), ("somewhere east", None),
+        ("I'm in Sydney", "Australia/Sydney"),
+        ("tokyo", "Asia/Tokyo"),
+        ("blue", None),
+        ("", None),
+        ("Mars/Olympus", None),
+        ("GMT+1", None),
+        ("somewhere east", None),
     ],
 )
 def test_parse_timezone(text, zone):

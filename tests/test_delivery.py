@@ -1,4 +1,5 @@
 """Delivery dates count business days: weekends don't ship or deliver."""
+
 from datetime import date
 
 import pytest

@@ -1,5 +1,6 @@
 """The NLU components that need no training: the catalog phrase matcher and the patterns.
 Built straight from seed/catalog.yml and config.yml, as the trained pipeline builds them."""
+
 from pathlib import Path
 
 import pytest
@@ -43,7 +44,7 @@ def found(entities):
 def extract(extractor, text):
     entities = extractor.extract(text)
     for e in entities:
-        e["_text"] = text[e["start"]:e["end"]]
+        e["_text"] = text[e["start"] : e["end"]]
     return entities
 
 
@@ -83,10 +84,9 @@ def test_dress_shoes_example_with_spans(catalog_extractor):
     entities = catalog_extractor.extract(text)
     assert entities == [
         {"entity": "color", "value": "black", "start": 12, "end": 17, "confidence_entity": 1.0},
-        {"entity": "product", "value": "Classic Dress Shoes", "start": 18, "end": 29,
-         "confidence_entity": 1.0},
+        {"entity": "product", "value": "Classic Dress Shoes", "start": 18, "end": 29, "confidence_entity": 1.0},
     ]
-    assert [text[e["start"]:e["end"]] for e in entities] == ["black", "dress shoes"]
+    assert [text[e["start"] : e["end"]] for e in entities] == ["black", "dress shoes"]
 
 
 @pytest.mark.parametrize(
@@ -124,9 +124,12 @@ def test_catalog_matcher_spans_cut_out_the_matched_text(catalog_extractor):
     text = "Hi!  Do you have NAVY Wool Coats, or a navy beanie?"
     entities = catalog_extractor.extract(text)
     assert [(e["entity"], e["value"]) for e in entities] == [
-        ("color", "navy"), ("product", "Wool Coat"), ("color", "navy"), ("product", "Wool Beanie"),
+        ("color", "navy"),
+        ("product", "Wool Coat"),
+        ("color", "navy"),
+        ("product", "Wool Beanie"),
     ]
-    assert [text[e["start"]:e["end"]] for e in entities] == ["NAVY", "Wool Coats", "navy", "beanie"]
+    assert [text[e["start"] : e["end"]] for e in entities] == ["NAVY", "Wool Coats", "navy", "beanie"]
 
 
 def test_process_appends_entities_with_the_extractor_name(catalog_extractor):
@@ -158,7 +161,8 @@ def test_catalog_extractor_reads_the_catalog_on_create(tmp_path, monkeypatch):
     monkeypatch.setenv("CATALOG_PATH", str(catalog))
     extractor = CatalogEntityExtractor.create({"catalog_path": "does/not/exist.yml"}, None, None, None)
     assert found(extract(extractor, "a teal poncho")) == [
-        ("color", "teal", "teal"), ("product", "Rain Poncho", "poncho"),
+        ("color", "teal", "teal"),
+        ("product", "Rain Poncho", "poncho"),
     ]
 
 
@@ -166,8 +170,10 @@ def test_catalog_extractor_reads_the_catalog_on_create(tmp_path, monkeypatch):
     "text, expected",
     [
         # typos of catalog words, in the shell conversations that went wrong
-        ("pls do u have the backpak in olive",
-         [("product", "Canvas Backpack", "backpak"), ("color", "olive", "olive")]),
+        (
+            "pls do u have the backpak in olive",
+            [("product", "Canvas Backpack", "backpak"), ("color", "olive", "olive")],
+        ),
         ("r the runing shoes in stock", [("product", "Running Shoes", "runing shoes")]),
         ("do u have the denim jaket in L", [("product", "Denim Jacket", "denim jaket")]),
         ("hoddie", [("product", "Hoodie", "hoddie")]),
@@ -199,15 +205,20 @@ def test_catalog_extractor_reads_the_catalog_on_create(tmp_path, monkeypatch):
         ("are you open on weekends", []),
         # "tee" typed for "the" right before a product is no T-shirt; "tee" alone still is
         ("is tee hoodie in stock", [("product", "Hoodie", "hoodie")]),
-        ("a tee and a hoodie", [("product", "Cotton T-Shirt", "tee"), ("product", "Hoodie", "hoodie")]),  # not the Weekender Duffel, two edits away
+        (
+            "a tee and a hoodie",
+            [("product", "Cotton T-Shirt", "tee"), ("product", "Hoodie", "hoodie")],
+        ),  # not the Weekender Duffel, two edits away
         ("bluetooth speakers", []),  # not sneakers
         ("let me grab the tote", [("product", "Leather Tote", "tote")]),  # not grey
         ("how many world cups has Brazil won", []),  # not caps
         ("saya mau beli jaket ini", []),  # Indonesian "buy", not a belt
         ("avete queste scarpe in un numero più piccolo?", []),  # Italian shoes, not scarves
         # real typos from the held-out set
-        ("do u have chelsae boots in brwon size 8",
-         [("product", "Chelsea Boots", "chelsae boots"), ("color", "brown", "brwon")]),
+        (
+            "do u have chelsae boots in brwon size 8",
+            [("product", "Chelsea Boots", "chelsae boots"), ("color", "brown", "brwon")],
+        ),
         ("how do i retrun my jeens", [("product", "Slim Jeans", "jeens")]),
         ("any raincaot avialable", [("product", "Rain Jacket", "raincaot")]),
         ("when wuold the sneekers get here", [("product", "Canvas Sneakers", "sneekers")]),

@@ -1,4 +1,5 @@
 """Typo-tolerant word matching shared by the catalog matcher and the product look-up."""
+
 import pytest
 
 from shop.parsing.fuzzy import (
@@ -35,43 +36,93 @@ def test_edit_distance_stops_past_the_limit():
     assert edit_distance("short", "a much longer word", limit=1) == 2
 
 
-@pytest.mark.parametrize("word, edits", [("tee", 0), ("cap", 0), ("boot", 1), ("jacket", 1),
-                                         ("backpack", 2), ("sunglasses", 2)])
+@pytest.mark.parametrize(
+    "word, edits", [("tee", 0), ("cap", 0), ("boot", 1), ("jacket", 1), ("backpack", 2), ("sunglasses", 2)]
+)
 def test_allowed_edits_grow_with_length(word, edits):
     assert allowed_edits(word) == edits
 
 
-@pytest.mark.parametrize("word, expected", [
-    ("backpak", True), ("howdy", False), ("cost", False), ("tee", False), ("a1003", False),
-    ("привет", False), ("🙂🙂🙂🙂", False), ("", False), ("café", False),
-])
+@pytest.mark.parametrize(
+    "word, expected",
+    [
+        ("backpak", True),
+        ("howdy", False),
+        ("cost", False),
+        ("tee", False),
+        ("a1003", False),
+        ("привет", False),
+        ("🙂🙂🙂🙂", False),
+        ("", False),
+        ("café", False),
+    ],
+)
 def test_may_be_typo(word, expected):
     assert may_be_typo(word) is expected
 
 
 @pytest.fixture(scope="module")
 def corrector():
-    return TypoCorrector(["hoodie", "hoody", "hooded", "backpack", "jacket", "coat", "belt",
-                          "black", "green", "grey", "tee", "cap", "boot", "boots", "shirt",
-                          "sunglasses", "sunglasse", "sunglass", "pink"])
+    return TypoCorrector(
+        [
+            "hoodie",
+            "hoody",
+            "hooded",
+            "backpack",
+            "jacket",
+            "coat",
+            "belt",
+            "black",
+            "green",
+            "grey",
+            "tee",
+            "cap",
+            "boot",
+            "boots",
+            "shirt",
+            "sunglasses",
+            "sunglasse",
+            "sunglass",
+            "pink",
+        ]
+    )
 
 
 @pytest.mark.parametrize(
     "word, expected",
     [
-        ("hoodie", "hoodie"), ("HOODIE", "hoodie"),  # known words are themselves
-        ("hoddie", "hoodie"), ("backpak", "backpack"), ("jaket", "jacket"), ("blak", "black"),
+        ("hoodie", "hoodie"),
+        ("HOODIE", "hoodie"),  # known words are themselves
+        ("hoddie", "hoodie"),
+        ("backpak", "backpack"),
+        ("jaket", "jacket"),
+        ("blak", "black"),
         ("bots", "boots"),
         # ordinary English is never a typo: greetings, "how much does it cost", "the best one"
-        ("howdy", None), ("hood", None), ("cost", None), ("best", None), ("chat", None),
-        ("short", None), ("pick", None), ("hello", None),
+        ("howdy", None),
+        ("hood", None),
+        ("cost", None),
+        ("best", None),
+        ("chat", None),
+        ("short", None),
+        ("pick", None),
+        ("hello", None),
         # too short to guess, another first letter, too far, or a tie of two words
-        ("tea", None), ("cup", None), ("lack", None), ("hodie", "hoodie"), ("hddei", None),
+        ("tea", None),
+        ("cup", None),
+        ("lack", None),
+        ("hodie", "hoodie"),
+        ("hddei", None),
         ("gren", "green"),  # not grey: n and y are far apart on the keyboard
-        ("grab", None), ("cups", None),  # a far key in a 4-letter word: not gray, not caps
+        ("grab", None),
+        ("cups", None),  # a far key in a 4-letter word: not gray, not caps
         ("hoodei", None),  # hoodie or hooded?
         # not words at all
-        ("", None), ("a1003", None), ("🙂", None), ("привет", None), ("x" * 10000, None),
+        ("", None),
+        ("a1003", None),
+        ("🙂", None),
+        ("привет", None),
+        ("x" * 10000, None),
     ],
 )
 def test_typo_corrector(corrector, word, expected):
@@ -94,12 +145,27 @@ def test_common_words_are_lower_case_words():
     assert all(w.isalpha() and w == w.lower() for w in COMMON_WORDS)
 
 
-@pytest.mark.parametrize("a, b, touch", [
-    ("s", "w", True), ("s", "e", True), ("s", "a", True), ("s", "d", True), ("s", "z", True),
-    ("s", "x", True), ("s", "q", False), ("s", "c", False), ("o", "u", False), ("o", "p", True),
-    ("m", "l", False), ("m", "n", True), ("m", "k", True), ("t", "c", False), ("1", "2", False),
-    ("é", "e", False),
-])
+@pytest.mark.parametrize(
+    "a, b, touch",
+    [
+        ("s", "w", True),
+        ("s", "e", True),
+        ("s", "a", True),
+        ("s", "d", True),
+        ("s", "z", True),
+        ("s", "x", True),
+        ("s", "q", False),
+        ("s", "c", False),
+        ("o", "u", False),
+        ("o", "p", True),
+        ("m", "l", False),
+        ("m", "n", True),
+        ("m", "k", True),
+        ("t", "c", False),
+        ("1", "2", False),
+        ("é", "e", False),
+    ],
+)
 def test_keys_touch(a, b, touch):
     assert keys_touch(a, b) is touch
 

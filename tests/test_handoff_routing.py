@@ -1,4 +1,5 @@
 """Which team gets a handed-over chat, team hours, and the wait the customer is told."""
+
 import copy
 from datetime import datetime, timedelta, timezone
 
@@ -21,9 +22,9 @@ from shop.handoff.routing import (
 from shop.models import Handoff
 
 UTC = timezone.utc
-MONDAY_NOON_NY = datetime(2030, 1, 7, 17, 0, tzinfo=UTC)       # 12:00 in New York
+MONDAY_NOON_NY = datetime(2030, 1, 7, 17, 0, tzinfo=UTC)  # 12:00 in New York
 SATURDAY_NOON_NY = datetime(2030, 1, 12, 17, 0, tzinfo=UTC)
-SUNDAY_NIGHT_NY = datetime(2030, 1, 14, 3, 0, tzinfo=UTC)      # Sunday 22:00 in New York
+SUNDAY_NIGHT_NY = datetime(2030, 1, 14, 3, 0, tzinfo=UTC)  # Sunday 22:00 in New York
 
 
 @pytest.fixture(scope="module")
@@ -37,35 +38,41 @@ def raw():
         return yaml.safe_load(handle)
 
 
-@pytest.mark.parametrize("situation, team", [
-    (Situation("refund_refused"), "billing"),
-    (Situation("refund_refused", asked_for="sales"), "billing"),        # the first rule wins
-    (Situation("hot_lead", asked_for="sales", lead_grade="hot"), "sales"),
-    (Situation("talk_to_sales", asked_for="sales"), "sales"),
-    (Situation("customer_asked", asked_for="billing"), "billing"),
-    (Situation("customer_asked", asked_for="support", lead_grade="hot"), "support"),
-    (Situation("customer_asked", lead_grade="warm"), "sales"),          # lead data routes to sales
-    (Situation("customer_asked", lead_grade="cold"), "support"),
-    (Situation("customer_asked", topic="refund"), "billing"),
-    (Situation("misunderstood", topic="sales"), "sales"),
-    (Situation("customer_asked", topic="orders"), "support"),
-    (Situation("misunderstood"), "support"),                             # default team
-])
+@pytest.mark.parametrize(
+    "situation, team",
+    [
+        (Situation("refund_refused"), "billing"),
+        (Situation("refund_refused", asked_for="sales"), "billing"),  # the first rule wins
+        (Situation("hot_lead", asked_for="sales", lead_grade="hot"), "sales"),
+        (Situation("talk_to_sales", asked_for="sales"), "sales"),
+        (Situation("customer_asked", asked_for="billing"), "billing"),
+        (Situation("customer_asked", asked_for="support", lead_grade="hot"), "support"),
+        (Situation("customer_asked", lead_grade="warm"), "sales"),  # lead data routes to sales
+        (Situation("customer_asked", lead_grade="cold"), "support"),
+        (Situation("customer_asked", topic="refund"), "billing"),
+        (Situation("misunderstood", topic="sales"), "sales"),
+        (Situation("customer_asked", topic="orders"), "support"),
+        (Situation("misunderstood"), "support"),  # default team
+    ],
+)
 def test_the_first_rule_that_holds_picks_the_team(config, situation, team):
     assert choose_team(config, situation) == team
 
 
-@pytest.mark.parametrize("text, team", [
-    ("can I talk to someone in sales", "sales"),
-    ("I'd like a quote from a sales rep", "sales"),
-    ("I was charged twice, get me billing", "billing"),
-    ("I want my money back, let me talk to a human", "billing"),
-    ("put me through to customer service", "support"),
-    ("sales", "sales"),                        # a button payload's entity
-    ("let me talk to a human", None),
-    ("wholesaler", None),                      # whole words only
-    (None, None),
-])
+@pytest.mark.parametrize(
+    "text, team",
+    [
+        ("can I talk to someone in sales", "sales"),
+        ("I'd like a quote from a sales rep", "sales"),
+        ("I was charged twice, get me billing", "billing"),
+        ("I want my money back, let me talk to a human", "billing"),
+        ("put me through to customer service", "support"),
+        ("sales", "sales"),  # a button payload's entity
+        ("let me talk to a human", None),
+        ("wholesaler", None),  # whole words only
+        (None, None),
+    ],
+)
 def test_the_team_a_customer_names(config, text, team):
     assert team_named(config, text) == team
 
@@ -114,10 +121,26 @@ def test_typical_wait_is_configured_until_measured(shop_db, config):
     with session_scope() as session:
         assert typical_wait_minutes(session, config, "billing") == 5
         for number, minutes in enumerate([1, 2, 3, 9, 12]):
-            session.add(Handoff(sender_id=f"c{number}", team="billing", reason="customer_asked", status="closed",
-                                created_at=start, first_reply_at=start + timedelta(minutes=minutes)))
-        session.add(Handoff(sender_id="other", team="sales", reason="customer_asked", status="closed",
-                            created_at=start, first_reply_at=start + timedelta(minutes=30)))
+            session.add(
+                Handoff(
+                    sender_id=f"c{number}",
+                    team="billing",
+                    reason="customer_asked",
+                    status="closed",
+                    created_at=start,
+                    first_reply_at=start + timedelta(minutes=minutes),
+                )
+            )
+        session.add(
+            Handoff(
+                sender_id="other",
+                team="sales",
+                reason="customer_asked",
+                status="closed",
+                created_at=start,
+                first_reply_at=start + timedelta(minutes=30),
+            )
+        )
         session.flush()
-        assert typical_wait_minutes(session, config, "billing") == 3      # the median of five
-        assert typical_wait_minutes(session, config, "sales") == 2        # not measured yet
+        assert typical_wait_minutes(session, config, "billing") == 3  # the median of five
+        assert typical_wait_minutes(session, config, "sales") == 2  # not measured yet

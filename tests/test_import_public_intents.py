@@ -1,10 +1,11 @@
 """The public data import: mapping, stable selection, and no example in two places."""
+
 import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-import import_public_intents as imp  # noqa: E402
+import import_public_intents as imp
 
 
 def test_rank_is_stable_and_in_unit_range():
@@ -18,9 +19,17 @@ def test_clean_drops_what_rasa_would_read_as_annotations():
 
 
 def test_selection_maps_intents_samples_off_topic_and_skips_taken_texts():
-    rows = [("hello there", "greeting"), ("hi!", "greeting"), ("what's the weather", "weather"),
-            ("will it rain", "weather"), ("is it sunny", "weather"), ("add milk to my list", "shopping_list"),
-            ("i want to buy a game", "oos"), ("how old is the moon", "oos"), ("taken text", "greeting")]
+    rows = [
+        ("hello there", "greeting"),
+        ("hi!", "greeting"),
+        ("what's the weather", "weather"),
+        ("will it rain", "weather"),
+        ("is it sunny", "weather"),
+        ("add milk to my list", "shopping_list"),
+        ("i want to buy a game", "oos"),
+        ("how old is the moon", "oos"),
+        ("taken text", "greeting"),
+    ]
     taken = {imp.normalized("taken text"): "dev"}
     selected = imp.select_training(rows, imp.CLINC_TO_OURS, oos_per_intent=2, taken=taken)
     assert sorted(selected["greet"]) == ["hello there", "hi!"]
@@ -43,10 +52,13 @@ def test_main_writes_disjoint_training_and_dev_files(tmp_path, monkeypatch):
     train = [[f"where is my order number {i}", "order_status"] for i in range(5)]
     train += [[f"weather question {i}", "weather"] for i in range(40)]
     val = [["where is my order number 1", "order_status"], ["is it cold", "weather"]]
-    (source / "clinc150_train_val.json").write_text(json.dumps(
-        {"train": train, "val": val, "oos_train": [["how far is mars", "oos"]], "oos_val": []}))
-    (source / "banking77_train.csv").write_text("text,category\n" + "".join(
-        f"refund my card payment {i},request_refund\nmy pin {i},change_pin\n" for i in range(20)))
+    (source / "clinc150_train_val.json").write_text(
+        json.dumps({"train": train, "val": val, "oos_train": [["how far is mars", "oos"]], "oos_val": []})
+    )
+    (source / "banking77_train.csv").write_text(
+        "text,category\n"
+        + "".join(f"refund my card payment {i},request_refund\nmy pin {i},change_pin\n" for i in range(20))
+    )
     for name in ("TRAIN_DIR", "DEV_DIR", "OWN_DATA", "HELD_OUT"):
         monkeypatch.setattr(imp, name, tmp_path / name.lower())
     monkeypatch.setattr(imp, "ROOT", tmp_path)

@@ -5,11 +5,11 @@ reaches the customer, and what happens when Rasa is down or slow.
 
 One web app serves the whole module (starting it takes a second or two): each test opens its own
 handoffs and logs in afresh, and a test that changes an agent's availability puts it back."""
+
 import concurrent.futures
 import secrets
 import time
 from datetime import datetime, timezone
-from typing import Dict, Optional
 
 import pytest
 import requests
@@ -68,33 +68,54 @@ def login(app: WebApp, email: str, password: str = PASSWORD) -> requests.Respons
     return requests.post(api(app, "/login"), json={"email": email, "password": password}, timeout=10)
 
 
-def token_of(app: WebApp, email: str) -> Dict[str, str]:
+def token_of(app: WebApp, email: str) -> dict[str, str]:
     """Bearer headers of a fresh session of the agent."""
     answer = login(app, email)
     assert answer.status_code == 200, answer.text
     return {"Authorization": f"Bearer {answer.json()['token']}"}
 
 
-def get(app: WebApp, path: str, headers: Optional[Dict[str, str]] = None) -> requests.Response:
+def get(app: WebApp, path: str, headers: dict[str, str] | None = None) -> requests.Response:
     return requests.get(api(app, path), headers=headers or {}, timeout=20)
 
 
-def post(app: WebApp, path: str, headers: Optional[Dict[str, str]] = None, **body) -> requests.Response:
+def post(app: WebApp, path: str, headers: dict[str, str] | None = None, **body) -> requests.Response:
     return requests.post(api(app, path), json=body, headers=headers or {}, timeout=20)
 
 
-def hand_over(app: WebApp, rasa: RasaStandIn, team: str = "support", name: Optional[str] = "Robin Lee") -> int:
+def hand_over(app: WebApp, rasa: RasaStandIn, team: str = "support", name: str | None = "Robin Lee") -> int:
     """A queued handoff as action_human_handoff opens it, its conversation paused in the stand-in
     (an unpaused one would be closed by the sweep as abandoned). Returns its id."""
     sender = f"api-{secrets.token_hex(5)}"
     now = datetime.now(timezone.utc)
-    events = [{"event": "user", "text": "Can I talk to a person?", "timestamp": now.timestamp() - 5,
-               "parse_data": {"intent": {"name": "human_handoff"}}}]
-    packet = build_packet(events=events, slots={"order_id": "1042"}, reason="customer_asked", team=team,
-                          channel="socketio", sender_id=sender, name=name)
+    events = [
+        {
+            "event": "user",
+            "text": "Can I talk to a person?",
+            "timestamp": now.timestamp() - 5,
+            "parse_data": {"intent": {"name": "human_handoff"}},
+        }
+    ]
+    packet = build_packet(
+        events=events,
+        slots={"order_id": "1042"},
+        reason="customer_asked",
+        team=team,
+        channel="socketio",
+        sender_id=sender,
+        name=name,
+    )
     with session_scope(app.db_url) as session:
-        handoff, created = assignment.open_handoff(session, load_config(), sender_id=sender, channel="socketio",
-                                                   team=team, reason="customer_asked", context=packet, now=now)
+        handoff, created = assignment.open_handoff(
+            session,
+            load_config(),
+            sender_id=sender,
+            channel="socketio",
+            team=team,
+            reason="customer_asked",
+            context=packet,
+            now=now,
+        )
         assert created
         handoff_id = handoff.id
     rasa.customer_said(sender, "Can I talk to a person?", intent="human_handoff")
@@ -129,8 +150,9 @@ def test_login_refuses_a_wrong_password_and_a_bad_body(app):
     assert login(app, "nobody@shop.example").status_code == 401
     assert requests.post(api(app, "/login"), json={"email": ALICE}, timeout=10).status_code == 400
     assert requests.post(api(app, "/login"), json=["x"], timeout=10).status_code == 400
-    bad_json = requests.post(api(app, "/login"), data="{not json", timeout=10,
-                             headers={"Content-Type": "application/json"})
+    bad_json = requests.post(
+        api(app, "/login"), data="{not json", timeout=10, headers={"Content-Type": "application/json"}
+    )
     assert bad_json.status_code == 400 and "error" in bad_json.json()
 
 
@@ -138,8 +160,13 @@ def test_login_gives_a_token_and_a_strict_httponly_cookie(app):
     answer = login(app, " Alice@Shop.Example ")  # emails are matched trimmed and lower-cased
     assert answer.status_code == 200
     body = answer.json()
-    assert body["agent"] == {"id": body["agent"]["id"], "name": "Alice Moreno", "email": ALICE,
-                             "teams": ["support", "billing"], "online": False}
+    assert body["agent"] == {
+        "id": body["agent"]["id"],
+        "name": "Alice Moreno",
+        "email": ALICE,
+        "teams": ["support", "billing"],
+        "online": False,
+    }
     cookie = answer.headers["Set-Cookie"].lower()
     assert cookie.startswith(f"inbox_session={body['token']}".lower())
     assert "httponly" in cookie and "samesite=strict" in cookie and "path=/inbox" in cookie
@@ -163,9 +190,14 @@ def test_reading_needs_a_session(app, path):
     assert answer.json() == {"error": "Log in to the inbox first."}
 
 
-@pytest.mark.parametrize("token", [
-    "garbage", "1.0.9999999999.abcd.forged-signature", "1.0.9999999999.abcd.sïgnature",
-])
+@pytest.mark.parametrize(
+    "token",
+    [
+        "garbage",
+        "1.0.9999999999.abcd.forged-signature",
+        "1.0.9999999999.abcd.sïgnature",
+    ],
+)
 def test_a_forged_or_mangled_token_is_refused(app, token):
     # A non-ASCII signature used to make hmac.compare_digest raise: a 500 instead of a 401.
     assert get(app, "/me", {"Authorization": f"Bearer {token}"}).status_code == 401
@@ -173,8 +205,13 @@ def test_a_forged_or_mangled_token_is_refused(app, token):
 
 def test_writing_needs_a_session(app, rasa):
     handoff_id = hand_over(app, rasa)
-    for path in ("/presence", "/logout", f"/conversations/{handoff_id}/take",
-                 f"/conversations/{handoff_id}/messages", f"/conversations/{handoff_id}/close"):
+    for path in (
+        "/presence",
+        "/logout",
+        f"/conversations/{handoff_id}/take",
+        f"/conversations/{handoff_id}/messages",
+        f"/conversations/{handoff_id}/close",
+    ):
         assert post(app, path, CSRF, online=True, text="hi", note="done").status_code == 401, path
     assert handoff_row(app, handoff_id).status == "queued"
 
@@ -186,8 +223,9 @@ def test_cookie_writes_need_the_csrf_header(app):
     forged = browser.post(api(app, "/presence"), json={"online": False}, timeout=10)
     assert forged.status_code == 401
     # An empty bearer header is no bearer: the cookie still needs the CSRF header.
-    empty_bearer = browser.post(api(app, "/presence"), json={"online": False}, timeout=10,
-                                headers={"Authorization": "Bearer "})
+    empty_bearer = browser.post(
+        api(app, "/presence"), json={"online": False}, timeout=10, headers={"Authorization": "Bearer "}
+    )
     assert empty_bearer.status_code == 401
     allowed = browser.post(api(app, "/presence"), json={"online": False}, headers=CSRF, timeout=10)
     assert allowed.status_code == 200 and allowed.json()["agent"]["online"] is False
@@ -246,10 +284,12 @@ def test_another_team_can_neither_see_nor_take_a_conversation(app, rasa):
     ben = token_of(app, BEN)  # support only
     listing = get(app, "/conversations", ben)
     assert list(listing.json()["queues"]) == ["support"] and handoff_id not in listed_ids(listing)
-    for answer in (get(app, f"/conversations/{handoff_id}", ben),
-                   post(app, f"/conversations/{handoff_id}/take", ben),
-                   post(app, f"/conversations/{handoff_id}/messages", ben, text="Hello"),
-                   post(app, f"/conversations/{handoff_id}/close", ben, note="Done")):
+    for answer in (
+        get(app, f"/conversations/{handoff_id}", ben),
+        post(app, f"/conversations/{handoff_id}/take", ben),
+        post(app, f"/conversations/{handoff_id}/messages", ben, text="Hello"),
+        post(app, f"/conversations/{handoff_id}/close", ben, note="Done"),
+    ):
         assert answer.status_code == 409
         assert answer.json() == {"error": "There is no such conversation in your teams."}
     assert get(app, "/conversations/999999", ben).status_code == 409
@@ -309,17 +349,21 @@ def test_going_online_brings_the_queue_to_the_agent(app, rasa):
 # --------------------------------------------------------------------------- replying
 
 
-@pytest.mark.parametrize("body, message", [
-    ({"text": ""}, "Write a message first."),
-    ({"text": "   \n "}, "Write a message first."),
-    ({"text": 42}, "Write a message first."),
-    ({}, "Write a message first."),
-    ({"text": "x" * 2001}, "Keep a message under 2000 characters."),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ({"text": ""}, "Write a message first."),
+        ({"text": "   \n "}, "Write a message first."),
+        ({"text": 42}, "Write a message first."),
+        ({}, "Write a message first."),
+        ({"text": "x" * 2001}, "Keep a message under 2000 characters."),
+    ],
+)
 def test_a_reply_must_have_text_and_not_too_much(app, rasa, body, message):
     handoff_id = hand_over(app, rasa)
-    answer = requests.post(api(app, f"/conversations/{handoff_id}/messages"), json=body,
-                           headers=token_of(app, ALICE), timeout=10)
+    answer = requests.post(
+        api(app, f"/conversations/{handoff_id}/messages"), json=body, headers=token_of(app, ALICE), timeout=10
+    )
     assert answer.status_code == 400 and answer.json() == {"error": message}
     row = handoff_row(app, handoff_id)
     assert (row.status, row.first_reply_at) == ("queued", None)
@@ -329,8 +373,12 @@ def test_a_reply_must_have_text_and_not_too_much(app, rasa, body, message):
 def test_a_reply_reaches_the_customer_and_takes_the_conversation(app, rasa):
     handoff_id = hand_over(app, rasa)
     sender = sender_of(app, handoff_id)
-    answer = post(app, f"/conversations/{handoff_id}/messages", token_of(app, ALICE),
-                  text="  Hi Robin, I'm looking at order 1042 now.\nOne moment.  ")
+    answer = post(
+        app,
+        f"/conversations/{handoff_id}/messages",
+        token_of(app, ALICE),
+        text="  Hi Robin, I'm looking at order 1042 now.\nOne moment.  ",
+    )
     assert answer.status_code == 200
     assert answer.json()["conversation"]["first_reply_at"] is not None
     joined, reply = delivered_to(rasa, sender)
@@ -340,8 +388,12 @@ def test_a_reply_reaches_the_customer_and_takes_the_conversation(app, rasa):
     row = handoff_row(app, handoff_id)
     assert row.status == "active" and row.first_reply_at is not None
     transcript = get(app, f"/conversations/{handoff_id}", token_of(app, BEN)).json()["transcript"]
-    assert transcript[-1] == {"who": "agent", "text": reply["text"], "agent": "Alice Moreno",
-                              "at": transcript[-1]["at"]}
+    assert transcript[-1] == {
+        "who": "agent",
+        "text": reply["text"],
+        "agent": "Alice Moreno",
+        "at": transcript[-1]["at"],
+    }
 
 
 def test_when_rasa_is_down_nothing_counts_as_replied(app, rasa):
@@ -376,7 +428,8 @@ def test_closing_needs_a_note_and_gives_the_chat_back_to_the_bot(app, rasa):
     sender = sender_of(app, handoff_id)
     alice, ben = token_of(app, ALICE), token_of(app, BEN)
     assert post(app, f"/conversations/{handoff_id}/close", alice, note="Early").json() == {
-        "error": "Take the conversation before closing it."}
+        "error": "Take the conversation before closing it."
+    }
     assert post(app, f"/conversations/{handoff_id}/take", alice).status_code == 200
     for note in (None, "", "   "):
         refused = post(app, f"/conversations/{handoff_id}/close", alice, note=note)
@@ -427,10 +480,12 @@ def test_a_slow_rasa_does_not_freeze_the_inbox(app, rasa, monkeypatch):
         return answering(sender)
 
     monkeypatch.setattr(rasa, "tracker", slowly)
-    calls = [lambda: get(app, f"/conversations/{first}", alice),
-             lambda: post(app, f"/conversations/{second}/take", ben),
-             lambda: get(app, "/conversations", alice),
-             lambda: get(app, "/conversations", ben)]
+    calls = [
+        lambda: get(app, f"/conversations/{first}", alice),
+        lambda: post(app, f"/conversations/{second}/take", ben),
+        lambda: get(app, "/conversations", alice),
+        lambda: get(app, "/conversations", ben),
+    ]
     started = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(len(calls)) as pool:
         answers = list(pool.map(lambda call: call(), calls))

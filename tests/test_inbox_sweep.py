@@ -2,6 +2,7 @@
 120 s, back to the bot after 10 min, agents present for 60 s after their last call): reassigning
 what an agent left unanswered, giving overdue chats back to the bot, and closing chats the
 customer left. web/sweeper.py talks to the Rasa stand-in through the real RasaClient."""
+
 import asyncio
 import secrets
 from datetime import datetime, timedelta, timezone
@@ -43,8 +44,16 @@ def present(db_url: str, emails, now: datetime) -> None:
 def hand_over(db_url: str, rasa: RasaStandIn, now: datetime, team: str = "support") -> int:
     sender = f"sweep-{secrets.token_hex(4)}"
     with session_scope(db_url) as session:
-        handoff, _ = assignment.open_handoff(session, load_config(), sender_id=sender, channel="socketio",
-                                             team=team, reason="customer_asked", context={}, now=now)
+        handoff, _ = assignment.open_handoff(
+            session,
+            load_config(),
+            sender_id=sender,
+            channel="socketio",
+            team=team,
+            reason="customer_asked",
+            context={},
+            now=now,
+        )
         handoff_id = handoff.id
     rasa.pause(sender)
     return handoff_id
@@ -58,8 +67,11 @@ def state(db_url: str, handoff_id: int):
 
 def kinds(db_url: str, handoff_id: int):
     with session_scope(db_url) as session:
-        return list(session.scalars(select(HandoffEvent.kind).where(HandoffEvent.handoff_id == handoff_id)
-                                    .order_by(HandoffEvent.id)))
+        return list(
+            session.scalars(
+                select(HandoffEvent.kind).where(HandoffEvent.handoff_id == handoff_id).order_by(HandoffEvent.id)
+            )
+        )
 
 
 def sender_of(db_url: str, handoff_id: int) -> str:

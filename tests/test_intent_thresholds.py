@@ -1,18 +1,22 @@
 """Per-intent fallback: an intent below its own threshold becomes nlu_fallback, ranking kept."""
+
 from rasa.shared.nlu.training_data.message import Message
 
 from addons.intent_thresholds import PerIntentFallbackClassifier, threshold_for
 
 
 def fallback(**thresholds):
-    config = {**PerIntentFallbackClassifier.get_default_config(), "threshold": 0.3,
-              "ambiguity_threshold": 0.0, "intent_thresholds": thresholds}
+    config = {
+        **PerIntentFallbackClassifier.get_default_config(),
+        "threshold": 0.3,
+        "ambiguity_threshold": 0.0,
+        "intent_thresholds": thresholds,
+    }
     return PerIntentFallbackClassifier(config)
 
 
 def parsed(intent, confidence, second=("out_of_scope", 0.1)):
-    ranking = [{"name": intent, "confidence": confidence},
-               {"name": second[0], "confidence": second[1]}]
+    ranking = [{"name": intent, "confidence": confidence}, {"name": second[0], "confidence": second[1]}]
     return Message(data={"text": "x", "intent": dict(ranking[0]), "intent_ranking": ranking})
 
 

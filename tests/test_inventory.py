@@ -1,4 +1,5 @@
 """Catalog look-ups and in-stock alternatives, against the seeded SQLite shop."""
+
 import pytest
 from sqlalchemy import select, update
 
@@ -203,10 +204,22 @@ def test_alternatives_labels():
         (["jackets"], ["Bomber Jacket", "Denim Jacket", "Quilted Jacket", "Rain Jacket"]),
         (["boots"], ["Chelsea Boots", "Trail Boots"]),
         (["bags"], ["Canvas Backpack", "Laptop Sleeve", "Leather Tote", "Messenger Bag", "Weekender Duffel"]),
-        (["outerwear"], ["Bomber Jacket", "Denim Jacket", "Fleece Pullover", "Puffer Vest",
-                         "Quilted Jacket", "Rain Jacket", "Wool Coat"]),
-        (["boots", "jackets"], ["Bomber Jacket", "Chelsea Boots", "Denim Jacket", "Quilted Jacket",
-                                "Rain Jacket", "Trail Boots"]),
+        (
+            ["outerwear"],
+            [
+                "Bomber Jacket",
+                "Denim Jacket",
+                "Fleece Pullover",
+                "Puffer Vest",
+                "Quilted Jacket",
+                "Rain Jacket",
+                "Wool Coat",
+            ],
+        ),
+        (
+            ["boots", "jackets"],
+            ["Bomber Jacket", "Chelsea Boots", "Denim Jacket", "Quilted Jacket", "Rain Jacket", "Trail Boots"],
+        ),
         (["jakets"], ["Bomber Jacket", "Denim Jacket", "Quilted Jacket", "Rain Jacket"]),  # a typo
         (["howdy"], []),
         (["hood"], []),

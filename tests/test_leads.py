@@ -1,5 +1,6 @@
 """Lead qualification: the parsers, every scoring rule, the grade boundaries, routing order,
 the rule files, and keeping a lead."""
+
 import copy
 from datetime import date
 
@@ -25,8 +26,12 @@ from shop.models import Lead
 
 # Fixed rules, so these tests say what each rule does whatever seed/lead_scoring.yml is tuned to.
 RULES = {
-    "company_size": [{"min": 500, "points": 30}, {"min": 50, "points": 20},
-                     {"min": 10, "points": 10}, {"min": 1, "points": 0}],
+    "company_size": [
+        {"min": 500, "points": 30},
+        {"min": 50, "points": 20},
+        {"min": 10, "points": 10},
+        {"min": 1, "points": 0},
+    ],
     "timeline": {"now": 30, "quarter": 15, "later": 0, "unknown": 5},
     "budget": [{"min": 20000, "points": 25}, {"min": 5000, "points": 15}, {"min": 1, "points": 5}],
     "need_keywords": {"points": 10, "words": ["uniform", "uniforms", "wholesale", "staff", "event"]},
@@ -34,8 +39,7 @@ RULES = {
     "email_given": 5,
     "grades": {"hot": 60, "warm": 30, "cold": 0},
 }
-NOTHING = {"need": None, "company_size": None, "timeline": None, "budget": None, "role": None,
-           "email": None}
+NOTHING = {"need": None, "company_size": None, "timeline": None, "budget": None, "role": None, "email": None}
 ROUTING = {
     "rules": [
         {"team": "wholesale", "need_mentions": ["wholesale", "resell", "retail", "bulk"]},
@@ -153,9 +157,9 @@ def test_parse_timeline(raw, value, error):
 @pytest.mark.parametrize(
     "text, today, value",
     [
-        ("Q3", date(2024, 5, 15), "quarter"),   # next quarter
-        ("Q3", date(2024, 8, 15), "quarter"),   # this quarter
-        ("Q3", date(2024, 11, 15), "later"),    # next year's
+        ("Q3", date(2024, 5, 15), "quarter"),  # next quarter
+        ("Q3", date(2024, 8, 15), "quarter"),  # this quarter
+        ("Q3", date(2024, 11, 15), "later"),  # next year's
         ("for summer", date(2024, 7, 1), "now"),  # in the season already
         ("before summer", date(2024, 5, 20), "now"),
         ("in December", date(2024, 12, 1), "now"),
@@ -260,8 +264,14 @@ def test_points_come_from_the_rules_given():
 
 
 def test_rules_add_up_with_a_reason_each():
-    answers = {"need": "uniforms for our staff", "company_size": 120, "timeline": "quarter",
-               "budget": 8000, "role": "office manager", "email": "a@example.com"}
+    answers = {
+        "need": "uniforms for our staff",
+        "company_size": 120,
+        "timeline": "quarter",
+        "budget": 8000,
+        "role": "office manager",
+        "email": "a@example.com",
+    }
     result = score_lead(answers, RULES)
     assert result.score == 20 + 15 + 15 + 10 + 10 + 5
     assert result.grade == "hot"
@@ -319,8 +329,7 @@ def test_rule_order_decides():
 
 
 def test_every_condition_of_a_rule_must_hold():
-    routing = {**ROUTING, "rules": [
-        {"team": "enterprise", "company_size_at_least": 100, "budget_at_least": 10000}]}
+    routing = {**ROUTING, "rules": [{"team": "enterprise", "company_size_at_least": 100, "budget_at_least": 10000}]}
     assert route_lead({"company_size": 150, "budget": 5000}, "hot", routing).team == "smb"
     assert route_lead({"company_size": 50, "budget": 50000}, "hot", routing).team == "smb"
     assert route_lead({"company_size": 150, "budget": 10000}, "hot", routing).team == "enterprise"
@@ -355,8 +364,14 @@ def test_cold_lead_gets_its_own_teams_resource():
 def test_scoring_file_loads_and_grades_sensibly():
     rules = load_scoring()
     assert set(rules["timeline"]) == {"now", "quarter", "later", "unknown"}
-    dream = {"need": "uniforms for all our staff", "company_size": 600, "timeline": "now",
-             "budget": 30000, "role": "Head of procurement", "email": "buyer@example.com"}
+    dream = {
+        "need": "uniforms for all our staff",
+        "company_size": 600,
+        "timeline": "now",
+        "budget": 30000,
+        "role": "Head of procurement",
+        "email": "buyer@example.com",
+    }
     browsing = {**NOTHING, "need": "just a look", "company_size": 1, "timeline": "later"}
     assert score_lead(dream).grade == "hot"
     assert score_lead(browsing).grade == "cold"
@@ -378,12 +393,13 @@ def test_routing_file_loads_with_every_team():
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("rules: [{team: sales, company_size_at_least: 1}]\ndefault_team: smb\nresources: {}",
-         "unknown team 'sales'"),
+        ("rules: [{team: sales, company_size_at_least: 1}]\ndefault_team: smb\nresources: {}", "unknown team 'sales'"),
         ("rules: []\ndefault_team: smb\nresources: {smb: {title: a, url: b}}", "no resource for"),
-        ("rules: [{team: smb}]\ndefault_team: smb\noffer_by_grade: {}\nresources: "
-         "{smb: {title: a, url: b}, enterprise: {title: a, url: b}, wholesale: {title: a, url: b}}",
-         "needs conditions"),
+        (
+            "rules: [{team: smb}]\ndefault_team: smb\noffer_by_grade: {}\nresources: "
+            "{smb: {title: a, url: b}, enterprise: {title: a, url: b}, wholesale: {title: a, url: b}}",
+            "needs conditions",
+        ),
     ],
 )
 def test_bad_routing_file_is_refused(tmp_path, text, message):
@@ -409,29 +425,45 @@ def _count_leads(sender_id):
 
 
 def test_save_lead_inserts_then_updates_one_row(shop_db):
-    first = {"need": "uniforms", "company_size": 40, "timeline": "quarter", "budget": 6000,
-             "role": "owner", "email": "owner@example.com"}
+    first = {
+        "need": "uniforms",
+        "company_size": 40,
+        "timeline": "quarter",
+        "budget": 6000,
+        "role": "owner",
+        "email": "owner@example.com",
+    }
     with session_scope() as session:
-        lead = save_lead(session, "sender-1", first, LeadScore(45, "warm", []),
-                         Route("smb", "meeting", None))
+        lead = save_lead(session, "sender-1", first, LeadScore(45, "warm", []), Route("smb", "meeting", None))
         first_id = lead.id
         assert first_id is not None
     second = {**first, "company_size": 300, "timeline": "now", "budget": None, "email": None}
     with session_scope() as session:
-        lead = save_lead(session, "sender-1", second, LeadScore(70, "hot", []),
-                         Route("enterprise", "meeting", None))
+        lead = save_lead(session, "sender-1", second, LeadScore(70, "hot", []), Route("enterprise", "meeting", None))
         assert lead.id == first_id
     assert _count_leads("sender-1") == 1
     with session_scope() as session:
         row = session.scalar(select(Lead).where(Lead.sender_id == "sender-1"))
         assert (row.company_size, row.timeline, row.budget, row.email, row.need, row.role) == (
-            300, "now", None, None, "uniforms", "owner")
+            300,
+            "now",
+            None,
+            None,
+            "uniforms",
+            "owner",
+        )
         assert (row.score, row.grade, row.team) == (70, "hot", "enterprise")
 
 
 def test_save_lead_keeps_senders_apart(shop_db):
-    answers = {"need": "merch", "company_size": 12, "timeline": "later", "budget": 1500,
-               "role": "x" * 300, "email": None}
+    answers = {
+        "need": "merch",
+        "company_size": 12,
+        "timeline": "later",
+        "budget": 1500,
+        "role": "x" * 300,
+        "email": None,
+    }
     with session_scope() as session:
         save_lead(session, "a", answers, LeadScore(10, "cold", []), Route("smb", "resource", {}))
         save_lead(session, "b", answers, LeadScore(10, "cold", []), Route("smb", "resource", {}))

@@ -1,6 +1,7 @@
 """LemmaNormalizer: text speak, repeats and typos read as the training data spells them, on
 lemmas only. Built in the test as the trained pipeline builds it: spaCy blank English tokenizer,
 the normalizer, then CountVectorsFeaturizers (word and char_wb) trained on a few messages."""
+
 from pathlib import Path
 
 import numpy as np
@@ -75,8 +76,7 @@ def trained(spacy_model, storage):
     from rasa.engine.storage.resource import Resource
     from rasa.shared.nlu.training_data.training_data import TrainingData
 
-    config = {**LemmaNormalizer.get_default_config(),
-              "catalog_path": str(PROJECT_ROOT / "seed" / "catalog.yml")}
+    config = {**LemmaNormalizer.get_default_config(), "catalog_path": str(PROJECT_ROOT / "seed" / "catalog.yml")}
     resource = Resource("lemma_normalizer")
     data = TrainingData(_messages(TRAINING_TEXTS, spacy_model, intent="ask"))
     LemmaNormalizer.create(config, storage, resource, _context()).train(data)
@@ -92,10 +92,19 @@ def lemmas(component, spacy_model, text):
 # --------------------------------------------------------------------------- plain functions
 
 
-@pytest.mark.parametrize("word, expected", [
-    ("pleeease", "please"), ("hiiii", "hi"), ("sooooo", "so"), ("please", "please"),
-    ("gooood", "god"), ("", ""), ("!!!!", "!!!!"), ("zzzzzz", "z"),  # "good" only if known
-])
+@pytest.mark.parametrize(
+    "word, expected",
+    [
+        ("pleeease", "please"),
+        ("hiiii", "hi"),
+        ("sooooo", "so"),
+        ("please", "please"),
+        ("gooood", "god"),
+        ("", ""),
+        ("!!!!", "!!!!"),
+        ("zzzzzz", "z"),  # "good" only if known
+    ],
+)
 def test_squeeze_repeats(word, expected):
     assert squeeze_repeats(word) == expected
 
@@ -105,11 +114,23 @@ def test_squeeze_repeats_keeps_a_known_double_letter():
     assert squeeze_repeats("thanksss", known={"thanks"}) == "thanks"
 
 
-@pytest.mark.parametrize("word, expected", [
-    ("a1003", True), ("10", True), ("10.5", True), ("x@y.com", True), ("shop.com", True),
-    ("https://x.io/a", True), ("hoodie", True), ("olive", True),  # catalog words
-    ("2day", False), ("b4", False), ("pls", False), ("hello", False),
-])
+@pytest.mark.parametrize(
+    "word, expected",
+    [
+        ("a1003", True),
+        ("10", True),
+        ("10.5", True),
+        ("x@y.com", True),
+        ("shop.com", True),
+        ("https://x.io/a", True),
+        ("hoodie", True),
+        ("olive", True),  # catalog words
+        ("2day", False),
+        ("b4", False),
+        ("pls", False),
+        ("hello", False),
+    ],
+)
 def test_is_protected(word, expected):
     assert is_protected(word, catalog_words(str(PROJECT_ROOT / "seed" / "catalog.yml"))) is expected
 
@@ -127,25 +148,28 @@ def _plain(text, vocabulary=None, protected=frozenset()):
     return normalize_tokens(words, [False] * len(words), typos, set(protected))
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("pls do u have it", "please do you have it"),
-    ("r u there", "are you there"),
-    ("ur shop thx", "your shop thanks"),
-    ("plz thnx", "please thanks"),
-    ("2day or b4 tmrw", "today or before tomorrow"),
-    ("wanna buy", "want to buy"),
-    ("idk", "i do n't know"),
-    ("HELLO There", "hello there"),
-    # "4" is "for" only where it is no quantity or size
-    ("a gift 4 my mom", "a gift for my mom"),
-    ("looking 4 a hat", "looking for a hat"),
-    ("size 4", "size 4"),
-    ("size 4 please", "size 4 please"),
-    ("i want 4 of them", "i want 4 of them"),
-    ("4", "4"),
-    ("get 4 the team", "get 4 the team"),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("pls do u have it", "please do you have it"),
+        ("r u there", "are you there"),
+        ("ur shop thx", "your shop thanks"),
+        ("plz thnx", "please thanks"),
+        ("2day or b4 tmrw", "today or before tomorrow"),
+        ("wanna buy", "want to buy"),
+        ("idk", "i do n't know"),
+        ("HELLO There", "hello there"),
+        # "4" is "for" only where it is no quantity or size
+        ("a gift 4 my mom", "a gift for my mom"),
+        ("looking 4 a hat", "looking for a hat"),
+        ("size 4", "size 4"),
+        ("size 4 please", "size 4 please"),
+        ("i want 4 of them", "i want 4 of them"),
+        ("4", "4"),
+        ("get 4 the team", "get 4 the team"),
+        ("", ""),
+    ],
+)
 def test_normalize_text_speak(text, expected):
     assert " ".join(_plain(text)) == expected
 
@@ -172,19 +196,21 @@ def test_normalize_any_text_without_crashing():
 # --------------------------------------------------------------------------- the component
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("pls do u have the backpak", ["please", "do", "you", "have", "the", "backpack"]),
-    ("Im looking 4 a gift", ["i", "'m", "looking", "for", "a", "gift"]),
-    ("i dont wanna buy it 2day", ["i", "do", "n't", "want to", "buy", "it", "today"]),
-    ("whats the price of the runing shoes",
-     ["what", "'s", "the", "price", "of", "the", "running", "shoes"]),
-    ("hiiii thx", ["hi", "thanks"]),
-    ("wher is my ordr A1003", ["where", "is", "my", "order", "a1003"]),
-    ("size 4 in olive pls", ["size", "4", "in", "olive", "please"]),
-    ("size m", ["size", "m"]),  # a size is not "'m"
-    ("howdy", ["howdy"]),  # not "hoodie", and not a typo of anything
-    ("my shirt is torn", ["my", "shirt", "is", "torn"]),  # not "turn": o and u are far apart
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("pls do u have the backpak", ["please", "do", "you", "have", "the", "backpack"]),
+        ("Im looking 4 a gift", ["i", "'m", "looking", "for", "a", "gift"]),
+        ("i dont wanna buy it 2day", ["i", "do", "n't", "want to", "buy", "it", "today"]),
+        ("whats the price of the runing shoes", ["what", "'s", "the", "price", "of", "the", "running", "shoes"]),
+        ("hiiii thx", ["hi", "thanks"]),
+        ("wher is my ordr A1003", ["where", "is", "my", "order", "a1003"]),
+        ("size 4 in olive pls", ["size", "4", "in", "olive", "please"]),
+        ("size m", ["size", "m"]),  # a size is not "'m"
+        ("howdy", ["howdy"]),  # not "hoodie", and not a typo of anything
+        ("my shirt is torn", ["my", "shirt", "is", "torn"]),  # not "turn": o and u are far apart
+    ],
+)
 def test_lemmas(trained, spacy_model, text, expected):
     assert lemmas(trained, spacy_model, text) == expected
 
@@ -196,7 +222,7 @@ def test_token_text_and_offsets_are_kept(trained, spacy_model):
     trained.process([message])
     after = message.get("text_tokens")
     assert [(t.text, t.start, t.end) for t in after] == before
-    assert [text[t.start:t.end] for t in after] == ["pls", "do", "u", "have", "the", "backpak"]
+    assert [text[t.start : t.end] for t in after] == ["pls", "do", "u", "have", "the", "backpak"]
 
 
 @pytest.mark.parametrize("text", ["", "🙂", "привет мир", "x" * 20000, "   "])
@@ -227,8 +253,7 @@ def test_count_vectors_see_text_speak_as_the_training_data(trained, spacy_model,
     data = TrainingData(trained.process(_messages(TRAINING_TEXTS, spacy_model, intent="ask")))
     featurizer.train(data)
 
-    typed, written = _messages(["pls do u have the backpak", "please do you have the backpack"],
-                               spacy_model)
+    typed, written = _messages(["pls do u have the backpak", "please do you have the backpack"], spacy_model)
     trained.process([typed, written])
     featurizer.process([typed, written])
     for kind in (0, 1):  # sequence and sentence features
@@ -236,7 +261,8 @@ def test_count_vectors_see_text_speak_as_the_training_data(trained, spacy_model,
         b = written.get_sparse_features("text")[kind].features.toarray()
         assert np.array_equal(a, b)
     # and without the normalizer they differ
-    raw, = _messages(["pls do u have the backpak"], spacy_model)
+    (raw,) = _messages(["pls do u have the backpak"], spacy_model)
     featurizer.process([raw])
-    assert not np.array_equal(raw.get_sparse_features("text")[1].features.toarray(),
-                              written.get_sparse_features("text")[1].features.toarray())
+    assert not np.array_equal(
+        raw.get_sparse_features("text")[1].features.toarray(), written.get_sparse_features("text")[1].features.toarray()
+    )

@@ -1,5 +1,6 @@
 """The linear response selector: picks the FAQ answer in the output format of Rasa's
 ResponseSelector (what utter_faq and the NLU scorer read), persists and loads."""
+
 from rasa.engine.storage.resource import Resource
 
 from addons.linear_response_selector import LinearResponseSelector
@@ -7,21 +8,40 @@ from scripts.nlu_metrics import predicted_label
 from tests.nlu_pipeline_helpers import config_of, context, featurized, storage
 
 EXAMPLES = [
-    *[(t, "faq/shipping") for t in ("how much is shipping", "do you ship abroad", "shipping costs",
-                                    "is delivery free", "what does delivery cost")],
-    *[(t, "faq/returns") for t in ("what is your return policy", "can i return an item",
-                                   "how long do i have to return", "returns policy", "do you take returns")],
+    *[
+        (t, "faq/shipping")
+        for t in (
+            "how much is shipping",
+            "do you ship abroad",
+            "shipping costs",
+            "is delivery free",
+            "what does delivery cost",
+        )
+    ],
+    *[
+        (t, "faq/returns")
+        for t in (
+            "what is your return policy",
+            "can i return an item",
+            "how long do i have to return",
+            "returns policy",
+            "do you take returns",
+        )
+    ],
     *[(t, "order_status") for t in ("where is my order", "track my package", "has my order shipped")],
 ]
-RESPONSES = {"utter_faq/shipping": [{"text": "Shipping is free over $50."}],
-             "utter_faq/returns": [{"text": "You can return anything within 30 days."}]}
+RESPONSES = {
+    "utter_faq/shipping": [{"text": "Shipping is free over $50."}],
+    "utter_faq/returns": [{"text": "You can return anything within 30 days."}],
+}
 
 
 def trained(tmp_path):
     data, prepare = featurized(tmp_path, EXAMPLES)
     data.responses = RESPONSES
-    selector = LinearResponseSelector.create(config_of(LinearResponseSelector), storage(tmp_path),
-                                             Resource("faq"), context())
+    selector = LinearResponseSelector.create(
+        config_of(LinearResponseSelector), storage(tmp_path), Resource("faq"), context()
+    )
     selector.train(data)
     return selector, prepare
 
@@ -50,8 +70,9 @@ def test_learns_only_the_retrieval_intents_answers(tmp_path):
 
 def test_persists_and_loads_the_same_answers(tmp_path):
     selector, prepare = trained(tmp_path)
-    loaded = LinearResponseSelector.load(config_of(LinearResponseSelector), storage(tmp_path),
-                                         Resource("faq"), context())
+    loaded = LinearResponseSelector.load(
+        config_of(LinearResponseSelector), storage(tmp_path), Resource("faq"), context()
+    )
     [a] = selector.process(prepare(["shipping price"]))
     [b] = loaded.process(prepare(["shipping price"]))
     assert a.get("response_selector") == b.get("response_selector")
@@ -60,8 +81,9 @@ def test_persists_and_loads_the_same_answers(tmp_path):
 
 def test_untrained_it_adds_nothing_rather_than_crashing(tmp_path):
     _, prepare = featurized(tmp_path, EXAMPLES)
-    loaded = LinearResponseSelector.load(config_of(LinearResponseSelector), storage(tmp_path),
-                                         Resource("never-trained"), context())
+    loaded = LinearResponseSelector.load(
+        config_of(LinearResponseSelector), storage(tmp_path), Resource("never-trained"), context()
+    )
     [message] = loaded.process(prepare(["how much is shipping"]))
     assert message.get("response_selector") is None
 
@@ -69,8 +91,9 @@ def test_untrained_it_adds_nothing_rather_than_crashing(tmp_path):
 def test_a_named_retrieval_intent_answers_under_its_name(tmp_path):
     data, prepare = featurized(tmp_path, EXAMPLES)
     data.responses = RESPONSES
-    selector = LinearResponseSelector.create(config_of(LinearResponseSelector, retrieval_intent="faq"),
-                                             storage(tmp_path), Resource("faq-named"), context())
+    selector = LinearResponseSelector.create(
+        config_of(LinearResponseSelector, retrieval_intent="faq"), storage(tmp_path), Resource("faq-named"), context()
+    )
     selector.train(data)
     [message] = selector.process(prepare(["do you ship abroad"]))
     assert message.get("response_selector")["faq"]["response"]["intent_response_key"] == "faq/shipping"

@@ -1,4 +1,5 @@
 """scripts/make_credentials.py: the credentials file `make run` uses, with or without Messenger."""
+
 import os
 import subprocess
 import sys
@@ -12,8 +13,11 @@ from scripts.make_credentials import MESSENGER, main
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE_CHANNELS = list(yaml.safe_load((ROOT / "credentials.yml").read_text()))
-ALL = {"FACEBOOK_VERIFY_TOKEN": "verify-me", "FACEBOOK_APP_SECRET": "s3cr3t:#{x}",
-       "FACEBOOK_PAGE_ACCESS_TOKEN": "EAAB token"}
+ALL = {
+    "FACEBOOK_VERIFY_TOKEN": "verify-me",
+    "FACEBOOK_APP_SECRET": "s3cr3t:#{x}",
+    "FACEBOOK_PAGE_ACCESS_TOKEN": "EAAB token",
+}
 
 
 def rasa_reads(path: Path, env: dict, monkeypatch) -> dict:
@@ -73,12 +77,23 @@ def test_a_facebook_channel_already_in_the_base_file_is_refused(tmp_path, capsys
 
 def test_command_line_prints_to_stdout():
     env = {k: v for k, v in os.environ.items() if not k.startswith("FACEBOOK_")}
-    done = subprocess.run([sys.executable, "scripts/make_credentials.py"], cwd=ROOT, env={**env, **ALL},
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "scripts/make_credentials.py"],
+        cwd=ROOT,
+        env={**env, **ALL},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert yaml.safe_load(done.stdout)[MESSENGER]["secret"] == "${FACEBOOK_APP_SECRET}"
     assert "Channels on:" in done.stderr
-    partial = subprocess.run([sys.executable, "scripts/make_credentials.py"], cwd=ROOT,
-                             env={**env, "FACEBOOK_APP_SECRET": "x"}, capture_output=True, text=True)
+    partial = subprocess.run(
+        [sys.executable, "scripts/make_credentials.py"],
+        cwd=ROOT,
+        env={**env, "FACEBOOK_APP_SECRET": "x"},
+        capture_output=True,
+        text=True,
+    )
     assert partial.returncode == 2 and partial.stdout == ""
     assert "FACEBOOK_VERIFY_TOKEN, FACEBOOK_PAGE_ACCESS_TOKEN" in partial.stderr
     assert make_credentials.channels(done.stdout)[-1] == MESSENGER

@@ -1,6 +1,7 @@
 """The Messenger channel without a model: its webhook served by a real sanic app on a free port
 (the customer messages go to a collector instead of Rasa), its replies sent to a local stand-in
 of the Graph API."""
+
 import asyncio
 import hashlib
 import hmac
@@ -8,7 +9,8 @@ import json
 import logging
 import socket
 import uuid
-from typing import Any, Callable, Dict, List, Optional
+from collections.abc import Callable
+from typing import Any
 
 import aiohttp
 import pytest
@@ -54,7 +56,7 @@ async def eventually(condition: Callable[[], Any], timeout: float = 5.0) -> Any:
     raise AssertionError(f"timed out waiting for {condition}")
 
 
-async def turns_done(graph: GraphStandIn, psid: str, turns: int = 1) -> List[Dict[str, Any]]:
+async def turns_done(graph: GraphStandIn, psid: str, turns: int = 1) -> list[dict[str, Any]]:
     """The messages sent to `psid` once `turns` turns ended (the channel sends typing_off)."""
     await eventually(lambda: graph.actions(psid).count("typing_off") >= turns)
     return graph.messages(psid)
@@ -65,8 +67,8 @@ class Webhook:
 
     def __init__(self, channel: MessengerInput) -> None:
         self.channel = channel
-        self.received: List[UserMessage] = []
-        self.gate: Optional[asyncio.Event] = None  # when set, handling waits until it opens
+        self.received: list[UserMessage] = []
+        self.gate: asyncio.Event | None = None  # when set, handling waits until it opens
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/webhooks/facebook/webhook"
 
@@ -79,8 +81,9 @@ class Webhook:
     async def start(self) -> "Webhook":
         app = Sanic(f"messenger_test_{uuid.uuid4().hex[:12]}")
         app.blueprint(self.channel.blueprint(self.on_new_message), url_prefix="/webhooks/facebook")
-        self.server = await app.create_server(host="127.0.0.1", port=self.port,
-                                              return_asyncio_server=True, access_log=False)
+        self.server = await app.create_server(
+            host="127.0.0.1", port=self.port, return_asyncio_server=True, access_log=False
+        )
         await self.server.startup()
         await self.server.after_start()
         self.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
@@ -93,14 +96,14 @@ class Webhook:
         await self.server.wait_closed()
         await self.server.after_stop()
 
-    async def post(self, body: bytes, headers: Dict[str, str]) -> int:
+    async def post(self, body: bytes, headers: dict[str, str]) -> int:
         async with self.http.post(self.url, data=body, headers=headers) as answer:
             return answer.status
 
     async def post_signed(self, payload: Any) -> int:
         return await self.post(*signed(payload, SECRET))
 
-    def texts(self) -> List[str]:
+    def texts(self) -> list[str]:
         return [m.text for m in self.received]
 
 
@@ -126,11 +129,13 @@ def test_credentials_need_verify_secret_and_token():
     with pytest.raises(RasaException, match="secret, page-access-token"):
         MessengerInput.from_credentials({"verify": "v"})
     channel = MessengerInput.from_credentials(
-        {"verify": "v", "secret": "s", "page-access-token": "t", "graph-api-base-url": "http://local/v1/"})
+        {"verify": "v", "secret": "s", "page-access-token": "t", "graph-api-base-url": "http://local/v1/"}
+    )
     assert channel.name() == "facebook"  # keeps Rasa's webhook path /webhooks/facebook/webhook
     assert channel.graph.url == "http://local/v1/me/messages"
     assert MessengerInput.from_credentials(
-        {"verify": "v", "secret": "s", "page-access-token": "t"}).graph.url.startswith("https://graph.facebook.com/v")
+        {"verify": "v", "secret": "s", "page-access-token": "t"}
+    ).graph.url.startswith("https://graph.facebook.com/v")
 
 
 # --------------------------------------------------------------------------- verification and signatures
@@ -145,21 +150,24 @@ async def test_subscription_verification(webhook):
         assert "1158201444" not in await answer.text()
 
 
-def sha1_header(body: bytes, secret: str) -> Dict[str, str]:
+def sha1_header(body: bytes, secret: str) -> dict[str, str]:
     return {"X-Hub-Signature": "sha1=" + hmac.new(secret.encode(), body, hashlib.sha1).hexdigest()}
 
 
-@pytest.mark.parametrize("headers", [
-    pytest.param({}, id="unsigned"),
-    pytest.param(sign(b"something else", SECRET), id="signature of another body"),
-    pytest.param("other-secret", id="signed with another secret"),
-    pytest.param("sha1-only", id="only the old SHA-1 header"),
-    pytest.param({"X-Hub-Signature-256": "sha256=zz"}, id="not hex"),
-    pytest.param({"X-Hub-Signature-256": "foo=bar"}, id="unknown method"),
-    pytest.param({"X-Hub-Signature-256": "md5=" + hashlib.md5(b"x").hexdigest()}, id="weaker method"),
-    pytest.param({"X-Hub-Signature-256": "sha256"}, id="no digest"),
-    pytest.param({"X-Hub-Signature-256": "sha256=é"}, id="not ascii"),
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        pytest.param({}, id="unsigned"),
+        pytest.param(sign(b"something else", SECRET), id="signature of another body"),
+        pytest.param("other-secret", id="signed with another secret"),
+        pytest.param("sha1-only", id="only the old SHA-1 header"),
+        pytest.param({"X-Hub-Signature-256": "sha256=zz"}, id="not hex"),
+        pytest.param({"X-Hub-Signature-256": "foo=bar"}, id="unknown method"),
+        pytest.param({"X-Hub-Signature-256": "md5=" + hashlib.md5(b"x").hexdigest()}, id="weaker method"),
+        pytest.param({"X-Hub-Signature-256": "sha256"}, id="no digest"),
+        pytest.param({"X-Hub-Signature-256": "sha256=é"}, id="not ascii"),
+    ],
+)
 async def test_calls_without_a_valid_signature_are_refused(webhook, headers):
     body = json.dumps(webhook_body([text_event("psid-1", "hi")])).encode()
     if headers == "other-secret":
@@ -184,6 +192,7 @@ async def test_large_bodies_are_refused_before_the_signature_is_checked(webhook)
     async def chunks():  # no Content-Length: the cap holds while reading
         for _ in range(40):
             yield b"x" * 64 * 1024
+
     assert await webhook.post(chunks(), sign(b"", SECRET)) == 413
 
 
@@ -206,7 +215,10 @@ async def test_every_event_of_a_batched_call_is_handled(webhook, graph):
     assert await webhook.post_signed(webhook_body(events, more)) == 200
     await eventually(lambda: len(webhook.received) == 3)
     assert sorted((m.sender_id, m.text, m.message_id) for m in webhook.received) == [
-        ("psid-a", "first", "m_a1"), ("psid-a", "third", "m_a2"), ("psid-b", "second", "m_b1")]
+        ("psid-a", "first", "m_a1"),
+        ("psid-a", "third", "m_a2"),
+        ("psid-b", "second", "m_b1"),
+    ]
     assert {m.input_channel for m in webhook.received} == {"facebook"}
     assert all(m.metadata == {"source": "messenger"} for m in webhook.received)
     replies = await turns_done(graph, "psid-a", turns=2)
@@ -216,10 +228,15 @@ async def test_every_event_of_a_batched_call_is_handled(webhook, graph):
 
 
 async def test_standby_echoes_receipts_are_ignored(webhook):
-    payload = webhook_body([echo_event("psid-1", "our own reply"), delivery_event("psid-1"),
-                            read_event("psid-1"), {"sender": {"id": "psid-1"}, "recipient": {"id": "1"},
-                                                   "optin": {"ref": "x"}}],
-                           [text_event("psid-1", "real message")])
+    payload = webhook_body(
+        [
+            echo_event("psid-1", "our own reply"),
+            delivery_event("psid-1"),
+            read_event("psid-1"),
+            {"sender": {"id": "psid-1"}, "recipient": {"id": "1"}, "optin": {"ref": "x"}},
+        ],
+        [text_event("psid-1", "real message")],
+    )
     payload["entry"].append({"id": "1", "time": 1, "standby": [text_event("psid-1", "for another app")]})
     payload["entry"].append({"id": "1", "time": 1, "changes": [{"field": "feed"}]})
     instagram = {"object": "instagram", "entry": [{"id": "2", "time": 1, "messaging": [text_event("ig-1", "dm")]}]}
@@ -231,27 +248,41 @@ async def test_standby_echoes_receipts_are_ignored(webhook):
 
 
 async def test_quick_reply_postback_and_attachment_payloads_become_the_text(webhook):
-    image = {"sender": {"id": "psid-1"}, "recipient": {"id": "1"}, "timestamp": 5,
-             "message": {"mid": "m_img", "attachments": [{"type": "image", "payload": {"url": "https://x/y.jpg"}}]}}
-    payload = webhook_body([quick_reply_event("psid-1", "Track an order", "/order_status"),
-                            postback_event("psid-1", '/purchase{"product": "Hoodie"}', title="Buy it"),
-                            image])
+    image = {
+        "sender": {"id": "psid-1"},
+        "recipient": {"id": "1"},
+        "timestamp": 5,
+        "message": {"mid": "m_img", "attachments": [{"type": "image", "payload": {"url": "https://x/y.jpg"}}]},
+    }
+    payload = webhook_body(
+        [
+            quick_reply_event("psid-1", "Track an order", "/order_status"),
+            postback_event("psid-1", '/purchase{"product": "Hoodie"}', title="Buy it"),
+            image,
+        ]
+    )
     assert await webhook.post_signed(payload) == 200
     await eventually(lambda: len(webhook.received) == 3)
     assert webhook.texts() == ["/order_status", '/purchase{"product": "Hoodie"}', "https://x/y.jpg"]
 
 
 async def test_get_started_and_referrals_greet_with_the_page_as_context(webhook):
-    payload = webhook_body([postback_event("psid-new", "GET_STARTED")],
-                           [postback_event("psid-ad", "GET_STARTED", ref="hoodie-page")],
-                           [referral_event("psid-back", "sale-2024")])
+    payload = webhook_body(
+        [postback_event("psid-new", "GET_STARTED")],
+        [postback_event("psid-ad", "GET_STARTED", ref="hoodie-page")],
+        [referral_event("psid-back", "sale-2024")],
+    )
     assert await webhook.post_signed(payload) == 200
     await eventually(lambda: len(webhook.received) == 3)
     by_sender = {m.sender_id: m for m in webhook.received}
     assert {m.text for m in webhook.received} == {"/greet"}
     assert by_sender["psid-new"].metadata == {"source": "messenger"}
-    assert by_sender["psid-ad"].metadata == {"source": "messenger", "page": "hoodie-page", "ref": "hoodie-page",
-                                             "referral_source": "SHORTLINK"}
+    assert by_sender["psid-ad"].metadata == {
+        "source": "messenger",
+        "page": "hoodie-page",
+        "ref": "hoodie-page",
+        "referral_source": "SHORTLINK",
+    }
     assert by_sender["psid-back"].metadata["page"] == "sale-2024"
 
 
@@ -264,7 +295,9 @@ async def test_a_redelivered_call_is_handled_once(webhook, graph):
     await eventually(lambda: "later" in webhook.texts())
     assert webhook.texts() == ["hello", "later"]
     assert [r["message"]["text"] for r in (await turns_done(graph, "psid-1", turns=2))] == [
-        "you said hello", "you said later"]
+        "you said hello",
+        "you said later",
+    ]
 
 
 async def test_meta_gets_its_answer_before_the_turn_ends(webhook, graph):
@@ -304,7 +337,7 @@ class Bot:
     def __init__(self, graph: GraphStandIn) -> None:
         self.channel = ShopMessengerBot(GraphApi(TOKEN, graph.url))
 
-    async def send_response(self, psid: str, response: Dict[str, Any]) -> None:
+    async def send_response(self, psid: str, response: dict[str, Any]) -> None:
         await self.channel.send_response(psid, create_bot_utterance(dict(response)).message())
 
 
@@ -315,20 +348,26 @@ async def bot(graph):
     await sender.channel.graph.close()
 
 
-def buttons(*titles: str) -> List[Dict[str, str]]:
-    return [{"title": t, "payload": f"/choose{{\"n\": {i}}}"} for i, t in enumerate(titles)]
+def buttons(*titles: str) -> list[dict[str, str]]:
+    return [{"title": t, "payload": f'/choose{{"n": {i}}}'} for i, t in enumerate(titles)]
 
 
 async def test_more_than_three_buttons_become_quick_replies(bot, graph):
-    await bot.send_response("psid-1", {"text": "Hi! What can I do?", "buttons": buttons(
-        "Browse products", "Track an order", "Return an item", "Talk to a person about an order")})
+    await bot.send_response(
+        "psid-1",
+        {
+            "text": "Hi! What can I do?",
+            "buttons": buttons(
+                "Browse products", "Track an order", "Return an item", "Talk to a person about an order"
+            ),
+        },
+    )
     [sent] = graph.messages("psid-1")
     assert sent["recipient"] == {"id": "psid-1"} and sent["messaging_type"] == "RESPONSE"
     assert "tag" not in sent
     assert sent["message"]["text"] == "Hi! What can I do?"
     replies = sent["message"]["quick_replies"]
-    assert [r["title"] for r in replies] == [
-        "Browse products", "Track an order", "Return an item", "Talk to a person…"]
+    assert [r["title"] for r in replies] == ["Browse products", "Track an order", "Return an item", "Talk to a person…"]
     assert all(len(r["title"]) <= 20 and r["content_type"] == "text" for r in replies)
     assert replies[3]["payload"] == '/choose{"n": 3}'
 
@@ -336,19 +375,22 @@ async def test_more_than_three_buttons_become_quick_replies(bot, graph):
 async def test_quick_replies_stop_at_thirteen(bot, graph):
     await bot.send_response("psid-1", {"text": "Which one?", "buttons": buttons(*[f"Item {i}" for i in range(15)])})
     assert [r["title"] for r in graph.messages("psid-1")[0]["message"]["quick_replies"]] == [
-        f"Item {i}" for i in range(13)]
+        f"Item {i}" for i in range(13)
+    ]
 
 
 async def test_up_to_three_buttons_keep_the_button_template(bot, graph):
-    await bot.send_response("psid-1", {"text": "Shall I book it?", "buttons": buttons(
-        "Yes, book it", "No, show me other times please")})
+    await bot.send_response(
+        "psid-1", {"text": "Shall I book it?", "buttons": buttons("Yes, book it", "No, show me other times please")}
+    )
     [sent] = graph.messages("psid-1")
     payload = sent["message"]["attachment"]["payload"]
     assert sent["message"]["attachment"]["type"] == "template"
     assert payload["template_type"] == "button" and payload["text"] == "Shall I book it?"
     assert payload["buttons"] == [
         {"type": "postback", "title": "Yes, book it", "payload": '/choose{"n": 0}'},
-        {"type": "postback", "title": "No, show me other…", "payload": '/choose{"n": 1}'}]
+        {"type": "postback", "title": "No, show me other…", "payload": '/choose{"n": 1}'},
+    ]
 
 
 async def test_a_button_template_text_over_640_characters_goes_ahead_as_text(bot, graph):
@@ -376,8 +418,9 @@ def test_split_text_without_spaces_cuts_hard():
 
 
 async def test_product_card_becomes_a_generic_template(shop_db, dispatcher, domain, bot, graph):
-    tracker = make_tracker(intent="product_info", text="tell me about the hoodie",
-                           entities=[entity("product", "Hoodie")])
+    tracker = make_tracker(
+        intent="product_info", text="tell me about the hoodie", entities=[entity("product", "Hoodie")]
+    )
     await ActionProductInfo().run(dispatcher, tracker, domain)
     [message] = dispatcher.messages  # as the action server returns it to Rasa
     await bot.send_response("psid-1", message)
@@ -392,12 +435,18 @@ async def test_product_card_becomes_a_generic_template(shop_db, dispatcher, doma
     assert len(element["subtitle"]) <= 80 and "image_url" not in element
     assert [(b["type"], b["title"], b["payload"]) for b in element["buttons"]] == [
         ("postback", "Buy it", '/purchase{"product": "Hoodie"}'),
-        ("postback", "Check stock", '/check_stock{"product": "Hoodie"}')]
+        ("postback", "Check stock", '/check_stock{"product": "Hoodie"}'),
+    ]
 
 
 async def test_product_card_with_image_and_sold_out(bot, graph):
-    card = {"type": "product", "name": "Trail Boots", "price": "$150.00", "in_stock": False,
-            "image_url": "https://shop.example.com/boots.jpg"}
+    card = {
+        "type": "product",
+        "name": "Trail Boots",
+        "price": "$150.00",
+        "in_stock": False,
+        "image_url": "https://shop.example.com/boots.jpg",
+    }
     await bot.send_response("psid-1", {"text": None, "custom": card, "buttons": buttons("A", "B", "C", "D")})
     [sent] = graph.messages("psid-1")  # no text, so only the card
     [element] = sent["message"]["attachment"]["payload"]["elements"]

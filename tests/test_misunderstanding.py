@@ -1,5 +1,6 @@
 """Messages the bot did not understand: counting them in a row, asking which of the likely
 intents was meant, saying what it can do, and offering a person after two."""
+
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 from shop_helpers import action_event, buttons_of, make_tracker, said, slot_events, user_event
@@ -32,23 +33,44 @@ CASES = {
         1,
     ),
     "second miss in a row": (
-        [*SESSION_START, LISTEN, user("nlu_fallback", "asdf"), FALLBACK, bot("Sorry..."), LISTEN,
-         user("nlu_fallback", "qwerty")],
+        [
+            *SESSION_START,
+            LISTEN,
+            user("nlu_fallback", "asdf"),
+            FALLBACK,
+            bot("Sorry..."),
+            LISTEN,
+            user("nlu_fallback", "qwerty"),
+        ],
         2,
     ),
     "third miss in a row": (
-        [LISTEN, user("nlu_fallback"), FALLBACK, LISTEN, user("nlu_fallback"), FALLBACK, LISTEN,
-         user("nlu_fallback")],
+        [LISTEN, user("nlu_fallback"), FALLBACK, LISTEN, user("nlu_fallback"), FALLBACK, LISTEN, user("nlu_fallback")],
         3,
     ),
     "a miss after an understood message": (
-        [*SESSION_START, LISTEN, user("greet", "hi"), action_event("utter_greet"), bot("Hi!"), LISTEN,
-         user("nlu_fallback", "asdf")],
+        [
+            *SESSION_START,
+            LISTEN,
+            user("greet", "hi"),
+            action_event("utter_greet"),
+            bot("Hi!"),
+            LISTEN,
+            user("nlu_fallback", "asdf"),
+        ],
         1,
     ),
     "a miss after a miss that was then understood": (
-        [LISTEN, user("nlu_fallback"), FALLBACK, LISTEN, user("product_info"),
-         action_event("action_product_info"), LISTEN, user("nlu_fallback")],
+        [
+            LISTEN,
+            user("nlu_fallback"),
+            FALLBACK,
+            LISTEN,
+            user("product_info"),
+            action_event("action_product_info"),
+            LISTEN,
+            user("nlu_fallback"),
+        ],
         1,
     ),
     # Core fallback: the intent was confident but no action was; the answer tells.
@@ -63,8 +85,14 @@ CASES = {
     ),
     # Off-topic counts as not understood, whether answered by the old response or the action.
     "off-topic, then not understood": (
-        [*SESSION_START, LISTEN, user("out_of_scope", "what's the weather"), FALLBACK, LISTEN,
-         user("nlu_fallback", "asdf")],
+        [
+            *SESSION_START,
+            LISTEN,
+            user("out_of_scope", "what's the weather"),
+            FALLBACK,
+            LISTEN,
+            user("nlu_fallback", "asdf"),
+        ],
         2,
     ),
     "off-topic answered by the off-topic response, then not understood": (
@@ -127,8 +155,7 @@ OFFERED = ["purchase", "order_status", "refund", "product_info", "human_handoff"
         # The two best actionable intents above the floor, best first.
         (ranking(("purchase", 0.4), ("order_status", 0.3), ("refund", 0.2)), ["purchase", "order_status"]),
         # nlu_fallback itself and intents the bot cannot offer are skipped.
-        (ranking(("nlu_fallback", 0.45), ("greet", 0.3), ("refund", 0.25), ("purchase", 0.2)),
-         ["refund", "purchase"]),
+        (ranking(("nlu_fallback", 0.45), ("greet", 0.3), ("refund", 0.25), ("purchase", 0.2)), ["refund", "purchase"]),
         # Below the floor is a guess.
         (ranking(("purchase", 0.3), ("order_status", 0.149)), ["purchase"]),
         (ranking(("purchase", 0.1), ("order_status", 0.05)), []),
@@ -144,15 +171,19 @@ def test_clarifying_candidates(candidates, expected):
 
 
 def test_every_clarified_intent_is_an_intent_of_the_domain(domain):
-    offered = [name[len("utter_clarify_option_"):] for name in domain["responses"]
-               if name.startswith("utter_clarify_option_")]
+    offered = [
+        name[len("utter_clarify_option_") :] for name in domain["responses"] if name.startswith("utter_clarify_option_")
+    ]
     assert offered and set(offered) <= set(domain["intents"])
     assert "faq" not in offered and "nlu_fallback" not in offered
 
 
 def fallback_tracker(candidates, events=None):
-    tracker = make_tracker(intent="nlu_fallback", text="i want to know about my shoes",
-                           events=events or [*SESSION_START, LISTEN, user("nlu_fallback")])
+    tracker = make_tracker(
+        intent="nlu_fallback",
+        text="i want to know about my shoes",
+        events=events or [*SESSION_START, LISTEN, user("nlu_fallback")],
+    )
     tracker.latest_message["intent_ranking"] = candidates
     return tracker
 
@@ -164,8 +195,10 @@ async def test_two_candidates_get_a_clarifying_question(domain):
     [message] = dispatcher.messages
     assert message["response"] == "utter_clarify_two"
     assert (message["first"], message["second"]) == ("buy something", "ask about an order")
-    assert message["buttons"] == [{"title": "Buy something", "payload": "/purchase"},
-                                  {"title": "Ask about an order", "payload": "/order_status"}]
+    assert message["buttons"] == [
+        {"title": "Buy something", "payload": "/purchase"},
+        {"title": "Ask about an order", "payload": "/order_status"},
+    ]
     assert slot_events(events) == {"person_offered": False}
 
 
@@ -176,8 +209,10 @@ async def test_one_candidate_gets_a_yes_no_question(domain):
     [message] = dispatcher.messages
     assert message["response"] == "utter_clarify_one"
     assert message["first"] == "return an item"
-    assert message["buttons"] == [{"title": "Yes", "payload": "/refund"},
-                                  {"title": "No, something else", "payload": "/deny"}]
+    assert message["buttons"] == [
+        {"title": "Yes", "payload": "/refund"},
+        {"title": "No, something else", "payload": "/deny"},
+    ]
 
 
 async def test_no_candidate_gets_the_generic_answer(domain):
@@ -188,8 +223,9 @@ async def test_no_candidate_gets_the_generic_answer(domain):
 
 async def test_the_second_miss_offers_a_person_even_with_candidates(domain):
     dispatcher = CollectingDispatcher()
-    tracker = fallback_tracker(ranking(("purchase", 0.4), ("order_status", 0.35)),
-                               events=CASES["second miss in a row"][0])
+    tracker = fallback_tracker(
+        ranking(("purchase", 0.4), ("order_status", 0.35)), events=CASES["second miss in a row"][0]
+    )
     events = await ActionHandleMisunderstanding().run(dispatcher, tracker, domain)
     assert said(dispatcher) == "utter_offer_person"
     assert slot_events(events) == {"person_offered": True}
@@ -197,21 +233,30 @@ async def test_the_second_miss_offers_a_person_even_with_candidates(domain):
 
 async def test_off_topic_says_what_the_shop_assistant_does(domain):
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker(intent="out_of_scope", text="what's the weather like",
-                           events=[*SESSION_START, LISTEN, user("out_of_scope", "what's the weather like")])
+    tracker = make_tracker(
+        intent="out_of_scope",
+        text="what's the weather like",
+        events=[*SESSION_START, LISTEN, user("out_of_scope", "what's the weather like")],
+    )
     events = await ActionHandleMisunderstanding().run(dispatcher, tracker, domain)
     assert said(dispatcher) == "utter_out_of_scope"
     assert slot_events(events) == {"person_offered": False}
     payloads = [b["payload"] for b in domain["responses"]["utter_out_of_scope"][0]["buttons"]]
     # Each button is an intent the bot handles, and none starts a form by itself but the task asked.
     assert payloads == ["/product_info", "/order_status", "/refund", "/human_handoff"]
-    assert set(p[1:] for p in payloads) <= set(domain["intents"])
+    assert {p[1:] for p in payloads} <= set(domain["intents"])
 
 
 async def test_two_off_topic_messages_offer_a_person(domain):
     dispatcher = CollectingDispatcher()
-    events = [*SESSION_START, LISTEN, user("out_of_scope", "weather?"), FALLBACK, LISTEN,
-              user("out_of_scope", "and football?")]
+    events = [
+        *SESSION_START,
+        LISTEN,
+        user("out_of_scope", "weather?"),
+        FALLBACK,
+        LISTEN,
+        user("out_of_scope", "and football?"),
+    ]
     tracker = make_tracker(intent="out_of_scope", text="and football?", events=events)
     await ActionHandleMisunderstanding().run(dispatcher, tracker, domain)
     assert said(dispatcher) == "utter_offer_person"

@@ -1,4 +1,5 @@
 """The NLU scorer's figures on small hand-made records, and the labels it reads from a parse."""
+
 import pytest
 
 from scripts.nlu_metrics import (
@@ -14,34 +15,45 @@ from scripts.nlu_metrics import (
 
 
 def rec(gold, predicted, kind="original", gold_entities=(), predicted_entities=(), **extra):
-    return {"text": f"{gold}->{predicted}", "gold": gold, "predicted": predicted, "kind": kind,
-            "gold_entities": list(gold_entities), "predicted_entities": list(predicted_entities), **extra}
+    return {
+        "text": f"{gold}->{predicted}",
+        "gold": gold,
+        "predicted": predicted,
+        "kind": kind,
+        "gold_entities": list(gold_entities),
+        "predicted_entities": list(predicted_entities),
+        **extra,
+    }
 
 
 def test_in_scope_accuracy_counts_faq_by_its_retrieval_key_and_ignores_off_topic():
-    scores = score([
-        rec("faq/shipping", "faq/shipping"),
-        rec("faq/returns", "faq/shipping"),  # right intent, wrong answer: wrong
-        rec("purchase", "purchase"),
-        rec("refund", "nlu_fallback"),  # the fallback did not accept it: wrong
-        rec("out_of_scope", "purchase"),
-    ])
+    scores = score(
+        [
+            rec("faq/shipping", "faq/shipping"),
+            rec("faq/returns", "faq/shipping"),  # right intent, wrong answer: wrong
+            rec("purchase", "purchase"),
+            rec("refund", "nlu_fallback"),  # the fallback did not accept it: wrong
+            rec("out_of_scope", "purchase"),
+        ]
+    )
     assert scores["in_scope_examples"] == 4
     assert scores["in_scope_accuracy"] == pytest.approx(2 / 4)
     assert scores["in_scope_fallback"] == pytest.approx(1 / 4)
 
 
 def test_off_topic_shares_split_action_faq_and_rejected():
-    scores = score([
-        rec("out_of_scope", "purchase"),
-        rec("out_of_scope", "opt_out"),
-        rec("out_of_scope", "faq/payment"),
-        rec("out_of_scope", "out_of_scope"),
-        rec("out_of_scope", "nlu_fallback"),
-        rec("out_of_scope", "other_language"),
-        rec("out_of_scope", "greet"),  # neither an action, an FAQ nor a rejection
-        rec("out_of_scope", "product_info"),
-    ])
+    scores = score(
+        [
+            rec("out_of_scope", "purchase"),
+            rec("out_of_scope", "opt_out"),
+            rec("out_of_scope", "faq/payment"),
+            rec("out_of_scope", "out_of_scope"),
+            rec("out_of_scope", "nlu_fallback"),
+            rec("out_of_scope", "other_language"),
+            rec("out_of_scope", "greet"),  # neither an action, an FAQ nor a rejection
+            rec("out_of_scope", "product_info"),
+        ]
+    )
     assert scores["off_topic_examples"] == 8
     assert scores["off_topic_false_accept"] == pytest.approx(2 / 8)
     assert scores["off_topic_faq"] == pytest.approx(1 / 8)
@@ -58,13 +70,23 @@ def test_recall_per_intent_and_macro_f1():
 
 
 def test_entity_f1_is_micro_over_exact_spans():
-    scores = score([
-        rec("purchase", "purchase", gold_entities=[(0, 4, "product"), (5, 8, "color")],
-            predicted_entities=[(0, 4, "product"), (5, 9, "color")]),  # off by one char: miss + extra
-        rec("purchase", "purchase", gold_entities=[{"start": 1, "end": 2, "entity": "size", "value": "M"}],
-            predicted_entities=[{"start": 1, "end": 2, "entity": "size", "value": "L"}]),  # value is not judged
-        rec("greet", "greet", predicted_entities=[(0, 2, "product")]),
-    ])
+    scores = score(
+        [
+            rec(
+                "purchase",
+                "purchase",
+                gold_entities=[(0, 4, "product"), (5, 8, "color")],
+                predicted_entities=[(0, 4, "product"), (5, 9, "color")],
+            ),  # off by one char: miss + extra
+            rec(
+                "purchase",
+                "purchase",
+                gold_entities=[{"start": 1, "end": 2, "entity": "size", "value": "M"}],
+                predicted_entities=[{"start": 1, "end": 2, "entity": "size", "value": "L"}],
+            ),  # value is not judged
+            rec("greet", "greet", predicted_entities=[(0, 2, "product")]),
+        ]
+    )
     assert scores["entity_counts"] == {"tp": 2, "fp": 2, "fn": 1}
     assert scores["entity_f1"] == pytest.approx(2 * 2 / (2 * 2 + 2 + 1))
 
@@ -74,19 +96,25 @@ def test_entity_f1_is_none_when_nothing_to_find_or_found():
 
 
 def test_per_kind_counts_accuracy_and_off_topic_rejection_is_right():
-    scores = score([
-        rec("purchase", "purchase", kind="typos"),
-        rec("refund", "purchase", kind="typos"),
-        rec("out_of_scope", "nlu_fallback", kind="off_topic"),
-        rec("out_of_scope", "refund", kind="off_topic"),
-    ])
+    scores = score(
+        [
+            rec("purchase", "purchase", kind="typos"),
+            rec("refund", "purchase", kind="typos"),
+            rec("out_of_scope", "nlu_fallback", kind="off_topic"),
+            rec("out_of_scope", "refund", kind="off_topic"),
+        ]
+    )
     assert scores["per_kind"]["typos"] == {"count": 2, "accuracy": 0.5, "false_accept": 0}
     assert scores["per_kind"]["off_topic"] == {"count": 2, "accuracy": 0.5, "false_accept": 1}
 
 
 def test_confused_pairs_are_counted_and_sorted_worst_first():
-    scores = score([rec("refund", "order_status")] * 3 + [rec("purchase", "check_stock")]
-                   + [rec("out_of_scope", "nlu_fallback")] + [rec("greet", "greet")])
+    scores = score(
+        [rec("refund", "order_status")] * 3
+        + [rec("purchase", "check_stock")]
+        + [rec("out_of_scope", "nlu_fallback")]
+        + [rec("greet", "greet")]
+    )
     assert scores["confused_pairs"] == [
         {"gold": "refund", "predicted": "order_status", "count": 3},
         {"gold": "purchase", "predicted": "check_stock", "count": 1},
@@ -94,19 +122,24 @@ def test_confused_pairs_are_counted_and_sorted_worst_first():
 
 
 def test_fallback_sweep_uses_the_classifier_guess():
-    rows = fallback_sweep([
-        rec("purchase", "nlu_fallback", guess="purchase", guess_confidence=0.4),
-        rec("faq/shipping", "faq/shipping", guess="faq", guess_confidence=0.9),
-        rec("refund", "purchase", guess="purchase", guess_confidence=0.7),
-        rec("out_of_scope", "greet", guess="greet", guess_confidence=0.9),  # not in scope: left out
-    ], thresholds=(0.3, 0.5))
+    rows = fallback_sweep(
+        [
+            rec("purchase", "nlu_fallback", guess="purchase", guess_confidence=0.4),
+            rec("faq/shipping", "faq/shipping", guess="faq", guess_confidence=0.9),
+            rec("refund", "purchase", guess="purchase", guess_confidence=0.7),
+            rec("out_of_scope", "greet", guess="greet", guess_confidence=0.9),  # not in scope: left out
+        ],
+        thresholds=(0.3, 0.5),
+    )
     assert rows[0] == pytest.approx({"threshold": 0.3, "right": 2 / 3, "fallback": 0, "wrong": 1 / 3})
     assert rows[1] == pytest.approx({"threshold": 0.5, "right": 1 / 3, "fallback": 1 / 3, "wrong": 1 / 3})
 
 
 def test_predicted_label_reads_the_response_selector():
-    faq = {"intent": {"name": "faq"}, "response_selector": {
-        "default": {"response": {"intent_response_key": "faq/returns"}}}}
+    faq = {
+        "intent": {"name": "faq"},
+        "response_selector": {"default": {"response": {"intent_response_key": "faq/returns"}}},
+    }
     assert predicted_label(faq) == "faq/returns"
     assert predicted_label({"intent": {"name": "greet"}, "response_selector": faq["response_selector"]}) == "greet"
     assert predicted_label({"intent": {"name": "nlu_fallback"}}) == "nlu_fallback"
@@ -114,8 +147,7 @@ def test_predicted_label_reads_the_response_selector():
 
 
 def test_classifier_guess_skips_the_fallback():
-    parsed = {"intent_ranking": [{"name": "nlu_fallback", "confidence": 0.45},
-                                 {"name": "refund", "confidence": 0.3}]}
+    parsed = {"intent_ranking": [{"name": "nlu_fallback", "confidence": 0.45}, {"name": "refund", "confidence": 0.3}]}
     assert classifier_guess(parsed) == ("refund", 0.3)
     assert classifier_guess({}) == ("none", 0.0)
 
@@ -125,10 +157,12 @@ def test_spans_accepts_dicts_and_tuples():
 
 
 def test_meets_and_summary_show_the_bar_beside_the_figure():
-    scores = score([rec("purchase", "purchase"), rec("refund", "purchase"),
-                    rec("out_of_scope", "purchase", kind="off_topic")])
-    text = format_summary("held-out", scores, bars={"in_scope_accuracy": (">=", 0.85),
-                                                      "off_topic_false_accept": ("<=", 0.05)})
+    scores = score(
+        [rec("purchase", "purchase"), rec("refund", "purchase"), rec("out_of_scope", "purchase", kind="off_topic")]
+    )
+    text = format_summary(
+        "held-out", scores, bars={"in_scope_accuracy": (">=", 0.85), "off_topic_false_accept": ("<=", 0.05)}
+    )
     assert "in-scope intent accuracy" in text and "50.0%" in text and "FAIL" in text
     assert "refund -> purchase" in text and "off_topic" in text
     assert meets(None, ">=", 0.9) and meets(0.04, "<=", 0.05) and not meets(0.06, "<=", 0.05)
@@ -137,15 +171,20 @@ def test_meets_and_summary_show_the_bar_beside_the_figure():
 def test_load_examples_takes_the_kind_from_the_file_stem(tmp_path):
     (tmp_path / "typos.yml").write_text(
         'version: "3.1"\nnlu:\n- intent: purchase\n  examples: |\n    - i wnat a [hoodie](product)\n'
-        '- intent: faq/shipping\n  examples: |\n    - how long is shiping\n')
+        "- intent: faq/shipping\n  examples: |\n    - how long is shiping\n"
+    )
     (tmp_path / "caps.yml").write_text('version: "3.1"\nnlu:\n- intent: greet\n  examples: |\n    - HELLO\n')
     examples = load_examples(tmp_path)
     assert [(e["kind"], e["gold"]) for e in examples] == [
-        ("caps", "greet"), ("typos", "purchase"), ("typos", "faq/shipping")]
+        ("caps", "greet"),
+        ("typos", "purchase"),
+        ("typos", "faq/shipping"),
+    ]
     assert examples[1]["gold_entities"] == [(9, 15, "product")]
 
 
 # --------------------------------------------------------------------------- the gate (scripts/nlu_gate.py)
+
 
 def test_gate_fails_on_each_bar_and_ignores_missing_figures():
     from scripts.nlu_gate import gate_failures
@@ -162,20 +201,57 @@ def test_records_from_rasa_use_the_response_selection_keys(tmp_path):
 
     from scripts.nlu_gate import records_from_rasa
 
-    (tmp_path / "intent_successes.json").write_text(json.dumps([
-        {"text": "how long is shipping", "intent": "faq", "intent_prediction": {"name": "faq", "confidence": 0.9}},
-        {"text": "hi", "intent": "greet", "intent_prediction": {"name": "greet", "confidence": 0.8}}]))
-    (tmp_path / "intent_errors.json").write_text(json.dumps([
-        {"text": "can I pay by card", "intent": "faq", "intent_prediction": {"name": "purchase", "confidence": 0.5}}]))
-    (tmp_path / "response_selection_errors.json").write_text(json.dumps([
-        {"text": "how long is shipping", "intent_response_key_target": "faq/shipping",
-         "intent_response_key_prediction": {"name": "faq/returns", "confidence": 0.6}}]))
-    (tmp_path / "response_selection_successes.json").write_text(json.dumps([
-        {"text": "can I pay by card", "intent_response_key_target": "faq/payment",
-         "intent_response_key_prediction": {"name": "faq/payment", "confidence": 0.7}}]))
+    (tmp_path / "intent_successes.json").write_text(
+        json.dumps(
+            [
+                {
+                    "text": "how long is shipping",
+                    "intent": "faq",
+                    "intent_prediction": {"name": "faq", "confidence": 0.9},
+                },
+                {"text": "hi", "intent": "greet", "intent_prediction": {"name": "greet", "confidence": 0.8}},
+            ]
+        )
+    )
+    (tmp_path / "intent_errors.json").write_text(
+        json.dumps(
+            [
+                {
+                    "text": "can I pay by card",
+                    "intent": "faq",
+                    "intent_prediction": {"name": "purchase", "confidence": 0.5},
+                }
+            ]
+        )
+    )
+    (tmp_path / "response_selection_errors.json").write_text(
+        json.dumps(
+            [
+                {
+                    "text": "how long is shipping",
+                    "intent_response_key_target": "faq/shipping",
+                    "intent_response_key_prediction": {"name": "faq/returns", "confidence": 0.6},
+                }
+            ]
+        )
+    )
+    (tmp_path / "response_selection_successes.json").write_text(
+        json.dumps(
+            [
+                {
+                    "text": "can I pay by card",
+                    "intent_response_key_target": "faq/payment",
+                    "intent_response_key_prediction": {"name": "faq/payment", "confidence": 0.7},
+                }
+            ]
+        )
+    )
     records = {r["text"]: (r["gold"], r["predicted"]) for r in records_from_rasa(str(tmp_path))}
-    assert records == {"how long is shipping": ("faq/shipping", "faq/returns"), "hi": ("greet", "greet"),
-                       "can I pay by card": ("faq/payment", "purchase")}
+    assert records == {
+        "how long is shipping": ("faq/shipping", "faq/returns"),
+        "hi": ("greet", "greet"),
+        "can I pay by card": ("faq/payment", "purchase"),
+    }
 
 
 def test_parse_examples_records_what_the_agent_said_and_reuses_parses():
@@ -190,18 +266,28 @@ def test_parse_examples_records_what_the_agent_said_and_reuses_parses():
 
         async def parse_message(self, text):
             self.calls += 1
-            return {"intent": {"name": "nlu_fallback", "confidence": 0.4},
-                    "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "refund", "confidence": 0.35}],
-                    "entities": [{"start": 0, "end": 2, "entity": "size"}]}
+            return {
+                "intent": {"name": "nlu_fallback", "confidence": 0.4},
+                "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "refund", "confidence": 0.35}],
+                "entities": [{"start": 0, "end": 2, "entity": "size"}],
+            }
 
     agent = FakeAgent()
-    message = Message(data={"text": "10 back", "intent": "refund", "entities": [{"start": 0, "end": 2, "entity": "size"}]})
+    message = Message(
+        data={"text": "10 back", "intent": "refund", "entities": [{"start": 0, "end": 2, "entity": "size"}]}
+    )
     cache = {"cached": {"intent": {"name": "greet", "confidence": 1.0}}}
-    records = asyncio.run(parse_examples_async(
-        agent, [message, {"text": "cached", "gold": "greet", "kind": "plain"}], cache, progress=False))
+    records = asyncio.run(
+        parse_examples_async(
+            agent, [message, {"text": "cached", "gold": "greet", "kind": "plain"}], cache, progress=False
+        )
+    )
     assert agent.calls == 1
     assert (records[0]["predicted"], records[0]["guess"], records[0]["gold_entities"]) == (
-        "nlu_fallback", "refund", [(0, 2, "size")])
+        "nlu_fallback",
+        "refund",
+        [(0, 2, "size")],
+    )
     assert records[1]["predicted"] == "greet" and records[1]["kind"] == "plain"
 
 
@@ -213,14 +299,21 @@ def test_gate_scores_each_set_apart_and_gates_only_the_held_out(tmp_path, monkey
     held_out, dev = tmp_path / "held_out", tmp_path / "dev"
     held_out.mkdir()
     dev.mkdir()
-    (held_out / "original.yml").write_text('version: "3.1"\nnlu:\n- intent: purchase\n  examples: |\n'
-                                           '    - buy a hoodie\n    - i want one\n')
-    (held_out / "off_topic.yml").write_text('version: "3.1"\nnlu:\n- intent: out_of_scope\n  examples: |\n'
-                                            '    - whats the weather\n')
-    (dev / "clinc150_val.yml").write_text('version: "3.1"\nnlu:\n- intent: purchase\n  examples: |\n'
-                                          '    - wrong on dev\n')
-    said = {"buy a hoodie": "purchase", "i want one": "purchase", "whats the weather": "refund",
-            "wrong on dev": "greet"}
+    (held_out / "original.yml").write_text(
+        'version: "3.1"\nnlu:\n- intent: purchase\n  examples: |\n    - buy a hoodie\n    - i want one\n'
+    )
+    (held_out / "off_topic.yml").write_text(
+        'version: "3.1"\nnlu:\n- intent: out_of_scope\n  examples: |\n    - whats the weather\n'
+    )
+    (dev / "clinc150_val.yml").write_text(
+        'version: "3.1"\nnlu:\n- intent: purchase\n  examples: |\n    - wrong on dev\n'
+    )
+    said = {
+        "buy a hoodie": "purchase",
+        "i want one": "purchase",
+        "whats the weather": "refund",
+        "wrong on dev": "greet",
+    }
 
     class FakeAgent:
         async def parse_message(self, text):
@@ -228,8 +321,20 @@ def test_gate_scores_each_set_apart_and_gates_only_the_held_out(tmp_path, monkey
 
     monkeypatch.setattr(nlu_gate.nlu_metrics, "load_agent", lambda model: FakeAgent())
     summary = tmp_path / "summary.json"
-    code = nlu_gate.main(["--model", "m.tar.gz", "--data", str(held_out) + "/", "--data", str(dev),
-                          "--gate", str(held_out), "--json", str(summary)])
+    code = nlu_gate.main(
+        [
+            "--model",
+            "m.tar.gz",
+            "--data",
+            str(held_out) + "/",
+            "--data",
+            str(dev),
+            "--gate",
+            str(held_out),
+            "--json",
+            str(summary),
+        ]
+    )
     out = capsys.readouterr().out
     # One off-topic message taken for a refund: 100% false accepts fails the held-out gate.
     assert code == 1
@@ -252,8 +357,14 @@ def test_quiet_rasa_drops_the_validators_false_alarms_but_not_other_warnings(mon
     shown = []
     monkeypatch.setattr(warnings, "showwarning", lambda message, *args, **kwargs: shown.append(str(message)))
     quiet_rasa()
-    warnings.showwarning(UserWarning("You have defined training data with examples for training a response "
-                                     "selector, but your NLU configuration does not include a response selector"),
-                         UserWarning, "rasa/shared/utils/io.py", 100)
+    warnings.showwarning(
+        UserWarning(
+            "You have defined training data with examples for training a response "
+            "selector, but your NLU configuration does not include a response selector"
+        ),
+        UserWarning,
+        "rasa/shared/utils/io.py",
+        100,
+    )
     warnings.showwarning(UserWarning("a warning somebody should read"), UserWarning, "actions/x.py", 1)
     assert shown == ["a warning somebody should read"]

@@ -1,7 +1,7 @@
 """Placing orders: stock, totals, all-or-nothing transactions, and buyers racing for the last unit."""
+
 import threading
 import time
-from typing import List, Tuple
 
 import pytest
 from sqlalchemy import func, select, update
@@ -28,15 +28,18 @@ def set_stock(vid: int, stock: int) -> None:
         session.execute(update(Variant).where(Variant.id == vid).values(stock=stock))
 
 
-def order_count() -> Tuple[int, int]:
+def order_count() -> tuple[int, int]:
     with session_scope() as session:
         return (session.scalar(select(func.count(Order.id))), session.scalar(select(func.count(OrderItem.id))))
 
 
-def orders_of_variant(vid: int) -> List[Order]:
+def orders_of_variant(vid: int) -> list[Order]:
     with session_scope() as session:
-        return list(session.scalars(
-            select(Order).join(Order.items).where(OrderItem.variant_id == vid, Order.reference > "A1008")))
+        return list(
+            session.scalars(
+                select(Order).join(Order.items).where(OrderItem.variant_id == vid, Order.reference > "A1008")
+            )
+        )
 
 
 SEEDED_ORDERS = (8, 12)
@@ -54,8 +57,9 @@ def test_place_order_decrements_stock_and_computes_total(shop_db):
         assert stored.reference == "A1009"  # the next after the eight demo orders
         assert (stored.status, stored.email, stored.sender_id) == ("placed", "jane@example.com", "web-42")
         assert stored.total_cents == 3 * 6500
-        assert [(i.variant_id, i.quantity, i.unit_price_cents, i.final_sale, i.refunded)
-                for i in stored.items] == [(vid, 3, 6500, False, False)]
+        assert [(i.variant_id, i.quantity, i.unit_price_cents, i.final_sale, i.refunded) for i in stored.items] == [
+            (vid, 3, 6500, False, False)
+        ]
         assert stored.placed_at is not None and stored.delivered_at is None
     assert order_count() == (9, 13)
 
@@ -88,18 +92,16 @@ def test_final_sale_is_recorded_on_the_line(shop_db):
 @pytest.mark.parametrize("quantity", [2, 5])
 def test_out_of_stock_writes_nothing(shop_db, quantity):
     vid = variant_id("Classic Dress Shoes", "10", "black")  # 1 left
-    with pytest.raises(OutOfStock):
-        with session_scope() as session:
-            place_order(session, vid, quantity, email="jane@example.com")
+    with pytest.raises(OutOfStock), session_scope() as session:
+        place_order(session, vid, quantity, email="jane@example.com")
     assert stock_of(vid) == 1
     assert order_count() == SEEDED_ORDERS
 
 
 def test_sold_out_variant_raises(shop_db):
     vid = variant_id("Classic Dress Shoes", "10", "brown")  # 0 left
-    with pytest.raises(OutOfStock):
-        with session_scope() as session:
-            place_order(session, vid, 1)
+    with pytest.raises(OutOfStock), session_scope() as session:
+        place_order(session, vid, 1)
     assert stock_of(vid) == 0
     assert order_count() == SEEDED_ORDERS
 
@@ -108,10 +110,9 @@ def test_out_of_stock_rolls_back_the_whole_transaction(shop_db):
     """An order placed earlier in the same transaction is undone too: all or nothing."""
     hoodie = variant_id("Hoodie", "M", "black")
     shoes = variant_id("Classic Dress Shoes", "10", "black")
-    with pytest.raises(OutOfStock):
-        with session_scope() as session:
-            place_order(session, hoodie, 2)
-            place_order(session, shoes, 2)
+    with pytest.raises(OutOfStock), session_scope() as session:
+        place_order(session, hoodie, 2)
+        place_order(session, shoes, 2)
     assert (stock_of(hoodie), stock_of(shoes)) == (20, 1)
     assert order_count() == SEEDED_ORDERS
 
@@ -119,9 +120,8 @@ def test_out_of_stock_rolls_back_the_whole_transaction(shop_db):
 @pytest.mark.parametrize("quantity", [0, -1])
 def test_quantity_must_be_positive(shop_db, quantity):
     vid = variant_id("Hoodie", "M", "black")
-    with pytest.raises(ValueError):
-        with session_scope() as session:
-            place_order(session, vid, quantity)
+    with pytest.raises(ValueError), session_scope() as session:
+        place_order(session, vid, quantity)
     assert stock_of(vid) == 20
     assert order_count() == SEEDED_ORDERS
 
@@ -136,11 +136,11 @@ def test_get_order(shop_db):
 # --------------------------------------------------------------------------- the race
 
 
-def race(vid: int, buyers: int, quantity: int = 1) -> List[Tuple[str, object]]:
+def race(vid: int, buyers: int, quantity: int = 1) -> list[tuple[str, object]]:
     """`buyers` threads, each with its own transaction, call place_order at the same moment
     (a barrier releases them together). Returns what each buyer got."""
     barrier = threading.Barrier(buyers)
-    outcomes: List[Tuple[str, object]] = [("not run", None)] * buyers
+    outcomes: list[tuple[str, object]] = [("not run", None)] * buyers
 
     def buy(i: int) -> None:
         try:

@@ -1,5 +1,6 @@
 """The other-company guard: another company's subscription, refund, appointment or hours is
 out_of_scope; buying, order status, the shop's partners and messages naming our things stay."""
+
 from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -37,8 +38,7 @@ def test_partners_payment_questions_and_our_things_stay():
     assert not rejects("did ups lose my parcel, I want a refund", "refund")
     assert not rejects("can I pay with my chase visa", "faq", "faq/payment")
     assert not rejects("I saw the hoodie on netflix, can I talk to someone", "human_handoff", entities=["product"])
-    assert not rejects("move M3004 away from my dentist appointment", "reschedule_meeting",
-                       entities=["booking_ref"])
+    assert not rejects("move M3004 away from my dentist appointment", "reschedule_meeting", entities=["booking_ref"])
 
 
 def test_names_match_whole_words_only():
@@ -49,8 +49,9 @@ def test_names_match_whole_words_only():
 
 
 def test_trains_on_the_lookup_table_persists_and_overrules(tmp_path):
-    data = TrainingData([Message.build(text="hi", intent="greet")],
-                        lookup_tables=[{"name": "other_company", "elements": NAMES}])
+    data = TrainingData(
+        [Message.build(text="hi", intent="greet")], lookup_tables=[{"name": "other_company", "elements": NAMES}]
+    )
     guard = OtherCompanyGuard.create(config_of(OtherCompanyGuard), storage(tmp_path), Resource("guard"), context())
     guard.train(data)
     loaded = OtherCompanyGuard.load(config_of(OtherCompanyGuard), storage(tmp_path), Resource("guard"), context())

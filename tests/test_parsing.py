@@ -1,4 +1,5 @@
 """What customers type, turned into clean values or a precise reason why not."""
+
 import pytest
 
 from shop.parsing.ids import parse_email, parse_order_id

@@ -1,5 +1,6 @@
 """Customer-typed payloads: out_of_scope when they reach NLU, and only our buttons' intents
 pass as payloads (the rest go to NLU as text)."""
+
 from pathlib import Path
 
 import pytest
@@ -19,23 +20,39 @@ from addons.payload_guard import (
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.parametrize("text, intent", [
-    ("/action_listen", "action_listen"), ('/purchase{"product": "Hoodie"}', "purchase"),
-    ("  /opt_out", "opt_out"), ("/greet@0.5", "greet"), ("/", ""), (TEXT_SLASH + "opt_out", "opt_out"),
-    ("hello /opt_out", None), ("", None), (None, None), ("and/or", None),
-])
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("/action_listen", "action_listen"),
+        ('/purchase{"product": "Hoodie"}', "purchase"),
+        ("  /opt_out", "opt_out"),
+        ("/greet@0.5", "greet"),
+        ("/", ""),
+        (TEXT_SLASH + "opt_out", "opt_out"),
+        ("hello /opt_out", None),
+        ("", None),
+        (None, None),
+        ("and/or", None),
+    ],
+)
 def test_payload_intent(text, intent):
     assert payload_intent(text) == intent
 
 
-@pytest.mark.parametrize("text, expected", [
-    ('/purchase{"product": "Hoodie"}', '/purchase{"product": "Hoodie"}'),  # our button: as is
-    ("/greet", "/greet"),
-    ("/opt_out", TEXT_SLASH + "opt_out"),  # a domain intent no button sends: text
-    ("  /restart", TEXT_SLASH + "restart"),
-    ("/action_listen", TEXT_SLASH + "action_listen"),
-    ("hello", "hello"), ("", ""), ("🙂", "🙂"), ("1/2", "1/2"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ('/purchase{"product": "Hoodie"}', '/purchase{"product": "Hoodie"}'),  # our button: as is
+        ("/greet", "/greet"),
+        ("/opt_out", TEXT_SLASH + "opt_out"),  # a domain intent no button sends: text
+        ("  /restart", TEXT_SLASH + "restart"),
+        ("/action_listen", TEXT_SLASH + "action_listen"),
+        ("hello", "hello"),
+        ("", ""),
+        ("🙂", "🙂"),
+        ("1/2", "1/2"),
+    ],
+)
 def test_guard_payload(text, expected):
     assert guard_payload(text, {"purchase", "greet"}) == expected
 
@@ -47,20 +64,41 @@ def test_nothing_typed_passes_as_a_payload_with_an_empty_allow_list():
 def test_the_allow_list_is_what_our_buttons_send():
     allowed = button_intents(PROJECT_ROOT)
     # the domain's buttons, the actions' buttons, the web pages' calls to action, the greeting
-    assert {"product_info", "order_status", "refund", "human_handoff",  # domain.yml
-            "purchase", "check_stock", "affirm", "deny", "book_meeting", "inform",
-            "request_followup", "sales_inquiry", "delivery_estimate",  # actions/
-            "greet"} <= allowed
+    assert {
+        "product_info",
+        "order_status",
+        "refund",
+        "human_handoff",  # domain.yml
+        "purchase",
+        "check_stock",
+        "affirm",
+        "deny",
+        "book_meeting",
+        "inform",
+        "request_followup",
+        "sales_inquiry",
+        "delivery_estimate",  # actions/
+        "greet",
+    } <= allowed
     # never what customers must not trigger by typing ("cancel" is a button: the refund's Stop)
-    assert not allowed & {"opt_out", "opt_in", "restart", "session_start", "action_listen",
-                          "nlu_fallback", "out_of_scope", "stop", "goodbye"}
+    assert not allowed & {
+        "opt_out",
+        "opt_in",
+        "restart",
+        "session_start",
+        "action_listen",
+        "nlu_fallback",
+        "out_of_scope",
+        "stop",
+        "goodbye",
+    }
     domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
     assert allowed <= set(domain["intents"]) | {"greet"}
     assert allowed_intents() == frozenset(allowed)
 
 
 def test_intents_in_source():
-    source = '''
+    source = """
 button("Buy", "purchase", product="x")
 payload("affirm")
 product_buttons(names)
@@ -69,9 +107,16 @@ class Q:
     question = "delivery_estimate"
 buttons = [{"title": "t", "payload": f'/inform{{"slot": "{value}"}}'}, {"payload": "/deny"}]
 button(title, intent_variable)
-'''
-    assert intents_in_source(source) == {"purchase", "affirm", "product_info", "check_stock",
-                                         "delivery_estimate", "inform", "deny"}
+"""
+    assert intents_in_source(source) == {
+        "purchase",
+        "affirm",
+        "product_info",
+        "check_stock",
+        "delivery_estimate",
+        "inform",
+        "deny",
+    }
 
 
 def test_guard_typed_payload_uses_the_project_allow_list():
@@ -90,16 +135,30 @@ def classifier():
 def _message(text, intent="opt_out"):
     from rasa.shared.nlu.training_data.message import Message
 
-    return Message(data={
-        "text": text,
-        "intent": {"name": intent, "confidence": 0.93},
-        "intent_ranking": [{"name": intent, "confidence": 0.93}, {"name": "greet", "confidence": 0.05}],
-        "entities": [{"entity": "product", "value": "Hoodie", "start": 1, "end": 3}],
-    })
+    return Message(
+        data={
+            "text": text,
+            "intent": {"name": intent, "confidence": 0.93},
+            "intent_ranking": [{"name": intent, "confidence": 0.93}, {"name": "greet", "confidence": 0.05}],
+            "entities": [{"entity": "product", "value": "Hoodie", "start": 1, "end": 3}],
+        }
+    )
 
 
-@pytest.mark.parametrize("text", ["/action_listen", "/opt_out", TEXT_SLASH + "opt_out", "/", "  /x y z",
-                                  '/purchase{"product": "Hoodie"', "/" + "x" * 10000, "/🙂", "/привет"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "/action_listen",
+        "/opt_out",
+        TEXT_SLASH + "opt_out",
+        "/",
+        "  /x y z",
+        '/purchase{"product": "Hoodie"',
+        "/" + "x" * 10000,
+        "/🙂",
+        "/привет",
+    ],
+)
 def test_slash_text_is_out_of_scope_without_entities(classifier, text):
     message = _message(text)
     classifier.process([message])
@@ -130,8 +189,12 @@ def test_messenger_typed_text_is_never_a_payload_but_buttons_are():
     from addons.messenger import inbound
 
     def event(message=None, postback=None):
-        return {"sender": {"id": "p1"}, "timestamp": 1, **({"message": message} if message else {}),
-                **({"postback": postback} if postback else {})}
+        return {
+            "sender": {"id": "p1"},
+            "timestamp": 1,
+            **({"message": message} if message else {}),
+            **({"postback": postback} if postback else {}),
+        }
 
     typed = inbound(event(message={"mid": "m1", "text": '/purchase{"product": "Hoodie"}'}))
     assert typed.text == TEXT_SLASH + 'purchase{"product": "Hoodie"}'
@@ -160,8 +223,12 @@ def test_web_chat_guards_typed_payloads():
 
     from addons.webchat import WebChatInput
 
-    channel = WebChatInput(user_message_evt="user_uttered", bot_message_evt="bot_uttered",
-                           session_persistence=True, metadata_key="customData")
+    channel = WebChatInput(
+        user_message_evt="user_uttered",
+        bot_message_evt="bot_uttered",
+        session_persistence=True,
+        metadata_key="customData",
+    )
     received = []
 
     async def on_new_message(message):

@@ -1,4 +1,5 @@
 """The refund policy as a plain function: every rule, its order, and the window boundary."""
+
 from datetime import datetime, timedelta
 
 import pytest
@@ -73,8 +74,7 @@ def test_final_sale_refundable_when_the_policy_says_so():
 
 
 def test_refundable_statuses_follow_the_policy():
-    shipped_ok = RefundPolicy(window_days=30, refundable_statuses=("delivered", "shipped"),
-                              final_sale_refundable=False)
+    shipped_ok = RefundPolicy(window_days=30, refundable_statuses=("delivered", "shipped"), final_sale_refundable=False)
     assert decide(shipped_ok, "shipped", delivered(1), False, False, NOW).allowed
     # still no refund without a delivery date to count the window from
     assert decide(shipped_ok, "shipped", None, False, False, NOW).reason == "not_delivered"

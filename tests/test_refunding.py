@@ -1,4 +1,5 @@
 """Refund records: the order needs its email, each line is refunded at most once."""
+
 from datetime import timedelta
 
 import pytest
@@ -53,10 +54,12 @@ def test_find_customer_order_for_an_order_without_email(shop_db):
 def test_line_decisions_of_the_demo_orders(shop_db):
     policy, now = load_policy(), naive_now()
     with session_scope() as session:
+
         def decisions(reference):
-            return [(d.label, d.decision.allowed, d.decision.reason)
-                    for d in line_decisions(session.scalar(select(Order).where(Order.reference == reference)),
-                                            policy, now)]
+            return [
+                (d.label, d.decision.allowed, d.decision.reason)
+                for d in line_decisions(session.scalar(select(Order).where(Order.reference == reference)), policy, now)
+            ]
 
         assert decisions("A1003") == [
             ("Classic Dress Shoes (black, size 9)", True, None),
@@ -66,8 +69,10 @@ def test_line_decisions_of_the_demo_orders(shop_db):
         assert decisions("A1005") == [("Sunglasses (black)", False, "final_sale")]
         assert decisions("A1006") == [("Running Shoes (blue, size 10)", False, "already_refunded")]
         assert decisions("A1001") == [("Hoodie (black, size M)", False, "not_delivered")]
-        assert decisions("A1002") == [("Slim Jeans (blue, size 32)", False, "not_delivered"),
-                                      ("Cotton T-Shirt (white, size M)", False, "not_delivered")]
+        assert decisions("A1002") == [
+            ("Slim Jeans (blue, size 32)", False, "not_delivered"),
+            ("Cotton T-Shirt (white, size M)", False, "not_delivered"),
+        ]
 
 
 def test_create_refund_marks_the_line_refunded(shop_db):
@@ -161,11 +166,10 @@ def test_order_is_refunded_when_all_lines_are(shop_db):
 
 
 def test_a_failed_refund_writes_nothing(shop_db):
-    with pytest.raises(RuntimeError):
-        with session_scope() as session:
-            item = find_customer_order(session, "A1003", "james.carter@example.com").items[0]
-            create_refund(session, item, "doesn't fit")
-            raise RuntimeError("the action failed after writing")
+    with pytest.raises(RuntimeError), session_scope() as session:
+        item = find_customer_order(session, "A1003", "james.carter@example.com").items[0]
+        create_refund(session, item, "doesn't fit")
+        raise RuntimeError("the action failed after writing")
     with session_scope() as session:
         item = find_customer_order(session, "A1003", "james.carter@example.com").items[0]
         assert item.refunded is False

@@ -1,4 +1,5 @@
 """scripts/review.py on a real SQLite tracker store written by Rasa's own SQLTrackerStore."""
+
 import asyncio
 import time
 
@@ -15,8 +16,12 @@ NOW = time.time()
 
 
 def user(text, intent, confidence=0.9, ranking=None, at=None, selector=None):
-    parse = {"text": text, "intent": {"name": intent, "confidence": confidence}, "entities": [],
-             "intent_ranking": ranking or [{"name": intent, "confidence": confidence}]}
+    parse = {
+        "text": text,
+        "intent": {"name": intent, "confidence": confidence},
+        "entities": [],
+        "intent_ranking": ranking or [{"name": intent, "confidence": confidence}],
+    }
     if selector:
         parse["response_selector"] = selector
     return UserUttered(text, intent=parse["intent"], parse_data=parse, timestamp=at)
@@ -37,14 +42,26 @@ def store_url(tmp_path):
     start = NOW - 3600
     conversations = {
         "fell-back": [SessionStarted(timestamp=start), ActionExecuted("action_listen", timestamp=start)]
-        + turn(start + 10, "i wnat the hodie", "nlu_fallback", confidence=0.45, action="action_handle_misunderstanding",
-               ranking=[{"name": "nlu_fallback", "confidence": 0.45}, {"name": "purchase", "confidence": 0.41}])
-        + turn(start + 20, "do you ship to canada", "faq", confidence=0.8,
-               selector={"default": {"response": {"intent_response_key": "faq/shipping"}}}),
+        + turn(
+            start + 10,
+            "i wnat the hodie",
+            "nlu_fallback",
+            confidence=0.45,
+            action="action_handle_misunderstanding",
+            ranking=[{"name": "nlu_fallback", "confidence": 0.45}, {"name": "purchase", "confidence": 0.41}],
+        )
+        + turn(
+            start + 20,
+            "do you ship to canada",
+            "faq",
+            confidence=0.8,
+            selector={"default": {"response": {"intent_response_key": "faq/shipping"}}},
+        ),
         "off-topic": turn(start + 30, "what's the weather like", "out_of_scope", confidence=0.7)
         + turn(start + 40, "What's the weather like?", "out_of_scope", confidence=0.72),  # the same, de-duplicated
-        "corrected": turn(start + 50, "where is my refund", "order_status", confidence=0.6,
-                          answer="Your order A1002 has shipped.")
+        "corrected": turn(
+            start + 50, "where is my refund", "order_status", confidence=0.6, answer="Your order A1002 has shipped."
+        )
         + turn(start + 60, "that's not what I meant", "deny", answer="Sorry! What did you mean?"),
         "said-no-to-a-question": turn(start + 70, "buy the hoodie", "purchase", answer="Shall I place the order?")
         + turn(start + 80, "no", "deny"),
@@ -63,8 +80,12 @@ def test_review_picks_fallbacks_off_topic_corrections_and_rephrasings(store_url,
     out = tmp_path / "review.yml"
     picks, stats = review(store_url, 7, out, now=NOW)
     by_text = {p.text: p for p in picks}
-    assert set(by_text) == {"i wnat the hodie", "what's the weather like", "where is my refund",
-                            "can i change the delivery address"}
+    assert set(by_text) == {
+        "i wnat the hodie",
+        "what's the weather like",
+        "where is my refund",
+        "can i change the delivery address",
+    }
     assert stats == {"conversations": 6, "messages": 11, "picked": 5, "unique": 4}
 
     fallback = by_text["i wnat the hodie"]
@@ -79,8 +100,11 @@ def test_review_picks_fallbacks_off_topic_corrections_and_rephrasings(store_url,
     assert "conversation off-topic, 2 times" in text
     examples = load_data(str(out)).intent_examples
     assert sorted((e.get("intent"), e.get("text")) for e in examples) == [
-        ("order_status", "can i change the delivery address"), ("order_status", "where is my refund"),
-        ("out_of_scope", "what's the weather like"), ("purchase", "i wnat the hodie")]
+        ("order_status", "can i change the delivery address"),
+        ("order_status", "where is my refund"),
+        ("out_of_scope", "what's the weather like"),
+        ("purchase", "i wnat the hodie"),
+    ]
 
 
 def test_days_reaches_older_conversations(store_url, tmp_path):

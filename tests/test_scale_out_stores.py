@@ -4,6 +4,7 @@ and the tracker and lock stores as endpoints.yml configures them from the enviro
 
 Needs the services of `make services`. Without them the tests skip with the reason; under CI
 (CI=true) a missing service is a failure."""
+
 import os
 import threading
 from datetime import datetime, timezone
@@ -35,7 +36,7 @@ def postgres(monkeypatch) -> str:
         engine = create_engine(POSTGRES_URL)
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-    except Exception as error:  # noqa: BLE001 - any connection failure means "no service"
+    except Exception as error:
         _missing("PostgreSQL", error)
     Base.metadata.drop_all(engine)
     Base.metadata.create_all(engine)
@@ -51,7 +52,7 @@ def redis_host() -> str:
 
     try:
         redis.Redis(host=REDIS_HOST, socket_timeout=2).ping()
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         _missing("Redis", error)
     return REDIS_HOST
 
@@ -122,11 +123,10 @@ def test_double_booking_race_on_postgres(postgres, monkeypatch, people, all_chec
         barrier.wait(timeout=10)
         try:
             with session_scope() as session:
-                results.append(meetings.book(session, rep_id, start, f"racer{i}@example.com", "UTC",
-                                               now=now).reference)
+                results.append(meetings.book(session, rep_id, start, f"racer{i}@example.com", "UTC", now=now).reference)
         except meetings.SlotTaken as taken:
             results.append(f"taken: {taken}")
-        except Exception as error:  # noqa: BLE001 - reported by the assertions
+        except Exception as error:
             results.append(f"error: {error!r}")
 
     threads = [threading.Thread(target=try_to_book, args=(i,)) for i in range(people)]
@@ -149,8 +149,12 @@ def _endpoint(name, env, monkeypatch):
     from rasa.utils.endpoints import read_endpoint_config
 
     # endpoints.yml is expanded whole, so every variable it names must be set.
-    defaults = {"ACTION_SERVER_URL": "http://127.0.0.1:5055/webhook", "TRACKER_STORE_URL": "sqlite://",
-                "LOCK_STORE_TYPE": "in_memory", "LOCK_STORE_HOST": ""}
+    defaults = {
+        "ACTION_SERVER_URL": "http://127.0.0.1:5055/webhook",
+        "TRACKER_STORE_URL": "sqlite://",
+        "LOCK_STORE_TYPE": "in_memory",
+        "LOCK_STORE_HOST": "",
+    }
     for key, value in {**defaults, **env}.items():
         monkeypatch.setenv(key, value)
     return read_endpoint_config("endpoints.yml", name)
@@ -167,7 +171,8 @@ def test_tracker_store_from_endpoints_runs_on_postgres(postgres, monkeypatch):
     store = TrackerStore.create(endpoint, domain)
     assert isinstance(store, SQLTrackerStore) and store.engine.dialect.name == "postgresql"
     tracker = DialogueStateTracker.from_events(
-        "pg-customer", [UserUttered("hi"), SlotSet("product", "Hoodie")], domain.slots)
+        "pg-customer", [UserUttered("hi"), SlotSet("product", "Hoodie")], domain.slots
+    )
 
     import asyncio
 

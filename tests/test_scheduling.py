@@ -3,10 +3,10 @@ customers racing for one slot), rescheduling, cancelling, opening hours and cale
 
 Every test passes a fixed `now`: 2026-03-09 is the Monday after the US switched to summer time
 (2026-03-08) and before the UK does (2026-03-29), so New York is 4 hours behind London that week."""
+
 import json
 import threading
 from datetime import date, datetime, timedelta, timezone
-from typing import List, Optional, Tuple
 
 import pytest
 from dateutil import tz
@@ -51,8 +51,14 @@ def utc(day: int, hour: int, minute: int = 0, month: int = 3) -> datetime:
 
 def add_rep(name: str, zone: str, team: str = "qa", hours=None, active: bool = True) -> int:
     with session_scope() as session:
-        rep = Rep(name=name, email=f"{name.lower().replace(' ', '.')}@shop.example", team=team,
-                  timezone=zone, working_hours=json.dumps(hours or NINE_TO_FIVE), active=active)
+        rep = Rep(
+            name=name,
+            email=f"{name.lower().replace(' ', '.')}@shop.example",
+            team=team,
+            timezone=zone,
+            working_hours=json.dumps(hours or NINE_TO_FIVE),
+            active=active,
+        )
         session.add(rep)
         session.flush()
         return rep.id
@@ -69,22 +75,28 @@ def ny_rep(shop_db) -> int:
     return add_rep("Nora York", "America/New_York")
 
 
-def slots(team: str, start: datetime, end: datetime, now: datetime, **kwargs) -> List[Slot]:
+def slots(team: str, start: datetime, end: datetime, now: datetime, **kwargs) -> list[Slot]:
     with session_scope() as session:
         return free_slots(session, team, start, end, now, **kwargs)
 
 
-def local_starts(found: List[Slot], zone=NEW_YORK) -> List[str]:
+def local_starts(found: list[Slot], zone=NEW_YORK) -> list[str]:
     return [s.start.astimezone(zone).strftime("%a %H:%M") for s in found]
 
 
-def book_one(rep: int, start: datetime, email: str = "jane@example.com", zone: str = "Europe/Berlin",
-             now: datetime = MONDAY_10_05_NY, **kwargs) -> str:
+def book_one(
+    rep: int,
+    start: datetime,
+    email: str = "jane@example.com",
+    zone: str = "Europe/Berlin",
+    now: datetime = MONDAY_10_05_NY,
+    **kwargs,
+) -> str:
     with session_scope() as session:
         return book(session, rep, start, email, zone, now=now, **kwargs).reference
 
 
-def live_bookings(rep: Optional[int] = None) -> List[Tuple[str, datetime]]:
+def live_bookings(rep: int | None = None) -> list[tuple[str, datetime]]:
     with session_scope() as session:
         query = select(Booking.reference, Booking.starts_at).where(Booking.status == "booked")
         if rep is not None:
@@ -101,8 +113,15 @@ def booking_count() -> int:
 
 
 def transient_rep(zone: str, hours=None) -> Rep:
-    return Rep(id=1, name="Rep", email="rep@shop.example", team="qa", timezone=zone,
-               working_hours=json.dumps(hours or NINE_TO_FIVE), active=True)
+    return Rep(
+        id=1,
+        name="Rep",
+        email="rep@shop.example",
+        team="qa",
+        timezone=zone,
+        working_hours=json.dumps(hours or NINE_TO_FIVE),
+        active=True,
+    )
 
 
 def test_working_windows_follow_daylight_saving_time():
@@ -126,23 +145,24 @@ def test_working_windows_of_london_across_the_uk_change():
 
 
 def test_split_days_and_midnight():
-    rep = transient_rep("America/Chicago", {"mon": [["13:00", "17:00"], ["08:00", "12:00"]],
-                                            "sat": ["20:00", "24:00"]})
+    rep = transient_rep("America/Chicago", {"mon": [["13:00", "17:00"], ["08:00", "12:00"]], "sat": ["20:00", "24:00"]})
     monday = working_windows(rep, date(2026, 3, 9))
-    assert [(s.strftime("%H:%M"), e.strftime("%H:%M")) for s, e in monday] == [("08:00", "12:00"),
-                                                                              ("13:00", "17:00")]
+    assert [(s.strftime("%H:%M"), e.strftime("%H:%M")) for s, e in monday] == [("08:00", "12:00"), ("13:00", "17:00")]
     [(start, end)] = working_windows(rep, date(2026, 3, 7))
     assert end - start == timedelta(hours=4) and end.date() == date(2026, 3, 8)
 
 
-@pytest.mark.parametrize("hours", [
-    {"monday": ["09:00", "17:00"], "funday": ["09:00", "17:00"]},
-    {"mon": ["17:00", "09:00"]},
-    {"mon": ["9", "17:00"]},
-    {"mon": ["09:00", "25:00"]},
-    {"mon": ["09:00"]},
-    ["09:00", "17:00"],
-])
+@pytest.mark.parametrize(
+    "hours",
+    [
+        {"monday": ["09:00", "17:00"], "funday": ["09:00", "17:00"]},
+        {"mon": ["17:00", "09:00"]},
+        {"mon": ["9", "17:00"]},
+        {"mon": ["09:00", "25:00"]},
+        {"mon": ["09:00"]},
+        ["09:00", "17:00"],
+    ],
+)
 def test_malformed_working_hours_are_refused(hours):
     with pytest.raises(ValueError):
         normalize_working_hours(hours)
@@ -150,19 +170,31 @@ def test_malformed_working_hours_are_refused(hours):
 
 def test_working_hours_are_normalized():
     assert normalize_working_hours({"Fri": ["09:00", "17:00"], "mon": ["10:00", "18:00"], "sun": []}) == {
-        "mon": ["10:00", "18:00"], "fri": ["09:00", "17:00"]}
+        "mon": ["10:00", "18:00"],
+        "fri": ["09:00", "17:00"],
+    }
 
 
 # --------------------------------------------------------------------------- free slots
 
 
-@pytest.mark.parametrize("now, first", [
-    (ny(9, 10, 5), "Mon 11:00"),  # 30 minutes later is 10:35: the next half hour is 11:00
-    (ny(9, 10, 0), "Mon 10:30"),
-    (ny(9, 10, 29, ), "Mon 11:00"),
-    (ny(9, 10, 30), "Mon 11:00"),
-    (ny(9, 6, 0), "Mon 09:00"),  # before hours: the day's first slot
-])
+@pytest.mark.parametrize(
+    "now, first",
+    [
+        (ny(9, 10, 5), "Mon 11:00"),  # 30 minutes later is 10:35: the next half hour is 11:00
+        (ny(9, 10, 0), "Mon 10:30"),
+        (
+            ny(
+                9,
+                10,
+                29,
+            ),
+            "Mon 11:00",
+        ),
+        (ny(9, 10, 30), "Mon 11:00"),
+        (ny(9, 6, 0), "Mon 09:00"),  # before hours: the day's first slot
+    ],
+)
 def test_free_slots_are_never_in_the_past(ny_rep, now, first):
     found = slots("qa", ny(9, 0), ny(10, 0), now)
     assert local_starts(found)[0] == first
@@ -227,7 +259,10 @@ def test_search_days_bounds_the_search(ny_rep):
     # a Saturday request and one day of search: Sunday is off, so nothing
     assert slots("qa", ny(7, 0), ny(8, 0), ny(6, 18), search_days=1) == []
     assert local_starts(slots("qa", ny(7, 0), ny(8, 0), ny(6, 18), search_days=2)) == [
-        "Mon 09:00", "Mon 09:30", "Mon 10:00"]
+        "Mon 09:00",
+        "Mon 09:30",
+        "Mon 10:00",
+    ]
 
 
 def test_a_weekend_request_gets_the_next_working_days_slots(shop_db):
@@ -285,12 +320,37 @@ def test_free_slots_need_aware_datetimes_and_a_real_window(ny_rep):
 def test_book_writes_the_booking_and_free_slots_no_longer_offer_it(ny_rep):
     [first, *_] = slots("qa", ny(9, 0), ny(10, 0), MONDAY_10_05_NY)
     with session_scope() as session:
-        booking = book(session, first.rep_id, first.start, " Jane@Example.com ", "Europe/Berlin",
-                       sender_id="web-1", now=MONDAY_10_05_NY)
-        stored = (booking.reference, booking.rep_id, booking.starts_at, booking.ends_at, booking.email,
-                  booking.customer_timezone, booking.sender_id, booking.status, booking.rep.name)
-    assert stored == ("M3001", ny_rep, datetime(2026, 3, 9, 15, 0), datetime(2026, 3, 9, 15, 30),
-                      "jane@example.com", "Europe/Berlin", "web-1", "booked", "Nora York")
+        booking = book(
+            session,
+            first.rep_id,
+            first.start,
+            " Jane@Example.com ",
+            "Europe/Berlin",
+            sender_id="web-1",
+            now=MONDAY_10_05_NY,
+        )
+        stored = (
+            booking.reference,
+            booking.rep_id,
+            booking.starts_at,
+            booking.ends_at,
+            booking.email,
+            booking.customer_timezone,
+            booking.sender_id,
+            booking.status,
+            booking.rep.name,
+        )
+    assert stored == (
+        "M3001",
+        ny_rep,
+        datetime(2026, 3, 9, 15, 0),
+        datetime(2026, 3, 9, 15, 30),
+        "jane@example.com",
+        "Europe/Berlin",
+        "web-1",
+        "booked",
+        "Nora York",
+    )
     again = slots("qa", ny(9, 0), ny(10, 0), MONDAY_10_05_NY)
     assert first.start not in [s.start for s in again]
     assert local_starts(again) == ["Mon 11:30", "Mon 12:00", "Mon 12:30"]
@@ -309,10 +369,9 @@ def test_the_database_refuses_what_the_check_misses(ny_rep, monkeypatch):
     index stops the double booking, and the whole transaction writes nothing."""
     book_one(ny_rep, ny(9, 11))
     monkeypatch.setattr(meetings, "_live_bookings", lambda *args, **kwargs: [])
-    with pytest.raises(SlotTaken, match="just booked"):
-        with session_scope() as session:
-            book(session, ny_rep, ny(9, 12), "late@example.com", "UTC", now=MONDAY_10_05_NY)  # free
-            book(session, ny_rep, ny(9, 11), "late@example.com", "UTC", now=MONDAY_10_05_NY)  # taken
+    with pytest.raises(SlotTaken, match="just booked"), session_scope() as session:
+        book(session, ny_rep, ny(9, 12), "late@example.com", "UTC", now=MONDAY_10_05_NY)  # free
+        book(session, ny_rep, ny(9, 11), "late@example.com", "UTC", now=MONDAY_10_05_NY)  # taken
     assert live_bookings() == [("M3001", datetime(2026, 3, 9, 15, 0))]
     assert booking_count() == 1
 
@@ -335,14 +394,17 @@ def test_a_cancelled_slot_can_be_booked_again(ny_rep):
     assert live_bookings() == [("M3002", datetime(2026, 3, 9, 15, 0))]
 
 
-@pytest.mark.parametrize("start, why", [
-    (ny(9, 10), "in the past"),  # now is 10:05
-    (ny(9, 8, 30), "in the past"),
-    (ny(10, 8, 30), "not working"),
-    (ny(10, 17), "not working"),
-    (ny(14, 11), "not working"),  # Saturday
-    (ny(10, 11, 15), "half hour"),
-])
+@pytest.mark.parametrize(
+    "start, why",
+    [
+        (ny(9, 10), "in the past"),  # now is 10:05
+        (ny(9, 8, 30), "in the past"),
+        (ny(10, 8, 30), "not working"),
+        (ny(10, 17), "not working"),
+        (ny(14, 11), "not working"),  # Saturday
+        (ny(10, 11, 15), "half hour"),
+    ],
+)
 def test_book_refuses_times_that_were_never_offered(ny_rep, start, why):
     with pytest.raises(NotBookable, match=why):
         book_one(ny_rep, start)
@@ -360,11 +422,14 @@ def test_book_refuses_inactive_and_unknown_reps(shop_db):
             book_one(rep, ny(10, 11))
 
 
-@pytest.mark.parametrize("start, email, zone", [
-    (datetime(2026, 3, 10, 15, 0), "jane@example.com", "UTC"),  # naive
-    (ny(10, 11), "jane@example.com", "Mars/Olympus_Mons"),
-    (ny(10, 11), "  ", "UTC"),
-])
+@pytest.mark.parametrize(
+    "start, email, zone",
+    [
+        (datetime(2026, 3, 10, 15, 0), "jane@example.com", "UTC"),  # naive
+        (ny(10, 11), "jane@example.com", "Mars/Olympus_Mons"),
+        (ny(10, 11), "  ", "UTC"),
+    ],
+)
 def test_book_refuses_bad_details(ny_rep, start, email, zone):
     with pytest.raises(ValueError):
         book_one(ny_rep, start, email=email, zone=zone)
@@ -398,10 +463,24 @@ def test_reschedule_moves_the_meeting_with_the_same_rep(ny_rep):
     with session_scope() as session:
         old = find_booking(session, reference, "jane@example.com")
         moved = reschedule(session, old, ny(10, 14), now=MONDAY_10_05_NY)
-        result = (moved.reference, moved.rep_id, moved.starts_at, moved.email, moved.sender_id,
-                  moved.customer_timezone, old.status)
-    assert result == ("M3002", ny_rep, datetime(2026, 3, 10, 18, 0), "jane@example.com", "web-7",
-                      "Europe/Berlin", "cancelled")
+        result = (
+            moved.reference,
+            moved.rep_id,
+            moved.starts_at,
+            moved.email,
+            moved.sender_id,
+            moved.customer_timezone,
+            old.status,
+        )
+    assert result == (
+        "M3002",
+        ny_rep,
+        datetime(2026, 3, 10, 18, 0),
+        "jane@example.com",
+        "web-7",
+        "Europe/Berlin",
+        "cancelled",
+    )
     assert live_bookings() == [("M3002", datetime(2026, 3, 10, 18, 0))]
     offered = local_starts(slots("qa", ny(9, 0), ny(11, 0), MONDAY_10_05_NY, limit=40))
     assert "Mon 11:00" in offered  # freed (and the other rep has it anyway)
@@ -421,9 +500,8 @@ def test_reschedule_onto_a_taken_slot_keeps_the_old_booking(ny_rep, monkeypatch,
     book_one(ny_rep, ny(9, 14), email="other@example.com")
     if skip_check:  # lose the race at the database instead of at the check
         monkeypatch.setattr(meetings, "_live_bookings", lambda *args, **kwargs: [])
-    with pytest.raises(SlotTaken):
-        with session_scope() as session:
-            reschedule(session, find_booking(session, mine, "jane@example.com"), ny(9, 14), now=MONDAY_10_05_NY)
+    with pytest.raises(SlotTaken), session_scope() as session:
+        reschedule(session, find_booking(session, mine, "jane@example.com"), ny(9, 14), now=MONDAY_10_05_NY)
     assert live_bookings() == [("M3001", datetime(2026, 3, 9, 15, 0)), ("M3002", datetime(2026, 3, 9, 18, 0))]
     assert booking_count() == 2
 
@@ -464,15 +542,18 @@ def test_friday_evening_the_team_is_back_monday_at_nine_of_the_earliest_rep(shop
     assert back.tzinfo == UTC
 
 
-@pytest.mark.parametrize("team, moment, is_open", [
-    ("smb", utc(6, 21, 30), True),  # 16:30 in New York
-    ("smb", utc(6, 22, 30), True),  # 17:30 New York, 16:30 Chicago
-    ("smb", utc(6, 14), True),  # 09:00 New York, on the dot
-    ("smb", utc(6, 13, 59), False),
-    ("enterprise", utc(9, 9), True),  # 09:00 London
-    ("wholesale", utc(7, 16), True),  # Saturday 10:00 in Chicago: Tom works Tuesday to Saturday
-    ("smb", utc(7, 16), False),
-])
+@pytest.mark.parametrize(
+    "team, moment, is_open",
+    [
+        ("smb", utc(6, 21, 30), True),  # 16:30 in New York
+        ("smb", utc(6, 22, 30), True),  # 17:30 New York, 16:30 Chicago
+        ("smb", utc(6, 14), True),  # 09:00 New York, on the dot
+        ("smb", utc(6, 13, 59), False),
+        ("enterprise", utc(9, 9), True),  # 09:00 London
+        ("wholesale", utc(7, 16), True),  # Saturday 10:00 in Chicago: Tom works Tuesday to Saturday
+        ("smb", utc(7, 16), False),
+    ],
+)
 def test_team_open_at(shop_db, team, moment, is_open):
     open_now, back = open_and_next(team, moment)
     assert open_now is is_open
@@ -493,8 +574,9 @@ def test_a_team_nobody_works_in(shop_db):
 # --------------------------------------------------------------------------- calendar invite
 
 
-def invite_for(rep: int, start: datetime, rep_name: str = "Nora York", status: Optional[str] = None,
-               **kwargs) -> Tuple[str, str]:
+def invite_for(
+    rep: int, start: datetime, rep_name: str = "Nora York", status: str | None = None, **kwargs
+) -> tuple[str, str]:
     reference = book_one(rep, start, **kwargs)
     with session_scope() as session:
         booking = session.scalar(select(Booking).where(Booking.reference == reference))
@@ -504,15 +586,21 @@ def invite_for(rep: int, start: datetime, rep_name: str = "Nora York", status: O
         return reference, ics(booking, rep_name, "nora.york@shop.example")
 
 
-def unfolded(text: str) -> List[str]:
+def unfolded(text: str) -> list[str]:
     return text.replace("\r\n ", "").split("\r\n")
 
 
 def test_ics_is_an_rfc5545_event_in_utc(ny_rep):
     reference, text = invite_for(ny_rep, ny(9, 11), email="Jane@Example.com")
     lines = unfolded(text)
-    assert lines[:6] == ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//shop.example//Sales meetings//EN",
-                         "CALSCALE:GREGORIAN", "METHOD:REQUEST", "BEGIN:VEVENT"]
+    assert lines[:6] == [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//shop.example//Sales meetings//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:REQUEST",
+        "BEGIN:VEVENT",
+    ]
     assert lines[-3:] == ["END:VEVENT", "END:VCALENDAR", ""]
     assert f"UID:{reference}@shop.example" in lines
     assert "DTSTAMP:20260309T140607Z" in lines
@@ -538,8 +626,10 @@ def test_ics_uses_crlf_and_folds_long_lines(shop_db):
     assert any(line.startswith(" ") for line in physical)  # something was folded
     assert "DTSTART:20260310T090000Z" in physical
     lines = unfolded(text)
-    assert ("SUMMARY:Meeting with Zoë Ångström-Łukasiewicz\\, Senior Account Executive\\; "
-            "Wholesale & Bulk Orders (EMEA) (M3001)") in lines
+    assert (
+        "SUMMARY:Meeting with Zoë Ångström-Łukasiewicz\\, Senior Account Executive\\; "
+        "Wholesale & Bulk Orders (EMEA) (M3001)"
+    ) in lines
     assert any(line.startswith(f'ORGANIZER;CN="{name}":mailto:') for line in lines)
 
 
@@ -572,8 +662,12 @@ def test_the_seeded_sales_team(shop_db):
         reps = session.scalars(select(Rep).order_by(Rep.id)).all()
         assert [r.team for r in reps] == ["smb", "smb", "enterprise", "enterprise", "wholesale", "wholesale"]
         assert all(r.active and r.email.endswith("@shop.example") for r in reps)
-        assert {r.timezone for r in reps} == {"America/New_York", "America/Chicago", "America/Los_Angeles",
-                                              "Europe/London"}
+        assert {r.timezone for r in reps} == {
+            "America/New_York",
+            "America/Chicago",
+            "America/Los_Angeles",
+            "Europe/London",
+        }
         hours = {r.name: json.loads(r.working_hours) for r in reps}
     assert [name for name, h in hours.items() if "sat" in h and "mon" not in h] == ["Tom Gallagher"]
     assert [name for name, h in hours.items() if h["tue"][0] == "10:00"] == ["Grace Liu"]
@@ -582,11 +676,11 @@ def test_the_seeded_sales_team(shop_db):
 # --------------------------------------------------------------------------- the race
 
 
-def race_to_book(rep: int, start: datetime, people: int, now: datetime) -> List[Tuple[str, object]]:
+def race_to_book(rep: int, start: datetime, people: int, now: datetime) -> list[tuple[str, object]]:
     """`people` threads, each in its own transaction, book the same rep and start at the same
     moment (a barrier releases them together). Returns what each one got."""
     barrier = threading.Barrier(people)
-    outcomes: List[Tuple[str, object]] = [("not run", None)] * people
+    outcomes: list[tuple[str, object]] = [("not run", None)] * people
 
     def try_to_book(i: int) -> None:
         try:

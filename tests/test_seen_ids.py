@@ -1,4 +1,5 @@
 """addons/seen_ids.py: the bounded memory of Messenger message ids already handled."""
+
 import pytest
 
 from addons.seen_ids import SeenIds

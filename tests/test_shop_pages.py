@@ -1,6 +1,7 @@
 """The demo shop's pages, served by the real web app (python -m web) from a seeded database: what
 each page shows, the widget's settings on it, escaping, and the assets it loads. No Rasa needed
 (a stand-in answers the web app's own calls)."""
+
 import html
 import json
 import re
@@ -52,8 +53,12 @@ def test_home_shows_featured_products_with_price_and_stock_and_the_widget(shop):
     page = answer.text
     words = text_of(page)
     assert answer.headers["content-type"].startswith("text/html")
-    for name, price in [("Hoodie", "$65.00"), ("Running Shoes", "$110.00"), ("Canvas Backpack", "$79.00"),
-                        ("Wool Coat", "$229.00")]:
+    for name, price in [
+        ("Hoodie", "$65.00"),
+        ("Running Shoes", "$110.00"),
+        ("Canvas Backpack", "$79.00"),
+        ("Wool Coat", "$229.00"),
+    ]:
         assert f"{name} {price} In stock" in words
     assert '<a href="/products/running-shoes">Running Shoes</a>' in page
     assert '<a href="/products/suede-loafers">Suede Loafers</a>' in page, "every product is linked"
@@ -73,8 +78,13 @@ def test_product_page_shows_live_sizes_colors_and_stock(shop):
     # The stock table: one row per color, a cell per size.
     assert "Color 7 8 9 10 11 12" in words
     assert "white In stock In stock In stock Only 3 left In stock Sold out" in words
-    assert widget_config(page) == {"socketUrl": RASA_PUBLIC_URL, "socketPath": "/socket.io/", "page": "product",
-                                   "product": "Running Shoes", "productSlug": "running-shoes"}
+    assert widget_config(page) == {
+        "socketUrl": RASA_PUBLIC_URL,
+        "socketPath": "/socket.io/",
+        "page": "product",
+        "product": "Running Shoes",
+        "productSlug": "running-shoes",
+    }
     assert 'data-chat-payload=\'/purchase{"product": "Running Shoes"}\'' in page
 
 
@@ -85,7 +95,8 @@ def test_product_page_reads_the_database_on_every_request(shop):
         variant.stock = 7
     try:
         assert "white In stock In stock In stock Only 3 left In stock In stock" in text_of(
-            get(shop, "/products/running-shoes").text)
+            get(shop, "/products/running-shoes").text
+        )
     finally:
         with session_scope(shop.db_url) as session:
             session.get(Variant, variant.id).stock = 0
@@ -111,8 +122,10 @@ def test_pricing_page_has_the_tiers_and_a_book_a_demo_call_to_action(shop):
     words = text_of(page)
     for tier in ("Team 10–49 items", "Business 50–249 items", "Wholesale 250+ items"):
         assert tier in words
-    assert ('<button type="button" class="primary" data-chat-payload="/book_meeting" '
-            'data-chat-title="I\'d like to book a demo">Book a demo</button>') in page
+    assert (
+        '<button type="button" class="primary" data-chat-payload="/book_meeting" '
+        'data-chat-title="I\'d like to book a demo">Book a demo</button>'
+    ) in page
     assert widget_config(page) == {"socketUrl": RASA_PUBLIC_URL, "socketPath": "/socket.io/", "page": "pricing"}
     assert 'href="/pricing" aria-current="page"' in page
 
@@ -122,15 +135,17 @@ def test_every_page_sends_a_content_security_policy_allowing_only_the_rasa_serve
         policy = get(shop, path).headers["Content-Security-Policy"]
         assert policy == content_security_policy(RASA_PUBLIC_URL)
     assert "connect-src 'self' https://chat.shop.example wss://chat.shop.example;" in content_security_policy(
-        RASA_PUBLIC_URL)
+        RASA_PUBLIC_URL
+    )
     assert "ws://localhost:5005" in content_security_policy("http://localhost:5005")
 
 
 def test_product_names_are_escaped_everywhere(shop):
     name = "Evil </script><script>alert('x')</script> & \"Hat\""
     with session_scope(shop.db_url) as session:
-        product = Product(sku="ACC-EVIL", name=name, category="accessories", description="<b>bold</b>",
-                          price_cents=1000, synonyms="")
+        product = Product(
+            sku="ACC-EVIL", name=name, category="accessories", description="<b>bold</b>", price_cents=1000, synonyms=""
+        )
         product.variants = [Variant(size="", color="<i>red</i>", stock=1)]
         session.add(product)
     try:
@@ -160,5 +175,10 @@ def test_the_widget_and_its_vendored_socket_io_client_are_served(shop):
 def test_slugs_and_stock_labels():
     assert slug_of("Cotton T-Shirt") == "cotton-t-shirt"
     assert slug_of("  Men's Wool Coat! ") == "men-s-wool-coat"
-    assert [stock_label(n) for n in (None, 0, 1, 3, 4)] == ["Not made", "Sold out", "Only 1 left", "Only 3 left",
-                                                             "In stock"]
+    assert [stock_label(n) for n in (None, 0, 1, 3, 4)] == [
+        "Not made",
+        "Sold out",
+        "Only 1 left",
+        "Only 3 left",
+        "In stock",
+    ]

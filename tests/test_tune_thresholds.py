@@ -1,9 +1,10 @@
 """Threshold tuning: the lowest threshold that keeps off-topic messages within the budget."""
+
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-import tune_thresholds as tune  # noqa: E402
+import tune_thresholds as tune
 
 OOS = "out_of_scope"
 
@@ -34,8 +35,10 @@ def test_recall_at_counts_in_scope_messages_kept():
 
 def test_write_thresholds_replaces_the_block_and_keeps_the_rest(tmp_path):
     config = tmp_path / "config.yml"
-    config.write_text("pipeline:\n  # keep me\n  - name: addons.intent_thresholds.PerIntentFallbackClassifier\n"
-                      "    threshold: 0.3\n    intent_thresholds:\n      purchase: 0.3\n\npolicies:\n")
+    config.write_text(
+        "pipeline:\n  # keep me\n  - name: addons.intent_thresholds.PerIntentFallbackClassifier\n"
+        "    threshold: 0.3\n    intent_thresholds:\n      purchase: 0.3\n\npolicies:\n"
+    )
     tune.write_thresholds(config, {"purchase": 0.65, "refund": 0.6})
     text = config.read_text()
     assert "      purchase: 0.65\n      refund: 0.6\n" in text

@@ -1,6 +1,7 @@
 """The new NLU components trained and run through Rasa's own recipe, as `rasa train` does,
 on a handful of messages with a small classifier (LogisticRegressionClassifier, not DIET):
 the lemma vocabulary survives persist and load, and payloads take the path Rasa gives them."""
+
 import asyncio
 import textwrap
 from pathlib import Path
@@ -72,7 +73,8 @@ def agent(tmp_path_factory):
     (root / "nlu.yml").write_text(NLU)
     (root / "domain.yml").write_text(DOMAIN)
     (root / "rules.yml").write_text(RULES)
-    (root / "config.yml").write_text(textwrap.dedent(f"""
+    (root / "config.yml").write_text(
+        textwrap.dedent(f"""
         recipe: default.v1
         language: en
         assistant_id: test
@@ -101,9 +103,14 @@ def agent(tmp_path_factory):
             threshold: 0.1
         policies:
           - name: RulePolicy
-        """))
-    result = train(str(root / "domain.yml"), str(root / "config.yml"),
-                   [str(root / "nlu.yml"), str(root / "rules.yml")], str(root / "models"))
+        """)
+    )
+    result = train(
+        str(root / "domain.yml"),
+        str(root / "config.yml"),
+        [str(root / "nlu.yml"), str(root / "rules.yml")],
+        str(root / "models"),
+    )
     assert result.model, "the model should train"
     return Agent.load(result.model)
 

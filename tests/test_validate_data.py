@@ -1,5 +1,6 @@
 """scripts/validate_data.py on a small project written in a temp dir: each check finds what it
 should, at the right file and line, and nothing on clean data."""
+
 import textwrap
 from pathlib import Path
 
@@ -67,7 +68,7 @@ rules:
       - active_loop: purchase_form
       - action: action_place_order
 """
-ACTIONS = '''\
+ACTIONS = """\
 from rasa_sdk import Action
 
 class ActionPlaceOrder(Action):
@@ -81,7 +82,7 @@ class ActionPlaceOrder(Action):
 class ActionForgotten(Action):
     def name(self) -> str:
         return "action_forgotten"
-'''
+"""
 CATALOG = """\
 products:
   - name: Hoodie
@@ -99,7 +100,7 @@ def intent(name: str, *examples: str) -> str:
     return f"- intent: {name}\n  examples: |\n" + "".join(f"    - {e}\n" for e in examples)
 
 
-def make_project(root: Path, nlu_files: dict, held_out: dict = None) -> Path:
+def make_project(root: Path, nlu_files: dict, held_out: dict | None = None) -> Path:
     (root / "data" / "nlu").mkdir(parents=True)
     (root / "data" / "rules").mkdir()
     (root / "seed").mkdir()
@@ -123,8 +124,10 @@ def ten(prefix: str):
 
 CLEAN = {
     "general.yml": nlu(intent("greet", *ten("hello there")), intent("refund", *ten("refund my order"))),
-    "shopping.yml": nlu(intent("purchase", *ten("buy a [hoodie](product)"), "buy [two](quantity) of them"),
-                        intent("faq/shipping", *ten("how long does shipping take"))),
+    "shopping.yml": nlu(
+        intent("purchase", *ten("buy a [hoodie](product)"), "buy [two](quantity) of them"),
+        intent("faq/shipping", *ten("how long does shipping take")),
+    ),
 }
 
 
@@ -171,9 +174,16 @@ def test_too_few_examples_points_at_the_domain_intent(tmp_path):
 
 def test_entity_left_unannotated_in_a_similar_example(tmp_path):
     files = dict(CLEAN)
-    files["shopping.yml"] = nlu(intent("purchase", *ten("buy a [hoodie](product)"), "buy [two](quantity) of them",
-                                       "buy two of them now", "buy it in two weeks"),
-                                intent("faq/shipping", *ten("how long does shipping take")))
+    files["shopping.yml"] = nlu(
+        intent(
+            "purchase",
+            *ten("buy a [hoodie](product)"),
+            "buy [two](quantity) of them",
+            "buy two of them now",
+            "buy it in two weeks",
+        ),
+        intent("faq/shipping", *ten("how long does shipping take")),
+    )
     findings = by_check(run_checks(make_project(tmp_path, files)))["unannotated"]
     # "two of them" shares the neighbour "of"; "in two weeks" shares none and is left alone.
     assert [(f.line, f.key) for f in findings] == [(16, "buy two of them now|two")]
@@ -181,9 +191,17 @@ def test_entity_left_unannotated_in_a_similar_example(tmp_path):
 
 def test_product_or_color_unknown_to_the_catalog(tmp_path):
     files = dict(CLEAN)
-    files["shopping.yml"] = nlu(intent("purchase", *ten("buy a [hoodie](product)"), "a [hooded sweatshirts](product)",
-                                       "in [Red](color)", "a [parka](product)", "in [teal](color)"),
-                                intent("faq/shipping", *ten("how long does shipping take")))
+    files["shopping.yml"] = nlu(
+        intent(
+            "purchase",
+            *ten("buy a [hoodie](product)"),
+            "a [hooded sweatshirts](product)",
+            "in [Red](color)",
+            "a [parka](product)",
+            "in [teal](color)",
+        ),
+        intent("faq/shipping", *ten("how long does shipping take")),
+    )
     findings = by_check(run_checks(make_project(tmp_path, files)))["unknown_catalog"]
     # Synonyms, their plurals and any case are known.
     assert [(f.line, f.key) for f in findings] == [(17, "parka"), (18, "teal")]
@@ -203,7 +221,8 @@ def test_main_fails_on_findings_and_the_allow_list_lets_deliberate_ones_pass(tmp
     (root / "scripts" / "validate_data_allow.yml").write_text(
         "- check: unused_response\n  key: utter_orphan\n  why: sent by the web app\n"
         "- check: unused_action\n  key: action_forgotten\n  why: called over the HTTP API\n"
-        "- check: leak\n  key: gone\n  why: stale\n")
+        "- check: leak\n  key: gone\n  why: stale\n"
+    )
     assert main(["--root", str(root)]) == 0
     out = capsys.readouterr().out
     assert "clean (2 allowed" in out and "no longer found" in out
@@ -211,9 +230,11 @@ def test_main_fails_on_findings_and_the_allow_list_lets_deliberate_ones_pass(tmp
 
 def test_read_examples_keeps_lines_and_skips_synonyms_and_comments(tmp_path):
     path = tmp_path / "x.yml"
-    path.write_text('version: "3.1"\nnlu:\n- synonym: S\n  examples: |\n    - small\n'
-                    '- intent: greet\n  # a comment\n  examples: |\n    # not an example\n    - hi [there](thing)\n\n'
-                    '    - "quoted"\n- regex: r\n  examples: |\n    - \\d+\n')
+    path.write_text(
+        'version: "3.1"\nnlu:\n- synonym: S\n  examples: |\n    - small\n'
+        "- intent: greet\n  # a comment\n  examples: |\n    # not an example\n    - hi [there](thing)\n\n"
+        '    - "quoted"\n- regex: r\n  examples: |\n    - \\d+\n'
+    )
     examples = read_examples(path, tmp_path)
     assert [(e.line, e.label, e.text) for e in examples] == [(10, "greet", "hi there"), (12, "greet", '"quoted"')]
     assert examples[0].entities == ((3, 8, "thing", "there"),)
@@ -221,24 +242,32 @@ def test_read_examples_keeps_lines_and_skips_synonyms_and_comments(tmp_path):
 
 def test_strip_annotations_and_normalized():
     assert strip_annotations('[two](quantity) [red]{"entity": "color"} [M](size:M) ok') == (
-        "two red M ok", ((0, 3, "quantity", "two"), (4, 7, "color", "red"), (8, 9, "size", "M")))
+        "two red M ok",
+        ((0, 3, "quantity", "two"), (4, 7, "color", "red"), (8, 9, "size", "M")),
+    )
     assert normalized("  Where's   my ORDER?! ") == "wheres my order"
 
 
 def test_split_allowed():
     f = Finding("leak", "a.yml", 1, "m", "k")
-    kept, allowed, stale = split_allowed([f], [{"check": "leak", "key": "k", "why": "w"},
-                                               {"check": "leak", "key": "other", "why": "w"}])
+    kept, allowed, stale = split_allowed(
+        [f], [{"check": "leak", "key": "k", "why": "w"}, {"check": "leak", "key": "other", "why": "w"}]
+    )
     assert (kept, allowed, [e["key"] for e in stale]) == ([], [f], ["other"])
 
 
 def test_read_examples_of_the_list_form_review_writes(tmp_path):
     path = tmp_path / "review.yml"
-    path.write_text('version: "3.1"\nnlu:\n- intent: faq/returns\n  examples:\n  # corrected; confidence 0.58\n'
-                    '  - text: "are you guys open sundays"\n  - text: |\n      buy [two](quantity)\n'
-                    '- intent: greet\n  examples: |\n    - hi\n')
+    path.write_text(
+        'version: "3.1"\nnlu:\n- intent: faq/returns\n  examples:\n  # corrected; confidence 0.58\n'
+        '  - text: "are you guys open sundays"\n  - text: |\n      buy [two](quantity)\n'
+        "- intent: greet\n  examples: |\n    - hi\n"
+    )
     assert [(e.line, e.label, e.text) for e in read_examples(path, tmp_path)] == [
-        (6, "faq/returns", "are you guys open sundays"), (7, "faq/returns", "buy two"), (11, "greet", "hi")]
+        (6, "faq/returns", "are you guys open sundays"),
+        (7, "faq/returns", "buy two"),
+        (11, "greet", "hi"),
+    ]
 
 
 def test_a_layout_the_line_reader_misses_is_a_finding(tmp_path):
@@ -250,8 +279,13 @@ def test_a_layout_the_line_reader_misses_is_a_finding(tmp_path):
 
 def test_a_response_mentioned_by_another_response_is_used(tmp_path):
     root = make_project(tmp_path, CLEAN)
-    domain = (root / "domain.yml").read_text().replace(
-        "  utter_greet:\n    - text: hi\n",
-        "  utter_greet:\n    - text: hi\n      buttons:\n        - {title: more, payload: utter_orphan}\n")
+    domain = (
+        (root / "domain.yml")
+        .read_text()
+        .replace(
+            "  utter_greet:\n    - text: hi\n",
+            "  utter_greet:\n    - text: hi\n      buttons:\n        - {title: more, payload: utter_orphan}\n",
+        )
+    )
     (root / "domain.yml").write_text(domain)
     assert "unused_response" not in by_check(run_checks(root))

@@ -1,6 +1,7 @@
 """The web app started for real (python -m web) against a seeded shop database, beside a
 stand-in for Rasa's HTTP API that keeps conversations in memory and records what reaches the
 customer. Used by the inbox API tests and the inbox browser test."""
+
 import json
 import os
 import secrets
@@ -9,7 +10,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
 import requests
@@ -24,9 +25,9 @@ class RasaStandIn:
 
     def __init__(self, token: str) -> None:
         self.token = token
-        self.trackers: Dict[str, Dict[str, Any]] = {}
-        self.delivered: List[Dict[str, Any]] = []
-        self.requests: List[Dict[str, Any]] = []
+        self.trackers: dict[str, dict[str, Any]] = {}
+        self.delivered: list[dict[str, Any]] = []
+        self.requests: list[dict[str, Any]] = []
         self.fail = False  # answer 503 to everything, as if Rasa were down
         stand_in = self
 
@@ -81,14 +82,20 @@ class RasaStandIn:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
-    def tracker(self, sender: str) -> Dict[str, Any]:
+    def tracker(self, sender: str) -> dict[str, Any]:
         return self.trackers.setdefault(sender, {"sender_id": sender, "events": [], "paused": False, "slots": {}})
 
     def customer_said(self, sender: str, text: str, intent: str = "inform") -> None:
         """A customer message as Rasa logs it (also while the conversation is paused)."""
-        self.tracker(sender)["events"].append({"event": "user", "text": text, "timestamp": time.time(),
-                                               "parse_data": {"intent": {"name": intent}},
-                                               "input_channel": "socketio"})
+        self.tracker(sender)["events"].append(
+            {
+                "event": "user",
+                "text": text,
+                "timestamp": time.time(),
+                "parse_data": {"intent": {"name": intent}},
+                "input_channel": "socketio",
+            }
+        )
 
     def pause(self, sender: str) -> None:
         tracker = self.tracker(sender)
@@ -102,7 +109,7 @@ class RasaStandIn:
 class WebApp:
     """`python -m web` on a free port, with its own database and a fast sweep."""
 
-    def __init__(self, workdir: Path, db_url: str, rasa: RasaStandIn, extra_env: Optional[Dict[str, str]] = None):
+    def __init__(self, workdir: Path, db_url: str, rasa: RasaStandIn, extra_env: dict[str, str] | None = None):
         import socket
 
         with socket.socket() as sock:
@@ -111,11 +118,24 @@ class WebApp:
         self.url = f"http://127.0.0.1:{self.port}"
         self.db_url = db_url
         self.log_path = workdir / "web.log"
-        env = dict(os.environ, SHOP_DB_URL=db_url, RASA_URL=rasa.url, RASA_AUTH_TOKEN=rasa.token,
-                   WEB_SECRET_KEY=secrets.token_hex(16), WEB_PORT=str(self.port), WEB_HOST="127.0.0.1",
-                   INBOX_SWEEP_SECONDS="0.5", PYTHONPATH=str(ROOT), **(extra_env or {}))
-        self.proc = subprocess.Popen([str(PYTHON), "-m", "web"], cwd=ROOT, env=env,
-                                     stdout=open(self.log_path, "ab"), stderr=subprocess.STDOUT)
+        env = dict(
+            os.environ,
+            SHOP_DB_URL=db_url,
+            RASA_URL=rasa.url,
+            RASA_AUTH_TOKEN=rasa.token,
+            WEB_SECRET_KEY=secrets.token_hex(16),
+            WEB_PORT=str(self.port),
+            WEB_HOST="127.0.0.1",
+            INBOX_SWEEP_SECONDS="0.5",
+            PYTHONPATH=str(ROOT),
+            **(extra_env or {}),
+        )
+        self.proc = subprocess.Popen(
+            [str(PYTHON), "-m", "web"],
+            cwd=ROOT,
+            env=env,
+            stdout=open(self.log_path, "ab"),  # noqa: SIM115 (open while the app runs) stderr=subprocess.STDOUT
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -1,4 +1,5 @@
 """python -m web: serves the web app on WEB_HOST:WEB_PORT (127.0.0.1:8000)."""
+
 from web.app import create_app
 from web.settings import from_env
 

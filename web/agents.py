@@ -5,6 +5,7 @@
   python -m web.agents list
 
 Agents themselves come from seed/inbox.yml (make seed)."""
+
 import argparse
 import getpass
 import sys

@@ -1,4 +1,5 @@
 """Builds the sanic web app: pages, the agent inbox, and the inbox's background sweep."""
+
 import asyncio
 
 from sanic import Sanic
@@ -24,8 +25,7 @@ def create_app(settings: Settings, name: str = "shop_web") -> Sanic:
 
     @app.after_server_start
     async def start_sweeping(app_, _loop) -> None:
-        app_.add_task(sweeper.run_forever(settings.db_url, app_.ctx.rasa, settings.sweep_seconds,
-                                          app_.ctx.db_lock))
+        app_.add_task(sweeper.run_forever(settings.db_url, app_.ctx.rasa, settings.sweep_seconds, app_.ctx.db_lock))
 
     @app.on_response
     async def security_headers(request, response) -> None:

@@ -1,12 +1,12 @@
 """Agent login: salted PBKDF2 password hashes, signed session tokens that logout can end, and a
 throttle on failed logins."""
+
 import base64
 import hashlib
 import hmac
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Dict, Optional, Tuple
 
 PBKDF2_ITERATIONS = 240_000
 SESSION_SECONDS = 12 * 3600
@@ -21,7 +21,7 @@ def hash_password(password: str, iterations: int = PBKDF2_ITERATIONS) -> str:
     return f"pbkdf2_sha256${iterations}${_b64(salt)}${_b64(digest)}"
 
 
-def verify_password(password: str, stored: Optional[str]) -> bool:
+def verify_password(password: str, stored: str | None) -> bool:
     try:
         scheme, iterations, salt, digest = (stored or "").split("$")
         if scheme != "pbkdf2_sha256":
@@ -47,13 +47,14 @@ class SessionClaims:
     expires: int
 
 
-def make_token(secret: str, agent_id: int, epoch: int, now: Optional[float] = None,
-               lifetime: int = SESSION_SECONDS) -> str:
+def make_token(
+    secret: str, agent_id: int, epoch: int, now: float | None = None, lifetime: int = SESSION_SECONDS
+) -> str:
     body = f"{agent_id}.{epoch}.{int((now or time.time()) + lifetime)}.{secrets.token_hex(8)}"
     return f"{body}.{_sign(secret, body)}"
 
 
-def read_token(secret: str, token: Optional[str], now: Optional[float] = None) -> Optional[SessionClaims]:
+def read_token(secret: str, token: str | None, now: float | None = None) -> SessionClaims | None:
     """The claims of a genuine, unexpired token; None otherwise."""
     # Ours are ASCII; compare_digest raises TypeError on other strings (a 500 instead of a 401).
     if not token or not token.isascii() or token.count(".") != 4:
@@ -79,16 +80,16 @@ class LoginThrottle:
 
     def __init__(self, limit: int = 5, window: float = 900) -> None:
         self.limit, self.window = limit, window
-        self._failures: Dict[str, Tuple[int, float]] = {}
+        self._failures: dict[str, tuple[int, float]] = {}
 
-    def _current(self, key: str, now: float) -> Tuple[int, float]:
+    def _current(self, key: str, now: float) -> tuple[int, float]:
         count, since = self._failures.get(key, (0, now))
         return (0, now) if now - since > self.window else (count, since)
 
-    def blocked(self, key: str, now: Optional[float] = None) -> bool:
+    def blocked(self, key: str, now: float | None = None) -> bool:
         return self._current(key, now or time.time())[0] >= self.limit
 
-    def failed(self, key: str, now: Optional[float] = None) -> None:
+    def failed(self, key: str, now: float | None = None) -> None:
         now = now or time.time()
         count, since = self._current(key, now)
         self._failures[key] = (count + 1, since)

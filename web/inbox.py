@@ -1,9 +1,10 @@
 """The agent inbox: a page and a JSON API behind agent login. Agents see their teams' queues with
 each conversation's context packet and live transcript, take one, reply, and close it with a
 note; the bot then takes the conversation back."""
+
 import json
 from datetime import datetime, timezone
-from typing import Any, Dict, Optional
+from typing import Any
 
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -31,8 +32,7 @@ bp = Blueprint("inbox", url_prefix="/inbox")
 throttle = LoginThrottle()
 
 
-
-def _iso(moment: Optional[datetime]) -> Optional[str]:
+def _iso(moment: datetime | None) -> str | None:
     return moment.replace(tzinfo=timezone.utc).isoformat(timespec="seconds") if moment else None
 
 
@@ -40,36 +40,50 @@ def error(status: int, message: str) -> HTTPResponse:
     return response.json({"error": message}, status=status)
 
 
-def _body(request: Request) -> Dict[str, Any]:
+def _body(request: Request) -> dict[str, Any]:
     try:
         body = request.json
-    except Exception:  # noqa: BLE001 - sanic raises its own InvalidUsage for bad JSON
+    except Exception:
         return {}
     return body if isinstance(body, dict) else {}
 
 
-def agent_json(agent: Agent) -> Dict[str, Any]:
-    return {"id": agent.id, "name": agent.name, "email": agent.email, "teams": agent_teams(agent.teams),
-            "online": bool(agent.online)}
+def agent_json(agent: Agent) -> dict[str, Any]:
+    return {
+        "id": agent.id,
+        "name": agent.name,
+        "email": agent.email,
+        "teams": agent_teams(agent.teams),
+        "online": bool(agent.online),
+    }
 
 
-def handoff_json(handoff: Handoff, config) -> Dict[str, Any]:
+def handoff_json(handoff: Handoff, config) -> dict[str, Any]:
     context = json.loads(handoff.context or "{}")
     return {
-        "id": handoff.id, "reference": handoff.reference, "team": handoff.team,
-        "team_name": config.team_name(handoff.team), "status": handoff.status, "reason": handoff.reason,
-        "reason_text": context.get("reason_text"), "channel": handoff.channel,
+        "id": handoff.id,
+        "reference": handoff.reference,
+        "team": handoff.team,
+        "team_name": config.team_name(handoff.team),
+        "status": handoff.status,
+        "reason": handoff.reason,
+        "reason_text": context.get("reason_text"),
+        "channel": handoff.channel,
         "agent": {"id": handoff.agent.id, "name": handoff.agent.name} if handoff.agent else None,
-        "contact": context.get("contact") or {}, "created_at": _iso(handoff.created_at),
-        "assigned_at": _iso(handoff.assigned_at), "first_reply_at": _iso(handoff.first_reply_at),
-        "closed_at": _iso(handoff.closed_at), "closed_by": handoff.closed_by, "closing_note": handoff.closing_note,
+        "contact": context.get("contact") or {},
+        "created_at": _iso(handoff.created_at),
+        "assigned_at": _iso(handoff.assigned_at),
+        "first_reply_at": _iso(handoff.first_reply_at),
+        "closed_at": _iso(handoff.closed_at),
+        "closed_by": handoff.closed_by,
+        "closing_note": handoff.closing_note,
     }
 
 
 # --------------------------------------------------------------------------- login
 
 
-def current_agent(request: Request, session) -> Optional[Agent]:
+def current_agent(request: Request, session) -> Agent | None:
     """The agent of a valid session (cookie, or Authorization: Bearer); None otherwise."""
     header = request.headers.get("authorization", "")
     bearer = (header[7:].strip() or None) if header.lower().startswith("bearer ") else None
@@ -166,7 +180,7 @@ async def me(request: Request, session, agent: Agent) -> HTTPResponse:
 async def presence(request: Request, session, agent: Agent) -> HTTPResponse:
     online = _body(request).get("online")
     if not isinstance(online, bool):
-        return error(400, "Say {\"online\": true} or {\"online\": false}.")
+        return error(400, 'Say {"online": true} or {"online": false}.')
     assignment.set_presence(session, agent, now_utc(), online=online)
     if online:  # conversations waiting for this team can come to the agent now
         assignment.sweep(session, load_config(), now_utc())
@@ -182,10 +196,15 @@ async def conversations(request: Request, session, agent: Agent) -> HTTPResponse
     config = load_config()
     items = [handoff_json(h, config) for h in assignment.inbox_of(session, agent)]
     mine = [h for h in items if h["agent"] and h["agent"]["id"] == agent.id]
-    queues = {team: [h for h in items if h["team"] == team and h not in mine]
-              for team in agent_teams(agent.teams)}
-    return response.json({"agent": agent_json(agent), "mine": mine, "queues": queues,
-                          "team_names": {team: config.team_name(team) for team in queues}})
+    queues = {team: [h for h in items if h["team"] == team and h not in mine] for team in agent_teams(agent.teams)}
+    return response.json(
+        {
+            "agent": agent_json(agent),
+            "mine": mine,
+            "queues": queues,
+            "team_names": {team: config.team_name(team) for team in queues},
+        }
+    )
 
 
 def _own_handoff(session, agent: Agent, handoff_id: int) -> Handoff:
@@ -207,18 +226,26 @@ async def conversation(request: Request, session, agent: Agent, handoff_id: int)
         live = transcript(tracker.get("events") or [], limit=None)
     except RasaError as problem:
         live_error = f"Live transcript unavailable ({problem}); showing it as it was at handover."
-    return response.json({"conversation": handoff_json(handoff, config), "context": context,
-                          "transcript": live if live is not None else context.get("transcript", []),
-                          "transcript_error": live_error})
+    return response.json(
+        {
+            "conversation": handoff_json(handoff, config),
+            "context": context,
+            "transcript": live if live is not None else context.get("transcript", []),
+            "transcript_error": live_error,
+        }
+    )
 
 
-def _agent_card(agent: Agent, handoff: Handoff) -> Dict[str, Any]:
+def _agent_card(agent: Agent, handoff: Handoff) -> dict[str, Any]:
     return {"id": agent.id, "name": agent.name, "team": handoff.team}
 
 
 async def _announce_join(request: Request, agent: Agent, handoff: Handoff, team_name: str) -> None:
-    await request.app.ctx.rasa.say(handoff.sender_id, f"{agent.name} from our {team_name} team has joined the chat.",
-                                   agent=_agent_card(agent, handoff))
+    await request.app.ctx.rasa.say(
+        handoff.sender_id,
+        f"{agent.name} from our {team_name} team has joined the chat.",
+        agent=_agent_card(agent, handoff),
+    )
 
 
 @bp.post("/api/conversations/<handoff_id:int>/take")
@@ -263,12 +290,14 @@ async def close(request: Request, session, agent: Agent, handoff_id: int) -> HTT
     config = load_config()
     _own_handoff(session, agent, handoff_id)
     note = _body(request).get("note")
-    handoff = assignment.close(session, handoff_id, now_utc(), closed_by="agent", agent=agent,
-                               note=note if isinstance(note, str) else None)
+    handoff = assignment.close(
+        session, handoff_id, now_utc(), closed_by="agent", agent=agent, note=note if isinstance(note, str) else None
+    )
     try:
         await request.app.ctx.rasa.resume(
-            handoff.sender_id, f"{agent.name} has left the chat. You're back with the shop assistant: "
-            "anything else I can help with?")
+            handoff.sender_id,
+            f"{agent.name} has left the chat. You're back with the shop assistant: anything else I can help with?",
+        )
     except RasaError as problem:
         session.rollback()
         return error(502, f"Could not hand the chat back to the bot: {problem}")

@@ -1,4 +1,5 @@
 """Static files and the health check of the web app."""
+
 from pathlib import Path
 
 from sanic import Blueprint, response

@@ -1,7 +1,8 @@
 """What the web app asks of the Rasa server's HTTP API (always with its token): read a
 conversation, and add events to it that reach the customer through their own channel."""
+
 import asyncio
-from typing import Any, Dict, List, Optional
+from typing import Any
 from urllib.parse import quote
 
 import aiohttp
@@ -20,39 +21,53 @@ class RasaClient:
     def _url(self, sender_id: str, tail: str) -> str:
         return f"{self.base_url}/conversations/{quote(sender_id, safe='')}/{tail}"
 
-    async def _request(self, method: str, url: str, params: Dict[str, str], body: Any = None) -> Any:
+    async def _request(self, method: str, url: str, params: dict[str, str], body: Any = None) -> Any:
         params = {**params, "token": self.token}
         try:
-            async with aiohttp.ClientSession(timeout=self.timeout) as client:
-                async with client.request(method, url, params=params, json=body) as response:
-                    if response.status >= 400:
-                        raise RasaError(f"Rasa answered {response.status}: {(await response.text())[:300]}")
-                    return await response.json(content_type=None)
+            async with (
+                aiohttp.ClientSession(timeout=self.timeout) as client,
+                client.request(method, url, params=params, json=body) as response,
+            ):
+                if response.status >= 400:
+                    raise RasaError(f"Rasa answered {response.status}: {(await response.text())[:300]}")
+                return await response.json(content_type=None)
         # aiohttp times out with asyncio.TimeoutError: not the builtin TimeoutError before Python 3.11.
         except (aiohttp.ClientError, asyncio.TimeoutError, TimeoutError) as error:
             raise RasaError(f"Rasa server unreachable: {str(error) or 'no answer in time'}") from error
 
-    async def tracker(self, sender_id: str) -> Dict[str, Any]:
+    async def tracker(self, sender_id: str) -> dict[str, Any]:
         return await self._request("GET", self._url(sender_id, "tracker"), {"include_events": "ALL"})
 
-    async def append(self, sender_id: str, events: List[Dict[str, Any]]) -> Dict[str, Any]:
+    async def append(self, sender_id: str, events: list[dict[str, Any]]) -> dict[str, Any]:
         """Adds events; bot messages among them go out on the channel the customer wrote from last."""
-        return await self._request("POST", self._url(sender_id, "tracker/events"),
-                                   {"output_channel": "latest", "execute_side_effects": "true"}, events)
+        return await self._request(
+            "POST",
+            self._url(sender_id, "tracker/events"),
+            {"output_channel": "latest", "execute_side_effects": "true"},
+            events,
+        )
 
-    async def say(self, sender_id: str, text: str, agent: Optional[Dict[str, Any]] = None,
-                  buttons: Optional[List[Dict[str, str]]] = None) -> None:
+    async def say(
+        self,
+        sender_id: str,
+        text: str,
+        agent: dict[str, Any] | None = None,
+        buttons: list[dict[str, str]] | None = None,
+    ) -> None:
         await self.append(sender_id, [bot_event(text, agent, buttons)])
 
-    async def resume(self, sender_id: str, text: str, buttons: Optional[List[Dict[str, str]]] = None) -> None:
+    async def resume(self, sender_id: str, text: str, buttons: list[dict[str, str]] | None = None) -> None:
         """The bot takes the conversation back, with its slots, and says so."""
-        await self.append(sender_id, [{"event": "resume"}, bot_event(text, None, buttons),
-                                      {"event": "action", "name": "action_listen"}])
+        await self.append(
+            sender_id,
+            [{"event": "resume"}, bot_event(text, None, buttons), {"event": "action", "name": "action_listen"}],
+        )
 
 
-def bot_event(text: str, agent: Optional[Dict[str, Any]] = None,
-              buttons: Optional[List[Dict[str, str]]] = None) -> Dict[str, Any]:
-    event: Dict[str, Any] = {"event": "bot", "text": text, "data": {"buttons": buttons} if buttons else {}}
+def bot_event(
+    text: str, agent: dict[str, Any] | None = None, buttons: list[dict[str, str]] | None = None
+) -> dict[str, Any]:
+    event: dict[str, Any] = {"event": "bot", "text": text, "data": {"buttons": buttons} if buttons else {}}
     if agent:
         event["metadata"] = {"agent": agent}
     return event

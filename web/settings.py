@@ -1,7 +1,7 @@
 """The web app's configuration, read through shop.settings (see .env.example)."""
+
 import secrets
 from dataclasses import dataclass
-from typing import Optional
 
 from shop import settings
 
@@ -20,7 +20,7 @@ class Settings:
     rasa_public_url: str = "http://localhost:5005"
 
 
-def from_env(env: Optional[dict] = None) -> Settings:
+def from_env(env: dict | None = None) -> Settings:
     token = settings.get("RASA_AUTH_TOKEN", env)
     if not token:
         raise SystemExit("RASA_AUTH_TOKEN is not set: the inbox reads conversations through Rasa's HTTP API.")

@@ -1,9 +1,10 @@
 """The demo shop: a home page with featured products, a page per product with its live stock, and
 business pricing. Every page carries the chat widget (web/static/widget), told which page it is
 on so the assistant's greeting and answers follow the page."""
+
 import re
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any
 from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -22,19 +23,37 @@ FEW_LEFT = 3
 CATEGORY_ORDER = ("shoes", "outerwear", "tops", "bottoms", "bags", "accessories")
 # Illustrative business terms of the demo shop; the sales team quotes the real ones.
 PRICING_TIERS = [
-    {"name": "Team", "units": "10–49 items", "price": "10% off list prices",
-     "features": ["Mix sizes and colors freely", "Your logo printed or embroidered",
-                  "Ships in 2 weeks"]},
-    {"name": "Business", "units": "50–249 items", "price": "15% off list prices",
-     "features": ["Everything in Team", "A dedicated account manager", "Pay by invoice, 30 days"]},
-    {"name": "Wholesale", "units": "250+ items, or stock to resell", "price": "Wholesale price list",
-     "features": ["Trade prices for stockists", "Pre-orders of next season's range",
-                  "Delivery to several locations"]},
+    {
+        "name": "Team",
+        "units": "10–49 items",
+        "price": "10% off list prices",
+        "features": ["Mix sizes and colors freely", "Your logo printed or embroidered", "Ships in 2 weeks"],
+    },
+    {
+        "name": "Business",
+        "units": "50–249 items",
+        "price": "15% off list prices",
+        "features": ["Everything in Team", "A dedicated account manager", "Pay by invoice, 30 days"],
+    },
+    {
+        "name": "Wholesale",
+        "units": "250+ items, or stock to resell",
+        "price": "Wholesale price list",
+        "features": [
+            "Trade prices for stockists",
+            "Pre-orders of next season's range",
+            "Delivery to several locations",
+        ],
+    },
 ]
 
 bp = Blueprint("shop")
-templates = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(default=True),
-                        trim_blocks=True, lstrip_blocks=True)
+templates = Environment(
+    loader=FileSystemLoader(str(TEMPLATES)),
+    autoescape=select_autoescape(default=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 
 
 def slug_of(name: str) -> str:
@@ -42,7 +61,7 @@ def slug_of(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
-def stock_label(stock: Optional[int]) -> str:
+def stock_label(stock: int | None) -> str:
     if stock is None:
         return "Not made"
     if stock <= 0:
@@ -50,25 +69,38 @@ def stock_label(stock: Optional[int]) -> str:
     return f"Only {stock} left" if stock <= FEW_LEFT else "In stock"
 
 
-def product_summary(product: Product) -> Dict[str, Any]:
+def product_summary(product: Product) -> dict[str, Any]:
     """What a product tile and a product page show: name, price, options and stock."""
     sizes, colors = catalog.sizes_of(product), catalog.colors_of(product)
     stock = {(v.color, v.size): v.stock for v in product.variants}
-    rows = [{"color": color or "One color",
-             "cells": [{"size": size or "", "stock": stock.get((color, size)),
-                        "label": stock_label(stock.get((color, size)))} for size in (sizes or [""])]}
-            for color in (colors or [""])]
+    rows = [
+        {
+            "color": color or "One color",
+            "cells": [
+                {"size": size or "", "stock": stock.get((color, size)), "label": stock_label(stock.get((color, size)))}
+                for size in (sizes or [""])
+            ],
+        }
+        for color in (colors or [""])
+    ]
     total = catalog.total_stock(product)
     return {
-        "name": product.name, "slug": slug_of(product.name), "sku": product.sku,
-        "category": product.category, "description": product.description,
-        "price": money(product.price_cents), "sizes": sizes, "colors": colors,
-        "in_stock": total > 0, "stock_text": "In stock" if total else "Sold out",
-        "final_sale": bool(product.final_sale), "rows": rows,
+        "name": product.name,
+        "slug": slug_of(product.name),
+        "sku": product.sku,
+        "category": product.category,
+        "description": product.description,
+        "price": money(product.price_cents),
+        "sizes": sizes,
+        "colors": colors,
+        "in_stock": total > 0,
+        "stock_text": "In stock" if total else "Sold out",
+        "final_sale": bool(product.final_sale),
+        "rows": rows,
     }
 
 
-def widget_config(request: Request, page: str, product: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+def widget_config(request: Request, page: str, product: dict[str, Any] | None = None) -> dict[str, Any]:
     """What the widget needs: where Rasa's socket.io is, and the page it is on."""
     config = {"socketUrl": request.app.ctx.settings.rasa_public_url, "socketPath": "/socket.io/", "page": page}
     if product:
@@ -81,9 +113,11 @@ def content_security_policy(rasa_url: str) -> str:
     parts = urlsplit(rasa_url)
     origin = f"{parts.scheme}://{parts.netloc}"
     socket = f"{'wss' if parts.scheme == 'https' else 'ws'}://{parts.netloc}"
-    return ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            f"connect-src 'self' {origin} {socket}; base-uri 'none'; form-action 'self'; "
-            "frame-ancestors 'none'; object-src 'none'")
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"connect-src 'self' {origin} {socket}; base-uri 'none'; form-action 'self'; "
+        "frame-ancestors 'none'; object-src 'none'"
+    )
 
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTTPResponse:
@@ -93,7 +127,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     return page
 
 
-def _products(request: Request) -> List[Product]:
+def _products(request: Request) -> list[Product]:
     with session_scope(request.app.ctx.settings.db_url) as session:
         return catalog.all_products(session)
 
@@ -103,12 +137,18 @@ async def home(request: Request) -> HTTPResponse:
     products = [product_summary(p) for p in _products(request)]
     by_sku = {p["sku"]: p for p in products}
     featured = [by_sku[sku] for sku in FEATURED_SKUS if sku in by_sku] or products[:4]
-    categories = [{"name": name, "products": [p for p in products if p["category"] == name]}
-                  for name in CATEGORY_ORDER]
-    categories += [{"name": name, "products": [p for p in products if p["category"] == name]}
-                   for name in sorted({p["category"] for p in products} - set(CATEGORY_ORDER))]
-    return render(request, "shop/home.html", featured=featured,
-                  categories=[c for c in categories if c["products"]], widget=widget_config(request, "home"))
+    categories = [{"name": name, "products": [p for p in products if p["category"] == name]} for name in CATEGORY_ORDER]
+    categories += [
+        {"name": name, "products": [p for p in products if p["category"] == name]}
+        for name in sorted({p["category"] for p in products} - set(CATEGORY_ORDER))
+    ]
+    return render(
+        request,
+        "shop/home.html",
+        featured=featured,
+        categories=[c for c in categories if c["products"]],
+        widget=widget_config(request, "home"),
+    )
 
 
 @bp.get("/products/<slug:str>")
@@ -117,8 +157,7 @@ async def product_page(request: Request, slug: str) -> HTTPResponse:
     if product is None:
         return render(request, "shop/not_found.html", status=404, widget=widget_config(request, "other"))
     summary = product_summary(product)
-    return render(request, "shop/product.html", product=summary,
-                  widget=widget_config(request, "product", summary))
+    return render(request, "shop/product.html", product=summary, widget=widget_config(request, "product", summary))
 
 
 @bp.get("/pricing")

@@ -1,11 +1,11 @@
 """The inbox's clock: every few seconds it reassigns what agents left unanswered, assigns the
 queue, gives the bot back what nobody answered at all, and closes what the customer left by
 restarting the chat (Rasa unpauses a restarted or expired conversation)."""
+
 import asyncio
 import logging
 from contextlib import nullcontext
 from datetime import datetime, timedelta
-from typing import Dict, List, Optional
 
 from sqlalchemy import select
 
@@ -25,18 +25,21 @@ TRACKER_CHECK_EVERY = 6
 SETTLE = timedelta(seconds=30)
 
 
-def _held(lock: Optional[asyncio.Lock]):
+def _held(lock: asyncio.Lock | None):
     """The web app's database lock (see web.inbox.with_agent), or nothing to hold."""
     return lock if lock is not None else nullcontext()
 
 
 def returned_text(team_name: str) -> str:
-    return (f"I'm sorry: nobody from our {team_name} team could pick this up just now, so I'm back. "
-            "I can have them email you, or you can keep chatting with me.")
+    return (
+        f"I'm sorry: nobody from our {team_name} team could pick this up just now, so I'm back. "
+        "I can have them email you, or you can keep chatting with me."
+    )
 
 
-async def give_back_overdue(db_url: str, rasa: RasaClient, now: datetime,
-                            lock: Optional[asyncio.Lock] = None) -> List[int]:
+async def give_back_overdue(
+    db_url: str, rasa: RasaClient, now: datetime, lock: asyncio.Lock | None = None
+) -> list[int]:
     """Closes each overdue handoff and resumes its bot, one at a time: if Rasa cannot be reached
     the handoff stays open and the next sweep tries again."""
     config = load_config()
@@ -53,13 +56,21 @@ async def give_back_overdue(db_url: str, rasa: RasaClient, now: datetime,
 async def _give_back(db_url: str, rasa: RasaClient, config, handoff_id: int, now: datetime) -> bool:
     with session_scope(db_url) as session:
         try:
-            handoff = assignment.close(session, handoff_id, now, closed_by="timeout", note=(
-                f"Nobody answered within {config.assignment['return_to_bot_after_minutes']} minutes."))
+            handoff = assignment.close(
+                session,
+                handoff_id,
+                now,
+                closed_by="timeout",
+                note=(f"Nobody answered within {config.assignment['return_to_bot_after_minutes']} minutes."),
+            )
         except HandoffError:  # closed meanwhile
             return False
         try:
-            await rasa.resume(handoff.sender_id, returned_text(config.team_name(handoff.team)),
-                              buttons=[button("Email me", "request_followup")])
+            await rasa.resume(
+                handoff.sender_id,
+                returned_text(config.team_name(handoff.team)),
+                buttons=[button("Email me", "request_followup")],
+            )
         except RasaError as problem:
             session.rollback()
             logger.warning("Could not give handoff %s back to the bot: %s", handoff.reference, problem)
@@ -67,15 +78,18 @@ async def _give_back(db_url: str, rasa: RasaClient, config, handoff_id: int, now
     return True
 
 
-async def close_abandoned(db_url: str, rasa: RasaClient, now: datetime,
-                          lock: Optional[asyncio.Lock] = None) -> List[int]:
+async def close_abandoned(db_url: str, rasa: RasaClient, now: datetime, lock: asyncio.Lock | None = None) -> list[int]:
     """Closes open handoffs whose conversation Rasa no longer holds paused. A new handoff is
     left alone for a while: Rasa pauses the conversation just after the action has opened it."""
     settled = clock.naive_utc(now) - SETTLE
     with session_scope(db_url) as session:
-        open_ones: Dict[int, str] = dict(session.execute(
-            select(Handoff.id, Handoff.sender_id).where(Handoff.status.in_(OPEN_STATUSES),
-                                                        Handoff.created_at <= settled)).all())
+        open_ones: dict[int, str] = dict(
+            session.execute(
+                select(Handoff.id, Handoff.sender_id).where(
+                    Handoff.status.in_(OPEN_STATUSES), Handoff.created_at <= settled
+                )
+            ).all()
+        )
     closed = []
     for handoff_id, sender_id in open_ones.items():
         try:
@@ -86,16 +100,22 @@ async def close_abandoned(db_url: str, rasa: RasaClient, now: datetime,
             async with _held(lock):
                 with session_scope(db_url) as session:
                     try:
-                        assignment.close(session, handoff_id, now, closed_by="customer",
-                                         note="The customer restarted the chat, or it timed out.")
+                        assignment.close(
+                            session,
+                            handoff_id,
+                            now,
+                            closed_by="customer",
+                            note="The customer restarted the chat, or it timed out.",
+                        )
                     except HandoffError:
                         continue
             closed.append(handoff_id)
     return closed
 
 
-async def sweep_once(db_url: str, rasa: RasaClient, now: datetime, check_trackers: bool,
-                     lock: Optional[asyncio.Lock] = None) -> None:
+async def sweep_once(
+    db_url: str, rasa: RasaClient, now: datetime, check_trackers: bool, lock: asyncio.Lock | None = None
+) -> None:
     async with _held(lock):
         with session_scope(db_url) as session:
             assignment.sweep(session, load_config(), now)
@@ -104,12 +124,12 @@ async def sweep_once(db_url: str, rasa: RasaClient, now: datetime, check_tracker
         await close_abandoned(db_url, rasa, now, lock)
 
 
-async def run_forever(db_url: str, rasa: RasaClient, every: float, lock: Optional[asyncio.Lock] = None) -> None:
+async def run_forever(db_url: str, rasa: RasaClient, every: float, lock: asyncio.Lock | None = None) -> None:
     rounds = 0
     while True:
         await asyncio.sleep(every)
         try:
             await sweep_once(db_url, rasa, now_utc(), rounds % TRACKER_CHECK_EVERY == 0, lock)
-        except Exception:  # noqa: BLE001 - one bad round must not stop the inbox's clock
+        except Exception:
             logger.exception("Inbox sweep failed; trying again in %s s", every)
         rounds += 1

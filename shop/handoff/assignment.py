@@ -2,9 +2,10 @@
 its team (round robin, or fewest open), reassigned when the agent does not answer in time, taken,
 answered and closed. State changes are conditional UPDATEs, so the action server and the web app
 can both act on a handoff without trampling each other."""
+
 import json
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -23,21 +24,24 @@ class HandoffError(ValueError):
     """An inbox request that cannot be done; the message says why, for the agent."""
 
 
-
-def log(session: Session, handoff: Handoff, kind: str, now: datetime, agent_id: Optional[int] = None,
-        note: Optional[str] = None) -> None:
+def log(
+    session: Session, handoff: Handoff, kind: str, now: datetime, agent_id: int | None = None, note: str | None = None
+) -> None:
     session.add(HandoffEvent(handoff_id=handoff.id, kind=kind, agent_id=agent_id, at=naive_utc(now), note=note))
 
 
-def open_handoff_of(session: Session, sender_id: str) -> Optional[Handoff]:
-    return session.scalar(select(Handoff).where(Handoff.sender_id == sender_id,
-                                                Handoff.status.in_(OPEN_STATUSES)))
+def open_handoff_of(session: Session, sender_id: str) -> Handoff | None:
+    return session.scalar(select(Handoff).where(Handoff.sender_id == sender_id, Handoff.status.in_(OPEN_STATUSES)))
 
 
 def _changed(session: Session, handoff: Handoff, guard: Sequence, **values) -> bool:
     """UPDATE the handoff only while `guard` still holds; refreshes it. True when it changed."""
-    result = session.execute(update(Handoff).where(Handoff.id == handoff.id, *guard).values(**values)
-                             .execution_options(synchronize_session=False))
+    result = session.execute(
+        update(Handoff)
+        .where(Handoff.id == handoff.id, *guard)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
     session.refresh(handoff)
     return result.rowcount == 1
 
@@ -45,16 +49,32 @@ def _changed(session: Session, handoff: Handoff, guard: Sequence, **values) -> b
 # --------------------------------------------------------------------------- opening
 
 
-def open_handoff(session: Session, config: InboxConfig, *, sender_id: str, channel: str, team: str,
-                 reason: str, context: Dict, now: datetime) -> Tuple[Handoff, bool]:
+def open_handoff(
+    session: Session,
+    config: InboxConfig,
+    *,
+    sender_id: str,
+    channel: str,
+    team: str,
+    reason: str,
+    context: dict,
+    now: datetime,
+) -> tuple[Handoff, bool]:
     """The contact's open handoff, or a new one queued for `team` and assigned when an agent is
     free. Returns (handoff, created). Call it first in its transaction: losing the race to
     another process rolls the transaction back."""
     existing = open_handoff_of(session, sender_id)
     if existing is not None:
         return existing, False
-    handoff = Handoff(sender_id=sender_id, channel=channel or "rest", team=team, reason=reason,
-                      status="queued", context=json.dumps(context, default=str), created_at=naive_utc(now))
+    handoff = Handoff(
+        sender_id=sender_id,
+        channel=channel or "rest",
+        team=team,
+        reason=reason,
+        status="queued",
+        context=json.dumps(context, default=str),
+        created_at=naive_utc(now),
+    )
     session.add(handoff)
     try:
         session.flush()
@@ -71,27 +91,28 @@ def open_handoff(session: Session, config: InboxConfig, *, sender_id: str, chann
 
 def is_present(agent: Agent, config: InboxConfig, now: datetime) -> bool:
     timeout = timedelta(seconds=config.assignment["presence_timeout_seconds"])
-    return bool(agent.active and agent.online and agent.last_seen_at
-                and agent.last_seen_at >= naive_utc(now) - timeout)
+    return bool(agent.active and agent.online and agent.last_seen_at and agent.last_seen_at >= naive_utc(now) - timeout)
 
 
-def online_agents(session: Session, config: InboxConfig, team: str, now: datetime) -> List[Agent]:
-    agents = session.scalars(select(Agent).where(Agent.active.is_(True), Agent.online.is_(True))
-                             .order_by(Agent.id))
+def online_agents(session: Session, config: InboxConfig, team: str, now: datetime) -> list[Agent]:
+    agents = session.scalars(select(Agent).where(Agent.active.is_(True), Agent.online.is_(True)).order_by(Agent.id))
     return [a for a in agents if team in agent_teams(a.teams) and is_present(a, config, now)]
 
 
-def held_counts(session: Session, agent_ids: Iterable[int]) -> Dict[int, int]:
+def held_counts(session: Session, agent_ids: Iterable[int]) -> dict[int, int]:
     """How many open conversations each agent holds (assigned or active)."""
     ids = list(agent_ids)
     if not ids:
         return {}
-    rows = session.execute(select(Handoff.agent_id, func.count()).where(
-        Handoff.agent_id.in_(ids), Handoff.status.in_(HELD_STATUSES)).group_by(Handoff.agent_id))
-    return {agent_id: count for agent_id, count in rows}
+    rows = session.execute(
+        select(Handoff.agent_id, func.count())
+        .where(Handoff.agent_id.in_(ids), Handoff.status.in_(HELD_STATUSES))
+        .group_by(Handoff.agent_id)
+    )
+    return dict(rows)
 
 
-def pick_agent(strategy: str, candidates: Sequence[Agent], held: Dict[int, int], cap: int) -> Optional[Agent]:
+def pick_agent(strategy: str, candidates: Sequence[Agent], held: dict[int, int], cap: int) -> Agent | None:
     """Round robin: whoever was assigned longest ago. Least open: whoever holds fewest, then
     longest ago. Agents at their cap are skipped."""
     eligible = [a for a in candidates if held.get(a.id, 0) < cap]
@@ -99,54 +120,75 @@ def pick_agent(strategy: str, candidates: Sequence[Agent], held: Dict[int, int],
         return None
 
     def last(agent: Agent) -> datetime:
-        return agent.last_assigned_at or datetime.min
+        return agent.last_assigned_at or datetime.min  # noqa: DTZ901 (stored naive UTC)
 
     if strategy == "round_robin":
         return min(eligible, key=lambda a: (last(a), a.id))
     return min(eligible, key=lambda a: (held.get(a.id, 0), last(a), a.id))
 
 
-def assign(session: Session, config: InboxConfig, handoff: Handoff, now: datetime,
-           exclude: Set[int] = frozenset()) -> Optional[Agent]:
+def assign(
+    session: Session, config: InboxConfig, handoff: Handoff, now: datetime, exclude: set[int] = frozenset()
+) -> Agent | None:
     """Gives a queued handoff to an online agent of its team; None when nobody is free."""
     candidates = [a for a in online_agents(session, config, handoff.team, now) if a.id not in exclude]
-    agent = pick_agent(config.teams[handoff.team]["assignment"], candidates,
-                       held_counts(session, [a.id for a in candidates]),
-                       int(config.assignment["max_open_per_agent"]))
+    agent = pick_agent(
+        config.teams[handoff.team]["assignment"],
+        candidates,
+        held_counts(session, [a.id for a in candidates]),
+        int(config.assignment["max_open_per_agent"]),
+    )
     if agent is None:
         return None
-    if not _changed(session, handoff, [Handoff.status == "queued"], status="assigned",
-                    agent_id=agent.id, assigned_at=naive_utc(now)):
+    if not _changed(
+        session, handoff, [Handoff.status == "queued"], status="assigned", agent_id=agent.id, assigned_at=naive_utc(now)
+    ):
         return None
     agent.last_assigned_at = naive_utc(now)
     log(session, handoff, "assigned", now, agent_id=agent.id)
     return agent
 
 
-def _unanswered_by(session: Session, handoff: Handoff) -> Set[int]:
+def _unanswered_by(session: Session, handoff: Handoff) -> set[int]:
     """Agents this handoff was taken from because they did not answer."""
-    return set(session.scalars(select(HandoffEvent.agent_id).where(
-        HandoffEvent.handoff_id == handoff.id, HandoffEvent.kind == "unanswered")))
+    return set(
+        session.scalars(
+            select(HandoffEvent.agent_id).where(
+                HandoffEvent.handoff_id == handoff.id, HandoffEvent.kind == "unanswered"
+            )
+        )
+    )
 
 
 def sweep(session: Session, config: InboxConfig, now: datetime) -> None:
     """Reassigns what its agent left unanswered too long, then assigns the queue, oldest first."""
     late = naive_utc(now) - timedelta(seconds=config.assignment["reassign_after_seconds"])
-    for handoff in session.scalars(select(Handoff).where(
-            Handoff.status == "assigned", Handoff.assigned_at <= late).order_by(Handoff.id)).all():
+    for handoff in session.scalars(
+        select(Handoff).where(Handoff.status == "assigned", Handoff.assigned_at <= late).order_by(Handoff.id)
+    ).all():
         previous = handoff.agent_id
-        if _changed(session, handoff, [Handoff.status == "assigned", Handoff.agent_id == previous],
-                    status="queued", agent_id=None):
+        if _changed(
+            session,
+            handoff,
+            [Handoff.status == "assigned", Handoff.agent_id == previous],
+            status="queued",
+            agent_id=None,
+        ):
             log(session, handoff, "unanswered", now, agent_id=previous)
     for handoff in session.scalars(select(Handoff).where(Handoff.status == "queued").order_by(Handoff.id)).all():
         assign(session, config, handoff, now, exclude=_unanswered_by(session, handoff))
 
 
-def overdue(session: Session, config: InboxConfig, now: datetime) -> List[int]:
+def overdue(session: Session, config: InboxConfig, now: datetime) -> list[int]:
     """Handoffs nobody has answered at all for too long: the bot should take them back."""
     give_up = naive_utc(now) - timedelta(minutes=config.assignment["return_to_bot_after_minutes"])
-    return list(session.scalars(select(Handoff.id).where(
-        Handoff.status.in_(("queued", "assigned")), Handoff.created_at <= give_up).order_by(Handoff.id)))
+    return list(
+        session.scalars(
+            select(Handoff.id)
+            .where(Handoff.status.in_(("queued", "assigned")), Handoff.created_at <= give_up)
+            .order_by(Handoff.id)
+        )
+    )
 
 
 # --------------------------------------------------------------------------- agents at work
@@ -164,7 +206,7 @@ def _check_team(agent: Agent, handoff: Handoff) -> None:
         raise HandoffError(f"This conversation belongs to the {handoff.team} team.")
 
 
-def take(session: Session, handoff_id: int, agent: Agent, now: datetime) -> Tuple[Handoff, bool]:
+def take(session: Session, handoff_id: int, agent: Agent, now: datetime) -> tuple[Handoff, bool]:
     """The agent takes the conversation (from the queue, or one assigned to anyone). Returns
     (handoff, joined): joined is True when the agent has just joined it."""
     handoff = _get(session, handoff_id)
@@ -176,16 +218,19 @@ def take(session: Session, handoff_id: int, agent: Agent, now: datetime) -> Tupl
             return handoff, False
         raise HandoffError(f"{handoff.agent.name} is already answering this conversation.")
     previous = handoff.status, handoff.agent_id
-    guard = [Handoff.status == previous[0],
-             Handoff.agent_id.is_(None) if previous[1] is None else Handoff.agent_id == previous[1]]
-    if not _changed(session, handoff, guard, status="active", agent_id=agent.id,
-                    assigned_at=handoff.assigned_at or naive_utc(now)):
+    guard = [
+        Handoff.status == previous[0],
+        Handoff.agent_id.is_(None) if previous[1] is None else Handoff.agent_id == previous[1],
+    ]
+    if not _changed(
+        session, handoff, guard, status="active", agent_id=agent.id, assigned_at=handoff.assigned_at or naive_utc(now)
+    ):
         raise HandoffError("Someone else took this conversation a moment ago.")
     log(session, handoff, "taken", now, agent_id=agent.id)
     return handoff, True
 
 
-def record_reply(session: Session, handoff_id: int, agent: Agent, now: datetime) -> Tuple[Handoff, bool]:
+def record_reply(session: Session, handoff_id: int, agent: Agent, now: datetime) -> tuple[Handoff, bool]:
     """Checks the agent may reply (replying to an unanswered one takes it) and notes the first
     reply. Returns (handoff, joined)."""
     handoff, joined = take(session, handoff_id, agent, now)
@@ -194,8 +239,15 @@ def record_reply(session: Session, handoff_id: int, agent: Agent, now: datetime)
     return handoff, joined
 
 
-def close(session: Session, handoff_id: int, now: datetime, *, closed_by: str, agent: Optional[Agent] = None,
-          note: Optional[str] = None) -> Handoff:
+def close(
+    session: Session,
+    handoff_id: int,
+    now: datetime,
+    *,
+    closed_by: str,
+    agent: Agent | None = None,
+    note: str | None = None,
+) -> Handoff:
     """Closes an open handoff; an agent closes only their own, with a closing note."""
     handoff = _get(session, handoff_id)
     if handoff.status == "closed":
@@ -208,21 +260,33 @@ def close(session: Session, handoff_id: int, now: datetime, *, closed_by: str, a
             raise HandoffError(f"Keep the closing note under {CLOSING_NOTE_LIMIT} characters.")
         if handoff.agent_id != agent.id or handoff.status != "active":
             raise HandoffError("Take the conversation before closing it.")
-    if not _changed(session, handoff, [Handoff.status.in_(OPEN_STATUSES)], status="closed",
-                    closed_at=naive_utc(now), closed_by=closed_by, closing_note=note):
+    if not _changed(
+        session,
+        handoff,
+        [Handoff.status.in_(OPEN_STATUSES)],
+        status="closed",
+        closed_at=naive_utc(now),
+        closed_by=closed_by,
+        closing_note=note,
+    ):
         raise HandoffError("This conversation is already closed.")
     log(session, handoff, "closed", now, agent_id=agent.id if agent else None, note=note)
     return handoff
 
 
-def set_presence(session: Session, agent: Agent, now: datetime, online: Optional[bool] = None) -> None:
+def set_presence(session: Session, agent: Agent, now: datetime, online: bool | None = None) -> None:
     """A check-in from the agent's inbox; `online` switches availability when given."""
     if online is not None:
         agent.online = bool(online)
     agent.last_seen_at = naive_utc(now)
 
 
-def inbox_of(session: Session, agent: Agent) -> List[Handoff]:
+def inbox_of(session: Session, agent: Agent) -> list[Handoff]:
     """The open conversations of the agent's teams, oldest first."""
-    return list(session.scalars(select(Handoff).where(
-        Handoff.team.in_(agent_teams(agent.teams)), Handoff.status.in_(OPEN_STATUSES)).order_by(Handoff.id)))
+    return list(
+        session.scalars(
+            select(Handoff)
+            .where(Handoff.team.in_(agent_teams(agent.teams)), Handoff.status.in_(OPEN_STATUSES))
+            .order_by(Handoff.id)
+        )
+    )

@@ -2,8 +2,10 @@
 why, who, where from (page, UTM), what was asked (intents), what is known (slots, lead), and
 the transcript. Built from
 tracker events in the format both rasa_sdk and Rasa's HTTP API use."""
+
+from collections.abc import Iterable
 from datetime import datetime, timezone
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any
 
 from shop.visit import visit_from_events
 
@@ -16,30 +18,44 @@ REASON_TEXT = {
 }
 # Slots an agent needs, in the order the inbox shows them, with their labels.
 CONTEXT_SLOTS = {
-    "product": "Product", "size": "Size", "color": "Color", "quantity": "Quantity",
-    "order_id": "Order", "refund_item": "Refund item", "refund_reason": "Refund reason",
-    "refund_block_reason": "Refund refused because", "booking_ref": "Meeting", "customer_timezone": "Time zone",
+    "product": "Product",
+    "size": "Size",
+    "color": "Color",
+    "quantity": "Quantity",
+    "order_id": "Order",
+    "refund_item": "Refund item",
+    "refund_reason": "Refund reason",
+    "refund_block_reason": "Refund refused because",
+    "booking_ref": "Meeting",
+    "customer_timezone": "Time zone",
 }
 LEAD_FIELDS = ("need", "company_size", "timeline", "budget", "role", "score", "grade", "team")
 # Lead answers still in the slots (qualification not finished, so no saved lead yet).
-LEAD_SLOTS = {"lead_need": "need", "company_size": "company_size", "timeline": "timeline",
-              "budget": "budget", "role": "role", "lead_grade": "grade", "sales_team": "team"}
+LEAD_SLOTS = {
+    "lead_need": "need",
+    "company_size": "company_size",
+    "timeline": "timeline",
+    "budget": "budget",
+    "role": "role",
+    "lead_grade": "grade",
+    "sales_team": "team",
+}
 TRANSCRIPT_LIMIT = 60
 
 
-def _iso(timestamp: Optional[float]) -> Optional[str]:
+def _iso(timestamp: float | None) -> str | None:
     if timestamp is None:
         return None
     return datetime.fromtimestamp(float(timestamp), tz=timezone.utc).isoformat(timespec="seconds")
 
 
-def agent_of(event: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+def agent_of(event: dict[str, Any]) -> dict[str, Any] | None:
     """The agent who sent a bot event through the inbox (None for the assistant's own)."""
     agent = (event.get("metadata") or {}).get("agent")
     return agent if isinstance(agent, dict) else None
 
 
-def transcript(events: Iterable[Dict[str, Any]], limit: Optional[int] = TRANSCRIPT_LIMIT) -> List[Dict[str, Any]]:
+def transcript(events: Iterable[dict[str, Any]], limit: int | None = TRANSCRIPT_LIMIT) -> list[dict[str, Any]]:
     """Customer, assistant and agent lines in order: {who, text, at[, agent][, buttons]}."""
     lines = []
     for event in events:
@@ -63,7 +79,7 @@ def transcript(events: Iterable[Dict[str, Any]], limit: Optional[int] = TRANSCRI
     return lines[-limit:] if limit else lines
 
 
-def card_text(custom: Dict[str, Any]) -> str:
+def card_text(custom: dict[str, Any]) -> str:
     """A product card (actions/catalog.py) or other custom payload as one line of text."""
     if custom.get("type") == "product":
         stock = "in stock" if custom.get("in_stock") else "out of stock"
@@ -71,9 +87,9 @@ def card_text(custom: Dict[str, Any]) -> str:
     return "[card]"
 
 
-def intents(events: Iterable[Dict[str, Any]]) -> List[str]:
+def intents(events: Iterable[dict[str, Any]]) -> list[str]:
     """The customer's intents in order, repeats next to each other counted once."""
-    names: List[str] = []
+    names: list[str] = []
     for event in events:
         if event.get("event") != "user":
             continue
@@ -83,19 +99,27 @@ def intents(events: Iterable[Dict[str, Any]]) -> List[str]:
     return names
 
 
-def known_slots(slots: Dict[str, Any]) -> Dict[str, Any]:
+def known_slots(slots: dict[str, Any]) -> dict[str, Any]:
     """The agent-relevant slots that have a value, labelled."""
     return {label: slots[key] for key, label in CONTEXT_SLOTS.items() if slots.get(key) not in (None, "", [])}
 
 
-def lead_from_slots(slots: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+def lead_from_slots(slots: dict[str, Any]) -> dict[str, Any] | None:
     answers = {field: slots[slot] for slot, field in LEAD_SLOTS.items() if slots.get(slot) not in (None, "", "skipped")}
     return answers or None
 
 
-def build_packet(*, events: List[Dict[str, Any]], slots: Dict[str, Any], reason: str, team: str,
-                 channel: str, sender_id: str, name: Optional[str] = None,
-                 lead: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+def build_packet(
+    *,
+    events: list[dict[str, Any]],
+    slots: dict[str, Any],
+    reason: str,
+    team: str,
+    channel: str,
+    sender_id: str,
+    name: str | None = None,
+    lead: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """The whole packet, JSON-ready; the saved lead when there is one, else the lead answers so far."""
     lead = lead or lead_from_slots(slots)
     return {

@@ -1,13 +1,15 @@
 """Which live team gets a handed-over conversation, whether it is in, and how long it takes to
 answer; all from seed/inbox.yml."""
+
 import json
 import re
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any
 
 import yaml
 from sqlalchemy import select
@@ -30,26 +32,26 @@ class Situation:
     """What routing looks at: why, which team the customer named, the lead grade, the topic."""
 
     reason: str
-    asked_for: Optional[str] = None
-    lead_grade: Optional[str] = None
-    topic: Optional[str] = None
+    asked_for: str | None = None
+    lead_grade: str | None = None
+    topic: str | None = None
 
 
 @dataclass
 class InboxConfig:
-    teams: Dict[str, Dict[str, Any]]
-    routing: List[Dict[str, Any]]
+    teams: dict[str, dict[str, Any]]
+    routing: list[dict[str, Any]]
     default_team: str
-    team_words: Dict[str, List[str]]
-    topic_intents: Dict[str, List[str]]
-    assignment: Dict[str, Any]
-    agents: List[Dict[str, Any]] = field(default_factory=list)
+    team_words: dict[str, list[str]]
+    topic_intents: dict[str, list[str]]
+    assignment: dict[str, Any]
+    agents: list[dict[str, Any]] = field(default_factory=list)
 
     def team_name(self, team: str) -> str:
         return self.teams[team]["name"]
 
 
-def parse_config(raw: Dict[str, Any]) -> InboxConfig:
+def parse_config(raw: dict[str, Any]) -> InboxConfig:
     """Checks seed/inbox.yml and fills defaults; ValueError names what is wrong."""
     teams = raw.get("teams") or {}
     if not teams:
@@ -73,18 +75,29 @@ def parse_config(raw: Dict[str, Any]) -> InboxConfig:
             raise ValueError(f"inbox.yml: routing rule {rule}: unknown reasons {sorted(unknown)}")
     if default_team not in teams:
         raise ValueError(f"inbox.yml: default_team {default_team!r} is not a team")
-    assignment = {"reassign_after_seconds": 120, "return_to_bot_after_minutes": 10,
-                  "presence_timeout_seconds": 60, "max_open_per_agent": 5, **(raw.get("assignment") or {})}
+    assignment = {
+        "reassign_after_seconds": 120,
+        "return_to_bot_after_minutes": 10,
+        "presence_timeout_seconds": 60,
+        "max_open_per_agent": 5,
+        **(raw.get("assignment") or {}),
+    }
     agents = raw.get("agents") or []
     for agent in agents:
         if not set(agent.get("teams") or []) <= set(teams):
             raise ValueError(f"inbox.yml: agent {agent.get('email')} is in an unknown team")
-    return InboxConfig(teams=teams, routing=routing, default_team=default_team,
-                       team_words=raw.get("team_words") or {}, topic_intents=raw.get("topic_intents") or {},
-                       assignment=assignment, agents=agents)
+    return InboxConfig(
+        teams=teams,
+        routing=routing,
+        default_team=default_team,
+        team_words=raw.get("team_words") or {},
+        topic_intents=raw.get("topic_intents") or {},
+        assignment=assignment,
+        agents=agents,
+    )
 
 
-def load_config(path: Optional[Path] = None) -> InboxConfig:
+def load_config(path: Path | None = None) -> InboxConfig:
     """seed/inbox.yml, or the file INBOX_CONFIG names (e.g. a deployment's own teams and hours)."""
     return _load(str(path or settings.inbox_config_path()))
 
@@ -95,7 +108,7 @@ def _load(path: str) -> InboxConfig:
         return parse_config(yaml.safe_load(handle) or {})
 
 
-def team_named(config: InboxConfig, text: Optional[str]) -> Optional[str]:
+def team_named(config: InboxConfig, text: str | None) -> str | None:
     """The team a request names: a team key (from a button) or one of its words in free text."""
     if not text:
         return None
@@ -108,7 +121,7 @@ def team_named(config: InboxConfig, text: Optional[str]) -> Optional[str]:
     return None
 
 
-def topic_of(config: InboxConfig, intents: Sequence[str]) -> Optional[str]:
+def topic_of(config: InboxConfig, intents: Sequence[str]) -> str | None:
     """The topic of the latest intent that has one."""
     by_intent = {intent: topic for topic, names in config.topic_intents.items() for intent in names}
     for intent in reversed(list(intents)):
@@ -117,9 +130,13 @@ def topic_of(config: InboxConfig, intents: Sequence[str]) -> Optional[str]:
     return None
 
 
-def _holds(rule: Dict[str, Any], situation: Situation) -> bool:
-    checks = (("reasons", situation.reason), ("asked_for", situation.asked_for),
-              ("lead_grades", situation.lead_grade), ("topics", situation.topic))
+def _holds(rule: dict[str, Any], situation: Situation) -> bool:
+    checks = (
+        ("reasons", situation.reason),
+        ("asked_for", situation.asked_for),
+        ("lead_grades", situation.lead_grade),
+        ("topics", situation.topic),
+    )
     return all(value in rule[key] for key, value in checks if key in rule)
 
 
@@ -136,7 +153,7 @@ def team_open(config: InboxConfig, team: str, now: datetime) -> bool:
     return hours_open_at(zone_of(spec["timezone"]), spec["hours"], now)
 
 
-def team_back_at(config: InboxConfig, team: str, now: datetime) -> Optional[datetime]:
+def team_back_at(config: InboxConfig, team: str, now: datetime) -> datetime | None:
     """When the team is next in (aware UTC), or None when it has no hours in the next two weeks."""
     spec = config.teams[team]
     return hours_next_open(zone_of(spec["timezone"]), spec["hours"], now)
@@ -148,7 +165,8 @@ def typical_wait_minutes(session: Session, config: InboxConfig, team: str, recen
     rows = session.execute(
         select(Handoff.created_at, Handoff.first_reply_at)
         .where(Handoff.team == team, Handoff.first_reply_at.is_not(None))
-        .order_by(Handoff.id.desc()).limit(recent)
+        .order_by(Handoff.id.desc())
+        .limit(recent)
     ).all()
     if len(rows) < MEASURED_AFTER:
         return int(config.teams[team]["typical_wait_minutes"])
@@ -156,7 +174,7 @@ def typical_wait_minutes(session: Session, config: InboxConfig, team: str, recen
     return max(1, round(statistics.median(waits)))
 
 
-def agent_teams(raw: Any) -> List[str]:
+def agent_teams(raw: Any) -> list[str]:
     """Agent.teams as a list, whether stored as JSON text or given as a list."""
     if isinstance(raw, str):
         raw = json.loads(raw or "[]")

@@ -1,7 +1,8 @@
 """Turn what a customer typed into clean values, or say precisely why it is not one: one module
 per kind (numbers, ids and emails, sizes, dates, typo-tolerant words), each returning Parsed."""
+
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -9,7 +10,7 @@ class Parsed:
     """A parsed value, or the reason there is none (a key the actions turn into words)."""
 
     value: Any = None
-    error: Optional[str] = None
+    error: str | None = None
 
     @property
     def ok(self) -> bool:

@@ -4,34 +4,78 @@ Pure functions: the caller passes `now` and the customer's zone, so every answer
 Wall-clock times are always built from a local date and a clock time in the zone (never an aware
 datetime plus a timedelta), so "monday at 10am" stays 10:00 across a daylight-saving change.
 """
+
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
-from typing import Iterator, Optional, Tuple
 
 from dateutil import tz as dateutil_tz
 from dateutil.relativedelta import relativedelta
 from dateutil.zoneinfo import get_zonefile_instance
 
 WORKDAY = (time(9), time(17))
-PERIODS = {"morning": (time(9), time(12)), "afternoon": (time(12), time(17)),
-           "evening": (time(17), time(19)), "tonight": (time(17), time(19))}
+PERIODS = {
+    "morning": (time(9), time(12)),
+    "afternoon": (time(12), time(17)),
+    "evening": (time(17), time(19)),
+    "tonight": (time(17), time(19)),
+}
 EXACT_LENGTH = timedelta(minutes=30)
 ASAP_SPAN = timedelta(days=2)
 
-_DAY_NAMES = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
-_MONTH_NAMES = ("January February March April May June July August September October "
-                "November December").split()
+_DAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+_MONTH_NAMES = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 # No "sat"/"sun": too common as ordinary words ("sat down", "in the sun").
-_WEEKDAYS = {**{n.lower(): i for i, n in enumerate(_DAY_NAMES)},
-             **{n[:3].lower(): i for i, n in enumerate(_DAY_NAMES[:5])},
-             "tues": 1, "weds": 2, "thur": 3, "thurs": 3}
-_MONTHS = {**{n.lower(): i + 1 for i, n in enumerate(_MONTH_NAMES)},
-           **{n[:3].lower(): i + 1 for i, n in enumerate(_MONTH_NAMES)}, "sept": 9}
-_COUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-           "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
-           "a couple of": 2, "couple of": 2, "a couple": 2, "a few": 3, "few": 3, "half an": 0.5}
+_WEEKDAYS = {
+    **{n.lower(): i for i, n in enumerate(_DAY_NAMES)},
+    **{n[:3].lower(): i for i, n in enumerate(_DAY_NAMES[:5])},
+    "tues": 1,
+    "weds": 2,
+    "thur": 3,
+    "thurs": 3,
+}
+_MONTHS = {
+    **{n.lower(): i + 1 for i, n in enumerate(_MONTH_NAMES)},
+    **{n[:3].lower(): i + 1 for i, n in enumerate(_MONTH_NAMES)},
+    "sept": 9,
+}
+_COUNTS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "a couple of": 2,
+    "couple of": 2,
+    "a couple": 2,
+    "a few": 3,
+    "few": 3,
+    "half an": 0.5,
+}
 
 
 def _alternatives(words) -> str:
@@ -39,15 +83,16 @@ def _alternatives(words) -> str:
 
 
 _MONTH = _alternatives(_MONTHS)
-_RELATIVE_RE = re.compile(rf"\b(in\s+)?(\d+|{_alternatives(_COUNTS)})\s+"
-                          r"(minute|min|hour|hr|day|week|month)s?\b(\s+from\s+(?:now|today))?")
+_RELATIVE_RE = re.compile(
+    rf"\b(in\s+)?(\d+|{_alternatives(_COUNTS)})\s+"
+    r"(minute|min|hour|hr|day|week|month)s?\b(\s+from\s+(?:now|today))?"
+)
 _ASAP_RE = re.compile(r"\b(asap|as soon as possible|right away|right now|immediately)\b")
 _NOW_RE = re.compile(r"\bnow\b")  # weaker: only when nothing else names a time ("tomorrow, busy now")
 _WEEK_RE = re.compile(r"\b(next|this)\s+week\b")
 _MONTH_END_RE = re.compile(r"\bend\s+of\s+(?:the\s+|this\s+)?month\b")
 _MONTH_DAY_RE = re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}})\b)?")
-_DAY_MONTH_RE = re.compile(
-    rf"(?<!at )\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH})\b\.?(?:,?\s+(\d{{4}})\b)?")
+_DAY_MONTH_RE = re.compile(rf"(?<!at )\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH})\b\.?(?:,?\s+(\d{{4}})\b)?")
 _ORDINAL_RE = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)\b")
 _WEEKDAY_RE = re.compile(rf"\b(?:(next|this|coming)\s+)?({_alternatives(_WEEKDAYS)})\b")
 _NAMED_DAY_RE = re.compile(r"\b(day after tomorrow|tomorrow|tomorow|tmrw|tmr|today)\b")
@@ -55,8 +100,10 @@ _PERIOD_RE = re.compile(r"\b(morning|afternoon|evening|tonight)\b")
 _NOON_RE = re.compile(r"\b(noon|midday|mid-day)\b")
 _AMPM_RE = re.compile(r"\b(\d{1,2})(?:[:.](\d{2}))?\s*([ap])\.?m\b\.?")
 _CLOCK_RE = re.compile(r"\b(\d{1,2}):(\d{2})\b")
-_AT_RE = re.compile(r"(?:\b(?:at|around|about|by)|@)\s*(\d{1,2})(?:\.(\d{2}))?\b"
-                    r"(?![/%$]|\s*(?:st|nd|rd|th)\b)")
+_AT_RE = re.compile(
+    r"(?:\b(?:at|around|about|by)|@)\s*(\d{1,2})(?:\.(\d{2}))?\b"
+    r"(?![/%$]|\s*(?:st|nd|rd|th)\b)"
+)
 _OCLOCK_RE = re.compile(r"\b(\d{1,2})\s*o'?\s?clock\b")
 
 
@@ -85,29 +132,28 @@ def _later(a: datetime, b: datetime) -> bool:
     return a.timestamp() > b.timestamp()
 
 
-def _take(pattern: re.Pattern, text: str) -> Tuple[Optional[re.Match], str]:
+def _take(pattern: re.Pattern, text: str) -> tuple[re.Match | None, str]:
     """The first match and the text with it blanked out, so later patterns cannot reuse it."""
     match = pattern.search(text)
     if not match:
         return None, text
-    return match, text[:match.start()] + " " * len(match.group()) + text[match.end():]
+    return match, text[: match.start()] + " " * len(match.group()) + text[match.end() :]
 
 
-def _hour(hour: int, minute: int, ampm: Optional[str], period: Optional[str],
-          literal: bool) -> Optional[time]:
+def _hour(hour: int, minute: int, ampm: str | None, period: str | None, literal: bool) -> time | None:
     """A clock time; a bare hour 1-7 means pm (8-12 as said), unless a part of day says otherwise."""
     if minute > 59 or hour > 23 or (ampm and not 1 <= hour <= 12):
         return None
     if ampm:
         hour = hour % 12 + (12 if ampm == "p" else 0)
-    elif not literal and hour < 12 and period in ("afternoon", "evening", "tonight"):
-        hour += 12
-    elif not literal and 1 <= hour <= 7 and period != "morning":
+    elif (not literal and hour < 12 and period in ("afternoon", "evening", "tonight")) or (
+        not literal and 1 <= hour <= 7 and period != "morning"
+    ):
         hour += 12
     return time(hour, minute)
 
 
-def _clock(text: str, period: Optional[str]) -> Tuple[Optional[time], bool]:
+def _clock(text: str, period: str | None) -> tuple[time | None, bool]:
     """(the time of day that was said, whether anything looking like one was said)."""
     if _NOON_RE.search(text):
         return time(12), True
@@ -149,22 +195,21 @@ def _year_days(year: int, month: int, day_of_month: int, years: int) -> Iterator
             continue
 
 
-def parse_time_request(text: str, now: datetime, tz: tzinfo) -> Optional[TimeRequest]:
+def parse_time_request(text: str, now: datetime, tz: tzinfo) -> TimeRequest | None:
     """None when the text names no date/time. `now` is aware (any zone); results are in `tz`."""
     s = " " + re.sub(r"[\s,;!?()\"]+", " ", str(text or "").lower().replace("’", "'")) + " "
     local_now = now.astimezone(tz)
     today = local_now.date()
 
     match, s = _take(_RELATIVE_RE, s)
-    day: Optional[date] = None
-    candidates: Optional[Iterator[date]] = None  # the days to try, first one still ahead wins
+    day: date | None = None
+    candidates: Iterator[date] | None = None  # the days to try, first one still ahead wins
     if match and (match.group(1) or match.group(4)):
         amount, unit = _count(match.group(2)), match.group(3)
         if unit in ("minute", "min", "hour", "hr"):
             delta = timedelta(minutes=amount) if unit.startswith("min") else timedelta(hours=amount)
             moment = _plus(now, delta, tz)  # then up to the next half hour on the local clock
-            over = timedelta(minutes=moment.minute % 30, seconds=moment.second,
-                             microseconds=moment.microsecond)
+            over = timedelta(minutes=moment.minute % 30, seconds=moment.second, microseconds=moment.microsecond)
             start = _plus(moment, timedelta(minutes=30) - over, tz) if over else moment
             return TimeRequest(start, _plus(start, EXACT_LENGTH, tz), True)
         if unit == "month":
@@ -240,8 +285,16 @@ _TIMEZONE_ALIASES = {
     "America/Chicago": ["cst", "cdt", "central", "chicago", "dallas", "houston"],
     "America/Denver": ["mst", "mdt", "mountain", "denver"],
     "America/Phoenix": ["arizona", "phoenix"],
-    "America/Los_Angeles": ["pst", "pdt", "pacific", "west coast", "los angeles", "san francisco",
-                            "seattle", "california"],
+    "America/Los_Angeles": [
+        "pst",
+        "pdt",
+        "pacific",
+        "west coast",
+        "los angeles",
+        "san francisco",
+        "seattle",
+        "california",
+    ],
     "Europe/London": ["london", "uk", "u.k.", "gmt", "bst", "britain", "england", "united kingdom"],
     "Europe/Berlin": ["cet", "cest", "central european", "berlin", "germany"],
     "Europe/Paris": ["paris", "france"],
@@ -253,22 +306,27 @@ _ALIAS_TO_ZONE = {alias: zone for zone, aliases in _TIMEZONE_ALIASES.items() for
 _ALIAS_RE = re.compile(rf"(?<![\w/])({_alternatives(_ALIAS_TO_ZONE)})(?![\w/]|[+-]\d)")
 _CITY_AREAS = {"Africa", "America", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific"}
 _IANA_RE = re.compile(r"\b[a-z]+(?:/[a-z0-9_+\-]+)+")
-_TIMEZONE_FILLER_RE = re.compile(r"\b(i'm|im|i am|we're|we are|based|in|on|the|my|is|it's|its|time|zone|"
-                                 r"timezone|standard|daylight|please)\b")
+_TIMEZONE_FILLER_RE = re.compile(
+    r"\b(i'm|im|i am|we're|we are|based|in|on|the|my|is|it's|its|time|zone|"
+    r"timezone|standard|daylight|please)\b"
+)
 
 
 @lru_cache(maxsize=1)
 def _zone_names() -> dict:
     """Lower-case IANA name -> its spelling; a city ('tokyo', 'new york') -> its zone."""
     names = {name.lower(): name for name in get_zonefile_instance().zones if "/" in name}
-    cities = {name.rsplit("/", 1)[1].lower().replace("_", " "): name for name in names.values()
-              if name.split("/")[0] in _CITY_AREAS}
+    cities = {
+        name.rsplit("/", 1)[1].lower().replace("_", " "): name
+        for name in names.values()
+        if name.split("/")[0] in _CITY_AREAS
+    }
     for word in ("north", "south", "east", "west", "center"):  # Australia/North, .../North_Dakota/Center
         cities.pop(word, None)
     return {**cities, **names}
 
 
-def parse_timezone(text: str) -> Optional[str]:
+def parse_timezone(text: str) -> str | None:
     """An IANA zone name for what a customer types: 'EST'/'eastern'/'New York' -> 'America/New_York',
     'pacific' -> 'America/Los_Angeles', 'London'/'GMT' -> 'Europe/London', 'asia/tokyo' -> 'Asia/Tokyo',
     a zone database city said on its own ('Sydney'). Validated with dateutil.tz.gettz; None if unknown."""

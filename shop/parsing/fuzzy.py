@@ -12,9 +12,10 @@ A word is read as a typo of a known word only when
   of 4-7 letters and 2 from 8 letters on, and
 - exactly one known word is that close (a tie between two different words is no match).
 """
+
 from __future__ import annotations
 
-from typing import Dict, Iterable, List, Optional
+from collections.abc import Iterable
 
 MIN_FUZZY_LENGTH = 4
 
@@ -22,77 +23,379 @@ MIN_FUZZY_LENGTH = 4
 # said so often that reading them as a typo would do harm. Found by checking the training
 # data's words and a list of everyday words against the catalog's; keep it lower case.
 COMMON_WORDS = frozenset(
-    """
-    howdy hood hoods hooded moody hooey hoot
-    cost costs coast coal coats coach chat chats cant goat boat boats
-    best bests test rest west bell bells melt belts bolt bolts
-    tone tore toes note vote told toll
-    pole poles pool pools poll polls solo
-    lines liner lined link links line
-    china chin chins chine
-    trial trials train trains trait trails
-    rainy ruin ruins raid
-    slip slid slum skim swam swig swims slime slimy
-    shade shapes shares shaded shaker shakes
-    scare scared scary scars
-    weekend weekends overcome speaker speakers loader loaders scandals beat beats hiding
-    waking pine pins ping punk blur greek pinky grab grabs cups scarpe
-    spam spamming walled mallet write cart shift share pick picks picked halt skip
-    torque tongue
-    sunnier sunny
-    short shorter
-    sandy scandal
-    bomb bombs bombed
-    wood word words would work wook cool
-    press
-    mean means bean beans
-    sweat sweats sweet sweets
-    card cards care cared
-    holds
-    cased cash
-    covered
-    sleep
-    plaid plain plan plans
-    track tracks trick truck
-    down dawn
-    body bode
-    over oven
-    shop shops shot shots shoot
-    book books boost boom boon
-    packet racket
-    back backs
-    blank block blocks bleak
-    brow brows crown
-    greet greets greed
-    grew
-    while whit
-    nave
-    pint pinks
-    tank
-    hello hallo hullo hiya hey hi yo sup heya hola ciao
-    thanks thank thx please okay ok sure yeah yes yep nope
-    what when where which while whose who why how
-    have having has had here there their they them then than that this these those
-    with without want wants wanted need needs needed like likes liked
-    does done doing dont didnt isnt wasnt arent wont cant
-    some same sale sales sold sell sells seller
-    size sizes sized fit fits fitting
-    stock stocks store stores
-    order orders ordered price prices priced
-    much many more most less left last
-    good great nice fine cool well
-    time times today tomorrow week weeks
-    help helps talk talks call calls
-    ship ships shipped shipping deliver delivery
-    return returns refund refunds
-    about above also just only even ever very
-    from into onto unto upon
-    make made makes take takes took give gives gave
-    know knew known show shows shown
-    come comes came goes gone going
-    look looks looked looking find finds found
-    color colors colour colours
-    """.split()
+    [
+        "howdy",
+        "hood",
+        "hoods",
+        "hooded",
+        "moody",
+        "hooey",
+        "hoot",
+        "cost",
+        "costs",
+        "coast",
+        "coal",
+        "coats",
+        "coach",
+        "chat",
+        "chats",
+        "cant",
+        "goat",
+        "boat",
+        "boats",
+        "best",
+        "bests",
+        "test",
+        "rest",
+        "west",
+        "bell",
+        "bells",
+        "melt",
+        "belts",
+        "bolt",
+        "bolts",
+        "tone",
+        "tore",
+        "toes",
+        "note",
+        "vote",
+        "told",
+        "toll",
+        "pole",
+        "poles",
+        "pool",
+        "pools",
+        "poll",
+        "polls",
+        "solo",
+        "lines",
+        "liner",
+        "lined",
+        "link",
+        "links",
+        "line",
+        "china",
+        "chin",
+        "chins",
+        "chine",
+        "trial",
+        "trials",
+        "train",
+        "trains",
+        "trait",
+        "trails",
+        "rainy",
+        "ruin",
+        "ruins",
+        "raid",
+        "slip",
+        "slid",
+        "slum",
+        "skim",
+        "swam",
+        "swig",
+        "swims",
+        "slime",
+        "slimy",
+        "shade",
+        "shapes",
+        "shares",
+        "shaded",
+        "shaker",
+        "shakes",
+        "scare",
+        "scared",
+        "scary",
+        "scars",
+        "weekend",
+        "weekends",
+        "overcome",
+        "speaker",
+        "speakers",
+        "loader",
+        "loaders",
+        "scandals",
+        "beat",
+        "beats",
+        "hiding",
+        "waking",
+        "pine",
+        "pins",
+        "ping",
+        "punk",
+        "blur",
+        "greek",
+        "pinky",
+        "grab",
+        "grabs",
+        "cups",
+        "scarpe",
+        "spam",
+        "spamming",
+        "walled",
+        "mallet",
+        "write",
+        "cart",
+        "shift",
+        "share",
+        "pick",
+        "picks",
+        "picked",
+        "halt",
+        "skip",
+        "torque",
+        "tongue",
+        "sunnier",
+        "sunny",
+        "short",
+        "shorter",
+        "sandy",
+        "scandal",
+        "bomb",
+        "bombs",
+        "bombed",
+        "wood",
+        "word",
+        "words",
+        "would",
+        "work",
+        "wook",
+        "cool",
+        "press",
+        "mean",
+        "means",
+        "bean",
+        "beans",
+        "sweat",
+        "sweats",
+        "sweet",
+        "sweets",
+        "card",
+        "cards",
+        "care",
+        "cared",
+        "holds",
+        "cased",
+        "cash",
+        "covered",
+        "sleep",
+        "plaid",
+        "plain",
+        "plan",
+        "plans",
+        "track",
+        "tracks",
+        "trick",
+        "truck",
+        "down",
+        "dawn",
+        "body",
+        "bode",
+        "over",
+        "oven",
+        "shop",
+        "shops",
+        "shot",
+        "shots",
+        "shoot",
+        "book",
+        "books",
+        "boost",
+        "boom",
+        "boon",
+        "packet",
+        "racket",
+        "back",
+        "backs",
+        "blank",
+        "block",
+        "blocks",
+        "bleak",
+        "brow",
+        "brows",
+        "crown",
+        "greet",
+        "greets",
+        "greed",
+        "grew",
+        "while",
+        "whit",
+        "nave",
+        "pint",
+        "pinks",
+        "tank",
+        "hello",
+        "hallo",
+        "hullo",
+        "hiya",
+        "hey",
+        "hi",
+        "yo",
+        "sup",
+        "heya",
+        "hola",
+        "ciao",
+        "thanks",
+        "thank",
+        "thx",
+        "please",
+        "okay",
+        "ok",
+        "sure",
+        "yeah",
+        "yes",
+        "yep",
+        "nope",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "whose",
+        "who",
+        "why",
+        "how",
+        "have",
+        "having",
+        "has",
+        "had",
+        "here",
+        "there",
+        "their",
+        "they",
+        "them",
+        "then",
+        "than",
+        "that",
+        "this",
+        "these",
+        "those",
+        "with",
+        "without",
+        "want",
+        "wants",
+        "wanted",
+        "need",
+        "needs",
+        "needed",
+        "like",
+        "likes",
+        "liked",
+        "does",
+        "done",
+        "doing",
+        "dont",
+        "didnt",
+        "isnt",
+        "wasnt",
+        "arent",
+        "wont",
+        "cant",
+        "some",
+        "same",
+        "sale",
+        "sales",
+        "sold",
+        "sell",
+        "sells",
+        "seller",
+        "size",
+        "sizes",
+        "sized",
+        "fit",
+        "fits",
+        "fitting",
+        "stock",
+        "stocks",
+        "store",
+        "stores",
+        "order",
+        "orders",
+        "ordered",
+        "price",
+        "prices",
+        "priced",
+        "much",
+        "many",
+        "more",
+        "most",
+        "less",
+        "left",
+        "last",
+        "good",
+        "great",
+        "nice",
+        "fine",
+        "cool",
+        "well",
+        "time",
+        "times",
+        "today",
+        "tomorrow",
+        "week",
+        "weeks",
+        "help",
+        "helps",
+        "talk",
+        "talks",
+        "call",
+        "calls",
+        "ship",
+        "ships",
+        "shipped",
+        "shipping",
+        "deliver",
+        "delivery",
+        "return",
+        "returns",
+        "refund",
+        "refunds",
+        "about",
+        "above",
+        "also",
+        "just",
+        "only",
+        "even",
+        "ever",
+        "very",
+        "from",
+        "into",
+        "onto",
+        "unto",
+        "upon",
+        "make",
+        "made",
+        "makes",
+        "take",
+        "takes",
+        "took",
+        "give",
+        "gives",
+        "gave",
+        "know",
+        "knew",
+        "known",
+        "show",
+        "shows",
+        "shown",
+        "come",
+        "comes",
+        "came",
+        "goes",
+        "gone",
+        "going",
+        "look",
+        "looks",
+        "looked",
+        "looking",
+        "find",
+        "finds",
+        "found",
+        "color",
+        "colors",
+        "colour",
+        "colours",
+    ]
 )
 
 
@@ -124,7 +427,7 @@ def edit_distance(a: str, b: str, limit: int = 2, keyboard: bool = False) -> int
         return 0
     if abs(len(a) - len(b)) > limit:
         return limit + 1
-    previous2: List[int] = []
+    previous2: list[int] = []
     previous = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
         current = [i] + [0] * len(b)
@@ -148,33 +451,29 @@ def allowed_edits(word: str) -> int:
 
 def may_be_typo(word: str, common_words: Iterable[str] = COMMON_WORDS) -> bool:
     """Whether `word` may be read as a typo at all: alphabetic, long enough, not ordinary English."""
-    return (
-        len(word) >= MIN_FUZZY_LENGTH
-        and word.isalpha()
-        and word.isascii()
-        and word not in common_words
-    )
+    return len(word) >= MIN_FUZZY_LENGTH and word.isalpha() and word.isascii() and word not in common_words
 
 
 class TypoCorrector:
     """Maps a typed word to the one known word it is a typo of, e.g. catalog words."""
 
-    def __init__(self, known_words: Iterable[str],
-                 common_words: Iterable[str] = COMMON_WORDS, keyboard: bool = False) -> None:
+    def __init__(
+        self, known_words: Iterable[str], common_words: Iterable[str] = COMMON_WORDS, keyboard: bool = False
+    ) -> None:
         self._keyboard = keyboard
         self._known = {w for w in (k.lower() for k in known_words) if w}
         self._common = frozenset(common_words) - self._known
-        by_initial: Dict[str, List[str]] = {}
+        by_initial: dict[str, list[str]] = {}
         for word in self._known:
             if len(word) >= MIN_FUZZY_LENGTH and word.isalpha():
                 by_initial.setdefault(word[0], []).append(word)
         self._by_initial = by_initial
-        self._cache: Dict[str, Optional[str]] = {}
+        self._cache: dict[str, str | None] = {}
 
     def __contains__(self, word: str) -> bool:
         return word.lower() in self._known
 
-    def correct(self, word: str) -> Optional[str]:
+    def correct(self, word: str) -> str | None:
         """The known word itself, the one known word `word` is a typo of, or None."""
         word = word.lower()
         if word in self._known:
@@ -186,11 +485,11 @@ class TypoCorrector:
             self._cache[word] = self._closest(word)
         return self._cache[word]
 
-    def _closest(self, word: str) -> Optional[str]:
+    def _closest(self, word: str) -> str | None:
         if not may_be_typo(word, self._common):
             return None
         limit = allowed_edits(word)
-        best: List[str] = []
+        best: list[str] = []
         best_distance = limit + 1
         for known in self._by_initial.get(word[0], ()):
             # The known word's length bounds the edits too: "elastic" takes one, not two.

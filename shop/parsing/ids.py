@@ -1,6 +1,7 @@
 """Order ids, booking references and email addresses, alone or inside a sentence."""
+
 import re
-from typing import Any, Optional
+from typing import Any
 
 from shop.parsing import Parsed
 
@@ -12,6 +13,7 @@ ORDER_LETTER = "A"
 # only to addresses it already has on an order, so this only catches typos.
 _EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 _EMAIL_IN_TEXT_RE = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+
 
 def parse_order_id(raw: Any) -> Parsed:
     """'a1003', 'A-1003', 'order A1003', '1003' -> 'A1003'."""
@@ -49,14 +51,14 @@ def without_emails(text: Any) -> str:
     return _EMAIL_IN_TEXT_RE.sub(" ", str(text or ""))
 
 
-def find_order_id(text: Any) -> Optional[str]:
+def find_order_id(text: Any) -> str | None:
     """An order number written as the shop writes it ('A1003', 'a-1003') anywhere in a sentence;
     a bare number is not taken here, since out of turn it may as well be a year or a size."""
     match = _ORDER_ID_IN_TEXT_RE.search(without_emails(text))
     return f"{ORDER_LETTER}{match.group(1)}" if match else None
 
 
-def find_booking_ref(text: Any) -> Optional[str]:
+def find_booking_ref(text: Any) -> str | None:
     """A meeting's booking reference ('M3001', 'm-3001') anywhere in a sentence."""
     match = _BOOKING_REF_RE.search(without_emails(text))
     return f"M{match.group(1)}" if match else None

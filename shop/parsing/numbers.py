@@ -1,22 +1,52 @@
 """Quantities: '2', 'two', 'a couple' -> 2, or why not."""
+
 import math
 import re
-from typing import Any, Optional
+from typing import Any
 
 from shop.parsing import Parsed
 
 MAX_QUANTITY = 10  # per order line: larger orders are business orders for the sales team
 
 _NUMBER_WORDS = {
-    "a": 1, "an": 1, "one": 1, "single": 1, "just one": 1, "a single": 1,
-    "two": 2, "a couple": 2, "couple": 2, "a pair": 2, "pair": 2,
-    "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "a dozen": 12, "dozen": 12,
-    "zero": 0, "none": 0, "no": 0,
-    "twenty": 20, "fifty": 50, "hundred": 100, "a hundred": 100,
-    "thousand": 1000, "a thousand": 1000, "million": 1_000_000, "a million": 1_000_000,
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "single": 1,
+    "just one": 1,
+    "a single": 1,
+    "two": 2,
+    "a couple": 2,
+    "couple": 2,
+    "a pair": 2,
+    "pair": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "a dozen": 12,
+    "dozen": 12,
+    "zero": 0,
+    "none": 0,
+    "no": 0,
+    "twenty": 20,
+    "fifty": 50,
+    "hundred": 100,
+    "a hundred": 100,
+    "thousand": 1000,
+    "a thousand": 1000,
+    "million": 1_000_000,
+    "a million": 1_000_000,
 }
 NUMBER_RE = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?")
+
+
 def parse_quantity(raw: Any, max_quantity: int = MAX_QUANTITY) -> Parsed:
     """'2', 'two', 'a couple', 2.0 -> 2; zero, negative, fractional or huge -> an error key."""
     if raw is None:
@@ -40,8 +70,7 @@ def parse_quantity(raw: Any, max_quantity: int = MAX_QUANTITY) -> Parsed:
             if number is None:
                 return Parsed(error="not_a_number")
     if not math.isfinite(number):  # "9" * 400 or a payload's 1e999: int() would raise
-        return Parsed(error="not_a_number" if math.isnan(number) else
-                      "too_many" if number > 0 else "not_positive")
+        return Parsed(error="not_a_number" if math.isnan(number) else "too_many" if number > 0 else "not_positive")
     if number != int(number):
         return Parsed(error="not_whole")
     if number <= 0:
@@ -51,7 +80,7 @@ def parse_quantity(raw: Any, max_quantity: int = MAX_QUANTITY) -> Parsed:
     return Parsed(value=int(number))
 
 
-def _number_from_words(words: str) -> Optional[float]:
+def _number_from_words(words: str) -> float | None:
     if words in _NUMBER_WORDS:
         return _NUMBER_WORDS[words]
     # Longest phrase first, so "a couple" wins over "a".

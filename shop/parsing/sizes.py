@@ -1,14 +1,28 @@
 """Sizes and other picks among known words (colors) from free text."""
+
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from shop.parsing import Parsed
 from shop.parsing.numbers import NUMBER_RE
 
 SIZE_WORDS = {
-    "extra small": "XS", "xs": "XS", "small": "S", "sm": "S", "s": "S",
-    "medium": "M", "med": "M", "m": "M", "large": "L", "lg": "L", "l": "L",
-    "extra large": "XL", "x-large": "XL", "xl": "XL", "xxl": "XXL",
+    "extra small": "XS",
+    "xs": "XS",
+    "small": "S",
+    "sm": "S",
+    "s": "S",
+    "medium": "M",
+    "med": "M",
+    "m": "M",
+    "large": "L",
+    "lg": "L",
+    "l": "L",
+    "extra large": "XL",
+    "x-large": "XL",
+    "xl": "XL",
+    "xxl": "XXL",
 }
 
 

@@ -2,6 +2,7 @@
 (python -m web) and a stand-in for Rasa's HTTP API: log in, find the handed-over conversation in
 its team's queue, read its context packet and transcript, take it, reply, see the customer's
 answer arrive without reloading, and close it with a note. Screenshots: results/browser/."""
+
 import re
 import secrets
 import time
@@ -44,8 +45,13 @@ def inbox(seeded_template, tmp_path):
 
 
 def user_event(text: str, intent: str, at: float):
-    return {"event": "user", "text": text, "timestamp": at, "parse_data": {"intent": {"name": intent}},
-            "input_channel": "socketio"}
+    return {
+        "event": "user",
+        "text": text,
+        "timestamp": at,
+        "parse_data": {"intent": {"name": intent}},
+        "input_channel": "socketio",
+    }
 
 
 def bot_event(text: str, at: float):
@@ -56,12 +62,27 @@ def hand_over(inbox, sender_id: str, name: str, events, slots=None, lead=None) -
     """A support handoff as action_human_handoff opens it, and the paused conversation in the
     stand-in with the same events. Returns its reference."""
     now = datetime.now(timezone.utc)
-    packet = build_packet(events=events, slots=slots or {}, reason="customer_asked", team="support",
-                          channel="socketio", sender_id=sender_id, name=name, lead=lead)
+    packet = build_packet(
+        events=events,
+        slots=slots or {},
+        reason="customer_asked",
+        team="support",
+        channel="socketio",
+        sender_id=sender_id,
+        name=name,
+        lead=lead,
+    )
     with session_scope(inbox.db_url) as session:
         handoff, created = assignment.open_handoff(
-            session, load_config(), sender_id=sender_id, channel="socketio", team="support",
-            reason="customer_asked", context=packet, now=now)
+            session,
+            load_config(),
+            sender_id=sender_id,
+            channel="socketio",
+            team="support",
+            reason="customer_asked",
+            context=packet,
+            now=now,
+        )
         assert created and handoff.status == "queued"  # nobody is online yet
         reference = handoff.reference
     inbox.rasa.tracker(sender_id)["events"].extend(dict(event) for event in events)
@@ -74,11 +95,24 @@ def watch_errors(page):
     each failed request to the console too: those are kept as 'METHOD path -> status')."""
     errors = []
     page.on("pageerror", lambda problem: errors.append(f"pageerror: {problem}"))
-    page.on("console", lambda message: errors.append(f"console: {message.text}")
-            if message.type == "error" and not message.text.startswith("Failed to load resource") else None)
-    page.on("response", lambda response: errors.append(
-        f"{response.request.method} {re.sub(r'^https?://[^/]+', '', response.url)} -> {response.status}")
-        if response.status >= 400 else None)
+    page.on(
+        "console",
+        lambda message: (
+            errors.append(f"console: {message.text}")
+            if message.type == "error" and not message.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    page.on(
+        "response",
+        lambda response: (
+            errors.append(
+                f"{response.request.method} {re.sub(r'^https?://[^/]+', '', response.url)} -> {response.status}"
+            )
+            if response.status >= 400
+            else None
+        ),
+    )
     return errors
 
 
@@ -89,24 +123,35 @@ def log_in(page, password: str) -> None:
 
 
 def delivered(rasa, sender_id: str, text_pattern: str):
-    return [event for event in rasa.delivered
-            if event["sender"] == sender_id and re.search(text_pattern, event.get("text") or "")]
+    return [
+        event
+        for event in rasa.delivered
+        if event["sender"] == sender_id and re.search(text_pattern, event.get("text") or "")
+    ]
 
 
 def resumed(rasa, sender_id: str) -> bool:
-    return any(request["sender"] == sender_id and any(e["event"] == "resume" for e in request["events"])
-               for request in rasa.requests)
+    return any(
+        request["sender"] == sender_id and any(e["event"] == "resume" for e in request["events"])
+        for request in rasa.requests
+    )
 
 
 def test_agent_takes_answers_and_closes_a_handed_over_chat(inbox, browser, screenshot):
     sender = "web-" + secrets.token_hex(4)
     start = time.time() - 180
-    reference = hand_over(inbox, sender, "Dana Fox", [
-        user_event("My Trail Runner shoes came in the wrong size", "order_status", start),
-        bot_event("Sorry about that! Which order is it?", start + 5),
-        user_event("Order 1042. Can I talk to a person please?", "human_handoff", start + 40),
-    ], slots={"product": "Trail Runner", "size": "42", "order_id": "1042", "email": "dana@example.com"},
-        lead={"need": "Shoes for a running club", "company_size": 25, "score": 64, "grade": "warm"})
+    reference = hand_over(
+        inbox,
+        sender,
+        "Dana Fox",
+        [
+            user_event("My Trail Runner shoes came in the wrong size", "order_status", start),
+            bot_event("Sorry about that! Which order is it?", start + 5),
+            user_event("Order 1042. Can I talk to a person please?", "human_handoff", start + 40),
+        ],
+        slots={"product": "Trail Runner", "size": "42", "order_id": "1042", "email": "dana@example.com"},
+        lead={"need": "Shoes for a running club", "company_size": 25, "score": 64, "grade": "warm"},
+    )
 
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
@@ -182,8 +227,11 @@ def test_agent_takes_answers_and_closes_a_handed_over_chat(inbox, browser, scree
         box.press("Enter")
         reply_text = "Hi Dana, I'm sorry about the size.\nWhich size do you need instead?"
         reply = wait_until(lambda: [e for e in delivered(inbox.rasa, sender, "Which size") if e["text"] == reply_text])
-        assert reply[0]["metadata"]["agent"] == {"id": reply[0]["metadata"]["agent"]["id"], "name": AGENT_NAME,
-                                                 "team": "support"}
+        assert reply[0]["metadata"]["agent"] == {
+            "id": reply[0]["metadata"]["agent"]["id"],
+            "name": AGENT_NAME,
+            "team": "support",
+        }
         expect(box).to_have_value("")
         expect(bubbles.last).to_contain_text("Which size do you need instead?")
         expect(bubbles.last.locator(".speaker")).to_have_text(AGENT_NAME)
@@ -247,11 +295,11 @@ def test_inbox_on_a_phone(inbox, browser, screenshot):
     sender = "web-" + secrets.token_hex(4)
     # Whatever a contact calls themselves is shown as text, never run as markup.
     name = '<img src=x onerror="window.__injected = 1">Sam'
-    reference = hand_over(inbox, sender, name, [
-        user_event("I need a human", "human_handoff", time.time() - 30)])
+    reference = hand_over(inbox, sender, name, [user_event("I need a human", "human_handoff", time.time() - 30)])
 
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
-                                  device_scale_factor=2)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, device_scale_factor=2
+    )
     page = context.new_page()
     errors = watch_errors(page)
     try:

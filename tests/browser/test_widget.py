@@ -3,6 +3,7 @@ the real Rasa server and action server over Rasa's socket.io channel: a purchase
 a product card, the conversation kept across a reload and across pages, the page-aware greetings,
 page and UTM metadata kept in the tracker, an agent joining, the keyboard, and a phone-sized
 screen. Screenshots of each step go to results/browser/."""
+
 import json
 from pathlib import Path
 from types import SimpleNamespace
@@ -28,9 +29,12 @@ def shop(browser, servers, tmp_path_factory):
     if not VENDOR.exists():
         pytest.fail(f"{VENDOR} is missing: run `make web-assets` (make install does it)")
     # The same inbox settings as the run's other web app: both sweep the one shop database.
-    web = WebApp(tmp_path_factory.mktemp("widget"), servers.shop_db,
-                 SimpleNamespace(url=servers.url, token=servers.token),
-                 extra_env={"RASA_PUBLIC_URL": servers.url, "INBOX_CONFIG": servers.env["INBOX_CONFIG"]})
+    web = WebApp(
+        tmp_path_factory.mktemp("widget"),
+        servers.shop_db,
+        SimpleNamespace(url=servers.url, token=servers.token),
+        extra_env={"RASA_PUBLIC_URL": servers.url, "INBOX_CONFIG": servers.env["INBOX_CONFIG"]},
+    )
     yield SimpleNamespace(url=web.url, servers=servers, web=web)
     web.stop()
 
@@ -119,8 +123,9 @@ def session_id(page):
 
 
 def tracker(shop, sender):
-    answer = requests.get(f"{shop.servers.url}/conversations/{sender}/tracker",
-                          params={"token": shop.servers.token}, timeout=30)
+    answer = requests.get(
+        f"{shop.servers.url}/conversations/{sender}/tracker", params={"token": shop.servers.token}, timeout=30
+    )
     answer.raise_for_status()
     return answer.json()
 
@@ -220,9 +225,14 @@ def test_purchase_with_buttons_and_a_product_card_kept_across_reload_and_pages(s
     assert events[0]["text"] == "/greet" and events[0]["metadata"]["page"] == "home"
     assert events[-1]["metadata"]["page"] == "pricing" and events[-1]["metadata"]["path"] == "/pricing"
     assert visit_from_events(events) == {
-        "page": "pricing", "path": "/pricing", "product": None, "utm_source": "newsletter",
-        "utm_medium": "email", "utm_campaign": "spring",
-        "landing": "/?utm_source=newsletter&utm_medium=email&utm_campaign=spring"}
+        "page": "pricing",
+        "path": "/pricing",
+        "product": None,
+        "utm_source": "newsletter",
+        "utm_medium": "email",
+        "utm_campaign": "spring",
+        "landing": "/?utm_source=newsletter&utm_medium=email&utm_campaign=spring",
+    }
     assert all(e["input_channel"] == "socketio" for e in events)
     no_errors(page)
 
@@ -261,8 +271,11 @@ def test_a_product_page_knows_its_product(shop, new_page, screenshot, snap):
 
     events = user_events(shop, session_id(page))
     metadata = events[-1]["metadata"]
-    assert (metadata["page"], metadata["product"], metadata["path"]) == ("product", "Running Shoes",
-                                                                         "/products/running-shoes")
+    assert (metadata["page"], metadata["product"], metadata["path"]) == (
+        "product",
+        "Running Shoes",
+        "/products/running-shoes",
+    )
     assert (metadata["utm_source"], metadata["utm_campaign"]) == ("instagram", "run-club")
     assert "utm_medium" not in metadata
     no_errors(page)
@@ -281,19 +294,33 @@ def test_waiting_for_an_agent_then_the_agent_joins_and_leaves(shop, new_page, sn
     banner = page.locator(".sc-banner")
 
     def post(*events):
-        answer = requests.post(f"{shop.servers.url}/conversations/{sender}/tracker/events",
-                               params={"token": shop.servers.token, "output_channel": "latest",
-                                       "execute_side_effects": "true"}, json=list(events), timeout=30)
+        answer = requests.post(
+            f"{shop.servers.url}/conversations/{sender}/tracker/events",
+            params={"token": shop.servers.token, "output_channel": "latest", "execute_side_effects": "true"},
+            json=list(events),
+            timeout=30,
+        )
         answer.raise_for_status()
 
-    post({"event": "bot", "text": "I'm handing you over to our Sales team (reference H1).",
-          "data": {"custom": {"handoff": {"status": "waiting", "team": "Sales"}}}}, {"event": "pause"})
+    post(
+        {
+            "event": "bot",
+            "text": "I'm handing you over to our Sales team (reference H1).",
+            "data": {"custom": {"handoff": {"status": "waiting", "team": "Sales"}}},
+        },
+        {"event": "pause"},
+    )
     wait_for_bot(page, 2, "handing you over")
     expect(banner).to_have_text("Waiting for someone from Sales to join…")
     snap(page, "waiting")
 
-    post({"event": "bot", "text": "Hi, I'm Alex. How can I help?", "metadata": {"agent": {"name": "Alex Kim",
-                                                                                         "team": "Sales"}}})
+    post(
+        {
+            "event": "bot",
+            "text": "Hi, I'm Alex. How can I help?",
+            "metadata": {"agent": {"name": "Alex Kim", "team": "Sales"}},
+        }
+    )
     agent_message = wait_for_bot(page, 3, "Hi, I'm Alex.")
     expect(agent_message.locator(".sc-sender")).to_have_text("Alex Kim · Sales")
     expect(banner).to_have_text("Alex Kim from Sales joined the chat")
@@ -303,9 +330,14 @@ def test_waiting_for_an_agent_then_the_agent_joins_and_leaves(shop, new_page, sn
     # Messages sent before the reloaded page has rejoined its session are not shown (see README).
     expect(page.locator(".sc-status")).to_have_text("Online")
 
-    post({"event": "resume"}, {"event": "bot", "text": "Alex Kim has left the chat. You're back with the shop "
-                                                       "assistant: anything else I can help with?"},
-         {"event": "action", "name": "action_listen"})
+    post(
+        {"event": "resume"},
+        {
+            "event": "bot",
+            "text": "Alex Kim has left the chat. You're back with the shop assistant: anything else I can help with?",
+        },
+        {"event": "action", "name": "action_listen"},
+    )
     wait_for_bot(page, 4, "has left the chat")
     expect(banner).to_be_hidden()
     no_errors(page)
@@ -329,8 +361,10 @@ def test_keyboard_only(shop, new_page, snap):
     wait_for_bot(page, 2)
     # Shift+Tab from the message box reaches the latest reply buttons; Enter on one sends it.
     page.keyboard.press("Shift+Tab")
-    title = page.evaluate("document.activeElement.closest('.sc-log') && document.activeElement.tagName === 'BUTTON'"
-                          " ? document.activeElement.textContent : null")
+    title = page.evaluate(
+        "document.activeElement.closest('.sc-log') && document.activeElement.tagName === 'BUTTON'"
+        " ? document.activeElement.textContent : null"
+    )
     assert title, "a reply button has the focus"
     page.keyboard.press("Enter")
     expect(page.locator(".sc-msg.sc-user").last).to_have_text(f"You: {title}")

@@ -1,11 +1,11 @@
 """Starts the real action server and Rasa server for end-to-end tests, on free ports."""
+
 import os
 import secrets
 import socket
 import subprocess
 import time
 from pathlib import Path
-from typing import Dict, List, Optional
 
 import requests
 
@@ -23,8 +23,9 @@ def free_port() -> int:
 class Servers:
     """Both servers with their own databases under `workdir`; `restart_rasa` keeps the data."""
 
-    def __init__(self, workdir: Path, extra_env: Optional[Dict[str, str]] = None,
-                 credentials: Path = ROOT / "credentials.yml") -> None:
+    def __init__(
+        self, workdir: Path, extra_env: dict[str, str] | None = None, credentials: Path = ROOT / "credentials.yml"
+    ) -> None:
         self.workdir = workdir
         self.credentials = credentials
         self.token = secrets.token_urlsafe(16)
@@ -44,29 +45,45 @@ class Servers:
             PUBLIC_BASE_URL=f"http://127.0.0.1:{self.rasa_port}",
             **(extra_env or {}),
         )
-        self.procs: Dict[str, subprocess.Popen] = {}
+        self.procs: dict[str, subprocess.Popen] = {}
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}"
 
-    def _spawn(self, name: str, args: List[str]) -> None:
-        log = open(self.workdir / f"{name}.log", "ab")
+    def _spawn(self, name: str, args: list[str]) -> None:
+        log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 (open while the server runs)
         self.procs[name] = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log, stderr=log)
 
     def start(self) -> "Servers":
-        subprocess.run([str(BIN / "python"), "-m", "shop.seed"], cwd=ROOT, env=self.env,
-                       check=True, capture_output=True)
-        self._spawn("actions", [str(BIN / "rasa"), "run", "actions", "--actions", "actions",
-                                "--port", str(self.action_port)])
+        subprocess.run(
+            [str(BIN / "python"), "-m", "shop.seed"], cwd=ROOT, env=self.env, check=True, capture_output=True
+        )
+        self._spawn(
+            "actions", [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(self.action_port)]
+        )
         self._start_rasa()
         self._wait(f"http://127.0.0.1:{self.action_port}/health", "actions")
         return self
 
     def _start_rasa(self) -> None:
-        self._spawn("rasa", [str(BIN / "rasa"), "run", "--enable-api", f"--auth-token={self.token}",
-                             "--port", str(self.rasa_port), "--model", str(MODEL),
-                             "--endpoints", "endpoints.yml", "--credentials", str(self.credentials)])
+        self._spawn(
+            "rasa",
+            [
+                str(BIN / "rasa"),
+                "run",
+                "--enable-api",
+                f"--auth-token={self.token}",
+                "--port",
+                str(self.rasa_port),
+                "--model",
+                str(MODEL),
+                "--endpoints",
+                "endpoints.yml",
+                "--credentials",
+                str(self.credentials),
+            ],
+        )
         self._wait(f"{self.url}/status?token={self.token}", "rasa")
 
     def _wait(self, url: str, name: str, timeout: float = 300) -> None:
@@ -107,13 +124,14 @@ class Servers:
 class Chat:
     """One customer talking over the REST channel."""
 
-    def __init__(self, servers: Servers, sender: Optional[str] = None) -> None:
+    def __init__(self, servers: Servers, sender: str | None = None) -> None:
         self.servers = servers
         self.sender = sender or f"e2e-{secrets.token_hex(4)}"
 
-    def say(self, text: str) -> List[dict]:
-        response = requests.post(f"{self.servers.url}/webhooks/rest/webhook",
-                                 json={"sender": self.sender, "message": text}, timeout=60)
+    def say(self, text: str) -> list[dict]:
+        response = requests.post(
+            f"{self.servers.url}/webhooks/rest/webhook", json={"sender": self.sender, "message": text}, timeout=60
+        )
         response.raise_for_status()
         return response.json()
 
@@ -121,8 +139,9 @@ class Chat:
         return "\n".join(m.get("text", "") for m in self.say(text))
 
     def tracker(self) -> dict:
-        response = requests.get(f"{self.servers.url}/conversations/{self.sender}/tracker",
-                                params={"token": self.servers.token}, timeout=30)
+        response = requests.get(
+            f"{self.servers.url}/conversations/{self.sender}/tracker", params={"token": self.servers.token}, timeout=30
+        )
         response.raise_for_status()
         return response.json()
 

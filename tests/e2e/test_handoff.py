@@ -2,6 +2,7 @@
 to an agent, the bot stays silent, the agent replies and closes through the inbox API, and the
 bot resumes with its slots; a web-widget (socket.io) customer gets the agent's replies live; a
 handoff nobody answers comes back to the bot."""
+
 import asyncio
 import secrets
 
@@ -21,8 +22,9 @@ PASSWORD = "correct horse battery"
 def web(servers, inbox_config, tmp_path_factory):
     for email in ("ben@shop.example", "alice@shop.example"):
         set_agent_password(servers.shop_db, email, PASSWORD)
-    app = WebApp(tmp_path_factory.mktemp("web"), servers.shop_db, servers,
-                 extra_env={"INBOX_CONFIG": str(inbox_config)})
+    app = WebApp(
+        tmp_path_factory.mktemp("web"), servers.shop_db, servers, extra_env={"INBOX_CONFIG": str(inbox_config)}
+    )
     yield app
     app.stop()
 
@@ -37,8 +39,9 @@ class Agent:
         self.headers = {"Authorization": f"Bearer {login.json()['token']}"}
 
     def call(self, method: str, path: str, expect: int = 200, **body):
-        response = requests.request(method, f"{self.web.url}/inbox/api{path}", headers=self.headers,
-                                    json=body or None, timeout=30)
+        response = requests.request(
+            method, f"{self.web.url}/inbox/api{path}", headers=self.headers, json=body or None, timeout=30
+        )
         assert response.status_code == expect, response.text
         return response.json()
 
@@ -50,8 +53,13 @@ class Agent:
 
 def handoff_row(servers, sender):
     with create_engine(servers.shop_db).connect() as conn:
-        return conn.execute(text("SELECT status, closed_by, closing_note, first_reply_at FROM handoffs "
-                                 "WHERE sender_id = :s ORDER BY id DESC"), {"s": sender}).first()
+        return conn.execute(
+            text(
+                "SELECT status, closed_by, closing_note, first_reply_at FROM handoffs "
+                "WHERE sender_id = :s ORDER BY id DESC"
+            ),
+            {"s": sender},
+        ).first()
 
 
 def test_rest_conversation_is_handed_over_answered_closed_and_resumed(servers, web):
@@ -68,23 +76,29 @@ def test_rest_conversation_is_handed_over_answered_closed_and_resumed(servers, w
     ben.call("POST", f"/conversations/{conversation['id']}/take")
     assert chat.tracker()["paused"] is True
 
-    assert chat.say("hello? is anyone there?") == []                 # the bot stays silent
+    assert chat.say("hello? is anyone there?") == []  # the bot stays silent
     detail = ben.call("GET", f"/conversations/{conversation['id']}")
     assert detail["context"]["slots"]["Product"] == "Running Shoes"
     assert detail["context"]["reason_text"] == "The customer asked for a person."
     assert "check_stock" in detail["context"]["intents"]
-    assert detail["transcript"][-1] == {**detail["transcript"][-1], "who": "customer",
-                                        "text": "hello? is anyone there?"}
+    assert detail["transcript"][-1] == {
+        **detail["transcript"][-1],
+        "who": "customer",
+        "text": "hello? is anyone there?",
+    }
 
     ben.call("POST", f"/conversations/{conversation['id']}/messages", text="Hi, Ben here: size 10 is in stock.")
-    agent_lines = [e for e in chat.tracker()["events"]
-                   if e["event"] == "bot" and (e.get("metadata") or {}).get("agent")]
-    assert [e["text"] for e in agent_lines] == ["Ben Carter from our Customer support team has joined the chat.",
-                                                "Hi, Ben here: size 10 is in stock."]
+    agent_lines = [
+        e for e in chat.tracker()["events"] if e["event"] == "bot" and (e.get("metadata") or {}).get("agent")
+    ]
+    assert [e["text"] for e in agent_lines] == [
+        "Ben Carter from our Customer support team has joined the chat.",
+        "Hi, Ben here: size 10 is in stock.",
+    ]
     assert agent_lines[-1]["metadata"]["agent"]["name"] == "Ben Carter"
     assert chat.say("great, thanks Ben") == []
 
-    ben.call("POST", f"/conversations/{conversation['id']}/close", expect=409)          # no note
+    ben.call("POST", f"/conversations/{conversation['id']}/close", expect=409)  # no note
     ben.call("POST", f"/conversations/{conversation['id']}/close", note="Confirmed size 10 stock.")
     tracker = chat.tracker()
     assert tracker["paused"] is False
@@ -92,7 +106,7 @@ def test_rest_conversation_is_handed_over_answered_closed_and_resumed(servers, w
     status, closed_by, note, first_reply = handoff_row(servers, chat.sender)
     assert (status, closed_by, note) == ("closed", "agent", "Confirmed size 10 stock.") and first_reply
 
-    reply = chat.text("how much are they?")                              # the bot is back, with its slots
+    reply = chat.text("how much are they?")  # the bot is back, with its slots
     assert "$110.00" in reply and "Running Shoes" in reply
     after = chat.slots()
     assert {k: after[k] for k in ("product", "size")} == {k: before[k] for k in ("product", "size")}
@@ -111,8 +125,14 @@ async def test_web_widget_customer_gets_the_agents_replies_live(servers, web):
         await client.emit("session_request", {"session_id": session_id})
 
         async def say(message):
-            await client.emit("user_uttered", {"message": message, "session_id": session_id,
-                                               "customData": {"page": "home", "utm_source": "newsletter"}})
+            await client.emit(
+                "user_uttered",
+                {
+                    "message": message,
+                    "session_id": session_id,
+                    "customData": {"page": "home", "utm_source": "newsletter"},
+                },
+            )
 
         async def next_message(matching):
             while True:
@@ -126,15 +146,17 @@ async def test_web_widget_customer_gets_the_agents_replies_live(servers, web):
         conversation = await asyncio.to_thread(wait_until, lambda: alice.conversation_of(session_id))
         assert conversation["channel"] == "socketio"
 
-        await asyncio.to_thread(alice.call, "POST", f"/conversations/{conversation['id']}/messages",
-                                text="Hello from Alice!")
+        await asyncio.to_thread(
+            alice.call, "POST", f"/conversations/{conversation['id']}/messages", text="Hello from Alice!"
+        )
         joined = await next_message(lambda m: "joined the chat" in m.get("text", ""))
         assert joined["agent"] == {"name": "Alice Moreno", "team": "support"}
         reply = await next_message(lambda m: m.get("agent"))
         assert reply == {"text": "Hello from Alice!", "agent": {"name": "Alice Moreno", "team": "support"}}
 
-        await asyncio.to_thread(alice.call, "POST", f"/conversations/{conversation['id']}/close",
-                                note="Answered the question.")
+        await asyncio.to_thread(
+            alice.call, "POST", f"/conversations/{conversation['id']}/close", note="Answered the question."
+        )
         back = await next_message(lambda m: "left the chat" in m.get("text", ""))
         assert "agent" not in back
         await say("do you sell rain jackets?")
@@ -153,4 +175,4 @@ def test_a_handoff_nobody_answers_comes_back_to_the_bot(servers, web):
     assert "nobody from our Billing team could pick this up" in last_bot["text"]
     assert [b["payload"] for b in last_bot["data"]["buttons"]] == ["/request_followup"]
     assert handoff_row(servers, chat.sender)[:2] == ("closed", "timeout")
-    assert "email" in chat.text("/request_followup").lower()             # the follow-up form asks for it
+    assert "email" in chat.text("/request_followup").lower()  # the follow-up form asks for it

@@ -2,6 +2,7 @@
 server): signed webhook calls in Messenger's format go in, and the replies are read off a local
 stand-in of the Graph API, field by field. The credentials file is the one
 scripts/make_credentials.py makes from the FACEBOOK_* variables, as `make run` will use it."""
+
 import secrets
 
 import pytest
@@ -73,8 +74,11 @@ def test_greeting_with_its_buttons_as_quick_replies(messenger, graph):
     assert greeting["messaging_type"] == "RESPONSE" and "tag" not in greeting
     assert greeting["message"]["text"].startswith("Hi! I'm the shop assistant.")
     assert [(r["content_type"], r["title"], r["payload"]) for r in greeting["message"]["quick_replies"]] == [
-        ("text", "Browse products", "/product_info"), ("text", "Track an order", "/order_status"),
-        ("text", "Return an item", "/refund"), ("text", "Talk to a person", "/human_handoff")]
+        ("text", "Browse products", "/product_info"),
+        ("text", "Track an order", "/order_status"),
+        ("text", "Return an item", "/refund"),
+        ("text", "Talk to a person", "/human_handoff"),
+    ]
     assert graph.actions(customer)[:2] == ["mark_seen", "typing_on"]
     assert {c["access_token"] for c in graph.calls} == {TOKEN}
     assert {c["path"] for c in graph.calls} == {"/v18.0/me/messages"}
@@ -110,7 +114,8 @@ def test_product_question_gets_the_product_card(messenger, graph):
     assert element["subtitle"].startswith("$65.00 · In stock")
     assert [(b["type"], b["title"], b["payload"]) for b in element["buttons"]] == [
         ("postback", "Buy it", '/purchase{"product": "Hoodie"}'),
-        ("postback", "Check stock", '/check_stock{"product": "Hoodie"}')]
+        ("postback", "Check stock", '/check_stock{"product": "Hoodie"}'),
+    ]
 
 
 def test_a_batched_call_answers_every_sender(messenger, graph):
@@ -130,9 +135,15 @@ def test_calls_without_a_valid_signature_are_refused(messenger, graph):
     customer = psid()
     body, _ = signed(webhook_body([text_event(customer, "forged hello")]), SECRET)
     assert requests.post(messenger.webhook, data=body, timeout=10).status_code == 403
-    assert requests.post(messenger.webhook, data=body, headers=sign(body, "not-the-secret"), timeout=10).status_code == 403
-    assert requests.post(messenger.webhook, data=body, timeout=10,
-                         headers={"X-Hub-Signature-256": "sha256=zz"}).status_code == 403
+    assert (
+        requests.post(messenger.webhook, data=body, headers=sign(body, "not-the-secret"), timeout=10).status_code == 403
+    )
+    assert (
+        requests.post(
+            messenger.webhook, data=body, timeout=10, headers={"X-Hub-Signature-256": "sha256=zz"}
+        ).status_code
+        == 403
+    )
     assert messenger.post(webhook_body([text_event(customer, "real hello")])).ok
     graph.wait_for_turns(customer, timeout=TURN_TIMEOUT)
     assert [e["text"] for e in messenger.user_events(customer)] == ["real hello"]
@@ -148,7 +159,9 @@ def test_a_redelivered_message_is_answered_once(messenger, graph):
     messages = graph.wait_for_turns(customer, turns=2, timeout=TURN_TIMEOUT)
     assert [m["message"].get("text", "")[:7] for m in messages][:2] == ["Hi! I'm", "Hoodie:"]
     assert [(e["text"], e["message_id"]) for e in messenger.user_events(customer)] == [
-        ("hi", "m_redelivered"), ("tell me about the hoodie", "m_next")]
+        ("hi", "m_redelivered"),
+        ("tell me about the hoodie", "m_next"),
+    ]
     assert graph.actions(customer).count("typing_on") == 2
 
 
@@ -157,9 +170,12 @@ def test_an_agents_message_reaches_messenger_through_the_http_api(messenger, gra
     assert messenger.post(webhook_body([text_event(customer, "hi")])).ok
     graph.wait_for_turns(customer, timeout=TURN_TIMEOUT)
     event = {"event": "bot", "text": "Hi, I'm Dana from customer service.", "metadata": {"agent": {"name": "Dana"}}}
-    answer = requests.post(f"{messenger.url}/conversations/{customer}/tracker/events", json=event, timeout=30,
-                           params={"token": messenger.token, "output_channel": "latest",
-                                   "execute_side_effects": "true"})
+    answer = requests.post(
+        f"{messenger.url}/conversations/{customer}/tracker/events",
+        json=event,
+        timeout=30,
+        params={"token": messenger.token, "output_channel": "latest", "execute_side_effects": "true"},
+    )
     assert answer.ok, answer.text
     agent = graph.messages(customer)[-1]
     assert agent["recipient"] == {"id": customer}

@@ -1,5 +1,6 @@
 """Whole conversations over the REST channel against both real servers, checking the replies,
 the tracker's slots through the HTTP API, and what reached the shop database."""
+
 import pytest
 import requests
 from sqlalchemy import create_engine, text
@@ -13,8 +14,10 @@ def stock(servers, sku, color, size) -> int:
     engine = create_engine(servers.shop_db)
     with engine.connect() as conn:
         return conn.execute(
-            text("SELECT v.stock FROM variants v JOIN products p ON p.id = v.product_id "
-                 "WHERE p.sku = :sku AND v.color = :color AND v.size = :size"),
+            text(
+                "SELECT v.stock FROM variants v JOIN products p ON p.id = v.product_id "
+                "WHERE p.sku = :sku AND v.color = :color AND v.size = :size"
+            ),
             {"sku": sku, "color": color, "size": size},
         ).scalar_one()
 
@@ -129,8 +132,9 @@ def test_opt_out_ends_the_form_and_is_recorded(servers):
     assert not tracker["active_loop"].get("name")
     assert tracker["slots"]["opted_out"] is True
     with create_engine(servers.shop_db).connect() as conn:
-        assert conn.execute(text("SELECT opted_out FROM contacts WHERE sender_id = :s"),
-                            {"s": chat.sender}).scalar_one()
+        assert conn.execute(
+            text("SELECT opted_out FROM contacts WHERE sender_id = :s"), {"s": chat.sender}
+        ).scalar_one()
     assert "subscribed again" in chat.text("start")
 
 

@@ -12,8 +12,9 @@ pytestmark = pytest.mark.e2e
 
 def bookings(servers, email):
     with create_engine(servers.shop_db).connect() as conn:
-        return conn.execute(text("SELECT reference, status FROM bookings WHERE email = :e ORDER BY id"),
-                            {"e": email}).fetchall()
+        return conn.execute(
+            text("SELECT reference, status FROM bookings WHERE email = :e ORDER BY id"), {"e": email}
+        ).fetchall()
 
 
 def slot_buttons(replies):
@@ -44,7 +45,8 @@ def test_business_inquiry_is_qualified_stored_and_booked(servers):
     assert (slots["lead_grade"], slots["sales_team"], slots["timeline"]) == ("hot", "wholesale", "skipped")
     with create_engine(servers.shop_db).connect() as conn:
         grade, team, size = conn.execute(
-            text("SELECT grade, team, company_size FROM leads WHERE sender_id = :s"), {"s": chat.sender}).one()
+            text("SELECT grade, team, company_size FROM leads WHERE sender_id = :s"), {"s": chat.sender}
+        ).one()
     assert (grade, team, size) == ("hot", "wholesale", 300)
 
     assert "time zone" in chat.text("yes").lower()  # the email is known: straight to the zone
