@@ -11,18 +11,18 @@ WEB_ASSETS  := web/static/vendor/socket.io.min.js
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(wildcard addons/*.py)
 ENV         := source scripts/env.sh &&
 
-.PHONY: help install web-assets seed train validate run shell interactive review compare-nlu tune-thresholds public-data test test-unit test-conversations test-nlu test-e2e services clean
+.PHONY: help install web-assets seed train validate lint format run shell interactive review compare-nlu tune-thresholds public-data test test-unit test-conversations test-nlu test-e2e services clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
 install: $(INSTALLED) $(SPACY_MODEL) $(WEB_ASSETS) ## create .venv with Python 3.10, install the pinned dependencies and the widget's browser library
 
-$(INSTALLED): requirements.txt requirements-dev.txt constraints.txt scripts/make_venv.sh
+$(INSTALLED): pyproject.toml requirements.txt requirements-dev.txt constraints.txt scripts/make_venv.sh
 	scripts/make_venv.sh
 
 $(SPACY_MODEL): $(INSTALLED)
-	$(BIN)/python scripts/make_spacy_blank.py var/spacy/blank_en
+	$(BIN)/python -m scripts.make_spacy_blank var/spacy/blank_en
 
 # The chat widget's socket.io client, from the npm registry (pinned by web/package-lock.json),
 # copied into the web app's static files: the pages load nothing from elsewhere at run time.
@@ -39,7 +39,7 @@ seed: install ## create the shop database and load the demo catalog and orders (
 
 # Retrains only when the training data, domain, config or NLU components changed.
 $(MODEL): $(INSTALLED) $(SPACY_MODEL) $(TRAIN_INPUTS)
-	$(ENV) $(BIN)/python scripts/rasa_cli.py train --fixed-model-name shop --out models --quiet
+	$(ENV) $(BIN)/python -m scripts.rasa_cli train --fixed-model-name shop --out models --quiet
 	@touch $(MODEL)
 
 train: $(MODEL) ## train the model if data, domain or config changed
@@ -58,7 +58,7 @@ interactive: $(MODEL) seed ## Rasa's interactive learning (starts the action ser
 
 DAYS ?= 7
 review: $(INSTALLED) ## the last DAYS (7) of conversations: fallbacks, off-topic and corrected messages -> results/review.yml
-	$(ENV) $(BIN)/python scripts/review.py --days $(DAYS) --out results/review.yml
+	$(ENV) $(BIN)/python -m scripts.review --days $(DAYS) --out results/review.yml
 
 test-unit: install ## pytest: business rules, actions against SQLite, NLU components
 	$(ENV) $(BIN)/pytest -m "not e2e"
@@ -71,22 +71,22 @@ test-nlu: $(if $(CV),$(INSTALLED) $(SPACY_MODEL),$(MODEL)) ## NLU: Rasa's report
 ifdef CV
 	@echo "cross-validation: $(CV) folds on data/ with config.yml, one NLU training per fold (minutes)"
 	rm -rf results/nlu-cv  # Rasa writes an errors file only when there are errors: no stale ones
-	$(ENV) $(BIN)/python scripts/rasa_cli.py test nlu --nlu data --config config.yml --cross-validation --folds $(CV) --successes --out results/nlu-cv
-	$(ENV) $(BIN)/python scripts/nlu_gate.py --from-rasa results/nlu-cv --json results/nlu-cv/summary.json
+	$(ENV) $(BIN)/python -m scripts.rasa_cli test nlu --nlu data --config config.yml --cross-validation --folds $(CV) --successes --out results/nlu-cv
+	$(ENV) $(BIN)/python -m scripts.nlu_gate --from-rasa results/nlu-cv --json results/nlu-cv/summary.json
 else
 	rm -rf results/nlu
-	$(ENV) $(BIN)/python scripts/nlu_gate.py --model $(MODEL) --data $(HELD_OUT) $(if $(DEV_SET),--data $(DEV_SET)) \
+	$(ENV) $(BIN)/python -m scripts.nlu_gate --model $(MODEL) --data $(HELD_OUT) $(if $(DEV_SET),--data $(DEV_SET)) \
 	  --gate $(HELD_OUT) --rasa-out results/nlu --json results/nlu/summary.json
 endif
 
 compare-nlu: $(INSTALLED) $(SPACY_MODEL) ## train and score config.yml, Rasa's default and scripts/nlu_configs/ side by side -> docs/nlu.md (FOLDS=3; long)
-	$(ENV) $(BIN)/python scripts/compare_nlu.py --folds $(or $(FOLDS),3) $(if $(ONLY),--only $(ONLY))
+	$(ENV) $(BIN)/python -m scripts.compare_nlu --folds $(or $(FOLDS),3) $(if $(ONLY),--only $(ONLY))
 
 tune-thresholds: $(MODEL) ## tune the per-intent fallback thresholds on tests/nlu/dev and write them into config.yml
-	$(ENV) $(BIN)/python scripts/tune_thresholds.py --model $(MODEL) --write
+	$(ENV) $(BIN)/python -m scripts.tune_thresholds --model $(MODEL) --write
 
 public-data: $(INSTALLED) ## re-derive data/nlu/public and tests/nlu/dev from ../shared/data/public-intents (SOURCE=...)
-	$(ENV) $(BIN)/python scripts/import_public_intents.py $(if $(SOURCE),--source $(SOURCE))
+	$(ENV) $(BIN)/python -m scripts.import_public_intents $(if $(SOURCE),--source $(SOURCE))
 
 test-conversations: $(MODEL) ## rasa test: the conversation tests in tests/conversations
 	$(ENV) $(BIN)/rasa test core --model $(MODEL) --stories tests/conversations --fail-on-prediction-errors --out results/conversations
@@ -94,14 +94,24 @@ test-conversations: $(MODEL) ## rasa test: the conversation tests in tests/conve
 test-e2e: $(MODEL) $(WEB_ASSETS) ## both servers started, whole conversations over REST
 	$(ENV) $(BIN)/pytest -m e2e
 
-test: $(MODEL) $(WEB_ASSETS) ## everything: validate, NLU gate, conversation tests, pytest (unit + end-to-end)
+lint: $(INSTALLED) ## ruff (lint + format check) on everything, mypy on shop/ and web/
+	$(BIN)/ruff check --quiet .
+	$(BIN)/ruff format --check --quiet .
+	$(BIN)/mypy
+
+format: $(INSTALLED) ## ruff format and the safe ruff fixes, in place
+	$(BIN)/ruff check --fix --quiet .
+	$(BIN)/ruff format --quiet .
+
+test: $(MODEL) $(WEB_ASSETS) ## everything: lint, validate, NLU gate, conversation tests, pytest (unit + end-to-end)
+	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory validate
 	$(MAKE) --no-print-directory test-nlu
 	$(MAKE) --no-print-directory test-conversations
 	$(ENV) $(BIN)/pytest
 
 bench: $(MODEL) ## print latency per turn (sequential and concurrent), throughput and memory
-	$(ENV) $(BIN)/python scripts/bench.py
+	$(ENV) $(BIN)/python -m scripts.bench
 
 services: ## install (apt-get) PostgreSQL, Redis and Chromium for the tests and start the servers (needs root)
 	scripts/services.sh

@@ -8,15 +8,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
-from actions.common import (
-    ProductMention,
-    alternative_buttons,
-    button,
-    latest_entity,
-    product_buttons,
-    product_mention,
-)
+from actions.common import ProductMention, latest_entity, product_mention
 from shop import catalog
+from shop.buttons import alternative_buttons, button, product_buttons
 from shop.clock import now_utc
 from shop.db import session_scope
 from shop.formatting import day, join_words, money

@@ -1,11 +1,9 @@
 """What the actions share: reading product mentions off the tracker, and buttons."""
 
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import tzinfo
-from typing import Any
 
 from dateutil import tz
 from rasa_sdk import Tracker
@@ -192,7 +190,7 @@ class ProductMention:
     """What the latest message says about products: one product, a family, or an unknown name."""
 
     product: Product | None = None
-    family: list[Product] = None
+    family: list[Product] | None = None
     unknown: str | None = None
 
 
@@ -247,21 +245,3 @@ def _all_colors(session: Session) -> list[str]:
     for product in catalog.all_products(session):
         colors.extend(c for c in catalog.colors_of(product) if c not in colors)
     return colors
-
-
-def payload(intent: str, **entities: Any) -> str:
-    """A button payload Rasa parses without NLU: /intent{"entity": "value"}."""
-    values = {k: v for k, v in entities.items() if v not in (None, "")}
-    return f"/{intent}{json.dumps(values)}" if values else f"/{intent}"
-
-
-def button(title: str, intent: str, **entities: Any) -> dict[str, str]:
-    return {"title": title, "payload": payload(intent, **entities)}
-
-
-def alternative_buttons(alternatives: Iterable[catalog.Alternative]) -> list[dict[str, str]]:
-    return [button(alt.label, "purchase", product=alt.product, size=alt.size, color=alt.color) for alt in alternatives]
-
-
-def product_buttons(names: Iterable[str], intent: str = "product_info") -> list[dict[str, str]]:
-    return [button(name, intent, product=name) for name in names]

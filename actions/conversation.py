@@ -6,9 +6,9 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 
-from actions.common import button
 from actions.orders import PURCHASE_SLOTS
 from actions.refunds import REFUND_SLOTS
+from shop.buttons import button
 
 MISUNDERSTANDING_ACTION = "action_handle_misunderstanding"
 HUMAN_OFFER_AFTER = 2

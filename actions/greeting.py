@@ -8,8 +8,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import button
 from shop import catalog
+from shop.buttons import button
 from shop.db import session_scope
 from shop.formatting import join_words, money
 from shop.models import Product

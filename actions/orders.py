@@ -8,10 +8,10 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import alternative_buttons, button, product_buttons
 from actions.forms import AnswersInAnyOrder
 from shop import catalog
 from shop.answers import Reader
+from shop.buttons import alternative_buttons, button, product_buttons
 from shop.db import session_scope
 from shop.formatting import join_words, money
 from shop.models import Product

@@ -8,10 +8,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import IntegrityError
 
-from actions.common import button
 from actions.forms import AnswersInAnyOrder
 from actions.orders import ORDER_ID_ERROR, validate_email_value
 from shop.answers import Reader
+from shop.buttons import button
 from shop.clock import naive_now
 from shop.db import session_scope
 from shop.formatting import join_words, money

@@ -8,11 +8,12 @@ from dateutil import parser as date_parser
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 
-from actions.common import button, customer_zone
+from actions.common import customer_zone
 from actions.forms import AnswersInAnyOrder
 from actions.orders import validate_email_value
 from shop import invites, leads, meetings
 from shop.answers import Reader
+from shop.buttons import button
 from shop.clock import now_utc
 from shop.db import session_scope
 from shop.handoff import assignment

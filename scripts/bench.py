@@ -5,7 +5,6 @@ Starts the servers on free ports with throwaway databases; bounded in turns and 
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -13,11 +12,10 @@ from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from tests.support.servers import Chat, Servers
+from tests.support.web_app import WebApp, set_agent_password, write_always_open_inbox
 
-from tests.e2e.servers import Chat, Servers  # noqa: E402
-from tests.web_helpers import WebApp, set_agent_password, write_always_open_inbox  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 SCRIPT = [
     "hi",

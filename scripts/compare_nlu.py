@@ -21,9 +21,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from scripts import nlu_metrics
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
-import nlu_metrics  # noqa: E402
 
 CONFIGS = ROOT / "scripts" / "nlu_configs"
 HELD_OUT = ROOT / "tests" / "nlu" / "held_out"

@@ -14,8 +14,6 @@ export LOCK_STORE_HOST="${LOCK_STORE_HOST:-}"
 export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://localhost:$RASA_PORT}"
 export WEB_PORT="${WEB_PORT:-8000}"
 export RASA_URL="${RASA_URL:-http://localhost:$RASA_PORT}"
-# The project root is importable everywhere: addons/ (Rasa components) and actions/.
-export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 export RASA_TELEMETRY_ENABLED=false
 
 # Library deprecation chatter (TensorFlow, SQLAlchemy 2.0 hints) buries the messages that matter.

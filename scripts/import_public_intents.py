@@ -18,9 +18,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
+from scripts.validate_data import normalized  # the same sameness as `make validate`'s
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
-from validate_data import normalized  # noqa: E402  the same sameness as `make validate`'s
 
 DEFAULT_SOURCE = ROOT.parent / "shared" / "data" / "public-intents"
 TRAIN_DIR = ROOT / "data" / "nlu" / "public"

@@ -21,5 +21,5 @@ for _ in $(seq 1 60); do
 done
 # --skip-visualization: the story graph server (port 5006) is a second process to keep alive
 # for a picture few trainers look at; the conversation itself is printed as it goes.
-.venv/bin/python scripts/rasa_cli.py interactive --model models/shop.tar.gz --endpoints endpoints.yml --config config.yml --port "$RASA_PORT" \
+.venv/bin/python -m scripts.rasa_cli interactive --model models/shop.tar.gz --endpoints endpoints.yml --config config.yml --port "$RASA_PORT" \
   --domain domain.yml --data data --skip-visualization

@@ -23,8 +23,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `python scripts/nlu_gate.py` from anywhere
-
 from scripts import nlu_metrics
 from scripts.nlu_metrics import predicted_label  # noqa: F401  (kept importable from here)
 

@@ -3,9 +3,6 @@
 Usage: .venv/bin/python scripts/rasa_cli.py interactive --model models/shop.tar.gz ..."""
 
 import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scripts.nlu_metrics import quiet_rasa
 

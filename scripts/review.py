@@ -26,8 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `python scripts/review.py` from anywhere
-
 from scripts.nlu_metrics import FALLBACK, OUT_OF_SCOPE, classifier_guess, predicted_label
 from scripts.validate_data import normalized
 

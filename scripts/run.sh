@@ -22,7 +22,7 @@ export INBOX_DEMO_PASSWORD
 if [ -n "$INBOX_DEMO_PASSWORD" ]; then .venv/bin/python -m web.agents demo-passwords || exit 1; fi
 mkdir -p var/log
 # credentials.yml, plus the Messenger channel when its FACEBOOK_* variables are all set.
-.venv/bin/python scripts/make_credentials.py var/credentials.yml || exit 1
+.venv/bin/python -m scripts.make_credentials var/credentials.yml || exit 1
 pids=()
 
 stop() {  # [exit code]

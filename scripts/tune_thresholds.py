@@ -20,9 +20,8 @@ from pathlib import Path
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
-import nlu_metrics  # noqa: E402
-from nlu_metrics import ACTION_INTENTS, OUT_OF_SCOPE  # noqa: E402
+from scripts import nlu_metrics  # noqa: E402 (after LOG_LEVEL: Rasa reads it on import)
+from scripts.nlu_metrics import ACTION_INTENTS, OUT_OF_SCOPE  # noqa: E402
 
 DEV = ROOT / "tests" / "nlu" / "dev"
 CONFIG = ROOT / "config.yml"

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 out=$(.venv/bin/rasa data validate 2>&1); status=$?
 # Rasa's progress and errors; its warnings are shown below once the false positives are out.
 echo "$out" | sed "s/\x1b\[[0-9;]*m//g" | grep -E "INFO|WARNING|ERROR" | grep -v "UserWarning\|MovedIn20Warning\|pkg_resources\|DeprecationWarning" || true
-.venv/bin/python scripts/validate_data.py; ours=$?
+.venv/bin/python -m scripts.validate_data; ours=$?
 [ $status -eq 0 ] || { echo "rasa data validate failed"; exit $status; }
 sent_by_actions=$(grep -rhoE "response=\"utter_[a-z_]+\"" actions | sed -E 's/response="(.*)"/\1/' | sort -u)
 warnings=$(echo "$out" | grep -E "UserWarning: " | grep -v "MovedIn20Warning\|DeprecationWarning" \

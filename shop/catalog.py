@@ -31,7 +31,7 @@ def find_product(session: Session, text: str | None, cutoff: float = 0.84) -> Pr
     if not text or not _norm(text):
         return None
     wanted = _norm(text)
-    names = {}
+    names: dict[str, Product] = {}
     for product in all_products(session):
         for alias in [product.name, product.sku, *product.synonym_list]:
             names.setdefault(_norm(alias), product)
@@ -84,7 +84,7 @@ def products_named_like(session: Session, words: list[str]) -> list[Product]:
 def similar_names(session: Session, text: str, limit: int = 3) -> list[str]:
     """Product names close to an unknown one, for a 'did you mean' answer."""
     products = all_products(session)
-    by_alias = {}
+    by_alias: dict[str, Product] = {}
     for product in products:
         for alias in [product.name, *product.synonym_list]:
             by_alias.setdefault(_norm(alias), product.name)

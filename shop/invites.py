@@ -62,7 +62,9 @@ def _ics_time(moment: datetime) -> str:
 def fold(line: str, limit: int = 75) -> str:
     """An RFC 5545 content line folded so no physical line exceeds `limit` octets (UTF-8),
     never splitting a character; continuation lines start with one space."""
-    pieces, current, size = [], [], 0
+    pieces: list[str] = []
+    current: list[str] = []
+    size = 0
     for char in line:
         width = len(char.encode("utf-8"))
         if size + width > limit:

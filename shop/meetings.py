@@ -116,8 +116,8 @@ def team_open_at(session: Session, team: str, moment: datetime) -> bool:
 def next_opening(session: Session, team: str, moment: datetime, search_days: int = 14) -> datetime | None:
     """When the team is back: `moment` itself if a rep is working then, else the start of the next
     working window of any active rep (aware UTC); None when nobody works within search_days."""
-    starts = [hours_next_open(_rep_zone(rep), _rep_hours(rep), moment, search_days) for rep in team_reps(session, team)]
-    starts = [start for start in starts if start is not None]
+    found = [hours_next_open(_rep_zone(rep), _rep_hours(rep), moment, search_days) for rep in team_reps(session, team)]
+    starts = [start for start in found if start is not None]
     return min(starts) if starts else None
 
 

@@ -14,10 +14,12 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import declarative_base, relationship
+from sqlalchemy.orm.decl_api import DeclarativeMeta
 
 from shop.clock import naive_now
 
-Base = declarative_base()
+# Annotated so that type checkers see a class (SQLAlchemy 1.4 ships no type hints).
+Base: DeclarativeMeta = declarative_base()
 
 # Order and refund references are derived from the row id so they are unique without a
 # second round trip: A1001 is order id 1, R5001 is refund id 1.

@@ -1,23 +1,15 @@
 """Shared fixtures of the unit tests: a seeded SQLite shop per test, trackers, the domain."""
 
-import sys
 import warnings
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-TESTS_DIR = Path(__file__).resolve().parent
-PROJECT_ROOT = TESTS_DIR.parent
-# `pytest` (unlike `python -m pytest`) does not put the project root on sys.path.
-for _path in (PROJECT_ROOT, TESTS_DIR):
-    if str(_path) not in sys.path:
-        sys.path.insert(0, str(_path))
-
-import shop_helpers  # noqa: E402
-from rasa_sdk.executor import CollectingDispatcher  # noqa: E402
+from rasa_sdk.executor import CollectingDispatcher
 
 from shop import settings
+from shop.settings import PROJECT_ROOT
+from tests.support import database, trackers
 
 # --------------------------------------------------------------------------- database
 
@@ -37,7 +29,7 @@ def _no_default_database(request, monkeypatch):
 def seeded_template(tmp_path_factory) -> Path:
     """A database file made by shop.seed.seed() once per test run."""
     path = tmp_path_factory.mktemp("shop-template") / "shop.db"
-    shop_helpers.seed_database(f"sqlite:///{path}")
+    database.seed_database(f"sqlite:///{path}")
     return path
 
 
@@ -50,7 +42,7 @@ def shop_db(seeded_template, tmp_path, monkeypatch) -> str:
     the start of the run: seeding is ~0.25 s of ORM work, copying ~1 ms, and tests/test_seed.py
     seeds brand-new files itself."""
     path = tmp_path / "shop.db"
-    shop_helpers.copy_database(seeded_template, path)
+    database.copy_database(seeded_template, path)
     url = f"sqlite:///{path}"
     monkeypatch.setenv("SHOP_DB_URL", url)
     return url
@@ -72,14 +64,14 @@ def domain() -> dict[str, Any]:
 @pytest.fixture
 def make_tracker():
     """Builds a rasa_sdk Tracker: make_tracker(slots=..., intent=..., entities=..., text=...,
-    events=..., active_loop=...). The same function is shop_helpers.make_tracker."""
-    return shop_helpers.make_tracker
+    events=..., active_loop=...). The same function is trackers.make_tracker."""
+    return trackers.make_tracker
 
 
 @pytest.fixture
 def form_tracker():
-    """Builds the tracker a form validation action gets; see shop_helpers.form_tracker."""
-    return shop_helpers.form_tracker
+    """Builds the tracker a form validation action gets; see trackers.form_tracker."""
+    return trackers.form_tracker
 
 
 @pytest.fixture
@@ -94,7 +86,7 @@ def dispatcher() -> CollectingDispatcher:
 def inbox_config(tmp_path_factory):
     """End-to-end runs happen at any hour: the inbox teams are always in, and its clocks are fast
     (reassign after 3 s, back to the bot after 20 s) so the sweep can be watched."""
-    from tests.web_helpers import write_always_open_inbox
+    from tests.support.web_app import write_always_open_inbox
 
     return write_always_open_inbox(
         tmp_path_factory.mktemp("inbox") / "inbox.yml", reassign_after_seconds=3, return_to_bot_after_minutes=1 / 3
@@ -104,7 +96,7 @@ def inbox_config(tmp_path_factory):
 @pytest.fixture(scope="session")
 def graph():
     """The local stand-in of Facebook's Graph API that the Messenger channel replies to."""
-    from tests.messenger_helpers import GraphStandIn
+    from tests.support.messenger import GraphStandIn
 
     with GraphStandIn() as stand_in:
         yield stand_in
@@ -116,8 +108,8 @@ def servers(tmp_path_factory, inbox_config, graph):
     model takes ~100 s to load): REST, the web chat and Messenger (replying to `graph`), with
     credentials made by scripts/make_credentials.py as `make run` makes them."""
     from scripts.make_credentials import main as make_credentials
-    from tests.e2e.servers import MODEL, Servers
-    from tests.messenger_helpers import E2E_MESSENGER_ENV
+    from tests.support.messenger import E2E_MESSENGER_ENV
+    from tests.support.servers import MODEL, Servers
 
     if not MODEL.exists():
         pytest.fail(f"{MODEL} is missing: run `make train` (make test does it first)")

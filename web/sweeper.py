@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from actions.common import button
 from shop import clock
+from shop.buttons import button
 from shop.clock import now_utc
 from shop.db import session_scope
 from shop.handoff import assignment

@@ -80,7 +80,10 @@ def open_handoff(
         session.flush()
     except IntegrityError:  # the same contact, at the same moment, from another process
         session.rollback()
-        return open_handoff_of(session, sender_id), False
+        existing = open_handoff_of(session, sender_id)
+        if existing is None:  # the other one was closed in between: nothing to join
+            raise HandoffError("the conversation's handoff changed meanwhile; try again") from None
+        return existing, False
     log(session, handoff, "queued", now, note=team)
     assign(session, config, handoff, now)
     return handoff, True
@@ -109,7 +112,7 @@ def held_counts(session: Session, agent_ids: Iterable[int]) -> dict[int, int]:
         .where(Handoff.agent_id.in_(ids), Handoff.status.in_(HELD_STATUSES))
         .group_by(Handoff.agent_id)
     )
-    return dict(rows)
+    return {agent_id: count for agent_id, count in rows}  # noqa: C416 (a Row has keys(): dict() misreads it)
 
 
 def pick_agent(strategy: str, candidates: Sequence[Agent], held: dict[int, int], cap: int) -> Agent | None:
@@ -128,7 +131,11 @@ def pick_agent(strategy: str, candidates: Sequence[Agent], held: dict[int, int],
 
 
 def assign(
-    session: Session, config: InboxConfig, handoff: Handoff, now: datetime, exclude: set[int] = frozenset()
+    session: Session,
+    config: InboxConfig,
+    handoff: Handoff,
+    now: datetime,
+    exclude: frozenset[int] | set[int] = frozenset(),
 ) -> Agent | None:
     """Gives a queued handoff to an online agent of its team; None when nobody is free."""
     candidates = [a for a in online_agents(session, config, handoff.team, now) if a.id not in exclude]

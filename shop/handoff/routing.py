@@ -6,7 +6,7 @@ import re
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -65,7 +65,7 @@ def parse_config(raw: dict[str, Any]) -> InboxConfig:
             raise ValueError(f"inbox.yml: team {key}: assignment must be one of {STRATEGIES}")
         team.setdefault("name", key.title())
         team.setdefault("typical_wait_minutes", 5)
-    default_team = raw.get("default_team")
+    default_team = str(raw.get("default_team") or "")
     routing = raw.get("routing") or []
     for rule in routing:
         if rule.get("team") not in teams:
@@ -150,13 +150,20 @@ def choose_team(config: InboxConfig, situation: Situation) -> str:
 
 def team_open(config: InboxConfig, team: str, now: datetime) -> bool:
     spec = config.teams[team]
-    return hours_open_at(zone_of(spec["timezone"]), spec["hours"], now)
+    return hours_open_at(_zone(spec), spec["hours"], now)
 
 
 def team_back_at(config: InboxConfig, team: str, now: datetime) -> datetime | None:
     """When the team is next in (aware UTC), or None when it has no hours in the next two weeks."""
     spec = config.teams[team]
-    return hours_next_open(zone_of(spec["timezone"]), spec["hours"], now)
+    return hours_next_open(_zone(spec), spec["hours"], now)
+
+
+def _zone(spec: dict[str, Any]) -> tzinfo:
+    zone = zone_of(spec["timezone"])
+    if zone is None:  # parse_config refuses such a team; a config built by hand may not
+        raise ValueError(f"unknown time zone {spec['timezone']!r}")
+    return zone
 
 
 def typical_wait_minutes(session: Session, config: InboxConfig, team: str, recent: int = 50) -> int:

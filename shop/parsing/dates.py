@@ -273,7 +273,7 @@ def parse_time_request(text: str, now: datetime, tz: tzinfo) -> TimeRequest | No
             if _later(start, local_now):
                 return TimeRequest(start, _plus(start, EXACT_LENGTH, tz), True)
             continue
-        first, last = PERIODS.get(period, WORKDAY)
+        first, last = PERIODS.get(period or "", WORKDAY)
         start, end = _at(candidate, first, tz), _at(candidate, last, tz)
         if _later(end, local_now):
             return TimeRequest(start if _later(start, local_now) else local_now, end, False)

@@ -66,9 +66,10 @@ def parse_quantity(raw: Any, max_quantity: int = MAX_QUANTITY) -> Parsed:
         else:
             words = re.sub(r"[^a-z ]", " ", text)
             words = re.sub(r"\s+", " ", words).strip()
-            number = _number_from_words(words)
-            if number is None:
+            from_words = _number_from_words(words)
+            if from_words is None:
                 return Parsed(error="not_a_number")
+            number = from_words
     if not math.isfinite(number):  # "9" * 400 or a payload's 1e999: int() would raise
         return Parsed(error="not_a_number" if math.isnan(number) else "too_many" if number > 0 else "not_positive")
     if number != int(number):

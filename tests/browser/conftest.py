@@ -3,7 +3,6 @@ where it is missing, a failure under CI. Screenshots go to results/browser/."""
 
 import os
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -58,7 +57,3 @@ def screenshot(request):
         return path
 
     return take
-
-
-if str(ROOT / "tests") not in sys.path:
-    sys.path.insert(0, str(ROOT / "tests"))

@@ -10,15 +10,15 @@ from datetime import datetime, timezone
 from types import SimpleNamespace
 
 import pytest
-import shop_helpers
 from playwright.sync_api import expect
-from web_helpers import RasaStandIn, WebApp, set_agent_password, wait_until
 
 from shop.db import session_scope
 from shop.handoff import assignment
 from shop.handoff.context import build_packet
 from shop.handoff.routing import load_config
 from shop.models import Agent, Handoff
+from tests.support import database
+from tests.support.web_app import RasaStandIn, WebApp, set_agent_password, wait_until
 
 PASSWORD = "correct-horse-battery"
 AGENT_EMAIL = "alice@shop.example"
@@ -32,7 +32,7 @@ POLL_TIMEOUT_MS = 8000
 def inbox(seeded_template, tmp_path):
     """The web app on its own copy of the seeded shop, Alice with a password, and the stand-in."""
     path = tmp_path / "shop.db"
-    shop_helpers.copy_database(seeded_template, path)
+    database.copy_database(seeded_template, path)
     db_url = f"sqlite:///{path}"
     set_agent_password(db_url, AGENT_EMAIL, PASSWORD)
     rasa = RasaStandIn(secrets.token_hex(8))

@@ -10,9 +10,9 @@ from types import SimpleNamespace
 
 import pytest
 import requests
-from web_helpers import WebApp
 
 from shop.visit import visit_from_events
+from tests.support.web_app import WebApp
 
 pytestmark = pytest.mark.e2e
 

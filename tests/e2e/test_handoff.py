@@ -11,8 +11,8 @@ import requests
 import socketio
 from sqlalchemy import create_engine, text
 
-from tests.e2e.servers import Chat
-from tests.web_helpers import WebApp, set_agent_password, wait_until
+from tests.support.servers import Chat
+from tests.support.web_app import WebApp, set_agent_password, wait_until
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "correct horse battery"

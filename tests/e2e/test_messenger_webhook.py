@@ -9,8 +9,7 @@ import pytest
 import requests
 
 from scripts.make_credentials import MESSENGER
-from tests.e2e.servers import Servers
-from tests.messenger_helpers import (
+from tests.support.messenger import (
     E2E_SECRET,
     E2E_TOKEN,
     E2E_VERIFY,
@@ -21,6 +20,7 @@ from tests.messenger_helpers import (
     text_event,
     webhook_body,
 )
+from tests.support.servers import Servers
 
 pytestmark = pytest.mark.e2e
 

@@ -5,7 +5,7 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-from tests.e2e.servers import Chat
+from tests.support.servers import Chat
 
 pytestmark = pytest.mark.e2e
 

@@ -1,0 +1,163 @@
+"""Opt-out and opt-in, cancelling a task, handing over to a person, order status."""
+
+import pytest
+from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import func, select
+
+from actions.conversation import ActionCancelTask
+from actions.orders import ORDER_ID_ERROR, ActionOrderStatus, ValidateOrderStatusForm
+from actions.subscription import ActionOptIn, ActionOptOut
+from shop.contacts import is_opted_out
+from shop.db import session_scope
+from shop.models import Contact
+from tests.support.trackers import make_tracker, said, slot_events
+
+
+def contact(sender_id: str):
+    with session_scope() as session:
+        return session.scalar(select(Contact).where(Contact.sender_id == sender_id))
+
+
+# --------------------------------------------------------------------------- opt-out, opt-in
+
+
+async def test_opt_out_is_recorded(shop_db, dispatcher, domain):
+    tracker = make_tracker(
+        sender_id="whatsapp:+15550001", intent="opt_out", text="STOP", slots={"email": "jane@example.com"}
+    )
+    events = await ActionOptOut().run(dispatcher, tracker, domain)
+
+    stored = contact("whatsapp:+15550001")
+    assert (stored.opted_out, stored.email) == (True, "jane@example.com")
+    assert stored.opted_out_at is not None
+    assert "You're unsubscribed" in said(dispatcher)
+    assert events == [SlotSet("opted_out", True)]  # no form to stop
+    with session_scope() as session:
+        assert is_opted_out(session, "whatsapp:+15550001")
+        assert not is_opted_out(session, "someone-else")
+
+
+async def test_opt_out_stops_an_active_form(shop_db, dispatcher, domain):
+    tracker = make_tracker(
+        sender_id="web-7",
+        intent="opt_out",
+        text="unsubscribe me",
+        slots={"product": "Hoodie", "requested_slot": "size"},
+        active_loop="purchase_form",
+    )
+    events = await ActionOptOut().run(dispatcher, tracker, domain)
+    assert ActiveLoop(None) in events
+    assert SlotSet("requested_slot", None) in events
+    assert slot_events(events)["opted_out"] is True
+    assert contact("web-7").opted_out is True
+
+
+async def test_opt_in_reverses_opt_out(shop_db, domain):
+    sender = "sms:+15550002"
+    await ActionOptOut().run(CollectingDispatcher(), make_tracker(sender_id=sender, intent="opt_out"), domain)
+    assert contact(sender).opted_out is True
+
+    dispatcher = CollectingDispatcher()
+    events = await ActionOptIn().run(dispatcher, make_tracker(sender_id=sender, intent="opt_in"), domain)
+    stored = contact(sender)
+    assert (stored.opted_out, stored.opted_out_at) == (False, None)
+    assert events == [SlotSet("opted_out", False)]
+    assert "subscribed again" in said(dispatcher)
+    with session_scope() as session:
+        assert session.scalar(select(func.count(Contact.id)).where(Contact.sender_id == sender)) == 1
+
+
+async def test_opting_out_twice_keeps_one_contact(shop_db, domain):
+    for _ in range(2):
+        await ActionOptOut().run(CollectingDispatcher(), make_tracker(sender_id="web-9", intent="opt_out"), domain)
+    with session_scope() as session:
+        assert session.scalar(select(func.count(Contact.id))) == 1
+    assert contact("web-9").opted_out is True
+
+
+# --------------------------------------------------------------------------- cancelling
+
+
+async def test_cancel_with_an_active_form(dispatcher, domain):
+    tracker = make_tracker(
+        intent="cancel",
+        text="never mind",
+        active_loop="purchase_form",
+        slots={"product": "Hoodie", "quantity": 2, "requested_slot": "email"},
+    )
+    events = await ActionCancelTask().run(dispatcher, tracker, domain)
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_cancelled"]
+    assert events[0] == ActiveLoop(None)
+    slots = slot_events(events)
+    assert slots["requested_slot"] is None
+    for slot in (
+        "quantity",
+        "purchase_confirmed",
+        "refund_item",
+        "refund_reason",
+        "refund_eligible",
+        "refund_block_reason",
+    ):
+        assert slots[slot] is None
+    # what the customer told about the product stays for the rest of the conversation
+    assert "product" not in slots
+
+
+async def test_cancel_the_refund_form(dispatcher, domain):
+    tracker = make_tracker(
+        intent="cancel", active_loop="refund_form", slots={"order_id": "A1003", "refund_eligible": True}
+    )
+    events = await ActionCancelTask().run(dispatcher, tracker, domain)
+    assert ActiveLoop(None) in events
+    assert slot_events(events)["refund_eligible"] is None
+
+
+async def test_cancel_without_an_active_form(dispatcher, domain):
+    events = await ActionCancelTask().run(dispatcher, make_tracker(intent="cancel", text="cancel"), domain)
+    assert events == []
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_nothing_to_cancel"]
+
+
+# --------------------------------------------------------------------------- order status
+
+
+@pytest.mark.parametrize(
+    "order_id, expected",
+    [
+        ("A1001", "Order A1001 was placed on "),
+        ("A1002", "Order A1002 shipped on "),
+        ("A1003", "Order A1003 was delivered on "),
+        ("A1006", "Order A1006 was refunded on "),
+    ],
+)
+async def test_order_status(shop_db, dispatcher, domain, order_id, expected):
+    await ActionOrderStatus().run(dispatcher, make_tracker(slots={"order_id": order_id.lower()}), domain)
+    assert said(dispatcher).startswith(expected)
+
+
+async def test_order_status_lists_the_items(shop_db, dispatcher, domain):
+    await ActionOrderStatus().run(dispatcher, make_tracker(slots={"order_id": "A1002"}), domain)
+    assert said(dispatcher).endswith(
+        "It contains 1 x Slim Jeans (blue, size 32) and 2 x Cotton T-Shirt (white, size M) ($129.00)."
+    )
+
+
+@pytest.mark.parametrize(
+    "value, expected, message",
+    [
+        ("a-1003", "A1003", None),
+        ("A9999", None, "I couldn't find an order A9999."),
+        ("my order", None, ORDER_ID_ERROR),
+    ],
+)
+def test_validate_order_status_form(shop_db, dispatcher, domain, value, expected, message):
+    result = ValidateOrderStatusForm().validate_order_id(value, dispatcher, make_tracker(), domain)
+    assert result == {"order_id": expected}
+    assert said(dispatcher).startswith(message) if message else dispatcher.messages == []
+
+
+async def test_order_status_of_an_unknown_order(shop_db, dispatcher, domain):
+    events = await ActionOrderStatus().run(dispatcher, make_tracker(slots={"order_id": "A9999"}), domain)
+    assert said(dispatcher) == ORDER_ID_ERROR
+    assert events == [SlotSet("order_id", None)]

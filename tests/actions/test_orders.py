@@ -1,0 +1,502 @@
+"""Buying in the chat: the purchase form's validation and placing the order, on real SQLite."""
+
+import asyncio
+import json
+import threading
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import func, select, update
+
+from actions.orders import (
+    EMAIL_ERROR,
+    ActionAskPurchaseConfirmed,
+    ActionAskSize,
+    ActionPlaceOrder,
+    ValidatePurchaseForm,
+)
+from shop import catalog
+from shop.db import session_scope
+from shop.models import Order, Product, Variant
+from tests.support.trackers import buttons_of, entity, form_tracker, make_tracker, said, slot_events
+
+FORM = "purchase_form"
+PURCHASE_SLOTS = ["product", "size", "color", "quantity", "email", "purchase_confirmed"]
+
+
+def stock(name, size, color) -> int:
+    with session_scope() as session:
+        product = session.scalar(select(Product).where(Product.name == name))
+        return catalog.find_variant(product, size, color).stock
+
+
+def set_stock(name, size, color, value) -> None:
+    with session_scope() as session:
+        product = session.scalar(select(Product).where(Product.name == name))
+        vid = catalog.find_variant(product, size, color).id
+        session.execute(update(Variant).where(Variant.id == vid).values(stock=value))
+
+
+def order_count() -> int:
+    with session_scope() as session:
+        return session.scalar(select(func.count(Order.id)))
+
+
+def purchase_payloads(dispatcher):
+    """The entities of each /purchase button: {"product": ..., "size": ..., "color": ...}."""
+    payloads = [b["payload"] for b in buttons_of(dispatcher)]
+    assert all(p.startswith("/purchase") for p in payloads), payloads
+    return [json.loads(p[len("/purchase") :] or "{}") for p in payloads]
+
+
+def assert_all_in_stock(alternatives) -> None:
+    for alt in alternatives:
+        assert stock(alt["product"], alt.get("size"), alt["color"]) > 0, alt
+
+
+@pytest.fixture
+def form():
+    return ValidatePurchaseForm()
+
+
+def tracker_with(**slots):
+    return make_tracker(slots=slots, active_loop=FORM)
+
+
+def answering(slot, **slots):
+    """The customer's latest message is the answer to the form's question for `slot`."""
+    return make_tracker(slots={**slots, "requested_slot": slot}, active_loop=FORM)
+
+
+# --------------------------------------------------------------------------- product
+
+
+@pytest.mark.parametrize("value", ["flux capacitor", "a unicorn", "socks"])
+def test_validate_product_unknown(shop_db, form, dispatcher, domain, value):
+    assert form.validate_product(value, dispatcher, answering("product"), domain) == {"product": None}
+    assert f'couldn\'t find "{value}"' in said(dispatcher)
+
+
+def test_validate_product_unknown_suggests_close_names(shop_db, form, dispatcher, domain):
+    # two edits from "hoodie" ("hoddie", one edit, is simply the Hoodie: see test_inventory)
+    assert form.validate_product("hoddei", dispatcher, answering("product"), domain) == {"product": None}
+    assert "Did you mean Hoodie" in said(dispatcher)
+    assert purchase_payloads(dispatcher)[0] == {"product": "Hoodie"}
+
+
+def test_validate_product_sold_out(shop_db, form, dispatcher, domain):
+    assert form.validate_product("Suede Loafers", dispatcher, answering("product"), domain) == {"product": None}
+    assert "Suede Loafers is sold out" in said(dispatcher)
+    alternatives = purchase_payloads(dispatcher)
+    assert len(alternatives) == 3
+    assert all(alt["product"] != "Suede Loafers" for alt in alternatives)
+    assert_all_in_stock(alternatives)
+
+
+@pytest.mark.parametrize(
+    "value, earlier_slots, expected",
+    [
+        ("dress shoes", {}, {"product": "Classic Dress Shoes", "size": None, "color": None}),
+        ("Hoodie", {}, {"product": "Hoodie", "size": None, "color": None}),
+        ("hoodies", {}, {"product": "Hoodie", "size": None, "color": None}),
+        # answers given before the product are kept when they fit it ...
+        (
+            "dress shoes",
+            {"size": "size 10", "color": "black"},
+            {"product": "Classic Dress Shoes", "size": "10", "color": "black"},
+        ),
+        # ... and dropped when they don't
+        (
+            "dress shoes",
+            {"size": "M", "color": "green"},
+            {"product": "Classic Dress Shoes", "size": None, "color": None},
+        ),
+        # the only color there is is chosen without asking
+        ("denim jacket", {}, {"product": "Denim Jacket", "size": None, "color": "blue"}),
+        # no sizes at all
+        ("backpack", {"size": "10"}, {"product": "Canvas Backpack", "size": None, "color": None}),
+    ],
+)
+def test_validate_product_good(shop_db, form, dispatcher, domain, value, earlier_slots, expected):
+    assert form.validate_product(value, dispatcher, answering("product", **earlier_slots), domain) == expected
+    assert dispatcher.messages == []
+
+
+# --------------------------------------------------------------------------- size
+
+
+def test_validate_size_unknown(shop_db, form, dispatcher, domain):
+    tracker = answering("size", product="Classic Dress Shoes")
+    assert form.validate_size("13", dispatcher, tracker, domain) == {"size": None}
+    assert said(dispatcher) == (
+        'The Classic Dress Shoes comes in sizes 7, 8, 9, 10, 11 or 12; "13" isn\'t one of them.'
+    )
+
+
+def test_validate_size_sold_out_offers_in_stock_alternatives(shop_db, form, dispatcher, domain):
+    tracker = tracker_with(product="Classic Dress Shoes", color="brown")
+    assert form.validate_size("10", dispatcher, tracker, domain) == {"size": None}
+    assert "Classic Dress Shoes (brown, size 10) is sold out" in said(dispatcher)
+    alternatives = purchase_payloads(dispatcher)
+    assert {"product": "Classic Dress Shoes", "size": "10", "color": "black"} in alternatives
+    assert {"product": "Classic Dress Shoes", "size": "10", "color": "brown"} not in alternatives
+    assert_all_in_stock(alternatives)
+
+
+@pytest.mark.parametrize(
+    "slots, value, expected",
+    [
+        ({"product": "Classic Dress Shoes", "color": "brown"}, "size 9", "9"),
+        ({"product": "Classic Dress Shoes"}, "10", "10"),  # color still open: black 10 is in stock
+        ({"product": "Hoodie"}, "medium", "M"),
+        ({"product": "Chino Pants", "color": "khaki"}, "32", "32"),
+    ],
+)
+def test_validate_size_good(shop_db, form, dispatcher, domain, slots, value, expected):
+    assert form.validate_size(value, dispatcher, answering("size", **slots), domain) == {"size": expected}
+    assert dispatcher.messages == []
+
+
+def test_validate_size_without_product(shop_db, form, dispatcher, domain):
+    assert form.validate_size("10", dispatcher, answering("size"), domain) == {"size": None}
+
+
+# --------------------------------------------------------------------------- color
+
+
+def test_validate_color(shop_db, form, dispatcher, domain):
+    tracker = answering("color", product="Classic Dress Shoes", size="10")
+    assert form.validate_color("the black ones", CollectingDispatcher(), tracker, domain) == {"color": "black"}
+
+    assert form.validate_color("white", dispatcher, tracker, domain) == {"color": None}
+    assert 'comes in black or brown; "white" isn\'t one of them' in said(dispatcher)
+
+    sold_out = CollectingDispatcher()
+    assert form.validate_color("brown", sold_out, tracker, domain) == {"color": None}
+    assert "sold out" in said(sold_out)
+    assert_all_in_stock(purchase_payloads(sold_out))
+
+
+# --------------------------------------------------------------------------- quantity
+
+
+@pytest.mark.parametrize(
+    "value, expected, message",
+    [
+        ("1", 1, None),
+        ("two", 2, None),
+        ("a couple", 2, None),
+        (3, 3, None),
+        ("10", 10, None),
+        (0, None, "The quantity has to be at least 1."),
+        ("0", None, "The quantity has to be at least 1."),
+        (-3, None, "The quantity has to be at least 1."),
+        ("-3", None, "The quantity has to be at least 1."),
+        ("a million", None, "You can order up to 10 of an item in the chat."),
+        ("11", None, "You can order up to 10 of an item in the chat."),
+        ("9" * 400, None, "You can order up to 10 of an item in the chat."),
+        ("2.5", None, "I can only sell whole items."),
+        ("lots", None, "Please tell me how many as a number"),
+    ],
+)
+def test_validate_quantity(shop_db, form, dispatcher, domain, value, expected, message):
+    tracker = answering("quantity", product="Hoodie", size="M", color="black")  # 20 in stock
+    assert form.validate_quantity(value, dispatcher, tracker, domain) == {"quantity": expected}
+    if message is None:
+        assert dispatcher.messages == []
+    else:
+        assert said(dispatcher).startswith(message)
+
+
+def test_a_bare_number_answers_the_quantity_asked_though_tagged_as_a_size(shop_db, form, dispatcher, domain):
+    # The entity tagger reads a lone "0" as a size; asked for a quantity, it is the quantity.
+    tracker = make_tracker(
+        slots={"product": "Canvas Backpack", "color": "olive", "requested_slot": "quantity"},
+        active_loop=FORM,
+        text="0",
+        entities=[{"entity": "size", "value": "0", "start": 0, "end": 1}],
+    )
+    assert form.validate_size("0", dispatcher, tracker, domain) == {"size": None}
+    assert form.validate_quantity("0", dispatcher, tracker, domain) == {"quantity": None}
+    assert said(dispatcher) == "The quantity has to be at least 1."
+
+
+def test_validate_quantity_too_many_points_to_sales(shop_db, form, dispatcher, domain):
+    form.validate_quantity("a million", dispatcher, answering("quantity", product="Hoodie"), domain)
+    assert "book a meeting" in said(dispatcher)
+
+
+def test_validate_quantity_more_than_in_stock(shop_db, form, dispatcher, domain):
+    tracker = answering("quantity", product="Classic Dress Shoes", size="11", color="brown")  # 3 in stock
+    assert form.validate_quantity("4", dispatcher, tracker, domain) == {"quantity": None}
+    assert said(dispatcher) == "We only have 3 of the Classic Dress Shoes (brown, size 11) left."
+    assert form.validate_quantity("3", CollectingDispatcher(), tracker, domain) == {"quantity": 3}
+
+
+def test_validate_quantity_checks_stock_of_a_product_without_sizes(shop_db, form, dispatcher, domain):
+    tracker = answering("quantity", product="Canvas Backpack", color="olive")  # 2 in stock
+    assert form.validate_quantity("3", dispatcher, tracker, domain) == {"quantity": None}
+    assert "only have 2 of the Canvas Backpack (olive)" in said(dispatcher)
+
+
+# --------------------------------------------------------------------------- email, confirmation
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("Jane@Example.com", "jane@example.com"),
+        ("it's jane.doe@example.co.uk", "jane.doe@example.co.uk"),
+        ("jane@example", None),
+        ("no email", None),
+        ("", None),
+    ],
+)
+def test_validate_email(form, dispatcher, domain, value, expected):
+    assert form.validate_email(value, dispatcher, answering("email"), domain) == {"email": expected}
+    assert (said(dispatcher) == EMAIL_ERROR) is (expected is None)
+
+
+@pytest.mark.parametrize("value, expected", [(True, True), (False, False), (None, False)])
+def test_validate_purchase_confirmed(form, dispatcher, domain, value, expected):
+    result = form.validate_purchase_confirmed(value, dispatcher, tracker_with(), domain)
+    assert result == {"purchase_confirmed": expected}
+
+
+# --------------------------------------------------------------------------- required slots, run
+
+
+@pytest.mark.parametrize(
+    "product, expected",
+    [
+        (None, PURCHASE_SLOTS),
+        ("Classic Dress Shoes", PURCHASE_SLOTS),
+        ("Canvas Backpack", ["product", "color", "quantity", "email", "purchase_confirmed"]),
+        ("Leather Wallet", ["product", "color", "quantity", "email", "purchase_confirmed"]),
+    ],
+)
+async def test_required_slots(shop_db, form, dispatcher, domain, product, expected):
+    assert form.domain_slots(domain) == PURCHASE_SLOTS
+    tracker = tracker_with(product=product)
+    assert await form.required_slots(form.domain_slots(domain), dispatcher, tracker, domain) == expected
+
+
+async def test_form_run_validates_the_product(shop_db, form, dispatcher, domain):
+    tracker = form_tracker(FORM, {"product": "dress shoes"}, slots={"color": "black"}, requested_slot="product")
+    events = await form.run(dispatcher, tracker, domain)
+    # all of the domain's slots are required for shoes, so Rasa picks the next slot itself
+    assert slot_events(events) == {"product": "Classic Dress Shoes", "size": None, "color": "black"}
+    assert dispatcher.messages == []
+
+
+async def test_form_run_skips_the_size_of_a_backpack(shop_db, form, dispatcher, domain):
+    tracker = form_tracker(FORM, {"product": "backpack"}, slots={"size": "10"}, requested_slot="product")
+    events = await form.run(dispatcher, tracker, domain)
+    assert slot_events(events) == {"product": "Canvas Backpack", "size": None, "color": None, "requested_slot": "color"}
+
+
+async def test_form_run_ends_when_a_backpack_order_is_complete(shop_db, form, dispatcher, domain):
+    known = {"product": "Canvas Backpack", "color": "navy", "quantity": 1, "email": "jane@example.com"}
+    tracker = form_tracker(
+        FORM, {"purchase_confirmed": True}, slots=known, requested_slot="purchase_confirmed", intent="affirm"
+    )
+    events = await form.run(dispatcher, tracker, domain)
+    assert slot_events(events) == {"purchase_confirmed": True, "requested_slot": None}
+
+
+async def test_form_run_rejects_a_sold_out_size_and_asks_again(shop_db, form, dispatcher, domain):
+    tracker = form_tracker(
+        FORM, {"size": "10"}, slots={"product": "Classic Dress Shoes", "color": "brown"}, requested_slot="size"
+    )
+    events = await form.run(dispatcher, tracker, domain)
+    assert slot_events(events) == {"size": None}
+    assert "sold out" in said(dispatcher)
+
+
+async def test_form_run_validates_several_answers_in_one_message(shop_db, form, dispatcher, domain):
+    tracker = form_tracker(
+        FORM,
+        {"size": "size 9", "color": "brown", "quantity": "two"},
+        slots={"product": "Classic Dress Shoes"},
+        requested_slot="size",
+    )
+    events = await form.run(dispatcher, tracker, domain)
+    assert slot_events(events) == {"size": "9", "color": "brown", "quantity": 2}
+
+
+# --------------------------------------------------------------------------- asking
+
+
+async def test_ask_size_offers_only_sizes_in_stock(shop_db, dispatcher, domain):
+    tracker = make_tracker(slots={"product": "Classic Dress Shoes", "color": "brown"}, active_loop=FORM)
+    await ActionAskSize().run(dispatcher, tracker, domain)
+    assert [b["title"] for b in buttons_of(dispatcher)] == ["7", "8", "9", "11", "12"]
+    assert "(sold out: 10)" in said(dispatcher)
+
+
+async def test_ask_purchase_confirmed_shows_the_total(shop_db, dispatcher, domain):
+    slots = {"product": "Hoodie", "size": "M", "color": "black", "quantity": "2", "email": "jane@example.com"}
+    await ActionAskPurchaseConfirmed().run(dispatcher, make_tracker(slots=slots, active_loop=FORM), domain)
+    assert said(dispatcher) == (
+        "Please confirm: 2 x Hoodie (black, size M) at $65.00 each, $130.00 in total. "
+        "The confirmation goes to jane@example.com. Shall I place the order?"
+    )
+    assert [b["payload"] for b in buttons_of(dispatcher)] == ["/affirm", "/deny"]
+
+
+# --------------------------------------------------------------------------- placing the order
+
+
+def confirmed_purchase(confirmed=True, sender_id="buyer-1", **overrides):
+    slots = {
+        "product": "Classic Dress Shoes",
+        "size": "11",
+        "color": "black",
+        "quantity": 2,
+        "email": "jane@example.com",
+        "purchase_confirmed": confirmed,
+        **overrides,
+    }
+    return make_tracker(sender_id=sender_id, slots=slots, intent="affirm")
+
+
+async def test_place_order_confirmed(shop_db, dispatcher, domain):
+    assert stock("Classic Dress Shoes", "11", "black") == 3
+    events = await ActionPlaceOrder().run(dispatcher, confirmed_purchase(), domain)
+
+    assert stock("Classic Dress Shoes", "11", "black") == 1
+    assert said(dispatcher) == (
+        "Done! Your order A1009 is placed: 2 x Classic Dress Shoes (black, size 11), "
+        "$178.00 in total. A confirmation is on its way to jane@example.com."
+    )
+    assert slot_events(events) == {"quantity": None, "purchase_confirmed": None, "order_id": "A1009"}
+    with session_scope() as session:
+        order = session.scalar(select(Order).where(Order.reference == "A1009"))
+        assert (order.email, order.sender_id, order.status, order.total_cents) == (
+            "jane@example.com",
+            "buyer-1",
+            "placed",
+            17800,
+        )
+        assert [(i.variant.size, i.variant.color, i.quantity) for i in order.items] == [("11", "black", 2)]
+
+
+async def test_place_order_of_a_product_without_sizes(shop_db, dispatcher, domain):
+    tracker = confirmed_purchase(product="Canvas Backpack", size=None, color="navy", quantity="1")
+    await ActionPlaceOrder().run(dispatcher, tracker, domain)
+    assert "Done! Your order A1009" in said(dispatcher)
+    assert stock("Canvas Backpack", None, "navy") == 16
+
+
+async def test_place_order_not_confirmed_writes_nothing(shop_db, dispatcher, domain):
+    events = await ActionPlaceOrder().run(dispatcher, confirmed_purchase(confirmed=False), domain)
+    assert "nothing was ordered" in said(dispatcher)
+    assert slot_events(events) == {"quantity": None, "purchase_confirmed": None}
+    assert order_count() == 8
+    assert stock("Classic Dress Shoes", "11", "black") == 3
+
+
+async def test_place_order_when_the_stock_went_meanwhile(shop_db, dispatcher, domain):
+    set_stock("Classic Dress Shoes", "11", "black", 0)
+    events = await ActionPlaceOrder().run(dispatcher, confirmed_purchase(), domain)
+
+    assert "just sold out while we were talking, so nothing was ordered" in said(dispatcher)
+    alternatives = purchase_payloads(dispatcher)
+    assert alternatives
+    assert_all_in_stock(alternatives)
+    assert slot_events(events) == {"quantity": None, "purchase_confirmed": None, "size": None, "color": None}
+    assert order_count() == 8
+    assert stock("Classic Dress Shoes", "11", "black") == 0
+
+
+async def test_place_order_when_less_is_left_than_asked(shop_db, dispatcher, domain):
+    set_stock("Classic Dress Shoes", "11", "black", 1)
+    await ActionPlaceOrder().run(dispatcher, confirmed_purchase(quantity=2), domain)
+    assert "nothing was ordered" in said(dispatcher)
+    assert order_count() == 8
+    assert stock("Classic Dress Shoes", "11", "black") == 1
+
+
+def test_two_customers_confirm_the_last_unit_at_once(shop_db, domain):
+    """Two conversations, two action calls at the same moment: one order, one apology."""
+    assert stock("Classic Dress Shoes", "10", "black") == 1
+    barrier = threading.Barrier(2)
+    dispatchers = {name: CollectingDispatcher() for name in ("ann", "bob")}
+    errors = []
+
+    def customer(name: str) -> None:
+        try:
+            tracker = confirmed_purchase(sender_id=name, size="10", quantity=1)
+            barrier.wait(timeout=10)
+            asyncio.run(ActionPlaceOrder().run(dispatchers[name], tracker, domain))
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=customer, args=(name,)) for name in dispatchers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == []
+    answers = sorted(
+        "Done!" if "Done!" in said(d) else "sold out" if "sold out" in said(d) else said(d)
+        for d in dispatchers.values()
+    )
+    assert answers == ["Done!", "sold out"]
+    assert stock("Classic Dress Shoes", "10", "black") == 0
+    with session_scope() as session:
+        new = list(session.scalars(select(Order).where(Order.reference > "A1008")))
+    winner = next(name for name, d in dispatchers.items() if "Done!" in said(d))
+    assert [o.sender_id for o in new] == [winner]
+
+
+def test_values_carried_over_from_earlier_turns_are_dropped_quietly(shop_db, form, dispatcher, domain):
+    """A size and color from an earlier product are validated again when the form starts: if
+    they do not fit the new product the form just asks, without blaming the customer."""
+    tracker = answering("product", product="Hoodie", size="10", color="brown")
+    assert form.validate_size("10", dispatcher, tracker, domain) == {"size": None}
+    assert form.validate_color("brown", dispatcher, tracker, domain) == {"color": None}
+    assert form.validate_quantity("me@example.com", dispatcher, tracker, domain) == {"quantity": None}
+    assert dispatcher.messages == []
+
+
+def test_an_answer_to_another_question_is_not_a_quantity(shop_db, form, dispatcher, domain):
+    tracker = make_tracker(
+        slots={"requested_slot": "quantity", "product": "Hoodie"},
+        active_loop=FORM,
+        text="actually size L",
+        entities=[{"entity": "size", "value": "L"}],
+    )
+    assert form.validate_quantity("actually size L", dispatcher, tracker, domain) == {"quantity": None}
+    assert dispatcher.messages == []
+
+
+# --------------------------------------------------------------------------- answers in any order
+
+
+async def test_an_email_while_the_size_is_asked_is_kept_with_the_size_entity(shop_db, domain):
+    text = "M, and it's sam.lee@example.com"
+    tracker = form_tracker(
+        "purchase_form",
+        {"size": "M"},
+        slots={"product": "Hoodie"},
+        requested_slot="size",
+        text=text,
+        entities=[entity("size", "M")],
+    )
+    dispatcher = CollectingDispatcher()
+    slots = slot_events(await ValidatePurchaseForm().run(dispatcher, tracker, domain))
+    assert (slots["size"], slots["email"]) == ("M", "sam.lee@example.com")
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_noted_email"]
+
+
+async def test_an_email_while_the_color_is_asked_is_not_taken_for_a_color(shop_db, domain):
+    text = "sam.lee@example.com"
+    tracker = form_tracker(
+        "purchase_form", {"color": text}, slots={"product": "Hoodie", "size": "M"}, requested_slot="color", text=text
+    )
+    dispatcher = CollectingDispatcher()
+    slots = slot_events(await ValidatePurchaseForm().run(dispatcher, tracker, domain))
+    assert slots["color"] is None and slots["email"] == text
+    assert "isn't one of them" not in said(dispatcher)

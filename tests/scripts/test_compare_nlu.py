@@ -1,0 +1,39 @@
+"""compare-nlu's pure parts: stratified folds, the comparison, the table."""
+
+from scripts import compare_nlu as c
+
+
+def examples(counts):
+    return [{"text": f"{intent} {i}", "gold": intent} for intent, n in counts.items() for i in range(n)]
+
+
+def test_folds_are_disjoint_complete_and_stratified():
+    data = examples({"greet": 9, "refund": 6, "out_of_scope": 30})
+    parts = c.folds(data, 3)
+    assert sorted(e["text"] for p in parts for e in p) == sorted(e["text"] for e in data)
+    for part in parts:
+        assert sum(e["gold"] == "greet" for e in part) == 3
+        assert sum(e["gold"] == "refund" for e in part) == 2
+    assert c.folds(data, 3) == parts  # the same split on every run
+
+
+def result(name, seconds, **figures):
+    return {"name": name, "description": name, "train_seconds": seconds, "model_mb": 1.0, "held_out": figures}
+
+
+def test_beats_names_each_figure_where_ours_is_worse():
+    ours = result("ours", 100, in_scope_accuracy=0.9, off_topic_false_accept=0.04)
+    other = result("other", 50, in_scope_accuracy=0.8, off_topic_false_accept=0.03)
+    assert c.beats(ours, other) == ["held-out off-topic → action", "training time"]
+    assert c.beats(ours, result("slow", 500, in_scope_accuracy=0.5, off_topic_false_accept=0.2)) == []
+
+
+def test_markdown_marks_ours_and_what_is_missing():
+    text = c.markdown(
+        [result("ours", 10, in_scope_accuracy=0.9), result("alt", 5, in_scope_accuracy=0.95)],
+        2,
+        missing=["rasa_default"],
+    )
+    assert "| **ours** | 10 |" in text and "0.900" in text and "—" in text
+    assert "Not measured yet" in text and "rasa_default" in text
+    assert "- alt: held-out in-scope acc., training time" in text

@@ -1,0 +1,148 @@
+"""Starts the real action server and Rasa server for end-to-end tests, on free ports."""
+
+import os
+import secrets
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+MODEL = ROOT / "models" / "shop.tar.gz"
+BIN = ROOT / ".venv" / "bin"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Servers:
+    """Both servers with their own databases under `workdir`; `restart_rasa` keeps the data."""
+
+    def __init__(
+        self, workdir: Path, extra_env: dict[str, str] | None = None, credentials: Path = ROOT / "credentials.yml"
+    ) -> None:
+        self.workdir = workdir
+        self.credentials = credentials
+        self.token = secrets.token_urlsafe(16)
+        self.rasa_port, self.action_port = free_port(), free_port()
+        self.shop_db = f"sqlite:///{workdir / 'shop.db'}"
+        self.env = dict(
+            os.environ,
+            SHOP_DB_URL=self.shop_db,
+            TRACKER_STORE_URL=f"sqlite:///{workdir / 'tracker.db'}",
+            ACTION_SERVER_URL=f"http://127.0.0.1:{self.action_port}/webhook",
+            LOCK_STORE_TYPE="in_memory",
+            LOCK_STORE_HOST="",
+            RASA_TELEMETRY_ENABLED="false",
+            TF_CPP_MIN_LOG_LEVEL="2",
+            BOOKING_LINK_SECRET=secrets.token_hex(16),
+            PUBLIC_BASE_URL=f"http://127.0.0.1:{self.rasa_port}",
+            **(extra_env or {}),
+        )
+        self.procs: dict[str, subprocess.Popen] = {}
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    def _spawn(self, name: str, args: list[str]) -> None:
+        log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 (open while the server runs)
+        self.procs[name] = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log, stderr=log)
+
+    def start(self) -> "Servers":
+        subprocess.run(
+            [str(BIN / "python"), "-m", "shop.seed"], cwd=ROOT, env=self.env, check=True, capture_output=True
+        )
+        self._spawn(
+            "actions", [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(self.action_port)]
+        )
+        self._start_rasa()
+        self._wait(f"http://127.0.0.1:{self.action_port}/health", "actions")
+        return self
+
+    def _start_rasa(self) -> None:
+        self._spawn(
+            "rasa",
+            [
+                str(BIN / "rasa"),
+                "run",
+                "--enable-api",
+                f"--auth-token={self.token}",
+                "--port",
+                str(self.rasa_port),
+                "--model",
+                str(MODEL),
+                "--endpoints",
+                "endpoints.yml",
+                "--credentials",
+                str(self.credentials),
+            ],
+        )
+        self._wait(f"{self.url}/status?token={self.token}", "rasa")
+
+    def _wait(self, url: str, name: str, timeout: float = 300) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.procs[name].poll() is not None:
+                raise RuntimeError(f"{name} exited; log: {self.log(name)[-3000:]}")
+            try:
+                if requests.get(url, timeout=2).ok:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.5)
+        raise RuntimeError(f"{name} did not answer at {url}; log: {self.log(name)[-3000:]}")
+
+    def log(self, name: str) -> str:
+        path = self.workdir / f"{name}.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def restart_rasa(self) -> None:
+        self._stop("rasa")
+        self._start_rasa()
+
+    def _stop(self, name: str) -> None:
+        proc = self.procs.pop(name, None)
+        if proc and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    def stop(self) -> None:
+        for name in list(self.procs):
+            self._stop(name)
+
+
+class Chat:
+    """One customer talking over the REST channel."""
+
+    def __init__(self, servers: Servers, sender: str | None = None) -> None:
+        self.servers = servers
+        self.sender = sender or f"e2e-{secrets.token_hex(4)}"
+
+    def say(self, text: str) -> list[dict]:
+        response = requests.post(
+            f"{self.servers.url}/webhooks/rest/webhook", json={"sender": self.sender, "message": text}, timeout=60
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def text(self, text: str) -> str:
+        return "\n".join(m.get("text", "") for m in self.say(text))
+
+    def tracker(self) -> dict:
+        response = requests.get(
+            f"{self.servers.url}/conversations/{self.sender}/tracker", params={"token": self.servers.token}, timeout=30
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def slots(self) -> dict:
+        return self.tracker()["slots"]
