@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from shop.answers import Reader, may_answer, read_all, sort_answers
+from shop.parsing.ids import parse_email
 
 REQUESTED_SLOT = "requested_slot"
 
@@ -96,3 +97,12 @@ class AnswersInAnyOrder(FormValidationAction, ABC):
             # Rasa set the asked slot to this text before the validation ran: undo it.
             events.insert(0, SlotSet(requested, None))
         return events
+
+
+def validate_email_value(value: Any, dispatcher: CollectingDispatcher) -> dict[str, Any]:
+    """The email slot's validation shared by every form that asks for one."""
+    parsed = parse_email(value)
+    if not parsed.ok:
+        dispatcher.utter_message(response="utter_invalid_email")
+        return {"email": None}
+    return {"email": parsed.value}

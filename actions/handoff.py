@@ -10,7 +10,7 @@ from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, SlotSet
 from sqlalchemy import select
 
 from actions.common import customer_zone, latest_entity
-from actions.orders import validate_email_value
+from actions.forms import validate_email_value
 from shop.buttons import button
 from shop.clock import now_utc
 from shop.db import session_scope

@@ -27,8 +27,6 @@ QUANTITY_ERRORS = {
     "too_many": f"You can order up to {MAX_QUANTITY} of an item in the chat. For larger or business "
     'orders our sales team can help: just say "book a meeting".',
 }
-EMAIL_ERROR = "That doesn't look like an email address. Please type it like name@example.com."
-ORDER_ID_ERROR = "That doesn't look like an order number. Order numbers look like A1003."
 PURCHASE_SLOTS = ["quantity", "purchase_confirmed"]
 PURCHASE_FORM_SLOTS = ["product", "size", "color", "quantity", "email", "order_id"]
 
@@ -36,15 +34,6 @@ PURCHASE_FORM_SLOTS = ["product", "size", "color", "quantity", "email", "order_i
 def _product(session, tracker: Tracker) -> Product | None:
     name = tracker.get_slot("product")
     return catalog.find_product(session, name) if name else None
-
-
-def validate_email_value(value: Any, dispatcher: CollectingDispatcher) -> dict[str, Any]:
-    """The email slot's validation shared by every form that asks for one."""
-    parsed = parse_email(value)
-    if not parsed.ok:
-        dispatcher.utter_message(text=EMAIL_ERROR)
-        return {"email": None}
-    return {"email": parsed.value}
 
 
 BARE_NUMBER = re.compile(r"^\s*[+-]?\d+\s*$")
@@ -208,7 +197,7 @@ class ValidatePurchaseForm(AnswersInAnyOrder):
         parsed = parse_email(value)
         if not parsed.ok:
             if said_now(tracker, "email"):
-                dispatcher.utter_message(text=EMAIL_ERROR)
+                dispatcher.utter_message(response="utter_invalid_email")
             return {"email": None}
         return {"email": parsed.value}
 
@@ -364,7 +353,7 @@ class ValidateOrderStatusForm(FormValidationAction):
     ) -> dict[str, Any]:
         parsed = parse_order_id(value)
         if not parsed.ok:
-            dispatcher.utter_message(text=ORDER_ID_ERROR)
+            dispatcher.utter_message(response="utter_invalid_order_id")
             return {"order_id": None}
         with session_scope() as session:
             if get_order(session, parsed.value) is None:
@@ -384,7 +373,7 @@ class ActionOrderStatus(Action):
         with session_scope() as session:
             order = get_order(session, reference) if reference else None
             if order is None:
-                dispatcher.utter_message(text=ORDER_ID_ERROR)
+                dispatcher.utter_message(response="utter_invalid_order_id")
                 return [SlotSet("order_id", None)]
             dispatcher.utter_message(text=describe_order(order))
         return []

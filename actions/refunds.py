@@ -8,8 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import IntegrityError
 
-from actions.forms import AnswersInAnyOrder
-from actions.orders import ORDER_ID_ERROR, validate_email_value
+from actions.forms import AnswersInAnyOrder, validate_email_value
 from shop.answers import Reader
 from shop.buttons import button
 from shop.clock import naive_now
@@ -126,7 +125,7 @@ class ValidateRefundForm(AnswersInAnyOrder):
     ) -> dict[str, Any]:
         parsed = parse_order_id(value)
         if not parsed.ok:
-            dispatcher.utter_message(text=ORDER_ID_ERROR)
+            dispatcher.utter_message(response="utter_invalid_order_id")
             return {"order_id": None}
         # A new order id means the earlier policy check no longer applies.
         return {"order_id": parsed.value, "refund_eligible": None, "refund_item": None}

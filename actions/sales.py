@@ -9,8 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 
 from actions.common import customer_zone
-from actions.forms import AnswersInAnyOrder
-from actions.orders import validate_email_value
+from actions.forms import AnswersInAnyOrder, validate_email_value
 from shop import invites, leads, meetings
 from shop.answers import Reader
 from shop.buttons import button

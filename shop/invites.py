@@ -5,10 +5,13 @@ import hashlib
 import hmac
 from datetime import datetime, timezone
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from shop import settings
 from shop.clock import aware, naive_now
 from shop.hours import zone_of
-from shop.meetings import CANCELLED
+from shop.meetings import CANCELLED, LIVE
 from shop.models import Booking
 
 
@@ -25,8 +28,17 @@ def verify(reference: str, token: str) -> bool:
 
 
 def invite_url(reference: str) -> str:
-    base = settings.public_base_url()
-    return f"{base}/webhooks/calendar/invite/{reference}.ics?t={sign(reference)}"
+    return f"{settings.web_public_url()}/invites/{reference}.ics?t={sign(reference)}"
+
+
+def invite_of(session: Session, reference: str, token: str) -> str | None:
+    """The .ics of a live booking whose link was signed by us; None for anything else."""
+    if not verify(reference, token):
+        return None
+    booking = session.scalar(select(Booking).where(Booking.reference == reference))
+    if booking is None or booking.status != LIVE:
+        return None
+    return ics(booking, booking.rep.name, booking.rep.email)
 
 
 ICS_DOMAIN = "shop.example"

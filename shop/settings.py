@@ -24,6 +24,7 @@ DEFAULTS = {
     "WEB_HOST": "127.0.0.1",
     "WEB_PORT": "8000",
     "WEB_SECRET_KEY": "",
+    "WEB_PUBLIC_URL": "",  # empty: http://localhost:WEB_PORT
 }
 
 
@@ -44,6 +45,11 @@ def rasa_port(env: Mapping[str, str] | None = None) -> str:
 def public_base_url(env: Mapping[str, str] | None = None) -> str:
     """Where customers reach the Rasa server (its calendar-invite links point there)."""
     return (get("PUBLIC_BASE_URL", env) or f"http://localhost:{rasa_port(env)}").rstrip("/")
+
+
+def web_public_url(env: Mapping[str, str] | None = None) -> str:
+    """Where customers reach the web app (the shop pages, calendar invites)."""
+    return (get("WEB_PUBLIC_URL", env) or f"http://localhost:{get('WEB_PORT', env)}").rstrip("/")
 
 
 def booking_link_secret() -> str:

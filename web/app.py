@@ -1,10 +1,10 @@
-"""Builds the sanic web app: pages, the agent inbox, and the inbox's background sweep."""
+"""Builds the sanic web app: pages, the agent inbox, calendar invites, and the inbox's background sweep."""
 
 import asyncio
 
 from sanic import Sanic
 
-from web import inbox, pages, shop, sweeper
+from web import inbox, invites, pages, shop, sweeper
 from web.rasa_client import RasaClient
 from web.settings import Settings
 
@@ -17,6 +17,7 @@ def create_app(settings: Settings, name: str = "shop_web") -> Sanic:
     app.blueprint(pages.bp)
     app.blueprint(inbox.bp)
     app.blueprint(shop.bp)
+    app.blueprint(invites.bp)
 
     @app.before_server_start
     async def make_db_lock(app_, _loop) -> None:

@@ -6,12 +6,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import func, select
 
 from actions.conversation import ActionCancelTask
-from actions.orders import ORDER_ID_ERROR, ActionOrderStatus, ValidateOrderStatusForm
+from actions.orders import ActionOrderStatus, ValidateOrderStatusForm
 from actions.subscription import ActionOptIn, ActionOptOut
 from shop.contacts import is_opted_out
 from shop.db import session_scope
 from shop.models import Contact
-from tests.support.trackers import make_tracker, said, slot_events
+from tests.support.trackers import make_tracker, responses, said, slot_events
 
 
 def contact(sender_id: str):
@@ -148,7 +148,6 @@ async def test_order_status_lists_the_items(shop_db, dispatcher, domain):
     [
         ("a-1003", "A1003", None),
         ("A9999", None, "I couldn't find an order A9999."),
-        ("my order", None, ORDER_ID_ERROR),
     ],
 )
 def test_validate_order_status_form(shop_db, dispatcher, domain, value, expected, message):
@@ -157,7 +156,13 @@ def test_validate_order_status_form(shop_db, dispatcher, domain, value, expected
     assert said(dispatcher).startswith(message) if message else dispatcher.messages == []
 
 
+def test_validate_order_status_form_refuses_what_is_no_order_number(shop_db, dispatcher, domain):
+    result = ValidateOrderStatusForm().validate_order_id("my order", dispatcher, make_tracker(), domain)
+    assert result == {"order_id": None}
+    assert responses(dispatcher) == ["utter_invalid_order_id"]
+
+
 async def test_order_status_of_an_unknown_order(shop_db, dispatcher, domain):
     events = await ActionOrderStatus().run(dispatcher, make_tracker(slots={"order_id": "A9999"}), domain)
-    assert said(dispatcher) == ORDER_ID_ERROR
+    assert responses(dispatcher) == ["utter_invalid_order_id"]
     assert events == [SlotSet("order_id", None)]

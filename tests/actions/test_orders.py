@@ -9,7 +9,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import func, select, update
 
 from actions.orders import (
-    EMAIL_ERROR,
     ActionAskPurchaseConfirmed,
     ActionAskSize,
     ActionPlaceOrder,
@@ -18,7 +17,7 @@ from actions.orders import (
 from shop import catalog
 from shop.db import session_scope
 from shop.models import Order, Product, Variant
-from tests.support.trackers import buttons_of, entity, form_tracker, make_tracker, said, slot_events
+from tests.support.trackers import buttons_of, entity, form_tracker, make_tracker, responses, said, slot_events
 
 FORM = "purchase_form"
 PURCHASE_SLOTS = ["product", "size", "color", "quantity", "email", "purchase_confirmed"]
@@ -254,7 +253,7 @@ def test_validate_quantity_checks_stock_of_a_product_without_sizes(shop_db, form
 )
 def test_validate_email(form, dispatcher, domain, value, expected):
     assert form.validate_email(value, dispatcher, answering("email"), domain) == {"email": expected}
-    assert (said(dispatcher) == EMAIL_ERROR) is (expected is None)
+    assert (responses(dispatcher) == ["utter_invalid_email"]) is (expected is None)
 
 
 @pytest.mark.parametrize("value, expected", [(True, True), (False, False), (None, False)])

@@ -6,6 +6,7 @@ import requests
 from sqlalchemy import create_engine, text
 
 from tests.support.servers import Chat
+from tests.support.web_app import WebApp
 
 pytestmark = pytest.mark.e2e
 
@@ -31,7 +32,16 @@ def book_first_offered_slot(chat, email, wish="tomorrow afternoon"):
     return chat.say("yes")
 
 
-def test_business_inquiry_is_qualified_stored_and_booked(servers):
+@pytest.fixture(scope="module")
+def web(servers, tmp_path_factory):
+    """The web app on the port the servers' invite links name, on their shop database."""
+    secret = {"BOOKING_LINK_SECRET": servers.env["BOOKING_LINK_SECRET"]}
+    app = WebApp(tmp_path_factory.mktemp("web"), servers.shop_db, servers, extra_env=secret, port=servers.web_port)
+    yield app
+    app.stop()
+
+
+def test_business_inquiry_is_qualified_stored_and_booked(servers, web):
     chat = Chat(servers)
     email = f"{chat.sender}@buyer.example"
     assert "how many people" in chat.text("do you offer bulk discounts?").lower()

@@ -30,6 +30,7 @@ class Servers:
         self.credentials = credentials
         self.token = secrets.token_urlsafe(16)
         self.rasa_port, self.action_port = free_port(), free_port()
+        self.web_port = free_port()  # for a web app started beside them (calendar invites point there)
         self.shop_db = f"sqlite:///{workdir / 'shop.db'}"
         self.env = dict(
             os.environ,
@@ -42,6 +43,7 @@ class Servers:
             TF_CPP_MIN_LOG_LEVEL="2",
             BOOKING_LINK_SECRET=secrets.token_hex(16),
             PUBLIC_BASE_URL=f"http://127.0.0.1:{self.rasa_port}",
+            WEB_PUBLIC_URL=f"http://127.0.0.1:{self.web_port}",
             **(extra_env or {}),
         )
         self.procs: dict[str, subprocess.Popen] = {}

@@ -1,11 +1,16 @@
 """Trackers as the action server gets them, and reading what an action said and did."""
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
+import yaml
+from rasa.core.nlg.interpolator import interpolate_text
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+
+from shop.settings import PROJECT_ROOT
 
 DEFAULT_SENDER = "test-user"
 
@@ -103,9 +108,43 @@ def form_tracker(
 # --------------------------------------------------------------------------- reading results
 
 
-def said(dispatcher: CollectingDispatcher) -> str:
-    """Everything the bot said, texts and response names, as one string."""
-    return "\n".join(m.get("text") or m.get("response") or "" for m in dispatcher.messages)
+# What utter_message adds to every message; anything else a message holds fills the response.
+_MESSAGE_KEYS = {"text", "buttons", "elements", "custom", "template", "response", "image", "attachment"}
+
+
+@functools.cache
+def _responses() -> dict[str, list[dict[str, Any]]]:
+    return yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
+
+
+def responses(dispatcher: CollectingDispatcher) -> list[str]:
+    """The names of the domain responses the action dispatched, in order."""
+    return [m["response"] for m in dispatcher.messages if m.get("response")]
+
+
+def filled(dispatcher: CollectingDispatcher, response: str) -> dict[str, Any]:
+    """The values the action passed to fill `response`'s placeholders (the last time it sent it)."""
+    sent = [m for m in dispatcher.messages if m.get("response") == response]
+    assert sent, f"{response} was not sent; sent: {responses(dispatcher)}"
+    return {k: v for k, v in sent[-1].items() if k not in _MESSAGE_KEYS}
+
+
+def render(message: dict[str, Any], slots: dict[str, Any] | None = None) -> str:
+    """The text the customer reads: a response's first plain variation filled as Rasa fills it
+    (the values the action passed, then the slots), or the message's own text."""
+    name = message.get("response")
+    if not name:
+        return message.get("text") or ""
+    variations = _responses().get(name)
+    assert variations, f"{name} is not a response in domain.yml"
+    plain = next((v for v in variations if not v.get("channel") and not v.get("condition")), variations[0])
+    values = {**(slots or {}), **{k: v for k, v in message.items() if k not in _MESSAGE_KEYS}}
+    return interpolate_text(plain.get("text") or "", values)
+
+
+def said(dispatcher: CollectingDispatcher, slots: dict[str, Any] | None = None) -> str:
+    """Everything the bot said, as the customer reads it, one message per line."""
+    return "\n".join(render(m, slots) for m in dispatcher.messages)
 
 
 def buttons_of(dispatcher: CollectingDispatcher) -> list[dict[str, str]]:

@@ -109,12 +109,22 @@ class RasaStandIn:
 class WebApp:
     """`python -m web` on a free port, with its own database and a fast sweep."""
 
-    def __init__(self, workdir: Path, db_url: str, rasa: RasaStandIn, extra_env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        workdir: Path,
+        db_url: str,
+        rasa: Any,
+        extra_env: dict[str, str] | None = None,
+        port: int | None = None,
+    ):
+        """`rasa`: a RasaStandIn, or the real servers (anything with a url and a token)."""
         import socket
 
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
+        if port is None:
+            with socket.socket() as sock:
+                sock.bind(("127.0.0.1", 0))
+                port = sock.getsockname()[1]
+        self.port = port
         self.url = f"http://127.0.0.1:{self.port}"
         self.db_url = db_url
         self.log_path = workdir / "web.log"
@@ -133,7 +143,8 @@ class WebApp:
             [str(PYTHON), "-m", "web"],
             cwd=ROOT,
             env=env,
-            stdout=open(self.log_path, "ab"),  # noqa: SIM115 (open while the app runs) stderr=subprocess.STDOUT
+            stdout=open(self.log_path, "ab"),  # noqa: SIM115 (open while the app runs)
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

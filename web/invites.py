@@ -1,0 +1,25 @@
+"""Calendar invites of booked meetings: /invites/<reference>.ics?t=<signed token>. REST, web
+chat and Messenger customers get the link with their booking; nothing else is exposed."""
+
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from shop import invites
+from shop.db import session_scope
+
+bp = Blueprint("invites")
+
+
+@bp.get("/invites/<filename>")
+async def invite(request: Request, filename: str) -> HTTPResponse:
+    reference = filename.removesuffix(".ics")
+    with session_scope(request.app.ctx.settings.db_url) as session:
+        body = invites.invite_of(session, reference, request.args.get("t", ""))
+    if body is None:  # unsigned, forged, unknown or cancelled: all look the same from outside
+        return response.json({"error": "unknown or unsigned invite link"}, status=404)
+    return response.text(
+        body,
+        content_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{reference}.ics"'},
+    )
