@@ -18,6 +18,8 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from shop.parsing.ids import BOOKING_REF_PATTERN, ORDER_ID_PATTERN
+
 FURTHER_REQUESTS = "further_requests"
 MAX_CHARS = 2000  # a message longer than this is not split (it is not two quick requests)
 
@@ -160,7 +162,7 @@ _ASKING = re.compile(
     r"connect|find|put|add|pls|please)\b",
     re.IGNORECASE,
 )
-_ID = re.compile(r"\b[AM]-?\d{4,6}\b|@", re.IGNORECASE)
+_ID = re.compile(rf"{ORDER_ID_PATTERN}|{BOOKING_REF_PATTERN}|@", re.IGNORECASE)
 
 
 def _without_pleasantries(clauses: List[Clause]) -> List[Clause]:

@@ -1,4 +1,5 @@
-"""Order ids and email addresses by pattern: exact formats a statistical model only blurs."""
+"""Order ids, booking references and email addresses by pattern: exact formats a statistical
+model only blurs. The patterns are the shop's own (shop/parsing/ids.py); a config may add more."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 
 from addons.rule_based_extractor import RuleBasedEntityExtractor
+from shop.parsing.ids import ENTITY_PATTERNS, UPPER_CASE_ENTITIES
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
@@ -20,7 +22,7 @@ class PatternEntityExtractor(RuleBasedEntityExtractor):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"patterns": {}, "upper": []}
+        return {"patterns": dict(ENTITY_PATTERNS), "upper": list(UPPER_CASE_ENTITIES)}
 
     @classmethod
     def create(
@@ -33,6 +35,7 @@ class PatternEntityExtractor(RuleBasedEntityExtractor):
         return cls(config)
 
     def __init__(self, config: Dict[Text, Any]) -> None:
+        config = {**self.get_default_config(), **config}
         self._patterns = {entity: re.compile(pattern, re.IGNORECASE) for entity, pattern in config["patterns"].items()}
         self._upper = set(config.get("upper", []))
 

@@ -11,8 +11,15 @@ _BARE_ORDER_NUMBER_RE = re.compile(r"(?<![\w@.])#?(\d{4,6})\b(?![@.]\w)")
 ORDER_LETTER = "A"
 # Pragmatic address check: one @, a dot in the domain, no spaces; the shop sends real mail
 # only to addresses it already has on an order, so this only catches typos.
-_EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
-_EMAIL_IN_TEXT_RE = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+EMAIL_PATTERN = r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+_EMAIL_RE = re.compile(rf"^{EMAIL_PATTERN}$")
+_EMAIL_IN_TEXT_RE = re.compile(EMAIL_PATTERN)
+# References as the shop writes them, the way the NLU pattern extractor finds them
+# (addons/pattern_entity_extractor.py); the parsers here also take looser forms.
+ORDER_ID_PATTERN = r"\bA-?\d{4,6}\b"
+BOOKING_REF_PATTERN = r"\bM-?\d{4,6}\b"
+ENTITY_PATTERNS = {"order_id": ORDER_ID_PATTERN, "booking_ref": BOOKING_REF_PATTERN, "email": EMAIL_PATTERN}
+UPPER_CASE_ENTITIES = ("order_id", "booking_ref")
 
 
 def parse_order_id(raw: Any) -> Parsed:
