@@ -4,16 +4,15 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 if [ -f "$ROOT/.env" ]; then
   set -a; . "$ROOT/.env"; set +a
 fi
-export SHOP_DB_URL="${SHOP_DB_URL:-sqlite:///$ROOT/var/shop.db}"
+# Defaults for what Rasa reads from endpoints.yml and the scripts use; the shop's own settings
+# (SHOP_DB_URL, PUBLIC_BASE_URL, RASA_URL...) have theirs in shop/settings.py.
 export TRACKER_STORE_URL="${TRACKER_STORE_URL:-sqlite:///$ROOT/var/tracker.db}"
 export RASA_PORT="${RASA_PORT:-5005}"
 export ACTION_PORT="${ACTION_PORT:-5055}"
 export ACTION_SERVER_URL="${ACTION_SERVER_URL:-http://localhost:$ACTION_PORT/webhook}"
 export LOCK_STORE_TYPE="${LOCK_STORE_TYPE:-in_memory}"
 export LOCK_STORE_HOST="${LOCK_STORE_HOST:-}"
-export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://localhost:$RASA_PORT}"
 export WEB_PORT="${WEB_PORT:-8000}"
-export RASA_URL="${RASA_URL:-http://localhost:$RASA_PORT}"
 export RASA_TELEMETRY_ENABLED=false
 
 # Library deprecation chatter (TensorFlow, SQLAlchemy 2.0 hints) buries the messages that matter.
