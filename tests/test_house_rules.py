@@ -21,7 +21,6 @@ WORDS_IN_PYTHON: dict[str, int] = {
     "actions/orders.py": 18,
     "actions/refunds.py": 11,
     "actions/sales.py": 19,
-    "actions/subscription.py": 2,
 }
 
 
