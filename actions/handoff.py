@@ -55,7 +55,9 @@ def say_handed_over(dispatcher, handover: Handover) -> None:
         return
     values["wait"] = minutes(handover.wait_minutes or 0)  # always known once handed over
     if handover.agent_first_name:
-        values["agent"] = handover.agent_first_name
+        # not "agent": Rasa passes the values on with the message, and channels take an "agent"
+        # in it for a message from a person (addons/messenger_output.py, the widget)
+        values["agent_name"] = handover.agent_first_name
         dispatcher.utter_message(response="utter_handed_over_to_agent", json_message=waiting, **values)
     else:
         dispatcher.utter_message(response="utter_handed_over_to_team", json_message=waiting, **values)

@@ -81,7 +81,7 @@ async def test_in_hours_the_chat_is_queued_with_its_context_and_the_bot_pauses(s
     ]
     assert responses(dispatcher) == ["utter_handed_over_to_agent"]
     assert filled(dispatcher, "utter_handed_over_to_agent") == {
-        "agent": "Ben",
+        "agent_name": "Ben",
         "team": "Customer support",
         "reference": "H0001",
         "wait": "3 minutes",
