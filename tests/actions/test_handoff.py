@@ -102,6 +102,15 @@ async def test_nobody_online_still_queues(shop_db, dispatcher, domain, at):
     assert "{" not in said(dispatcher)
 
 
+async def test_a_one_minute_wait_reads_in_the_singular(shop_db, dispatcher, domain, at, tmp_path, monkeypatch):
+    config = yaml.safe_load(INBOX_CONFIG_PATH.read_text(encoding="utf-8"))
+    config["teams"]["support"]["typical_wait_minutes"] = 1
+    (tmp_path / "inbox.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    monkeypatch.setenv("INBOX_CONFIG", str(tmp_path / "inbox.yml"))
+    await run(make_tracker(intent="human_handoff", text="agent please"), dispatcher, domain)
+    assert filled(dispatcher, "utter_handed_over_to_team")["wait"] == "1 minute"
+
+
 async def test_asking_again_keeps_the_one_open_conversation(shop_db, dispatcher, domain, at):
     await run(make_tracker(sender_id="web-8", intent="human_handoff", text="human"), dispatcher, domain)
     dispatcher.messages.clear()
