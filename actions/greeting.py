@@ -2,6 +2,7 @@
 pricing page offers pricing answers and a demo, a product page greets about that product and
 remembers it for the questions and the order that follow, anywhere else the usual greeting."""
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -20,43 +21,50 @@ PRICING_PAGE = "pricing"
 PRODUCT_OPTION_SLOTS = ("size", "color", "quantity")
 
 
-def pricing_greeting() -> dict[str, Any]:
-    return {
-        "text": "Hi! Looking at business pricing? I can answer questions about our team, business "
-        "and wholesale prices, or book a demo with our sales team.",
-        "buttons": [
+@dataclass(frozen=True)
+class Greeting:
+    """A page's greeting: the domain response, the values of its placeholders, its buttons."""
+
+    response: str
+    values: dict[str, str] = field(default_factory=dict)
+    buttons: list[dict[str, str]] = field(default_factory=list)
+
+
+def pricing_greeting() -> Greeting:
+    return Greeting(
+        "utter_greet_pricing",
+        buttons=[
             button("See business pricing", "sales_inquiry"),
             button("Book a demo", "book_meeting"),
             button("Talk to sales", "human_handoff", handoff_team="sales"),
         ],
-    }
+    )
 
 
-def product_greeting(product: Product) -> dict[str, Any]:
-    sizes = catalog.sizes_of(product)
+def product_greeting(product: Product) -> Greeting:
+    """About the product, its price and whether (and in which sizes) it is in stock."""
+    values = {"product": product.name, "price": money(product.price_cents)}
     if catalog.total_stock(product):
-        stock = f"in stock in sizes {join_words(sizes)}" if sizes else "in stock"
-        ask = "Want me to check your size or color, or shall we order it?"
+        sizes = catalog.sizes_of(product)
+        if sizes:
+            response, values["sizes"] = "utter_greet_product_in_sizes", join_words(sizes)
+        else:
+            response = "utter_greet_product_in_stock"
         buttons = [
             button("Check sizes and stock", "check_stock", product=product.name),
             button("Buy it", "purchase", product=product.name),
         ]
     else:
-        stock = "sold out at the moment"
-        ask = "I can check when it's back or suggest something similar."
+        response = "utter_greet_product_sold_out"
         buttons = [
             button("Check stock", "check_stock", product=product.name),
             button("Browse products", "product_info"),
         ]
-    return {
-        "text": f"Hi! I see you're looking at the {product.name} ({money(product.price_cents)}, {stock}). "
-        f"How can I help? {ask}",
-        "buttons": buttons + [button("Talk to a person", "human_handoff")],
-    }
+    return Greeting(response, values, buttons + [button("Talk to a person", "human_handoff")])
 
 
-def page_greeting(page: str | None, product: Product | None) -> dict[str, Any] | None:
-    """The greeting for this page ({text, buttons}); None for the usual one (utter_greet)."""
+def page_greeting(page: str | None, product: Product | None) -> Greeting | None:
+    """The greeting for this page; None for the usual one (utter_greet)."""
     if page == PRICING_PAGE:
         return pricing_greeting()
     if product is not None:
@@ -86,7 +94,7 @@ class ActionGreet(Action):
         if greeting is None:
             dispatcher.utter_message(response="utter_greet")
             return []
-        dispatcher.utter_message(**greeting)
+        dispatcher.utter_message(response=greeting.response, buttons=greeting.buttons, **greeting.values)
         # A task in progress (an order of another product) is not switched under the customer.
         if product is None or tracker.active_loop_name:
             return []

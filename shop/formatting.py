@@ -12,6 +12,11 @@ def day(value: date) -> str:
     return f"{value:%A} {value.day} {value:%B}"
 
 
+def minutes(count: int) -> str:
+    """'1 minute', '3 minutes'."""
+    return f"{count} minute{'s' if count != 1 else ''}"
+
+
 def join_words(words: Iterable[str], last: str = "and") -> str:
     words = list(words)
     if len(words) <= 1:

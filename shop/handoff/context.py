@@ -7,6 +7,10 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shop.models import Lead
 from shop.visit import visit_from_events
 
 REASON_TEXT = {
@@ -102,6 +106,24 @@ def intents(events: Iterable[dict[str, Any]]) -> list[str]:
 def known_slots(slots: dict[str, Any]) -> dict[str, Any]:
     """The agent-relevant slots that have a value, labelled."""
     return {label: slots[key] for key, label in CONTEXT_SLOTS.items() if slots.get(key) not in (None, "", [])}
+
+
+def saved_lead(session: Session, sender_id: str) -> dict[str, Any] | None:
+    """The contact's qualified lead (shop.leads saves it), its fields as the packet shows them."""
+    lead = session.scalar(select(Lead).where(Lead.sender_id == sender_id))
+    if lead is None:
+        return None
+    return {field: getattr(lead, field) for field in LEAD_FIELDS}
+
+
+def customer_name(events: Iterable[dict[str, Any]]) -> str | None:
+    """A name the channel passed along with the latest message (the shop's signed-in customer)."""
+    for event in reversed(list(events)):
+        if event.get("event") == "user":
+            metadata = event.get("metadata") or {}
+            name = metadata.get("name") or metadata.get("customer_name")
+            return str(name)[:120] if name else None
+    return None
 
 
 def lead_from_slots(slots: dict[str, Any]) -> dict[str, Any] | None:

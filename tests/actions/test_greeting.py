@@ -4,7 +4,7 @@ import pytest
 
 from actions.catalog import ActionCheckStock, ActionProductInfo
 from actions.greeting import ActionGreet, page_greeting, pricing_greeting
-from tests.support.trackers import action_event, entity, make_tracker, said, slot_events, user_event
+from tests.support.trackers import action_event, entity, filled, make_tracker, responses, said, slot_events, user_event
 
 
 def on_page(text, intent, entities=(), **metadata):
@@ -23,7 +23,8 @@ async def test_pricing_page_offers_pricing_answers_and_a_demo(shop_db, dispatche
     events = await ActionGreet().run(dispatcher, tracker, domain)
 
     [message] = dispatcher.messages
-    assert "pricing" in message["text"] and "demo" in message["text"]
+    assert responses(dispatcher) == ["utter_greet_pricing"] and filled(dispatcher, "utter_greet_pricing") == {}
+    assert "pricing" in said(dispatcher) and "demo" in said(dispatcher)
     assert payloads(message) == ["/sales_inquiry", "/book_meeting", '/human_handoff{"handoff_team": "sales"}']
     assert [b["title"] for b in message["buttons"]] == ["See business pricing", "Book a demo", "Talk to sales"]
     assert events == []
@@ -35,10 +36,13 @@ async def test_product_page_greets_about_the_product_and_remembers_it(shop_db, d
     events = await ActionGreet().run(dispatcher, tracker, domain)
 
     [message] = dispatcher.messages
-    assert message["text"].startswith(
-        "Hi! I see you're looking at the Hoodie ($65.00, in stock in sizes S, M, L and XL)."
-    )
-    assert "How can I help?" in message["text"]
+    assert responses(dispatcher) == ["utter_greet_product_in_sizes"]
+    assert filled(dispatcher, "utter_greet_product_in_sizes") == {
+        "product": "Hoodie",
+        "price": "$65.00",
+        "sizes": "S, M, L and XL",
+    }
+    assert "{" not in said(dispatcher)
     assert payloads(message) == [
         '/check_stock{"product": "Hoodie"}',
         '/purchase{"product": "Hoodie"}',
@@ -66,7 +70,7 @@ async def test_a_product_page_greeting_does_not_switch_an_order_in_progress(shop
         active_loop="purchase_form",
     )
     events = await ActionGreet().run(dispatcher, tracker, domain)
-    assert "Hoodie" in said(dispatcher)
+    assert filled(dispatcher, "utter_greet_product_in_sizes")["product"] == "Hoodie"
     assert events == [], "the purchase form goes on with the running shoes and asks its question again"
 
 
@@ -74,8 +78,23 @@ async def test_sold_out_product_page_says_so(shop_db, dispatcher, domain):
     tracker = on_page("/greet", "greet", page="product", product="Suede Loafers")
     await ActionGreet().run(dispatcher, tracker, domain)
     [message] = dispatcher.messages
-    assert "Suede Loafers ($95.00, sold out at the moment)" in message["text"]
+    assert responses(dispatcher) == ["utter_greet_product_sold_out"]
+    assert filled(dispatcher, "utter_greet_product_sold_out") == {"product": "Suede Loafers", "price": "$95.00"}
+    assert "{" not in said(dispatcher)
     assert '/purchase{"product": "Suede Loafers"}' not in payloads(message)
+
+
+async def test_a_product_without_sizes_is_just_in_stock(shop_db, dispatcher, domain):
+    tracker = on_page("/greet", "greet", page="product", product="Canvas Backpack")
+    await ActionGreet().run(dispatcher, tracker, domain)
+    [message] = dispatcher.messages
+    assert responses(dispatcher) == ["utter_greet_product_in_stock"]
+    assert filled(dispatcher, "utter_greet_product_in_stock") == {"product": "Canvas Backpack", "price": "$79.00"}
+    assert "{" not in said(dispatcher)
+    assert payloads(message)[:2] == [
+        '/check_stock{"product": "Canvas Backpack"}',
+        '/purchase{"product": "Canvas Backpack"}',
+    ]
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ import json
 from datetime import datetime, timezone
 
 import pytest
+import yaml
 from rasa_sdk.events import ActiveLoop, ConversationPaused, SlotSet
 from sqlalchemy import select
 
@@ -11,8 +12,9 @@ import actions.handoff as handoff_module
 from actions.handoff import ActionEmailFollowup, ActionHumanHandoff
 from shop.db import session_scope
 from shop.handoff import assignment
+from shop.handoff.routing import INBOX_CONFIG_PATH
 from shop.models import Agent, FollowUp, Handoff
-from tests.support.trackers import action_event, buttons_of, entity, make_tracker, said, user_event
+from tests.support.trackers import action_event, buttons_of, entity, filled, make_tracker, responses, said, user_event
 
 MONDAY_NOON_NY = datetime(2030, 1, 7, 17, 0, tzinfo=timezone.utc)
 SUNDAY_NIGHT_NY = datetime(2030, 1, 14, 3, 0, tzinfo=timezone.utc)
@@ -77,16 +79,36 @@ async def test_in_hours_the_chat_is_queued_with_its_context_and_the_bot_pauses(s
         "do you have the trail runner in 10?",
         "let me talk to a human",
     ]
-    text = said(dispatcher)
-    assert "handing you over to Ben from our Customer support team (reference H0001)" in text
-    assert "won't need to repeat anything" in text and "within about 3 minutes" in text
+    assert responses(dispatcher) == ["utter_handed_over_to_agent"]
+    assert filled(dispatcher, "utter_handed_over_to_agent") == {
+        "agent_name": "Ben",
+        "team": "Customer support",
+        "reference": "H0001",
+        "wait": "3 minutes",
+    }
+    assert "{" not in said(dispatcher)  # every placeholder filled
     assert dispatcher.messages[0]["custom"] == {"handoff": {"status": "waiting", "team": "Customer support"}}
 
 
 async def test_nobody_online_still_queues(shop_db, dispatcher, domain, at):
     await run(make_tracker(intent="human_handoff", text="agent please"), dispatcher, domain)
     assert handoffs()[0][3:5] == ("queued", None)
-    assert "handing you over to our Customer support team" in said(dispatcher)
+    assert responses(dispatcher) == ["utter_handed_over_to_team"]
+    assert filled(dispatcher, "utter_handed_over_to_team") == {
+        "team": "Customer support",
+        "reference": "H0001",
+        "wait": "3 minutes",
+    }
+    assert "{" not in said(dispatcher)
+
+
+async def test_a_one_minute_wait_reads_in_the_singular(shop_db, dispatcher, domain, at, tmp_path, monkeypatch):
+    config = yaml.safe_load(INBOX_CONFIG_PATH.read_text(encoding="utf-8"))
+    config["teams"]["support"]["typical_wait_minutes"] = 1
+    (tmp_path / "inbox.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    monkeypatch.setenv("INBOX_CONFIG", str(tmp_path / "inbox.yml"))
+    await run(make_tracker(intent="human_handoff", text="agent please"), dispatcher, domain)
+    assert filled(dispatcher, "utter_handed_over_to_team")["wait"] == "1 minute"
 
 
 async def test_asking_again_keeps_the_one_open_conversation(shop_db, dispatcher, domain, at):
@@ -96,7 +118,9 @@ async def test_asking_again_keeps_the_one_open_conversation(shop_db, dispatcher,
         make_tracker(sender_id="web-8", intent="human_handoff", text="talk to billing"), dispatcher, domain
     )
     assert len(handoffs()) == 1 and ConversationPaused() in result
-    assert "already with our Customer support team (reference H0001)" in said(dispatcher)
+    assert responses(dispatcher) == ["utter_already_handed_over"]
+    assert filled(dispatcher, "utter_already_handed_over") == {"team": "Customer support", "reference": "H0001"}
+    assert dispatcher.messages[0]["custom"] == {"handoff": {"status": "waiting", "team": "Customer support"}}
 
 
 @pytest.mark.parametrize(
@@ -183,7 +207,11 @@ async def test_out_of_hours_says_when_the_team_is_back_and_offers_instead(shop_d
     at(SUNDAY_NIGHT_NY)
     result = await run(make_tracker(intent="human_handoff", text="talk to billing"), dispatcher, domain)
     assert result == [SlotSet("handoff_team", "billing")] and handoffs() == []  # not queued, not paused
-    assert "Billing team is offline right now; they're back Monday 14 January, 9:00 AM EST" in said(dispatcher)
+    assert responses(dispatcher) == ["utter_team_offline_back_at"]
+    assert filled(dispatcher, "utter_team_offline_back_at") == {
+        "team": "Billing",
+        "back_at": "Monday 14 January, 9:00 AM EST",
+    }
     assert [b["payload"] for b in buttons_of(dispatcher)] == ["/request_followup"]
 
 
@@ -191,8 +219,27 @@ async def test_out_of_hours_sales_also_offers_a_call_in_the_customers_zone(shop_
     at(SUNDAY_NIGHT_NY)
     tracker = make_tracker(intent="human_handoff", text="talk to sales", slots={"customer_timezone": "Europe/London"})
     await run(tracker, dispatcher, domain)
-    assert "back Monday 14 January, 1:00 PM GMT" in said(dispatcher)
+    assert responses(dispatcher) == ["utter_sales_offline_back_at"]
+    assert filled(dispatcher, "utter_sales_offline_back_at") == {
+        "team": "Sales",
+        "back_at": "Monday 14 January, 1:00 PM GMT",
+    }
     assert [b["payload"] for b in buttons_of(dispatcher)] == ["/book_meeting", "/request_followup"]
+
+
+@pytest.mark.parametrize("team, response", [("billing", "utter_team_offline"), ("sales", "utter_sales_offline")])
+async def test_a_team_with_no_hours_ahead_is_away_for_now(
+    shop_db, dispatcher, domain, at, tmp_path, monkeypatch, team, response
+):
+    config = yaml.safe_load(INBOX_CONFIG_PATH.read_text(encoding="utf-8"))
+    config["teams"][team]["hours"] = {}
+    (tmp_path / "inbox.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    monkeypatch.setenv("INBOX_CONFIG", str(tmp_path / "inbox.yml"))
+    result = await run(make_tracker(intent="human_handoff", text=f"talk to {team}"), dispatcher, domain)
+    assert result == [SlotSet("handoff_team", team)] and handoffs() == []
+    assert responses(dispatcher) == [response]
+    assert filled(dispatcher, response) == {"team": config["teams"][team]["name"]}
+    assert "{" not in said(dispatcher)
 
 
 async def test_email_follow_up_goes_to_the_routed_team(shop_db, dispatcher, domain):
@@ -207,7 +254,12 @@ async def test_email_follow_up_goes_to_the_routed_team(shop_db, dispatcher, doma
         follow_up = session.scalar(select(FollowUp))
         assert (follow_up.sender_id, follow_up.team, follow_up.email) == ("web-9", "billing", "jo@example.com")
         assert json.loads(follow_up.summary)["slots"] == {"Order": "A1004"}
-    assert "our Billing team will email you at jo@example.com (reference F0001)" in said(dispatcher)
+    assert responses(dispatcher) == ["utter_follow_up_requested"]
+    assert filled(dispatcher, "utter_follow_up_requested") == {
+        "team": "Billing",
+        "email": "jo@example.com",
+        "reference": "F0001",
+    }
 
 
 async def test_a_forged_team_slot_falls_back_to_sales(shop_db, dispatcher, domain):

@@ -1,4 +1,5 @@
-"""Opt-out and opt-in: honoured in any state, recorded for the contact."""
+"""Contacts and their marketing consent: opt-out and opt-in, honoured in any state, recorded for
+the contact (shop.contacts)."""
 
 from rasa_sdk import Action
 from rasa_sdk.events import ActiveLoop, SlotSet
@@ -14,10 +15,7 @@ class ActionOptOut(Action):
     async def run(self, dispatcher, tracker, domain):
         with session_scope() as session:
             set_opted_out(session, tracker.sender_id, True, email=tracker.get_slot("email"))
-        dispatcher.utter_message(
-            text="You're unsubscribed: we won't send you any marketing messages. "
-            "You can still ask me anything here, and type START to subscribe again."
-        )
+        dispatcher.utter_message(response="utter_opted_out")
         events = [SlotSet("opted_out", True)]
         if tracker.active_loop_name:
             events += [ActiveLoop(None), SlotSet("requested_slot", None)]
@@ -31,5 +29,5 @@ class ActionOptIn(Action):
     async def run(self, dispatcher, tracker, domain):
         with session_scope() as session:
             set_opted_out(session, tracker.sender_id, False, email=tracker.get_slot("email"))
-        dispatcher.utter_message(text="You're subscribed again. Type STOP at any time to unsubscribe.")
+        dispatcher.utter_message(response="utter_opted_in")
         return [SlotSet("opted_out", False)]

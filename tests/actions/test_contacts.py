@@ -1,0 +1,70 @@
+"""Opt-out and opt-in (actions/contacts.py): recorded for the contact, in any state."""
+
+from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import func, select
+
+from actions.contacts import ActionOptIn, ActionOptOut
+from shop.contacts import is_opted_out
+from shop.db import session_scope
+from shop.models import Contact
+from tests.support.trackers import make_tracker, responses, slot_events
+
+
+def contact(sender_id: str):
+    with session_scope() as session:
+        return session.scalar(select(Contact).where(Contact.sender_id == sender_id))
+
+
+async def test_opt_out_is_recorded(shop_db, dispatcher, domain):
+    tracker = make_tracker(
+        sender_id="whatsapp:+15550001", intent="opt_out", text="STOP", slots={"email": "jane@example.com"}
+    )
+    events = await ActionOptOut().run(dispatcher, tracker, domain)
+
+    stored = contact("whatsapp:+15550001")
+    assert (stored.opted_out, stored.email) == (True, "jane@example.com")
+    assert stored.opted_out_at is not None
+    assert responses(dispatcher) == ["utter_opted_out"]
+    assert events == [SlotSet("opted_out", True)]  # no form to stop
+    with session_scope() as session:
+        assert is_opted_out(session, "whatsapp:+15550001")
+        assert not is_opted_out(session, "someone-else")
+
+
+async def test_opt_out_stops_an_active_form(shop_db, dispatcher, domain):
+    tracker = make_tracker(
+        sender_id="web-7",
+        intent="opt_out",
+        text="unsubscribe me",
+        slots={"product": "Hoodie", "requested_slot": "size"},
+        active_loop="purchase_form",
+    )
+    events = await ActionOptOut().run(dispatcher, tracker, domain)
+    assert ActiveLoop(None) in events
+    assert SlotSet("requested_slot", None) in events
+    assert slot_events(events)["opted_out"] is True
+    assert contact("web-7").opted_out is True
+
+
+async def test_opt_in_reverses_opt_out(shop_db, domain):
+    sender = "sms:+15550002"
+    await ActionOptOut().run(CollectingDispatcher(), make_tracker(sender_id=sender, intent="opt_out"), domain)
+    assert contact(sender).opted_out is True
+
+    dispatcher = CollectingDispatcher()
+    events = await ActionOptIn().run(dispatcher, make_tracker(sender_id=sender, intent="opt_in"), domain)
+    stored = contact(sender)
+    assert (stored.opted_out, stored.opted_out_at) == (False, None)
+    assert events == [SlotSet("opted_out", False)]
+    assert responses(dispatcher) == ["utter_opted_in"]
+    with session_scope() as session:
+        assert session.scalar(select(func.count(Contact.id)).where(Contact.sender_id == sender)) == 1
+
+
+async def test_opting_out_twice_keeps_one_contact(shop_db, domain):
+    for _ in range(2):
+        await ActionOptOut().run(CollectingDispatcher(), make_tracker(sender_id="web-9", intent="opt_out"), domain)
+    with session_scope() as session:
+        assert session.scalar(select(func.count(Contact.id))) == 1
+    assert contact("web-9").opted_out is True
