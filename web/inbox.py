@@ -21,6 +21,7 @@ from shop.models import Agent, Handoff
 from web.auth import LoginThrottle, make_token, read_token, verify_password
 from web.pages import STATIC_DIR
 from web.rasa_client import RasaError
+from web.responses import render
 
 COOKIE = "inbox_session"
 # Cookie-authenticated writes must carry this header: browsers refuse to add custom headers to
@@ -241,11 +242,8 @@ def _agent_card(agent: Agent, handoff: Handoff) -> dict[str, Any]:
 
 
 async def _announce_join(request: Request, agent: Agent, handoff: Handoff, team_name: str) -> None:
-    await request.app.ctx.rasa.say(
-        handoff.sender_id,
-        f"{agent.name} from our {team_name} team has joined the chat.",
-        agent=_agent_card(agent, handoff),
-    )
+    words = render("utter_agent_joined", agent_name=agent.name, team_name=team_name)
+    await request.app.ctx.rasa.say(handoff.sender_id, words["text"], agent=_agent_card(agent, handoff))
 
 
 @bp.post("/api/conversations/<handoff_id:int>/take")
@@ -294,10 +292,7 @@ async def close(request: Request, session, agent: Agent, handoff_id: int) -> HTT
         session, handoff_id, now_utc(), closed_by="agent", agent=agent, note=note if isinstance(note, str) else None
     )
     try:
-        await request.app.ctx.rasa.resume(
-            handoff.sender_id,
-            f"{agent.name} has left the chat. You're back with the shop assistant: anything else I can help with?",
-        )
+        await request.app.ctx.rasa.resume(handoff.sender_id, render("utter_agent_left", agent_name=agent.name)["text"])
     except RasaError as problem:
         session.rollback()
         return error(502, f"Could not hand the chat back to the bot: {problem}")

@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from shop import clock
-from shop.buttons import button
 from shop.clock import now_utc
 from shop.db import session_scope
 from shop.handoff import assignment
@@ -18,6 +17,7 @@ from shop.handoff.assignment import OPEN_STATUSES, HandoffError
 from shop.handoff.routing import load_config
 from shop.models import Handoff
 from web.rasa_client import RasaClient, RasaError
+from web.responses import render
 
 logger = logging.getLogger(__name__)
 # The trackers of open conversations are read every this many sweeps (the queue every sweep).
@@ -28,13 +28,6 @@ SETTLE = timedelta(seconds=30)
 def _held(lock: asyncio.Lock | None):
     """The web app's database lock (see web.inbox.with_agent), or nothing to hold."""
     return lock if lock is not None else nullcontext()
-
-
-def returned_text(team_name: str) -> str:
-    return (
-        f"I'm sorry: nobody from our {team_name} team could pick this up just now, so I'm back. "
-        "I can have them email you, or you can keep chatting with me."
-    )
 
 
 async def give_back_overdue(
@@ -66,11 +59,8 @@ async def _give_back(db_url: str, rasa: RasaClient, config, handoff_id: int, now
         except HandoffError:  # closed meanwhile
             return False
         try:
-            await rasa.resume(
-                handoff.sender_id,
-                returned_text(config.team_name(handoff.team)),
-                buttons=[button("Email me", "request_followup")],
-            )
+            words = render("utter_handoff_returned", team_name=config.team_name(handoff.team))
+            await rasa.resume(handoff.sender_id, words["text"], buttons=words["buttons"])
         except RasaError as problem:
             session.rollback()
             logger.warning("Could not give handoff %s back to the bot: %s", handoff.reference, problem)

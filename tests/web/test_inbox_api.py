@@ -23,6 +23,7 @@ from shop.models import Agent, Handoff, HandoffEvent
 from tests.support import database
 from tests.support.web_app import RasaStandIn, WebApp, set_agent_password
 from web.rasa_client import RasaClient, RasaError
+from web.responses import render
 
 PASSWORD = "inbox-api-test-password"
 ALICE, BEN, CHLOE = "alice@shop.example", "ben@shop.example", "chloe@shop.example"  # support+billing, support, billing
@@ -317,7 +318,9 @@ def test_once_taken_nobody_else_can_take_it(app, rasa):
     assert taken.json()["conversation"]["status"] == "active"
     assert taken.json()["conversation"]["agent"]["name"] == "Alice Moreno"
     [joined] = delivered_to(rasa, sender)
-    assert joined["text"] == "Alice Moreno from our Customer support team has joined the chat."
+    assert (
+        joined["text"] == render("utter_agent_joined", agent_name="Alice Moreno", team_name="Customer support")["text"]
+    )
     assert joined["metadata"]["agent"]["name"] == "Alice Moreno" and joined["channel"] == "latest"
 
     refused = post(app, f"/conversations/{handoff_id}/take", ben)
@@ -443,7 +446,7 @@ def test_closing_needs_a_note_and_gives_the_chat_back_to_the_bot(app, rasa):
     assert closed.json()["conversation"]["status"] == "closed"
     [request] = [r for r in rasa.requests if r["sender"] == sender and r["events"][0]["event"] == "resume"]
     assert [e["event"] for e in request["events"]] == ["resume", "bot", "action"]
-    assert request["events"][1]["text"].startswith("Alice Moreno has left the chat.")
+    assert request["events"][1]["text"] == render("utter_agent_left", agent_name="Alice Moreno")["text"]
     assert rasa.tracker(sender)["paused"] is False
     row = handoff_row(app, handoff_id)
     assert (row.status, row.closed_by, row.closing_note) == ("closed", "agent", "Refund sent; nothing left.")

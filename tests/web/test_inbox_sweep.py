@@ -17,6 +17,7 @@ from shop.models import Agent, Handoff, HandoffEvent
 from tests.support.web_app import RasaStandIn
 from web import sweeper
 from web.rasa_client import RasaClient
+from web.responses import render
 
 T0 = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)  # a Monday, in support's hours
 
@@ -152,7 +153,7 @@ async def test_nobody_answering_for_ten_minutes_gives_the_chat_back_to_the_bot(s
     [request] = rasa.requests
     assert [e["event"] for e in request["events"]] == ["resume", "bot", "action"]
     said = request["events"][1]
-    assert said["text"] == sweeper.returned_text("Customer support")
+    assert said["text"] == render("utter_handoff_returned", team_name="Customer support")["text"]
     assert [b["payload"] for b in said["data"]["buttons"]] == ["/request_followup"]
     assert rasa.tracker(sender)["paused"] is False
 
