@@ -99,6 +99,11 @@ class AnswersInAnyOrder(FormValidationAction, ABC):
         return events
 
 
+def email_reader(text: str) -> str | None:
+    """The email address in a message, for a form's answer_readers."""
+    return parse_email(text).value
+
+
 def validate_email_value(value: Any, dispatcher: CollectingDispatcher) -> dict[str, Any]:
     """The email slot's validation shared by every form that asks for one."""
     parsed = parse_email(value)
