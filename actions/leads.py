@@ -9,13 +9,10 @@ from rasa_sdk.events import EventType, SlotSet
 
 from actions.common import customer_zone
 from actions.forms import AnswersInAnyOrder, email_reader, validate_email_value
-from shop import leads, meetings
+from shop import leads
 from shop.answers import Reader
-from shop.buttons import button
 from shop.clock import now_utc
 from shop.db import session_scope
-from shop.handoff import assignment
-from shop.handoff.routing import load_config as load_inbox_config
 from shop.parsing.dates import describe
 
 SKIPPED = "skipped"
@@ -71,11 +68,16 @@ class ValidateLeadForm(AnswersInAnyOrder):
             "email": email_reader,
         }
 
+    def noted_response(self, slot: str, value: Any) -> str:
+        if slot == "timeline":
+            return f"utter_noted_timeline_{value}"  # one sentence per timeline
+        return super().noted_response(slot, value)
+
     def noted_variables(self, slot: str, value: Any, tracker: Tracker) -> dict[str, Any] | None:
         if value == SKIPPED:
             return None
         if slot == "timeline":
-            return {"timeline_words": leads.TIMELINE_WORDS.get(value, value)}
+            return {}
         if slot == "budget":
             return {"budget": f"${value:,}"}
         return {slot: value}
@@ -111,7 +113,7 @@ class ValidateLeadForm(AnswersInAnyOrder):
         text = " ".join(str(value or "").split())
         if value == SKIPPED or len(text) >= 3:
             return {"lead_need": text[:500] if value != SKIPPED else SKIPPED}
-        dispatcher.utter_message(text="Could you tell me in a few words what you're looking for?")
+        dispatcher.utter_message(response="utter_lead_need_too_short")
         return {"lead_need": None}
 
     def validate_company_size(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
@@ -119,7 +121,7 @@ class ValidateLeadForm(AnswersInAnyOrder):
             return {"company_size": value}
         parsed = leads.parse_company_size(value)
         if not parsed.ok:
-            dispatcher.utter_message(text="A rough number of people is enough, like 10, 50 or 500.")
+            dispatcher.utter_message(response="utter_invalid_company_size")
             return {"company_size": None}
         return {"company_size": parsed.value}
 
@@ -128,7 +130,7 @@ class ValidateLeadForm(AnswersInAnyOrder):
             return {"timeline": SKIPPED}
         parsed = leads.parse_timeline(value)
         if not parsed.ok:
-            dispatcher.utter_message(text="Roughly when: within a month, in a few months, or later?")
+            dispatcher.utter_message(response="utter_invalid_timeline")
             return {"timeline": None}
         return {"timeline": parsed.value}
 
@@ -137,7 +139,7 @@ class ValidateLeadForm(AnswersInAnyOrder):
             return {"budget": SKIPPED}
         parsed = leads.parse_budget(value)
         if not parsed.ok:
-            dispatcher.utter_message(text="A rough figure in dollars is fine, like 5k or 20,000.")
+            dispatcher.utter_message(response="utter_invalid_budget")
             return {"budget": None}
         return {"budget": parsed.value if parsed.value is not None else SKIPPED}
 
@@ -149,6 +151,15 @@ class ValidateLeadForm(AnswersInAnyOrder):
         return validate_email_value(value, dispatcher)
 
 
+def offer_response(lead: leads.Qualified) -> str:
+    """The meeting offer for a lead: with a button to talk to sales when someone is online
+    (first for a hot lead), saying when the team is back when it is out."""
+    response = "utter_lead_meeting_offer"
+    if lead.sales_online:
+        response = "utter_lead_live_offer_hot" if lead.grade == "hot" else "utter_lead_live_offer"
+    return f"{response}_team_out" if lead.back else response
+
+
 class ActionQualifyLead(Action):
     """Scores and routes the lead by the rules in seed/, stores it, and makes the offer."""
 
@@ -157,41 +168,17 @@ class ActionQualifyLead(Action):
 
     async def run(self, dispatcher, tracker, domain):
         answers = lead_answers(tracker.current_slot_values())
-        score = leads.score_lead(answers)
-        route = leads.route_lead(answers, score.grade)
         with session_scope() as session:
-            leads.save_lead(session, tracker.sender_id, answers, score, route)
-            team = meetings.load_team_config()["teams"][route.team]
-            now = now_utc()
-            open_now = meetings.team_open_at(session, route.team, now)
-            back = None if open_now else meetings.next_opening(session, route.team, now)
-            # Someone from sales is on the live chat now: a good lead should not have to wait.
-            live = score.grade != "cold" and bool(assignment.online_agents(session, load_inbox_config(), "sales", now))
-        events = [SlotSet("sales_team", route.team), SlotSet("lead_grade", score.grade)]
-        if route.offer == "resource" and route.resource:
+            lead = leads.qualify_lead(session, tracker.sender_id, answers, now_utc())
+        events = [SlotSet("sales_team", lead.team), SlotSet("lead_grade", lead.grade)]
+        if lead.resource:
             dispatcher.utter_message(
-                text=f"Thanks! Here's a good place to start: {route.resource['title']} "
-                f"({route.resource['url']}). Shall our {team['name']} team keep in touch by email?",
-                buttons=[button("Yes, keep in touch", "affirm"), button("No thanks", "deny")],
+                response="utter_lead_resource_offer",
+                team=lead.team_name,
+                resource_title=lead.resource["title"],
+                resource_url=lead.resource["url"],
             )
             return events
-        when = (
-            ""
-            if open_now or back is None
-            else (f" The team is out right now and back {describe(back.astimezone(customer_zone(tracker)))}.")
-        )
-        buttons = [button("Book a meeting", "affirm"), button("Email me instead", "deny")]
-        offer = "Would you like to book a 30-minute meeting with them now?"
-        if live:
-            buttons.insert(
-                0 if score.grade == "hot" else 1, button("Talk to sales now", "human_handoff", handoff_team="sales")
-            )
-            offer = (
-                "Someone from sales is online now if you'd like to talk straight away, "
-                "or you can book a 30-minute meeting."
-            )
-        dispatcher.utter_message(
-            text=f"Thanks, that helps. Our {team['name']} team is the right one for this.{when} {offer}",
-            buttons=buttons,
-        )
+        back = {"back": describe(lead.back.astimezone(customer_zone(tracker)))} if lead.back else {}
+        dispatcher.utter_message(response=offer_response(lead), team=lead.team_name, **back)
         return events

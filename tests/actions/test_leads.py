@@ -18,9 +18,10 @@ from actions.handoff import ActionEmailFollowup
 from actions.leads import ActionQualifyLead, ValidateLeadForm, lead_answers
 from shop.db import session_scope
 from shop.handoff import assignment
+from shop.leads import TIMELINES
 from shop.models import Agent, FollowUp, Lead
-from tests.support.running import run_action, run_form
-from tests.support.trackers import buttons_of, make_tracker, responses, said, slot_events
+from tests.support.running import buttons_shown, run_action, run_form, unfilled
+from tests.support.trackers import filled, make_tracker, responses, said, slot_events
 
 UTC = timezone.utc
 NOW = datetime(2030, 1, 7, 19, 0, tzinfo=UTC)  # Monday, 2 PM in New York
@@ -179,7 +180,7 @@ async def test_company_size_that_is_not_a_number_is_asked_again(shop_db, lead_fo
         lead_form, domain, {"company_size": answer}, slots={"lead_need": "uniforms"}, requested_slot="company_size"
     )
     assert slots["company_size"] is None
-    assert said(dispatcher) == "A rough number of people is enough, like 10, 50 or 500."
+    assert responses(dispatcher) == ["utter_invalid_company_size"]
     assert slots["requested_slot"] == "company_size"
 
 
@@ -226,7 +227,7 @@ async def test_unreadable_timeline_is_asked_again(shop_db, lead_form, domain):
         requested_slot="timeline",
     )
     assert slots["timeline"] is None
-    assert "within a month" in said(dispatcher)
+    assert responses(dispatcher) == ["utter_invalid_timeline"]
     assert slots["requested_slot"] == "timeline"
 
 
@@ -263,7 +264,7 @@ async def test_unreadable_budget_is_asked_again(shop_db, lead_form, domain):
         requested_slot="budget",
     )
     assert slots["budget"] is None
-    assert "5k or 20,000" in said(dispatcher)
+    assert responses(dispatcher) == ["utter_invalid_budget"]
     assert slots["requested_slot"] == "budget"
 
 
@@ -277,7 +278,7 @@ async def test_role_is_asked_for_a_large_company_and_kept(shop_db, lead_form, do
 async def test_short_need_is_asked_again(shop_db, lead_form, domain):
     dispatcher, slots = await run_form(lead_form, domain, {"lead_need": "x"}, requested_slot="lead_need")
     assert slots["lead_need"] is None
-    assert "in a few words" in said(dispatcher)
+    assert responses(dispatcher) == ["utter_lead_need_too_short"]
 
 
 async def test_validate_email_bad_then_good(shop_db, lead_form, domain):
@@ -295,6 +296,14 @@ async def test_validate_email_bad_then_good(shop_db, lead_form, domain):
     assert slots["email"] == EMAIL
     assert dispatcher.messages == []
     assert slots["requested_slot"] is None  # the form is complete
+
+
+@pytest.mark.parametrize("timeline", TIMELINES)
+def test_each_timeline_is_read_back_in_its_own_words(lead_form, domain, timeline):
+    assert lead_form.noted_response("timeline", timeline) == f"utter_noted_timeline_{timeline}"
+    assert lead_form.noted_variables("timeline", timeline, None) == {}
+    assert f"utter_noted_timeline_{timeline}" in domain["responses"]
+    assert lead_form.noted_variables("timeline", "skipped", None) is None  # a skip is not read back
 
 
 def test_lead_answers_treat_skipped_as_unknown():
@@ -376,11 +385,11 @@ async def test_hot_lead_is_saved_routed_and_offered_a_meeting(shop_db, domain):
         "timeline": "now",
     }
     assert slot_events(events) == {"sales_team": "wholesale", "lead_grade": "hot"}
-    text = said(dispatcher)
-    assert "Our Wholesale and bulk orders team is the right one" in text
-    assert "30-minute meeting" in text
-    assert "out right now" not in text  # Grace Liu works 10-18 in Los Angeles: it is 11:00 there
-    assert buttons_of(dispatcher) == [
+    # The team is at work (Grace Liu works 10-18 in Los Angeles: it is 11:00 there): no "back".
+    assert responses(dispatcher) == ["utter_lead_meeting_offer"]
+    assert filled(dispatcher, "utter_lead_meeting_offer") == {"team": "Wholesale and bulk orders"}
+    assert unfilled(dispatcher, HOT) == []
+    assert buttons_shown(dispatcher, domain) == [
         {"title": "Book a meeting", "payload": "/affirm"},
         {"title": "Email me instead", "payload": "/deny"},
     ]
@@ -406,10 +415,14 @@ async def test_cold_lead_gets_the_resource(shop_db, domain):
     assert slot_events(events) == {"sales_team": "smb", "lead_grade": "cold"}
     lead = stored_lead()
     assert (lead["grade"], lead["team"], lead["budget"], lead["role"]) == ("cold", "smb", None, None)
-    text = said(dispatcher)
-    assert "Corporate ordering guide (https://shop.example/business/guide)" in text
-    assert "Small business sales team keep in touch" in text
-    assert buttons_of(dispatcher) == [
+    assert responses(dispatcher) == ["utter_lead_resource_offer"]
+    assert filled(dispatcher, "utter_lead_resource_offer") == {
+        "team": "Small business sales",
+        "resource_title": "Corporate ordering guide",
+        "resource_url": "https://shop.example/business/guide",
+    }
+    assert unfilled(dispatcher, COLD) == []
+    assert buttons_shown(dispatcher, domain) == [
         {"title": "Yes, keep in touch", "payload": "/affirm"},
         {"title": "No thanks", "payload": "/deny"},
     ]
@@ -417,24 +430,28 @@ async def test_cold_lead_gets_the_resource(shop_db, domain):
 
 async def test_closed_team_says_when_it_is_back(shop_db, domain, monkeypatch):
     at(SATURDAY_NIGHT, monkeypatch)
-    dispatcher, events = await run_action(
-        ActionQualifyLead(), domain, {**WARM_SMB, "customer_timezone": "America/New_York"}
-    )
+    slots = {**WARM_SMB, "customer_timezone": "America/New_York"}
+    dispatcher, events = await run_action(ActionQualifyLead(), domain, slots)
     assert slot_events(events) == {"sales_team": "smb", "lead_grade": "warm"}
     # Olivia Bennett starts at 9:00 in New York on Monday (14:00 UTC), before Marcus Reid in Chicago.
-    assert "The team is out right now and back Monday 14 January, 9:00 AM EST." in said(dispatcher)
-    assert buttons_of(dispatcher)[0] == {"title": "Book a meeting", "payload": "/affirm"}
+    assert responses(dispatcher) == ["utter_lead_meeting_offer_team_out"]
+    assert filled(dispatcher, "utter_lead_meeting_offer_team_out") == {
+        "team": "Small business sales",
+        "back": "Monday 14 January, 9:00 AM EST",
+    }
+    assert unfilled(dispatcher, slots) == []
+    assert buttons_shown(dispatcher, domain)[0] == {"title": "Book a meeting", "payload": "/affirm"}
 
 
 async def test_closed_team_is_back_in_the_customers_zone(shop_db, domain, monkeypatch):
     at(SATURDAY_NIGHT, monkeypatch)
     dispatcher, _ = await run_action(ActionQualifyLead(), domain, {**WARM_SMB, "customer_timezone": "Europe/London"})
-    assert "back Monday 14 January, 2:00 PM GMT." in said(dispatcher)
+    assert filled(dispatcher, "utter_lead_meeting_offer_team_out")["back"] == "Monday 14 January, 2:00 PM GMT"
 
 
 async def test_open_team_does_not_say_it_is_out(shop_db, domain):
     dispatcher, _ = await run_action(ActionQualifyLead(), domain, WARM_SMB)
-    assert "out right now" not in said(dispatcher)
+    assert responses(dispatcher) == ["utter_lead_meeting_offer"]
 
 
 def sales_agent_online(at):
@@ -446,23 +463,27 @@ def sales_agent_online(at):
 async def test_a_hot_lead_can_talk_to_sales_now_when_someone_is_online(shop_db, domain):
     sales_agent_online(NOW)
     dispatcher, _ = await run_action(ActionQualifyLead(), domain, HOT)
-    assert buttons_of(dispatcher)[0] == {
+    assert responses(dispatcher) == ["utter_lead_live_offer_hot"]
+    assert filled(dispatcher, "utter_lead_live_offer_hot") == {"team": "Wholesale and bulk orders"}
+    assert buttons_shown(dispatcher, domain)[0] == {
         "title": "Talk to sales now",
         "payload": '/human_handoff{"handoff_team": "sales"}',
     }
-    assert "Someone from sales is online now" in said(dispatcher)
 
 
 async def test_a_warm_lead_gets_the_button_after_the_booking(shop_db, domain):
     sales_agent_online(NOW)
     dispatcher, _ = await run_action(ActionQualifyLead(), domain, WARM_SMB)
-    assert [b["title"] for b in buttons_of(dispatcher)] == ["Book a meeting", "Talk to sales now", "Email me instead"]
+    assert responses(dispatcher) == ["utter_lead_live_offer"]
+    titles = [b["title"] for b in buttons_shown(dispatcher, domain)]
+    assert titles == ["Book a meeting", "Talk to sales now", "Email me instead"]
 
 
 async def test_nobody_from_sales_online_means_no_live_offer(shop_db, domain):
     sales_agent_online(NOW - timedelta(hours=1))  # went quiet an hour ago
     dispatcher, _ = await run_action(ActionQualifyLead(), domain, HOT)
-    assert [b["title"] for b in buttons_of(dispatcher)] == ["Book a meeting", "Email me instead"]
+    assert responses(dispatcher) == ["utter_lead_meeting_offer"]
+    assert [b["title"] for b in buttons_shown(dispatcher, domain)] == ["Book a meeting", "Email me instead"]
 
 
 async def test_email_followup_records_a_request(shop_db, domain):
@@ -538,9 +559,9 @@ async def test_timeline_and_budget_while_the_size_is_asked(shop_db, lead_form, d
     )
     assert (slots["company_size"], slots["timeline"], slots["budget"]) == (60, "quarter", 20000)
     assert slots["requested_slot"] == "email"
-    assert responses(dispatcher) == ["utter_noted_timeline", "utter_noted_budget"]
-    assert dispatcher.messages[0]["timeline_words"] == "in the next few months"
-    assert dispatcher.messages[1]["budget"] == "$20,000"
+    assert responses(dispatcher) == ["utter_noted_timeline_quarter", "utter_noted_budget"]
+    assert filled(dispatcher, "utter_noted_budget") == {"budget": "$20,000"}
+    assert unfilled(dispatcher) == []
 
 
 async def test_a_bare_number_out_of_turn_is_not_a_team_size(shop_db, lead_form, domain):
@@ -550,7 +571,7 @@ async def test_a_bare_number_out_of_turn_is_not_a_team_size(shop_db, lead_form, 
     )
     assert "company_size" not in slots
     assert slots["timeline"] is None
-    assert "within a month" in said(dispatcher)  # the timeline's own re-ask
+    assert responses(dispatcher) == ["utter_invalid_timeline"]  # the timeline's own re-ask
 
 
 async def test_a_request_for_a_person_is_no_answer(shop_db, lead_form, domain):
