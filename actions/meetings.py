@@ -14,7 +14,6 @@ from actions.common import customer_zone, team_of
 from actions.forms import AnswersInAnyOrder, email_reader, validate_email_value
 from shop import invites, meetings
 from shop.answers import Reader
-from shop.buttons import button
 from shop.clock import now_utc
 from shop.db import session_scope
 from shop.parsing.dates import describe, describe_request, parse_time_request, parse_timezone
@@ -27,9 +26,7 @@ MEETING_SLOTS = ["meeting_time", "meeting_options", "meeting_slot", "booking_con
 
 
 def time_not_read(dispatcher) -> dict[str, Any]:
-    dispatcher.utter_message(
-        text='Sorry, I couldn\'t read a day or time in that. Try "tomorrow morning" or "Friday at 2pm".'
-    )
+    dispatcher.utter_message(response="utter_meeting_time_not_read")
     return {"meeting_time": None}
 
 
@@ -42,7 +39,7 @@ def offer_slots(session, tracker: Tracker, text: str, dispatcher) -> dict[str, A
         return time_not_read(dispatcher)
     slots = meetings.free_slots(session, team_of(tracker), wanted.start, wanted.end, now)
     if not slots:
-        dispatcher.utter_message(text="There are no free times around then. Could you suggest another day?")
+        dispatcher.utter_message(response="utter_no_free_times")
         return {"meeting_time": None}
     options = [
         {"start": s.start.astimezone(timezone.utc).isoformat(), "rep_id": s.rep_id, "rep": s.rep_name} for s in slots
@@ -149,9 +146,7 @@ class MeetingFormValidation(AnswersInAnyOrder, ABC):
     def validate_customer_timezone(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         name = parse_timezone(str(value or ""))
         if name is None:
-            dispatcher.utter_message(
-                text="I don't know that time zone. Try Eastern, Central, Pacific, London or a name like Europe/Berlin."
-            )
+            dispatcher.utter_message(response="utter_unknown_timezone")
             return {"customer_timezone": None}
         return {"customer_timezone": name}
 
@@ -194,7 +189,7 @@ class ActionAskMeetingSlot(Action):
         zone = customer_zone(tracker)
         options = tracker.get_slot("meeting_options") or []
         dispatcher.utter_message(
-            text="These times are free (shown in your time zone). Which suits you?",
+            response="utter_meeting_times_offered",
             buttons=[
                 {
                     "title": f"{describe(date_parser.isoparse(o['start']).astimezone(zone))} with {o['rep']}",
@@ -219,18 +214,18 @@ class ActionAskBookingConfirmed(Action):
         option = picked(tracker)
         when = describe(date_parser.isoparse(option["start"]).astimezone(customer_zone(tracker)))
         dispatcher.utter_message(
-            text=f"Shall I book {when} with {option['rep']}? The invitation goes to {tracker.get_slot('email')}.",
-            buttons=[button("Yes, book it", "affirm"), button("No", "deny")],
+            response="utter_confirm_booking", when=when, rep=option["rep"], email=tracker.get_slot("email")
         )
         return []
 
 
 def booked_message(booking, rep_name: str, zone) -> dict[str, Any]:
-    when = describe(booking.starts_at.replace(tzinfo=timezone.utc).astimezone(zone))
+    """The values of utter_meeting_booked, and the calendar invite sent with it."""
     return {
-        "text": f"Booked: {when} with {rep_name} (reference {booking.reference}). "
-        f"Add it to your calendar: {invites.invite_url(booking.reference)} . Keep the reference to "
-        "reschedule or cancel.",
+        "when": describe(booking.starts_at.replace(tzinfo=timezone.utc).astimezone(zone)),
+        "rep": rep_name,
+        "reference": booking.reference,
+        "invite_url": invites.invite_url(booking.reference),
         "json_message": {
             "type": "calendar_invite",
             "reference": booking.reference,
@@ -247,7 +242,7 @@ class ActionBookMeeting(Action):
         reset = [SlotSet(s, None) for s in MEETING_SLOTS]
         option = picked(tracker)
         if not tracker.get_slot("booking_confirmed") or option is None:
-            dispatcher.utter_message(text="No problem, nothing was booked. Anything else I can help with?")
+            dispatcher.utter_message(response="utter_nothing_booked")
             return reset
         zone = customer_zone(tracker)
         try:
@@ -263,9 +258,9 @@ class ActionBookMeeting(Action):
                 )
                 message = booked_message(booking, option["rep"], zone)
         except meetings.SlotTaken:
-            dispatcher.utter_message(text="Sorry, someone just took that time. When else would suit you?")
+            dispatcher.utter_message(response="utter_meeting_slot_taken")
             return reset
-        dispatcher.utter_message(**message)
+        dispatcher.utter_message(response="utter_meeting_booked", **message)
         return reset + [SlotSet("booking_ref", booking.reference)]
 
 
@@ -275,19 +270,13 @@ class ActionBookMeeting(Action):
 def validate_booking_ref_value(tracker, value, dispatcher) -> dict[str, Any]:
     text = str(value or "").strip().upper().replace("-", "")
     if not (len(text) >= 5 and text[0] == "M" and text[1:].isdigit()):
-        dispatcher.utter_message(text="Booking references look like M3001. What's yours?")
+        dispatcher.utter_message(response="utter_invalid_booking_ref")
         return {"booking_ref": None}
     return {"booking_ref": text}
 
 
-def own_booking(session, reference: str | None, email: str | None, dispatcher):
-    booking = meetings.find_booking(session, reference or "", email or "")
-    if booking is None or booking.status != "booked":
-        dispatcher.utter_message(
-            text=f"I couldn't find a live booking {reference} for "
-            f"{email}. Please check the reference and the email you booked with."
-        )
-    return booking if booking is not None and booking.status == "booked" else None
+def booking_not_found(dispatcher, reference: str | None, email: str | None) -> None:
+    dispatcher.utter_message(response="utter_booking_not_found", booking_ref=reference, email=email)
 
 
 class ValidateRescheduleForm(MeetingFormValidation):
@@ -300,11 +289,13 @@ class ValidateRescheduleForm(MeetingFormValidation):
     async def check_booking(self, dispatcher, tracker, slots: dict[str, Any]) -> list[EventType]:
         if slots.get("booking_ref") and slots.get("email") and not slots.get("meeting_options"):
             with session_scope() as session:
-                booking = own_booking(session, slots["booking_ref"], slots["email"], dispatcher)
-                if booking is None:
-                    return [SlotSet("email", None)]
-                # Free slots are searched in the booked rep's team.
-                return [SlotSet("sales_team", booking.rep.team)]
+                booking = meetings.live_booking(session, slots["booking_ref"], slots["email"])
+                team = booking.rep.team if booking is not None else None
+            if team is None:
+                booking_not_found(dispatcher, slots["booking_ref"], slots["email"])
+                return [SlotSet("email", None)]
+            # Free slots are searched in the booked rep's team.
+            return [SlotSet("sales_team", team)]
         return []
 
 
@@ -314,34 +305,22 @@ class ActionRescheduleMeeting(Action):
 
     async def run(self, dispatcher, tracker, domain):
         reset = [SlotSet(s, None) for s in MEETING_SLOTS]
-        option = picked(tracker)
+        reference, email, option = tracker.get_slot("booking_ref"), tracker.get_slot("email"), picked(tracker)
+        # The time may have been offered with another rep of the team than the booked one.
+        to = (option["rep_id"], date_parser.isoparse(option["start"])) if option else (None, None)
         try:
             with session_scope() as session:
-                booking = own_booking(session, tracker.get_slot("booking_ref"), tracker.get_slot("email"), dispatcher)
-                if booking is None or option is None:
-                    return reset
-                start = date_parser.isoparse(option["start"])
-                if option["rep_id"] == booking.rep_id:
-                    moved = meetings.reschedule(session, booking, start, now=now_utc())
-                else:  # the time was offered with another rep of the team: book it, then free the old one
-                    moved = meetings.book(
-                        session,
-                        option["rep_id"],
-                        start,
-                        booking.email,
-                        booking.customer_timezone,
-                        sender_id=booking.sender_id,
-                        lead_id=booking.lead_id,
-                        now=now_utc(),
-                    )
-                    meetings.cancel_booking(session, booking)
-                message = booked_message(moved, moved.rep.name, customer_zone(tracker))
+                moved = meetings.move_meeting(session, reference, email, *to, now=now_utc())
+                message = booked_message(moved, moved.rep.name, customer_zone(tracker)) if moved and option else {}
         except meetings.SlotTaken:
-            dispatcher.utter_message(
-                text="Sorry, that time was just taken; your meeting is unchanged. Try another time?"
-            )
+            dispatcher.utter_message(response="utter_reschedule_slot_taken")
             return reset
-        dispatcher.utter_message(**message)
+        if moved is None:
+            booking_not_found(dispatcher, reference, email)
+            return reset
+        if option is None:  # no time picked: the booking stays as it is
+            return reset
+        dispatcher.utter_message(response="utter_meeting_booked", **message)
         return reset + [SlotSet("booking_ref", moved.reference)]
 
 
@@ -364,11 +343,11 @@ class ActionCancelMeeting(Action):
         return "action_cancel_meeting"
 
     async def run(self, dispatcher, tracker, domain):
+        reference, email = tracker.get_slot("booking_ref"), tracker.get_slot("email")
         with session_scope() as session:
-            booking = own_booking(session, tracker.get_slot("booking_ref"), tracker.get_slot("email"), dispatcher)
-            if booking is None:
-                return [SlotSet("booking_ref", None)]
-            meetings.cancel_booking(session, booking)
-            reference = booking.reference
-        dispatcher.utter_message(text=f"Your meeting {reference} is cancelled. Anything else I can help with?")
+            cancelled = meetings.cancel_meeting(session, reference, email)
+        if cancelled is None:
+            booking_not_found(dispatcher, reference, email)
+        else:
+            dispatcher.utter_message(response="utter_meeting_cancelled", reference=cancelled)
         return [SlotSet("booking_ref", None)]

@@ -19,7 +19,6 @@ WORDS_IN_PYTHON: dict[str, int] = {
     "actions/catalog.py": 10,
     "actions/greeting.py": 1,
     "actions/handoff.py": 3,
-    "actions/meetings.py": 13,
     "actions/orders.py": 18,
     "actions/refunds.py": 11,
     "actions/subscription.py": 2,

@@ -33,8 +33,8 @@ from actions.meetings import (
 from shop import invites, meetings
 from shop.db import session_scope
 from shop.models import Booking, Rep
-from tests.support.running import run_action, run_form
-from tests.support.trackers import buttons_of, make_tracker, responses, said, slot_events
+from tests.support.running import buttons_shown, run_action, run_form, unfilled
+from tests.support.trackers import filled, make_tracker, responses, slot_events
 
 UTC = timezone.utc
 NEW_YORK = tz.gettz("America/New_York")
@@ -149,7 +149,7 @@ async def test_unknown_timezone_is_asked_again(shop_db, booking_form, domain):
         requested_slot="customer_timezone",
     )
     assert slots["customer_timezone"] is None
-    assert "I don't know that time zone" in said(dispatcher)
+    assert responses(dispatcher) == ["utter_unknown_timezone"]
 
 
 async def test_channel_metadata_prefills_the_timezone(shop_db, booking_form, domain):
@@ -228,7 +228,7 @@ async def test_unreadable_time_is_asked_again(shop_db, booking_form, domain):
     )
     assert slots["meeting_time"] is None
     assert "meeting_options" not in slots
-    assert "couldn't read a day or time" in said(dispatcher)
+    assert responses(dispatcher) == ["utter_meeting_time_not_read"]
 
 
 # --------------------------------------------------------------------------- booking: picking a slot
@@ -317,7 +317,7 @@ async def test_nonsense_pick_is_asked_again(shop_db, booking_form, domain):
     dispatcher, slots = await pick(booking_form, domain, "blah", options)
     assert slots["meeting_slot"] is None
     assert "meeting_options" not in slots  # the offer stands
-    assert "couldn't read a day or time" in said(dispatcher)
+    assert responses(dispatcher) == ["utter_meeting_time_not_read"]
 
 
 def test_chosen_option_without_options_or_value():
@@ -348,8 +348,8 @@ async def test_ask_meeting_slot_shows_one_button_per_option(shop_db, domain):
     options = offer("tomorrow morning")
     dispatcher, events = await run_action(ActionAskMeetingSlot(), domain, booking_slots(options))
     assert events == []
-    assert "Which suits you?" in said(dispatcher)
-    buttons = buttons_of(dispatcher)
+    assert responses(dispatcher) == ["utter_meeting_times_offered"]
+    buttons = buttons_shown(dispatcher, domain)
     assert [b["title"] for b in buttons] == [
         "Tuesday 8 January, 9:00 AM EST with Olivia Bennett",
         "Tuesday 8 January, 9:30 AM EST with Olivia Bennett",
@@ -365,7 +365,7 @@ async def test_ask_meeting_slot_in_the_customers_zone(shop_db, domain):
     dispatcher, _ = await run_action(
         ActionAskMeetingSlot(), domain, booking_slots(options, customer_timezone="Europe/London")
     )
-    assert buttons_of(dispatcher)[0]["title"] == "Tuesday 8 January, 2:00 PM GMT with Olivia Bennett"
+    assert buttons_shown(dispatcher, domain)[0]["title"] == "Tuesday 8 January, 2:00 PM GMT with Olivia Bennett"
 
 
 async def test_ask_booking_confirmed(shop_db, domain):
@@ -373,10 +373,12 @@ async def test_ask_booking_confirmed(shop_db, domain):
     dispatcher, _ = await run_action(
         ActionAskBookingConfirmed(), domain, booking_slots(options, meeting_slot=options[1]["start"])
     )
-    assert said(dispatcher) == (
-        f"Shall I book Tuesday 8 January, 9:30 AM EST with Olivia Bennett? The invitation goes to {EMAIL}."
-    )
-    assert [b["payload"] for b in buttons_of(dispatcher)] == ["/affirm", "/deny"]
+    assert filled(dispatcher, "utter_confirm_booking") == {
+        "when": "Tuesday 8 January, 9:30 AM EST",
+        "rep": "Olivia Bennett",
+        "email": EMAIL,
+    }
+    assert [b["payload"] for b in buttons_shown(dispatcher, domain)] == ["/affirm", "/deny"]
 
 
 @pytest.mark.parametrize("intent_value, expected", [(True, True), (False, False)])
@@ -421,9 +423,15 @@ async def test_confirmed_booking_is_written_with_a_signed_invite(shop_db, domain
     reference = row["reference"]
     assert re.fullmatch(r"M3\d{3}", reference)
 
-    text = dispatcher.messages[0]["text"]
-    assert text.startswith(f"Booked: Tuesday 8 January, 9:30 AM EST with Olivia Bennett (reference {reference}).")
-    url, linked = INVITE_RE.search(text).groups()
+    values = filled(dispatcher, "utter_meeting_booked")
+    assert values == {
+        "when": "Tuesday 8 January, 9:30 AM EST",
+        "rep": "Olivia Bennett",
+        "reference": reference,
+        "invite_url": values["invite_url"],
+    }
+    assert unfilled(dispatcher, booking_slots(options)) == []
+    url, linked = INVITE_RE.fullmatch(values["invite_url"]).groups()
     assert linked == reference
     assert url.startswith(f"{BASE_URL}/invites/")
     token = parse_qs(urlparse(url).query)["t"][0]
@@ -446,7 +454,7 @@ async def test_declined_booking_writes_nothing(shop_db, domain):
     options = offer("tomorrow morning")
     dispatcher, events = await book(domain, options, confirmed=False)
     assert bookings() == []
-    assert "nothing was booked" in said(dispatcher)
+    assert responses(dispatcher) == ["utter_nothing_booked"]
     assert slot_events(events) == dict.fromkeys(MEETING_SLOTS)
 
 
@@ -455,7 +463,7 @@ async def test_booking_without_a_picked_option_writes_nothing(shop_db, domain):
     slots = booking_slots(options, meeting_slot="2030-01-08T18:00:00+00:00", booking_confirmed=True)  # not offered
     dispatcher, events = await run_action(ActionBookMeeting(), domain, slots)
     assert bookings() == []
-    assert "nothing was booked" in said(dispatcher)
+    assert responses(dispatcher) == ["utter_nothing_booked"]
     assert "booking_ref" not in slot_events(events)
 
 
@@ -464,7 +472,7 @@ async def test_slot_taken_in_the_meantime(shop_db, domain):
     start = date_parser.isoparse(options[0]["start"])
     other = book_directly("Olivia Bennett", start, email="someone.else@example.com")
     dispatcher, events = await book(domain, options, index=0)
-    assert said(dispatcher) == "Sorry, someone just took that time. When else would suit you?"
+    assert responses(dispatcher) == ["utter_meeting_slot_taken"]
     rows = bookings()
     assert [(r["reference"], r["email"], r["start"]) for r in rows] == [(other, "someone.else@example.com", start)]
     slots = slot_events(events)
@@ -480,7 +488,7 @@ async def test_booking_uses_the_actions_clock(shop_db, domain, monkeypatch):
     assert len(bookings()) == 1
     at(datetime(2030, 1, 8, 14, 40, tzinfo=UTC), monkeypatch)  # 9:40 EST: 9:30 has passed
     dispatcher, _ = await book(domain, options, index=1)
-    assert "someone just took that time" in said(dispatcher)
+    assert responses(dispatcher) == ["utter_meeting_slot_taken"]
     assert len(bookings()) == 1
 
 
@@ -501,7 +509,7 @@ async def test_reschedule_with_the_wrong_email(shop_db, reschedule_form, domain)
         reschedule_form, domain, {"email": "bob@example.com"}, slots={"booking_ref": reference}, requested_slot="email"
     )
     assert slots["email"] is None
-    assert f"I couldn't find a live booking {reference} for bob@example.com" in said(dispatcher)
+    assert filled(dispatcher, "utter_booking_not_found") == {"booking_ref": reference, "email": "bob@example.com"}
     assert "sales_team" not in slots
 
 
@@ -538,7 +546,7 @@ async def test_reschedule_a_cancelled_booking_is_refused(shop_db, reschedule_for
         reschedule_form, domain, {"email": EMAIL}, slots={"booking_ref": reference}, requested_slot="email"
     )
     assert slots["email"] is None
-    assert "couldn't find a live booking" in said(dispatcher)
+    assert responses(dispatcher) == ["utter_booking_not_found"]
 
 
 async def test_malformed_booking_reference(shop_db, reschedule_form, domain):
@@ -546,7 +554,7 @@ async def test_malformed_booking_reference(shop_db, reschedule_form, domain):
         reschedule_form, domain, {"booking_ref": "my meeting"}, requested_slot="booking_ref"
     )
     assert slots["booking_ref"] is None
-    assert "look like M3001" in said(dispatcher)
+    assert responses(dispatcher) == ["utter_invalid_booking_ref"]
 
 
 def reschedule_slots(reference, options, index, zone="America/New_York"):
@@ -575,9 +583,14 @@ async def test_reschedule_moves_the_meeting(shop_db, domain):
         EMAIL,
     )
     assert new["reference"] != reference
-    text = said(dispatcher)
-    assert f"Booked: Thursday 10 January, 1:00 PM EST with Rafael Ortiz (reference {new['reference']})" in text
-    assert invites.verify(new["reference"], parse_qs(urlparse(INVITE_RE.search(text).group(1)).query)["t"][0])
+    values = filled(dispatcher, "utter_meeting_booked")
+    assert {k: v for k, v in values.items() if k != "invite_url"} == {
+        "when": "Thursday 10 January, 1:00 PM EST",
+        "rep": "Rafael Ortiz",
+        "reference": new["reference"],
+    }
+    assert invites.verify(new["reference"], parse_qs(urlparse(values["invite_url"]).query)["t"][0])
+    assert dispatcher.messages[0]["custom"]["reference"] == new["reference"]  # the new invite goes with it
     assert slot_events(events) == {**dict.fromkeys(MEETING_SLOTS), "booking_ref": new["reference"]}
 
 
@@ -592,7 +605,7 @@ async def test_reschedule_to_a_time_offered_with_another_rep_of_the_team(shop_db
     old, new = bookings()
     assert (old["status"], new["status"], new["rep"]) == ("cancelled", "booked", "Hannah Whitfield")
     assert new["start"] == datetime(2030, 1, 10, 9, 0, tzinfo=UTC)
-    assert "with Hannah Whitfield" in said(dispatcher)
+    assert filled(dispatcher, "utter_meeting_booked")["rep"] == "Hannah Whitfield"
 
 
 async def test_reschedule_to_a_taken_time_changes_nothing(shop_db, domain):
@@ -600,7 +613,7 @@ async def test_reschedule_to_a_taken_time_changes_nothing(shop_db, domain):
     options = offer("thursday at 1pm", team="enterprise")
     book_directly("Rafael Ortiz", date_parser.isoparse(options[0]["start"]), email="someone.else@example.com")
     dispatcher, events = await run_action(ActionRescheduleMeeting(), domain, reschedule_slots(reference, options, 0))
-    assert "your meeting is unchanged" in said(dispatcher)
+    assert responses(dispatcher) == ["utter_reschedule_slot_taken"]
     assert next((b["reference"], b["status"]) for b in bookings()) == (reference, "booked")
     assert "booking_ref" not in slot_events(events)
 
@@ -610,7 +623,7 @@ async def test_reschedule_with_the_wrong_email_changes_nothing(shop_db, domain):
     options = offer("thursday at 1pm", team="enterprise")
     slots = {**reschedule_slots(reference, options, 0), "email": "bob@example.com"}
     dispatcher, _ = await run_action(ActionRescheduleMeeting(), domain, slots)
-    assert "couldn't find a live booking" in said(dispatcher)
+    assert filled(dispatcher, "utter_booking_not_found") == {"booking_ref": reference, "email": "bob@example.com"}
     assert [(b["reference"], b["status"]) for b in bookings()] == [(reference, "booked")]
 
 
@@ -632,7 +645,7 @@ async def test_cancel_needs_the_matching_email(shop_db, domain):
     dispatcher, events = await run_action(
         ActionCancelMeeting(), domain, {"booking_ref": reference, "email": "bob@example.com"}
     )
-    assert f"I couldn't find a live booking {reference} for bob@example.com" in said(dispatcher)
+    assert filled(dispatcher, "utter_booking_not_found") == {"booking_ref": reference, "email": "bob@example.com"}
     assert [b["status"] for b in bookings()] == ["booked"]
     assert slot_events(events) == {"booking_ref": None}
 
@@ -640,7 +653,7 @@ async def test_cancel_needs_the_matching_email(shop_db, domain):
 async def test_cancel_an_unknown_reference(shop_db, domain):
     book_directly("Olivia Bennett", TUESDAY_10_EST)
     dispatcher, _ = await run_action(ActionCancelMeeting(), domain, {"booking_ref": "M3999", "email": EMAIL})
-    assert "couldn't find a live booking M3999" in said(dispatcher)
+    assert filled(dispatcher, "utter_booking_not_found") == {"booking_ref": "M3999", "email": EMAIL}
     assert [b["status"] for b in bookings()] == ["booked"]
 
 
@@ -649,12 +662,13 @@ async def test_cancel_the_meeting(shop_db, domain):
     dispatcher, events = await run_action(
         ActionCancelMeeting(), domain, {"booking_ref": reference, "email": "ANA.SILVA@example.com"}
     )
-    assert said(dispatcher) == f"Your meeting {reference} is cancelled. Anything else I can help with?"
+    assert responses(dispatcher) == ["utter_meeting_cancelled"]
+    assert filled(dispatcher, "utter_meeting_cancelled") == {"reference": reference}
     assert [b["status"] for b in bookings()] == ["cancelled"]
     assert slot_events(events) == {"booking_ref": None}
     # Cancelled once: a second time finds no live booking, and the slot can be booked again.
     dispatcher, _ = await run_action(ActionCancelMeeting(), domain, {"booking_ref": reference, "email": EMAIL})
-    assert "couldn't find a live booking" in said(dispatcher)
+    assert responses(dispatcher) == ["utter_booking_not_found"]
     assert TUESDAY_10_EST in starts(offer("tomorrow at 10am"))
 
 
