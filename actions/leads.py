@@ -151,15 +151,6 @@ class ValidateLeadForm(AnswersInAnyOrder):
         return validate_email_value(value, dispatcher)
 
 
-def offer_response(lead: leads.Qualified) -> str:
-    """The meeting offer for a lead: with a button to talk to sales when someone is online
-    (first for a hot lead), saying when the team is back when it is out."""
-    response = "utter_lead_meeting_offer"
-    if lead.sales_online:
-        response = "utter_lead_live_offer_hot" if lead.grade == "hot" else "utter_lead_live_offer"
-    return f"{response}_team_out" if lead.back else response
-
-
 class ActionQualifyLead(Action):
     """Scores and routes the lead by the rules in seed/, stores it, and makes the offer."""
 
@@ -179,6 +170,21 @@ class ActionQualifyLead(Action):
                 resource_url=lead.resource["url"],
             )
             return events
-        back = {"back": describe(lead.back.astimezone(customer_zone(tracker)))} if lead.back else {}
-        dispatcher.utter_message(response=offer_response(lead), team=lead.team_name, **back)
+        # A meeting; when someone from sales is online, a button to talk to them (first for a hot
+        # lead); when the team is out, when it is back.
+        team = lead.team_name
+        if lead.back is not None:
+            back = describe(lead.back.astimezone(customer_zone(tracker)))
+            if not lead.sales_online:
+                dispatcher.utter_message(response="utter_lead_meeting_offer_team_out", team=team, back=back)
+            elif lead.grade == "hot":
+                dispatcher.utter_message(response="utter_lead_live_offer_hot_team_out", team=team, back=back)
+            else:
+                dispatcher.utter_message(response="utter_lead_live_offer_team_out", team=team, back=back)
+        elif not lead.sales_online:
+            dispatcher.utter_message(response="utter_lead_meeting_offer", team=team)
+        elif lead.grade == "hot":
+            dispatcher.utter_message(response="utter_lead_live_offer_hot", team=team)
+        else:
+            dispatcher.utter_message(response="utter_lead_live_offer", team=team)
         return events
