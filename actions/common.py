@@ -181,6 +181,14 @@ def customer_zone(tracker: Tracker) -> tzinfo:
     return tz.gettz(name) or tz.UTC
 
 
+DEFAULT_TEAM = "smb"
+
+
+def team_of(tracker: Tracker) -> str:
+    """The sales team of the conversation: the one the lead was routed to, or the booking's."""
+    return tracker.get_slot("sales_team") or DEFAULT_TEAM
+
+
 def latest_entity(tracker: Tracker, entity: str) -> str | None:
     return next(tracker.get_latest_entity_values(entity), None)
 

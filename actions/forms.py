@@ -43,7 +43,8 @@ class AnswersInAnyOrder(FormValidationAction, ABC):
 
     Subclasses name a reader per slot (`answer_readers`); a slot given out of turn is set,
     validated by its validate_<slot> like any answer, and acknowledged with the response
-    utter_noted_<slot> (variables from `noted_variables`). Abstract: not an action itself."""
+    utter_noted_<slot> (or `noted_response`; variables from `noted_variables`). Abstract: not
+    an action itself."""
 
     # Slots that a later message may add to or change although they are filled.
     refillable_slots: tuple[str, ...] = ()
@@ -57,8 +58,12 @@ class AnswersInAnyOrder(FormValidationAction, ABC):
         """slot -> function(text) giving the slot's value found in the text, or None."""
         return {}
 
+    def noted_response(self, slot: str, value: Any) -> str:
+        """The response that acknowledges a validated value given out of turn."""
+        return f"utter_noted_{slot}"
+
     def noted_variables(self, slot: str, value: Any, tracker: Tracker) -> dict[str, Any] | None:
-        """The variables of utter_noted_<slot> for a validated value; None: say nothing."""
+        """The variables of the slot's noted_response for a validated value; None: say nothing."""
         return {slot: value}
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
@@ -92,11 +97,16 @@ class AnswersInAnyOrder(FormValidationAction, ABC):
             value = validated.get(slot)  # None: refused by its validation (which said why), or not asked
             variables = self.noted_variables(slot, value, tracker) if value is not None else None
             if variables is not None:
-                dispatcher.utter_message(response=f"utter_noted_{slot}", **variables)
+                dispatcher.utter_message(response=self.noted_response(slot, value), **variables)
         if withdrawn:
             # Rasa set the asked slot to this text before the validation ran: undo it.
             events.insert(0, SlotSet(requested, None))
         return events
+
+
+def email_reader(text: str) -> str | None:
+    """The email address in a message, for a form's answer_readers."""
+    return parse_email(text).value
 
 
 def validate_email_value(value: Any, dispatcher: CollectingDispatcher) -> dict[str, Any]:

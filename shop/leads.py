@@ -1,11 +1,12 @@
 """Lead qualification as plain functions: parse a business buyer's answers, score and grade
-the lead, route it to a sales team, and keep it. The rules live in seed/lead_scoring.yml and
-seed/routing.yml; the parsers return parsing.Parsed like the rest of the shop."""
+the lead, route it to a sales team, and keep it; qualify_lead does it all and says what to
+offer. The rules live in seed/lead_scoring.yml and seed/routing.yml; the parsers return
+parsing.Parsed like the rest of the shop."""
 
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,10 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shop import meetings
 from shop.clock import now_utc
+from shop.handoff import assignment
+from shop.handoff.routing import load_config as load_inbox_config
 from shop.models import Lead
 from shop.parsing import Parsed
 from shop.settings import SEED_DIR
@@ -425,14 +429,6 @@ def add_to_need(need: str | None, text: str, limit: int = 500) -> str:
     return f"{need}; {text}"[:limit]
 
 
-TIMELINE_WORDS = {
-    "now": "within a month",
-    "quarter": "in the next few months",
-    "later": "later on",
-    "unknown": "when the time is right",
-}
-
-
 # --------------------------------------------------------------------------- rules
 
 
@@ -607,3 +603,40 @@ def save_lead(session: Session, sender_id: str, answers: dict[str, Any], score: 
     lead.team = route.team
     session.flush()
     return lead
+
+
+# --------------------------------------------------------------------------- qualifying
+
+
+@dataclass(frozen=True)
+class Qualified:
+    """A lead scored, routed and kept, and what to offer it."""
+
+    grade: str
+    team: str  # the team's key (seed/sales_team.yml)
+    team_name: str
+    resource: dict[str, str] | None  # {title, url}: offered instead of a meeting
+    back: datetime | None  # the team is out until then (aware UTC); None: at work, or no opening in sight
+    sales_online: bool  # someone from sales is on the live chat, for a lead that is not cold
+
+
+def qualify_lead(session: Session, sender_id: str, answers: dict[str, Any], now: datetime) -> Qualified:
+    """Scores and routes the answers (need, company_size, timeline, budget, role, email; None
+    for unknown), stores the lead of this conversation, and looks at the chosen team: its name,
+    whether it is at work at `now` (else when it is back), and whether someone from sales is
+    online to talk straight away (a good lead should not have to wait)."""
+    score = score_lead(answers)
+    route = route_lead(answers, score.grade)
+    save_lead(session, sender_id, answers, score, route)
+    team_name = meetings.load_team_config()["teams"][route.team]["name"]
+    open_now = meetings.team_open_at(session, route.team, now)
+    back = None if open_now else meetings.next_opening(session, route.team, now)
+    online = score.grade != "cold" and bool(assignment.online_agents(session, load_inbox_config(), "sales", now))
+    return Qualified(
+        grade=score.grade,
+        team=route.team,
+        team_name=team_name,
+        resource=route.resource if route.offer == "resource" and route.resource else None,
+        back=back,
+        sales_online=online,
+    )

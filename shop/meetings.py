@@ -1,4 +1,5 @@
-"""Meetings with the sales team: free slots, booking, rescheduling (hours: shop.hours; invites: shop.invites).
+"""Meetings with the sales team: free slots, booking, rescheduling, and a customer's booking found,
+moved or cancelled by its reference and email (hours: shop.hours; invites: shop.invites).
 
 Reps work in their own time zone (seed/sales_team.yml); working hours are wall-clock times built
 with the zone's tzinfo, so 09:00 in New York is 14:00 UTC in winter and 13:00 UTC in summer.
@@ -332,4 +333,55 @@ def reschedule(session: Session, booking: Booking, new_start_utc: datetime, *, n
     )
 
 
-# --------------------------------------------------------------------------- calendar invite
+# --------------------------------------------------------------------------- a customer's booking
+
+
+def live_booking(session: Session, reference: str | None, email: str | None) -> Booking | None:
+    """The live booking with that reference, made with that email; None when there is none
+    (unknown reference, another email, or cancelled)."""
+    booking = find_booking(session, reference or "", email or "")
+    return booking if booking is not None and booking.status == LIVE else None
+
+
+def move_meeting(
+    session: Session,
+    reference: str | None,
+    email: str | None,
+    rep_id: int | None,
+    start_utc: datetime | None,
+    *,
+    now: datetime,
+) -> Booking | None:
+    """Moves the customer's live booking (reference and email) to `start_utc` with rep `rep_id`,
+    in the caller's transaction: with the same rep, rescheduled; with another rep of the team,
+    booked with them (same email, zone, sender and lead), then the old one cancelled. Returns the
+    booking now live (new reference), the booking itself when no new time is given, or None when
+    there is no live booking of that reference and email. NotBookable / SlotTaken when the new
+    time can't be had; nothing changes then."""
+    booking = live_booking(session, reference, email)
+    if booking is None or rep_id is None or start_utc is None:
+        return booking
+    if rep_id == booking.rep_id:
+        return reschedule(session, booking, start_utc, now=now)
+    moved = book(
+        session,
+        rep_id,
+        start_utc,
+        booking.email,
+        booking.customer_timezone,
+        sender_id=booking.sender_id,
+        lead_id=booking.lead_id,
+        now=now,
+    )
+    cancel_booking(session, booking)
+    return moved
+
+
+def cancel_meeting(session: Session, reference: str | None, email: str | None) -> str | None:
+    """Cancels the customer's live booking (reference and email): its reference, or None when
+    there is no live booking of that reference and email."""
+    booking = live_booking(session, reference, email)
+    if booking is None:
+        return None
+    cancel_booking(session, booking)
+    return booking.reference

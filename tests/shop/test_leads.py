@@ -2,15 +2,17 @@
 the rule files, and keeping a lead."""
 
 import copy
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
 
 from shop.db import session_scope
+from shop.handoff import assignment
 from shop.leads import (
     TEAMS,
     LeadScore,
+    Qualified,
     Route,
     grade_for,
     load_routing,
@@ -18,11 +20,12 @@ from shop.leads import (
     parse_budget,
     parse_company_size,
     parse_timeline,
+    qualify_lead,
     route_lead,
     save_lead,
     score_lead,
 )
-from shop.models import Lead
+from shop.models import Agent, Lead
 
 # Fixed rules, so these tests say what each rule does whatever seed/lead_scoring.yml is tuned to.
 RULES = {
@@ -472,3 +475,75 @@ def test_save_lead_keeps_senders_apart(shop_db):
         row = session.scalar(select(Lead).where(Lead.sender_id == "a"))
         assert row.budget == "1500"  # the column is text
         assert len(row.role) == 120  # cut to the column's size
+
+
+# --------------------------------------------------------------------------- qualifying (the seeded rules and teams)
+
+MONDAY_2PM_NY = datetime(2030, 1, 7, 19, 0, tzinfo=timezone.utc)  # every sales team is at work
+SATURDAY_NIGHT = datetime(2030, 1, 12, 23, 30, tzinfo=timezone.utc)  # every team is off until Monday
+HOT_ANSWERS = {
+    "need": "bulk order of branded tees",
+    "company_size": 300,
+    "timeline": "now",
+    "budget": 20000,
+    "role": "owner",
+    "email": "ana.silva@example.com",
+}
+WARM_ANSWERS = {
+    "need": "uniforms for our cafe staff",
+    "company_size": 40,
+    "timeline": "now",
+    "budget": None,
+    "role": None,
+    "email": "ana.silva@example.com",
+}
+COLD_ANSWERS = {**WARM_ANSWERS, "need": "a gift idea", "company_size": 3, "timeline": "later", "email": None}
+
+
+def _sales_agent_online(at: datetime) -> None:
+    with session_scope() as session:
+        olivia = session.scalar(select(Agent).where(Agent.email == "olivia.bennett@shop.example"))
+        assignment.set_presence(session, olivia, at, online=True)
+
+
+def _qualify(answers, now=MONDAY_2PM_NY, sender_id="sender-1") -> Qualified:
+    with session_scope() as session:
+        return qualify_lead(session, sender_id, answers, now)
+
+
+def test_qualify_lead_keeps_the_lead_and_offers_a_meeting_with_its_team(shop_db):
+    assert _qualify(HOT_ANSWERS) == Qualified(
+        grade="hot",
+        team="wholesale",
+        team_name="Wholesale and bulk orders",
+        resource=None,
+        back=None,
+        sales_online=False,
+    )
+    with session_scope() as session:
+        row = session.scalar(select(Lead).where(Lead.sender_id == "sender-1"))
+        assert (row.grade, row.team, row.score, row.company_size) == ("hot", "wholesale", 100, 300)
+
+
+def test_qualify_lead_offers_a_cold_lead_its_teams_resource(shop_db):
+    qualified = _qualify(COLD_ANSWERS)
+    assert (qualified.grade, qualified.team, qualified.team_name) == ("cold", "smb", "Small business sales")
+    assert qualified.resource == {"title": "Corporate ordering guide", "url": "https://shop.example/business/guide"}
+
+
+def test_qualify_lead_says_when_a_team_that_is_out_is_back(shop_db):
+    # Olivia Bennett starts at 9:00 in New York on Monday (14:00 UTC), before Marcus Reid in Chicago.
+    assert _qualify(WARM_ANSWERS, now=SATURDAY_NIGHT).back == datetime(2030, 1, 14, 14, 0, tzinfo=timezone.utc)
+    assert _qualify(WARM_ANSWERS).back is None
+
+
+def test_qualify_lead_sees_sales_online_for_a_lead_that_is_not_cold(shop_db):
+    _sales_agent_online(MONDAY_2PM_NY)
+    assert _qualify(HOT_ANSWERS).sales_online
+    assert _qualify(WARM_ANSWERS).sales_online
+    assert not _qualify(COLD_ANSWERS).sales_online  # a cold lead gets the resource, not a person
+
+
+def test_qualify_lead_does_not_count_an_agent_who_went_quiet(shop_db):
+    _sales_agent_online(MONDAY_2PM_NY - timedelta(hours=1))
+    assert not _qualify(HOT_ANSWERS).sales_online

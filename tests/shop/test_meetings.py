@@ -1,5 +1,6 @@
 """Meeting meetings: working hours across time zones and DST, free slots, booking (and two
-customers racing for one slot), rescheduling, cancelling, opening hours and calendar invites.
+customers racing for one slot), rescheduling, cancelling, a customer's booking moved or
+cancelled by its reference and email, opening hours and calendar invites.
 
 Every test passes a fixed `now`: 2026-03-09 is the Monday after the US switched to summer time
 (2026-03-08) and before the UK does (2026-03-29), so New York is 4 hours behind London that week."""
@@ -525,6 +526,99 @@ def test_a_cancelled_booking_cannot_be_rescheduled(ny_rep):
         cancel_booking(session, booking)
         with pytest.raises(ValueError):
             reschedule(session, booking, ny(9, 14), now=MONDAY_10_05_NY)
+
+
+# --------------------------------------------------------------------------- a customer's booking, by reference
+
+
+def booking_row(reference: str) -> tuple:
+    with session_scope() as session:
+        b = session.scalar(select(Booking).where(Booking.reference == reference))
+        return (b.rep_id, b.starts_at, b.email, b.customer_timezone, b.sender_id, b.status)
+
+
+def test_live_booking_is_only_a_booked_one_with_its_email(ny_rep):
+    reference = book_one(ny_rep, ny(9, 11), email="Jane.Doe@Example.com")
+    with session_scope() as session:
+        assert meetings.live_booking(session, reference.lower(), "jane.doe@example.com").reference == reference
+        assert meetings.live_booking(session, reference, "someone.else@example.com") is None
+        assert meetings.live_booking(session, "M3999", "jane.doe@example.com") is None
+        assert meetings.live_booking(session, None, None) is None
+        cancel_booking(session, find_booking(session, reference, "jane.doe@example.com"))
+    with session_scope() as session:
+        assert meetings.live_booking(session, reference, "jane.doe@example.com") is None
+
+
+def test_move_meeting_with_the_same_rep_reschedules(ny_rep):
+    reference = book_one(ny_rep, ny(9, 11), sender_id="web-7")
+    with session_scope() as session:
+        moved = meetings.move_meeting(session, reference, "jane@example.com", ny_rep, ny(10, 14), now=MONDAY_10_05_NY)
+        new_reference = moved.reference
+    assert new_reference != reference
+    assert booking_row(reference)[-1] == "cancelled"
+    assert booking_row(new_reference) == (
+        ny_rep,
+        datetime(2026, 3, 10, 18, 0),
+        "jane@example.com",
+        "Europe/Berlin",
+        "web-7",
+        "booked",
+    )
+
+
+def test_move_meeting_to_another_rep_books_them_then_frees_the_old_time(ny_rep):
+    other = add_rep("Other Rep", "America/New_York")
+    reference = book_one(ny_rep, ny(9, 11), sender_id="web-7")
+    with session_scope() as session:
+        moved = meetings.move_meeting(session, reference, "jane@example.com", other, ny(10, 14), now=MONDAY_10_05_NY)
+        new_reference = moved.reference
+    assert booking_row(reference)[-1] == "cancelled"
+    assert booking_row(new_reference) == (
+        other,
+        datetime(2026, 3, 10, 18, 0),
+        "jane@example.com",
+        "Europe/Berlin",
+        "web-7",
+        "booked",
+    )
+
+
+def test_move_meeting_without_a_new_time_leaves_the_booking(ny_rep):
+    reference = book_one(ny_rep, ny(9, 11))
+    with session_scope() as session:
+        found = meetings.move_meeting(session, reference, "jane@example.com", None, None, now=MONDAY_10_05_NY)
+        assert found.reference == reference
+    assert live_bookings() == [(reference, datetime(2026, 3, 9, 15, 0))]
+
+
+@pytest.mark.parametrize("email", ["someone.else@example.com", None])
+def test_move_meeting_of_no_live_booking_changes_nothing(ny_rep, email):
+    reference = book_one(ny_rep, ny(9, 11))
+    with session_scope() as session:
+        assert meetings.move_meeting(session, reference, email, ny_rep, ny(10, 14), now=MONDAY_10_05_NY) is None
+    assert live_bookings() == [(reference, datetime(2026, 3, 9, 15, 0))]
+    assert booking_count() == 1
+
+
+def test_move_meeting_to_another_reps_taken_time_keeps_the_old_booking(ny_rep):
+    other = add_rep("Other Rep", "America/New_York")
+    mine = book_one(ny_rep, ny(9, 11))
+    theirs = book_one(other, ny(9, 14), email="other@example.com")
+    with pytest.raises(SlotTaken), session_scope() as session:
+        meetings.move_meeting(session, mine, "jane@example.com", other, ny(9, 14), now=MONDAY_10_05_NY)
+    assert live_bookings() == [(mine, datetime(2026, 3, 9, 15, 0)), (theirs, datetime(2026, 3, 9, 18, 0))]
+
+
+def test_cancel_meeting_cancels_the_live_booking_once(ny_rep):
+    reference = book_one(ny_rep, ny(9, 11))
+    with session_scope() as session:
+        assert meetings.cancel_meeting(session, reference, "someone.else@example.com") is None
+    assert live_bookings() == [(reference, datetime(2026, 3, 9, 15, 0))]
+    with session_scope() as session:
+        assert meetings.cancel_meeting(session, reference, "JANE@example.com") == reference
+    assert live_bookings() == []
+    with session_scope() as session:
+        assert meetings.cancel_meeting(session, reference, "jane@example.com") is None  # already cancelled
 
 
 # --------------------------------------------------------------------------- opening hours
