@@ -21,6 +21,7 @@ from shop.handoff import assignment
 from shop.handoff.routing import load_config as load_inbox_config
 from shop.models import Lead
 from shop.parsing import Parsed
+from shop.parsing.numbers import CARDINALS
 from shop.settings import SEED_DIR
 
 SCORING_PATH = SEED_DIR / "lead_scoring.yml"
@@ -36,34 +37,7 @@ MAX_BUDGET = 1_000_000_000  # USD; more is a typo or a joke, and would not fit a
 # --------------------------------------------------------------------------- numbers in text
 
 _SMALL_NUMBERS = {
-    "zero": 0,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "seventeen": 17,
-    "eighteen": 18,
-    "nineteen": 19,
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "sixty": 60,
-    "seventy": 70,
-    "eighty": 80,
-    "ninety": 90,
+    **CARDINALS,
     # Vague amounts, rounded down so a guess never inflates a lead.
     "couple": 2,
     "few": 3,

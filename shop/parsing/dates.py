@@ -15,6 +15,8 @@ from dateutil import tz as dateutil_tz
 from dateutil.relativedelta import relativedelta
 from dateutil.zoneinfo import get_zonefile_instance
 
+from shop.parsing.numbers import CARDINALS
+
 WORKDAY = (time(9), time(17))
 PERIODS = {
     "morning": (time(9), time(12)),
@@ -57,18 +59,7 @@ _MONTHS = {
 _COUNTS = {
     "a": 1,
     "an": 1,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
+    **{word: n for word, n in CARDINALS.items() if n},
     "a couple of": 2,
     "couple of": 2,
     "a couple": 2,

@@ -1,4 +1,4 @@
-"""Quantities: '2', 'two', 'a couple' -> 2, or why not."""
+"""Numbers in words (one table for every parser) and quantities: '2', 'two', 'a couple' -> 2, or why not."""
 
 import math
 import re
@@ -8,35 +8,31 @@ from shop.parsing import Parsed
 
 MAX_QUANTITY = 10  # per order line: larger orders are business orders for the sales team
 
+_UNITS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen"
+)
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety"
+# The number words every parser reads (quantities, team sizes, durations): this table only.
+CARDINALS = {
+    **{word: n for n, word in enumerate(_UNITS.split())},
+    **{word: 10 * n for n, word in enumerate(_TENS.split(), start=2)},
+}
 _NUMBER_WORDS = {
+    **CARDINALS,
     "a": 1,
     "an": 1,
-    "one": 1,
     "single": 1,
     "just one": 1,
     "a single": 1,
-    "two": 2,
     "a couple": 2,
     "couple": 2,
     "a pair": 2,
     "pair": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
     "a dozen": 12,
     "dozen": 12,
-    "zero": 0,
     "none": 0,
     "no": 0,
-    "twenty": 20,
-    "fifty": 50,
     "hundred": 100,
     "a hundred": 100,
     "thousand": 1000,

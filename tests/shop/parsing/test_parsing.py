@@ -60,7 +60,7 @@ WAIST_SIZES = ["30", "32", "34", "36"]
         ("abc", None, "not_a_number"),
         ("", None, "not_a_number"),
         ("someone", None, "not_a_number"),  # "one" only as a whole word
-        ("fourteen", None, "not_a_number"),  # "four" only as a whole word
+        ("fourteen", None, "too_many"),  # fourteen, not the "four" inside it
     ],
 )
 def test_parse_quantity(raw, value, error):
