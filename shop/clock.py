@@ -10,6 +10,11 @@ def now_utc() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def epoch_seconds() -> float:
+    """Now as seconds since the epoch (session tokens, rate limits)."""
+    return now_utc().timestamp()
+
+
 def naive_now() -> datetime:
     """Now as the database stores it: naive UTC."""
     return now_utc().replace(tzinfo=None)

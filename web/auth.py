@@ -5,8 +5,9 @@ import base64
 import hashlib
 import hmac
 import secrets
-import time
 from dataclasses import dataclass
+
+from shop.clock import epoch_seconds
 
 PBKDF2_ITERATIONS = 240_000
 SESSION_SECONDS = 12 * 3600
@@ -50,7 +51,7 @@ class SessionClaims:
 def make_token(
     secret: str, agent_id: int, epoch: int, now: float | None = None, lifetime: int = SESSION_SECONDS
 ) -> str:
-    body = f"{agent_id}.{epoch}.{int((now or time.time()) + lifetime)}.{secrets.token_hex(8)}"
+    body = f"{agent_id}.{epoch}.{int((now or epoch_seconds()) + lifetime)}.{secrets.token_hex(8)}"
     return f"{body}.{_sign(secret, body)}"
 
 
@@ -65,7 +66,7 @@ def read_token(secret: str, token: str | None, now: float | None = None) -> Sess
     agent_id, epoch, expires, _nonce = body.split(".")
     if not (agent_id.isdigit() and epoch.isdigit() and expires.isdigit()):
         return None
-    if int(expires) < (now or time.time()):
+    if int(expires) < (now or epoch_seconds()):
         return None
     return SessionClaims(int(agent_id), int(epoch), int(expires))
 
@@ -87,10 +88,10 @@ class LoginThrottle:
         return (0, now) if now - since > self.window else (count, since)
 
     def blocked(self, key: str, now: float | None = None) -> bool:
-        return self._current(key, now or time.time())[0] >= self.limit
+        return self._current(key, now or epoch_seconds())[0] >= self.limit
 
     def failed(self, key: str, now: float | None = None) -> None:
-        now = now or time.time()
+        now = now or epoch_seconds()
         count, since = self._current(key, now)
         self._failures[key] = (count + 1, since)
 
