@@ -11,47 +11,12 @@ from sqlalchemy.orm import Session
 from actions.common import ProductMention, latest_entity, product_mention
 from shop import catalog
 from shop.buttons import alternative_buttons, button, product_buttons
+from shop.catalog import ProductFacts
 from shop.clock import now_utc
 from shop.db import session_scope
-from shop.formatting import day, join_words, money
+from shop.formatting import day, join_words, money, stock_list, variant_options
 from shop.models import Product
-from shop.orders import delivery_window
-from shop.parsing.sizes import parse_choice, parse_size
-
-
-def describe_product(product: Product) -> str:
-    lines = [f"{product.name}: {money(product.price_cents)}. {product.description}"]
-    sizes, colors = catalog.sizes_of(product), catalog.colors_of(product)
-    if colors:
-        lines.append(f"Colors: {join_words(colors)}.")
-    if sizes:
-        lines.append(f"Sizes: {join_words(sizes)}.")
-    if product.final_sale:
-        lines.append("Final sale: this item can't be returned.")
-    lines.append("In stock." if catalog.total_stock(product) else "Sold out at the moment.")
-    return " ".join(lines)
-
-
-def stock_summary(product: Product) -> str:
-    """'black: 7 (12), 8 (6), 9 sold out; brown: ...' per color, sizes in catalog order."""
-    if not catalog.total_stock(product):
-        return f"Sorry, the {product.name} is sold out in every option right now."
-    by_color: dict[str, list[str]] = {}
-    for variant in product.variants:
-        label = variant.size or "in stock"
-        text = f"{label} ({variant.stock} left)" if variant.stock else f"{label} sold out"
-        if not variant.size:
-            text = f"{variant.stock} left" if variant.stock else "sold out"
-        by_color.setdefault(variant.color or product.name, []).append(text)
-    parts = [f"{color}: {', '.join(items)}" for color, items in by_color.items()]
-    return f"Stock of the {product.name}: " + "; ".join(parts) + "."
-
-
-def wanted_options(product: Product, tracker: Tracker) -> dict[str, str | None]:
-    """The size and color the customer has in mind, kept only where this product has them."""
-    size = parse_size(tracker.get_slot("size"), catalog.sizes_of(product))
-    color = parse_choice(tracker.get_slot("color"), catalog.colors_of(product))
-    return {"size": size.value, "color": color.value}
+from shop.orders import delivery_estimate
 
 
 def answer_unresolved(
@@ -61,22 +26,24 @@ def answer_unresolved(
     if mention.family:
         names = [p.name for p in mention.family]
         dispatcher.utter_message(
-            text=f"We have {len(names)}: {join_words(names)}. Which one would you like to know about?",
+            response="utter_product_family",
+            count=len(names),
+            products=join_words(names),
             buttons=product_buttons(names[:6], question),
         )
-        return [SlotSet("pending_question", question)]
-    if mention.unknown:
+    elif mention.unknown:
         similar = catalog.similar_names(session, mention.unknown)
-        text = f'Sorry, I couldn\'t find "{mention.unknown}" in our catalog.'
         if similar:
-            text += f" Did you mean {join_words(similar, 'or')}?"
+            dispatcher.utter_message(
+                response="utter_product_not_found_did_you_mean",
+                name=mention.unknown,
+                similar=join_words(similar, "or"),
+                buttons=product_buttons(similar, question),
+            )
         else:
-            text += " We sell shoes, outerwear, tops, bottoms, bags and accessories."
-        dispatcher.utter_message(text=text, buttons=product_buttons(similar, question))
-        return [SlotSet("pending_question", question)]
-    dispatcher.utter_message(
-        text="Which product do you mean? You can type its name, for example Hoodie or Trail Boots."
-    )
+            dispatcher.utter_message(response="utter_product_not_found_we_sell", name=mention.unknown)
+    else:
+        dispatcher.utter_message(response="utter_which_product")
     return [SlotSet("pending_question", question)]
 
 
@@ -106,31 +73,48 @@ class ProductQuestion(Action, ABC):
         """The answer about `product`; returns extra events."""
 
 
+def product_info_response(facts: ProductFacts) -> str:
+    """The card's text has a response per shape of product:
+    utter_product_info_[colors_][sizes_][final_sale_](in_stock|sold_out)."""
+    shape = "".join(
+        part
+        for part, present in (("colors_", facts.colors), ("sizes_", facts.sizes), ("final_sale_", facts.final_sale))
+        if present
+    )
+    return f"utter_product_info_{shape}{'in_stock' if facts.in_stock else 'sold_out'}"
+
+
 class ActionProductInfo(ProductQuestion):
     question = "product_info"
 
     def answer(self, dispatcher, tracker, session, product):
+        facts = catalog.product_facts(product)
         dispatcher.utter_message(
-            text=describe_product(product),
+            response=product_info_response(facts),
+            name=facts.name,
+            price=money(facts.price_cents),
+            description=facts.description,
+            colors=join_words(facts.colors),
+            sizes=join_words(facts.sizes),
             buttons=[
-                button("Buy it", "purchase", product=product.name),
-                button("Check stock", "check_stock", product=product.name),
+                button("Buy it", "purchase", product=facts.name),
+                button("Check stock", "check_stock", product=facts.name),
             ],
-            json_message=product_card(product),
+            json_message=product_card(facts),
         )
         return []
 
 
-def product_card(product: Product) -> dict[str, Any]:
+def product_card(facts: ProductFacts) -> dict[str, Any]:
     """Structured data for channels that draw product cards (the web widget)."""
     return {
         "type": "product",
-        "sku": product.sku,
-        "name": product.name,
-        "price": money(product.price_cents),
-        "in_stock": catalog.total_stock(product) > 0,
-        "sizes": catalog.sizes_of(product),
-        "colors": catalog.colors_of(product),
+        "sku": facts.sku,
+        "name": facts.name,
+        "price": money(facts.price_cents),
+        "in_stock": facts.in_stock,
+        "sizes": facts.sizes,
+        "colors": facts.colors,
     }
 
 
@@ -138,53 +122,57 @@ class ActionCheckStock(ProductQuestion):
     question = "check_stock"
 
     def answer(self, dispatcher, tracker, session, product):
-        options = wanted_options(product, tracker)
-        asked_color = latest_entity(tracker, "color")
-        if asked_color and not options["color"]:
-            colors = catalog.colors_of(product)
+        stock = catalog.stock_answer(
+            session, product, tracker.get_slot("size"), tracker.get_slot("color"), latest_entity(tracker, "color")
+        )
+        options = variant_options(stock.size, stock.color)
+        if stock.kind == "not_offered":
             dispatcher.utter_message(
-                text=f"The {product.name} doesn't come in {asked_color}; it comes in {join_words(colors, 'or')}."
+                response="utter_stock_not_offered",
+                product=stock.product,
+                color=stock.color,
+                colors=join_words(stock.colors, "or"),
             )
             return []
-        if not options["size"] and not options["color"]:
-            dispatcher.utter_message(
-                text=stock_summary(product), buttons=[button("Buy it", "purchase", product=product.name)]
-            )
+        if stock.kind == "summary":
+            buy = [button("Buy it", "purchase", product=stock.product)]
+            if stock.count:
+                dispatcher.utter_message(
+                    response="utter_stock_summary", product=stock.product, stock=stock_list(stock.levels), buttons=buy
+                )
+            else:
+                dispatcher.utter_message(response="utter_stock_sold_out_everywhere", product=stock.product, buttons=buy)
             return []
-        matching = catalog.matching_variants(product, options["size"], options["color"])
-        in_stock = [v for v in matching if v.stock > 0]
-        wanted = ", ".join(p for p in (options["color"], options["size"] and f"size {options['size']}") if p)
-        if in_stock:
-            count = sum(v.stock for v in in_stock)
+        if stock.kind == "in_stock":
             dispatcher.utter_message(
-                text=f"Yes, the {product.name} in {wanted} is in stock ({count} left).",
-                buttons=[button("Buy it", "purchase", product=product.name, **options)],
+                response="utter_stock_in_stock",
+                product=stock.product,
+                options=options,
+                count=stock.count,
+                buttons=[button("Buy it", "purchase", product=stock.product, size=stock.size, color=stock.color)],
+            )
+        elif stock.alternatives:
+            dispatcher.utter_message(
+                response="utter_stock_sold_out_alternatives",
+                product=stock.product,
+                options=options,
+                buttons=alternative_buttons(stock.alternatives),
             )
         else:
-            alts = catalog.alternatives(session, product, options["size"], options["color"])
-            text = f"Sorry, the {product.name} in {wanted} is sold out."
-            if alts:
-                text += " These are in stock:"
-            dispatcher.utter_message(text=text, buttons=alternative_buttons(alts))
-        return [SlotSet(k, v) for k, v in options.items() if v]
+            dispatcher.utter_message(response="utter_stock_sold_out", product=stock.product, options=options)
+        return [SlotSet(slot, value) for slot, value in (("size", stock.size), ("color", stock.color)) if value]
 
 
 class ActionDeliveryEstimate(ProductQuestion):
     question = "delivery_estimate"
 
     def answer(self, dispatcher, tracker, session, product):
-        earliest, latest = delivery_window(now_utc().date())
-        options = wanted_options(product, tracker)
-        matching = catalog.matching_variants(product, options["size"], options["color"])
-        if not any(v.stock for v in matching):
-            dispatcher.utter_message(
-                text=f"The {product.name} is sold out in that option, so I can't promise a date. "
-                "Ask me for alternatives that are in stock."
-            )
+        window = delivery_estimate(product, tracker.get_slot("size"), tracker.get_slot("color"), now_utc().date())
+        if window is None:
+            dispatcher.utter_message(response="utter_delivery_sold_out", product=product.name)
         else:
+            earliest, latest = window
             dispatcher.utter_message(
-                text=f"Ordered today, the {product.name} ships within 1 business day and arrives "
-                f"between {day(earliest)} and {day(latest)} with standard shipping "
-                "(express: 1-2 business days after shipping)."
+                response="utter_delivery_estimate", product=product.name, earliest=day(earliest), latest=day(latest)
             )
         return []

@@ -9,32 +9,17 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.forms import AnswersInAnyOrder
-from shop import catalog
+from shop import orders
 from shop.answers import Reader
 from shop.buttons import alternative_buttons, button, product_buttons
 from shop.db import session_scope
-from shop.formatting import join_words, money
-from shop.models import Product
-from shop.orders import OutOfStock, get_order, place_order
+from shop.formatting import join_words, money, short_date
+from shop.orders import OptionChoice, get_order
 from shop.parsing.ids import parse_email, parse_order_id
-from shop.parsing.numbers import MAX_QUANTITY, parse_quantity
-from shop.parsing.sizes import parse_choice, parse_size
+from shop.parsing.numbers import MAX_QUANTITY
 
-QUANTITY_ERRORS = {
-    "not_a_number": "Please tell me how many as a number, like 1 or 2.",
-    "not_whole": "I can only sell whole items. How many would you like?",
-    "not_positive": "The quantity has to be at least 1.",
-    "too_many": f"You can order up to {MAX_QUANTITY} of an item in the chat. For larger or business "
-    'orders our sales team can help: just say "book a meeting".',
-}
 PURCHASE_SLOTS = ["quantity", "purchase_confirmed"]
 PURCHASE_FORM_SLOTS = ["product", "size", "color", "quantity", "email", "order_id"]
-
-
-def _product(session, tracker: Tracker) -> Product | None:
-    name = tracker.get_slot("product")
-    return catalog.find_product(session, name) if name else None
-
 
 BARE_NUMBER = re.compile(r"^\s*[+-]?\d+\s*$")
 
@@ -54,11 +39,6 @@ def said_now(tracker: Tracker, slot: str) -> bool:
     return requested == slot and not (entities & set(PURCHASE_FORM_SLOTS))
 
 
-def _variant_label(product: Product, size: str | None, color: str | None) -> str:
-    details = ", ".join(p for p in (color, f"size {size}" if size else None) if p)
-    return f"{product.name} ({details})" if details else product.name
-
-
 class ValidatePurchaseForm(AnswersInAnyOrder):
     """Asks one thing at a time and checks live stock after each answer. Product, size, color
     and quantity come as entities whenever said; the email is read in any message too."""
@@ -73,123 +53,99 @@ class ValidatePurchaseForm(AnswersInAnyOrder):
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[str]:
         with session_scope() as session:
-            product = _product(session, tracker)
-            if product is None:
-                return domain_slots
-            skip = set()
-            if not catalog.sizes_of(product):
-                skip.add("size")
-            if not catalog.colors_of(product):
-                skip.add("color")
-            return [slot for slot in domain_slots if slot not in skip]
+            skip = orders.options_it_lacks(session, tracker.get_slot("product"))
+        return [slot for slot in domain_slots if slot not in skip]
 
     def validate_product(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         with session_scope() as session:
-            product = catalog.find_product(session, value)
-            if product is None and not said_now(tracker, "product"):
-                return {"product": None}
-            if product is None:
-                similar = catalog.similar_names(session, str(value))
-                text = f'Sorry, I couldn\'t find "{value}" in our catalog.'
-                if similar:
-                    text += f" Did you mean {join_words(similar, 'or')}?"
-                dispatcher.utter_message(text=text, buttons=product_buttons(similar, "purchase"))
-                return {"product": None}
-            if not catalog.total_stock(product):
-                alts = catalog.alternatives(session, product)
-                dispatcher.utter_message(
-                    text=f"Sorry, the {product.name} is sold out right now."
-                    + (" These similar items are in stock:" if alts else ""),
-                    buttons=alternative_buttons(alts),
-                )
-                return {"product": None}
-            slots: dict[str, Any] = {"product": product.name}
-            sizes, colors = catalog.sizes_of(product), catalog.colors_of(product)
-            # Keep earlier answers only where they still make sense for this product.
-            size = parse_size(tracker.get_slot("size"), sizes).value
-            color = parse_choice(tracker.get_slot("color"), colors).value
-            slots["size"] = size if size else (sizes[0] if len(sizes) == 1 else None)
-            slots["color"] = color if color else (colors[0] if len(colors) == 1 else None)
-            return slots
+            choice = orders.choose_product(
+                session, value, tracker.get_slot("size"), tracker.get_slot("color"), said_now(tracker, "product")
+            )
+        if choice.problem == "unknown" and choice.similar:
+            dispatcher.utter_message(
+                response="utter_product_not_found_did_you_mean",
+                name=str(value),
+                similar=join_words(choice.similar, "or"),
+                buttons=product_buttons(choice.similar, "purchase"),
+            )
+        elif choice.problem == "unknown":
+            dispatcher.utter_message(response="utter_product_not_found", name=str(value))
+        elif choice.problem == "sold_out" and choice.alternatives:
+            dispatcher.utter_message(
+                response="utter_product_sold_out_similar",
+                product=choice.product,
+                buttons=alternative_buttons(choice.alternatives),
+            )
+        elif choice.problem == "sold_out":
+            dispatcher.utter_message(response="utter_product_sold_out", product=choice.product)
+        if choice.problem:
+            return {"product": None}
+        return {"product": choice.product, "size": choice.size, "color": choice.color}
 
     def validate_size(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         with session_scope() as session:
-            product = _product(session, tracker)
-            if product is None:
-                return {"size": None}
-            sizes = catalog.sizes_of(product)
-            parsed = parse_size(value, sizes)
-            if not said_now(tracker, "size") and (
-                not parsed.ok or not any(v.stock for v in catalog.matching_variants(product, parsed.value))
-            ):
-                return {"size": None}  # an earlier answer that does not fit: just ask
-            if not parsed.ok:
-                dispatcher.utter_message(
-                    text=f'The {product.name} comes in sizes {join_words(sizes, "or")}; "{value}" isn\'t one of them.'
-                )
-                return {"size": None}
-            color = parse_choice(tracker.get_slot("color"), catalog.colors_of(product)).value
-            if not any(v.stock for v in catalog.matching_variants(product, parsed.value, color)):
-                self._sold_out(dispatcher, session, product, parsed.value, color)
-                return {"size": None}
-            return {"size": parsed.value}
+            choice = orders.choose_size(
+                session, tracker.get_slot("product"), value, tracker.get_slot("color"), said_now(tracker, "size")
+            )
+        if choice.problem == "not_offered":
+            dispatcher.utter_message(
+                response="utter_size_not_offered",
+                product=choice.product,
+                sizes=join_words(choice.offered, "or"),
+                value=str(value),
+            )
+        self._sold_out(dispatcher, choice)
+        return {"size": choice.value}
 
     def validate_color(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         with session_scope() as session:
-            product = _product(session, tracker)
-            if product is None:
-                return {"color": None}
-            colors = catalog.colors_of(product)
-            parsed = parse_choice(value, colors)
-            if not said_now(tracker, "color") and (
-                not parsed.ok or not any(v.stock for v in catalog.matching_variants(product, None, parsed.value))
-            ):
-                return {"color": None}
-            if not parsed.ok:
-                dispatcher.utter_message(
-                    text=f'The {product.name} comes in {join_words(colors, "or")}; "{value}" isn\'t one of them.'
-                )
-                return {"color": None}
-            size = parse_size(tracker.get_slot("size"), catalog.sizes_of(product)).value
-            if not any(v.stock for v in catalog.matching_variants(product, size, parsed.value)):
-                self._sold_out(dispatcher, session, product, size, parsed.value)
-                return {"color": None}
-            return {"color": parsed.value}
+            choice = orders.choose_color(
+                session, tracker.get_slot("product"), value, tracker.get_slot("size"), said_now(tracker, "color")
+            )
+        if choice.problem == "not_offered":
+            dispatcher.utter_message(
+                response="utter_color_not_offered",
+                product=choice.product,
+                colors=join_words(choice.offered, "or"),
+                value=str(value),
+            )
+        self._sold_out(dispatcher, choice)
+        return {"color": choice.value}
 
     @staticmethod
-    def _sold_out(dispatcher, session, product, size, color) -> None:
-        alts = catalog.alternatives(session, product, size, color)
-        text = f"Sorry, the {_variant_label(product, size, color)} is sold out."
-        if alts:
-            text += " These are in stock; tap one or pick another option:"
-        dispatcher.utter_message(text=text, buttons=alternative_buttons(alts))
+    def _sold_out(dispatcher: CollectingDispatcher, choice: OptionChoice) -> None:
+        if choice.problem == "sold_out" and choice.alternatives:
+            dispatcher.utter_message(
+                response="utter_option_sold_out_alternatives",
+                item=choice.label,
+                buttons=alternative_buttons(choice.alternatives),
+            )
+        elif choice.problem == "sold_out":
+            dispatcher.utter_message(response="utter_option_sold_out", item=choice.label)
 
     def validate_quantity(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        parsed = parse_quantity(value)
-        if not parsed.ok and not said_now(tracker, "quantity"):
-            return {"quantity": None}
-        if not parsed.ok:
-            dispatcher.utter_message(text=QUANTITY_ERRORS.get(parsed.error, QUANTITY_ERRORS["not_a_number"]))
-            return {"quantity": None}
         with session_scope() as session:
-            product = _product(session, tracker)
-            if product is not None:
-                variant = catalog.find_variant(product, tracker.get_slot("size"), tracker.get_slot("color"))
-                if variant is not None and variant.stock < parsed.value:
-                    dispatcher.utter_message(
-                        text=f"We only have {variant.stock} of the "
-                        f"{_variant_label(product, variant.size, variant.color)} left."
-                    )
-                    return {"quantity": None}
-        return {"quantity": parsed.value}
+            check = orders.check_quantity(
+                session,
+                tracker.get_slot("product"),
+                tracker.get_slot("size"),
+                tracker.get_slot("color"),
+                value,
+                said_now(tracker, "quantity"),
+            )
+        if check.problem == "more_than_stock":
+            dispatcher.utter_message(response="utter_quantity_more_than_stock", stock=check.stock, item=check.label)
+        elif check.problem in orders.QUANTITY_PROBLEMS:
+            dispatcher.utter_message(response=f"utter_quantity_{check.problem}", most=MAX_QUANTITY)
+        return {"quantity": check.quantity}
 
     def validate_email(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -212,9 +168,7 @@ class ActionAskProduct(Action):
         return "action_ask_product"
 
     async def run(self, dispatcher, tracker, domain):
-        dispatcher.utter_message(
-            text="Which product would you like to order? Type its name, for example Hoodie or Trail Boots."
-        )
+        dispatcher.utter_message(response="utter_which_product_to_order")
         return []
 
 
@@ -226,21 +180,20 @@ class ActionAskSize(Action):
 
     async def run(self, dispatcher, tracker, domain):
         with session_scope() as session:
-            product = _product(session, tracker)
-            if product is None:
-                dispatcher.utter_message(text="Which size would you like?")
-                return []
-            color = tracker.get_slot("color")
-            available = [
-                s
-                for s in catalog.sizes_of(product)
-                if any(v.stock for v in catalog.matching_variants(product, s, color))
-            ]
-            sold_out = [s for s in catalog.sizes_of(product) if s not in available]
-            text = f"Which size would you like for the {_variant_label(product, None, color)}?"
-            if sold_out:
-                text += f" (sold out: {join_words(sold_out)})"
-            dispatcher.utter_message(text=text, buttons=[button(s, "inform", size=s) for s in available])
+            question = orders.size_question(session, tracker.get_slot("product"), tracker.get_slot("color"))
+        if question is None:
+            dispatcher.utter_message(response="utter_which_size")
+            return []
+        buttons = [button(s, "inform", size=s) for s in question.in_stock]
+        if question.sold_out:
+            dispatcher.utter_message(
+                response="utter_which_size_some_sold_out",
+                item=question.label,
+                sold_out=join_words(question.sold_out),
+                buttons=buttons,
+            )
+        else:
+            dispatcher.utter_message(response="utter_which_size_for", item=question.label, buttons=buttons)
         return []
 
 
@@ -250,18 +203,15 @@ class ActionAskColor(Action):
 
     async def run(self, dispatcher, tracker, domain):
         with session_scope() as session:
-            product = _product(session, tracker)
-            if product is None:
-                dispatcher.utter_message(text="Which color would you like?")
-                return []
-            size = tracker.get_slot("size")
-            available = [
-                c
-                for c in catalog.colors_of(product)
-                if any(v.stock for v in catalog.matching_variants(product, size, c))
-            ]
-            text = f"Which color would you like for the {_variant_label(product, size, None)}?"
-            dispatcher.utter_message(text=text, buttons=[button(c, "inform", color=c) for c in available])
+            question = orders.color_question(session, tracker.get_slot("product"), tracker.get_slot("size"))
+        if question is None:
+            dispatcher.utter_message(response="utter_which_color")
+            return []
+        dispatcher.utter_message(
+            response="utter_which_color_for",
+            item=question.label,
+            buttons=[button(c, "inform", color=c) for c in question.in_stock],
+        )
         return []
 
 
@@ -273,15 +223,21 @@ class ActionAskPurchaseConfirmed(Action):
 
     async def run(self, dispatcher, tracker, domain):
         with session_scope() as session:
-            product = _product(session, tracker)
-            quantity = int(tracker.get_slot("quantity") or 1)
-            label = _variant_label(product, tracker.get_slot("size"), tracker.get_slot("color"))
-            dispatcher.utter_message(
-                text=f"Please confirm: {quantity} x {label} at {money(product.price_cents)} each, "
-                f"{money(product.price_cents * quantity)} in total. The confirmation goes to "
-                f"{tracker.get_slot('email')}. Shall I place the order?",
-                buttons=[button("Yes, place the order", "affirm"), button("No", "deny")],
+            summary = orders.purchase_summary(
+                session,
+                tracker.get_slot("product"),
+                tracker.get_slot("size"),
+                tracker.get_slot("color"),
+                int(tracker.get_slot("quantity") or 1),
             )
+        dispatcher.utter_message(
+            response="utter_ask_to_place_the_order",
+            quantity=summary.quantity,
+            item=summary.label,
+            price=money(summary.price_cents),
+            total=money(summary.total_cents),
+            email=tracker.get_slot("email"),
+        )
         return []
 
 
@@ -292,56 +248,37 @@ class ActionPlaceOrder(Action):
     async def run(self, dispatcher, tracker, domain):
         reset = [SlotSet(slot, None) for slot in PURCHASE_SLOTS]
         if not tracker.get_slot("purchase_confirmed"):
-            dispatcher.utter_message(text="No problem, nothing was ordered. Anything else I can help with?")
+            dispatcher.utter_message(response="utter_order_not_placed")
             return reset
-        size, color = tracker.get_slot("size"), tracker.get_slot("color")
-        quantity = int(tracker.get_slot("quantity"))
-        try:
-            with session_scope() as session:
-                product = _product(session, tracker)
-                variant = catalog.find_variant(product, size, color)
-                order = place_order(
-                    session, variant.id, quantity, email=tracker.get_slot("email"), sender_id=tracker.sender_id
-                )
-                reference, total = order.reference, order.total_cents
-                label = _variant_label(product, variant.size, variant.color)
-        except OutOfStock:
-            with session_scope() as session:
-                product = _product(session, tracker)
-                alts = catalog.alternatives(session, product, size, color, quantity)
-                dispatcher.utter_message(
-                    text=f"I'm sorry, the last {_variant_label(product, size, color)} just sold out "
-                    "while we were talking, so nothing was ordered." + (" These are in stock:" if alts else ""),
-                    buttons=alternative_buttons(alts),
-                )
+        with session_scope() as session:
+            purchase = orders.buy(
+                session,
+                tracker.get_slot("product"),
+                tracker.get_slot("size"),
+                tracker.get_slot("color"),
+                int(tracker.get_slot("quantity")),
+                email=tracker.get_slot("email"),
+                sender_id=tracker.sender_id,
+            )
+        if purchase.reference is None and purchase.alternatives:
+            dispatcher.utter_message(
+                response="utter_order_sold_out_meanwhile_alternatives",
+                item=purchase.label,
+                buttons=alternative_buttons(purchase.alternatives),
+            )
+        elif purchase.reference is None:
+            dispatcher.utter_message(response="utter_order_sold_out_meanwhile", item=purchase.label)
+        if purchase.reference is None:
             return reset + [SlotSet("size", None), SlotSet("color", None)]
         dispatcher.utter_message(
-            text=f"Done! Your order {reference} is placed: {quantity} x {label}, "
-            f"{money(total)} in total. A confirmation is on its way to {tracker.get_slot('email')}."
+            response="utter_order_placed",
+            order_id=purchase.reference,
+            quantity=purchase.quantity,
+            item=purchase.label,
+            total=money(purchase.total_cents),
+            email=tracker.get_slot("email"),
         )
-        return reset + [SlotSet("order_id", reference)]
-
-
-STATUS_TEXT = {
-    "placed": "was placed on {placed} and is being prepared; it ships within 1 business day",
-    "paid": "was placed on {placed} and is being prepared; it ships within 1 business day",
-    "shipped": "shipped on {shipped} and is on its way (standard delivery takes 3-5 business days)",
-    "delivered": "was delivered on {delivered}",
-    "refunded": "was refunded on {refunded}",
-}
-
-
-def describe_order(order) -> str:
-    dates = {
-        k: (getattr(order, f"{k}_at").strftime("%d %b %Y") if getattr(order, f"{k}_at") else "-")
-        for k in ("placed", "shipped", "delivered", "refunded")
-    }
-    status = STATUS_TEXT.get(order.status, "is " + order.status).format(**dates)
-    items = join_words(
-        f"{item.quantity} x {_variant_label(item.variant.product, item.variant.size, item.variant.color)}"
-        for item in order.items
-    )
-    return f"Order {order.reference} {status}. It contains {items} ({money(order.total_cents)})."
+        return reset + [SlotSet("order_id", purchase.reference)]
 
 
 class ValidateOrderStatusForm(FormValidationAction):
@@ -356,12 +293,22 @@ class ValidateOrderStatusForm(FormValidationAction):
             dispatcher.utter_message(response="utter_invalid_order_id")
             return {"order_id": None}
         with session_scope() as session:
-            if get_order(session, parsed.value) is None:
-                dispatcher.utter_message(
-                    text=f"I couldn't find an order {parsed.value}. Please check the number in your confirmation email."
-                )
-                return {"order_id": None}
+            found = get_order(session, parsed.value) is not None
+        if not found:
+            dispatcher.utter_message(response="utter_order_not_found", order_id=parsed.value)
+            return {"order_id": None}
         return {"order_id": parsed.value}
+
+
+# The statuses with a response of their own (a paid order reads as placed); any other status is
+# told by its name (utter_order_status_other).
+STATUS_RESPONSES = {
+    "placed": "placed",
+    "paid": "placed",
+    "shipped": "shipped",
+    "delivered": "delivered",
+    "refunded": "refunded",
+}
 
 
 class ActionOrderStatus(Action):
@@ -371,9 +318,16 @@ class ActionOrderStatus(Action):
     async def run(self, dispatcher, tracker, domain):
         reference = parse_order_id(tracker.get_slot("order_id")).value
         with session_scope() as session:
-            order = get_order(session, reference) if reference else None
-            if order is None:
-                dispatcher.utter_message(response="utter_invalid_order_id")
-                return [SlotSet("order_id", None)]
-            dispatcher.utter_message(text=describe_order(order))
+            status = orders.order_status(session, reference) if reference else None
+        if status is None:
+            dispatcher.utter_message(response="utter_invalid_order_id")
+            return [SlotSet("order_id", None)]
+        dispatcher.utter_message(
+            response=f"utter_order_status_{STATUS_RESPONSES.get(status.status, 'other')}",
+            order_id=status.reference,
+            status=status.status,
+            date=short_date(status.since),
+            items=join_words(f"{quantity} x {label}" for quantity, label in status.items),
+            total=money(status.total_cents),
+        )
         return []

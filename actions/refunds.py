@@ -6,28 +6,16 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
-from sqlalchemy.exc import IntegrityError
 
 from actions.forms import AnswersInAnyOrder, validate_email_value
+from shop import refunds
 from shop.answers import Reader
 from shop.buttons import button
 from shop.clock import naive_now
 from shop.db import session_scope
-from shop.formatting import join_words, money
+from shop.formatting import join_words, long_date, money
 from shop.parsing.ids import find_order_id, parse_email, parse_order_id
-from shop.refunds import (
-    AlreadyRefunded,
-    LineDecision,
-    RefundDecision,
-    create_refund,
-    find_customer_order,
-    first_refusal,
-    line_decisions,
-    load_policy,
-    named_line,
-    reason_clause,
-    refund_change_choice,
-)
+from shop.refunds import RefundDecision, load_policy, reason_clause, refund_change_choice
 
 REFUND_SLOTS = [
     "refund_item",
@@ -37,37 +25,17 @@ REFUND_SLOTS = [
     "refund_confirmed",
     "refund_change",
 ]
-REFUSALS = {
-    "already_refunded": "{item} from order {order} has already been refunded.",
-    "not_delivered": "Order {order} hasn't been delivered yet, so it can't be returned; "
-    "a member of our team can cancel or change it instead.",
-    "window_expired": "Returns are accepted within {days} days of delivery, and for order {order} "
-    "that ended on {deadline}.",
-    "final_sale": "{item} was a final-sale item, and final-sale items can't be refunded.",
-}
 
 
-def refusal_text(decision: RefundDecision, order: str, item: str, days: int) -> str:
-    deadline = decision.deadline.strftime("%d %B %Y") if decision.deadline else ""
-    return REFUSALS[decision.reason].format(order=order, item=item, days=days, deadline=deadline)
+def refusal_values(decision: RefundDecision, item: str, order_id: str | None, days: int) -> dict[str, Any]:
+    """The placeholders of a refusal (utter_refund_refused_<reason> and its kin): the item, the
+    order, the policy's window and the deadline, whichever the reason's words name."""
+    deadline = long_date(decision.deadline) if decision.deadline else ""
+    return {"item": item, "order_id": order_id, "days": days, "deadline": deadline}
 
 
-def _lines(session, tracker: Tracker) -> list[LineDecision] | None:
-    order = find_customer_order(session, tracker.get_slot("order_id") or "", tracker.get_slot("email") or "")
-    return line_decisions(order, load_policy(), naive_now()) if order else None
-
-
-def _match_line(lines: list[LineDecision], text: str) -> LineDecision | None:
-    wanted = str(text).lower()
-    for line in lines:
-        name = line.item.variant.product.name
-        if name.lower() in wanted or wanted in line.label.lower():
-            return line
-    return None
-
-
-def _offer_person() -> list[dict[str, str]]:
-    return [button("Talk to a person", "human_handoff"), button("No thanks", "deny")]
+def _form_order(tracker: Tracker) -> tuple[Any, Any]:
+    return tracker.get_slot("order_id"), tracker.get_slot("email")
 
 
 class ValidateRefundForm(AnswersInAnyOrder):
@@ -99,25 +67,23 @@ class ValidateRefundForm(AnswersInAnyOrder):
             return events
         # Both order id and email are known: they must belong together, then the policy decides.
         with session_scope() as session:
-            order = find_customer_order(session, slots["order_id"], slots["email"])
-            if order is None:
+            check = refunds.check_order(session, slots["order_id"], slots["email"], load_policy(), naive_now())
+            if not check.found:
                 dispatcher.utter_message(
-                    text=f"I couldn't find order {slots['order_id']} with the email {slots['email']}. "
-                    "Please check both: the email must be the one you ordered with."
+                    response="utter_refund_order_not_found", order_id=slots["order_id"], email=slots["email"]
                 )
                 return events + [SlotSet("email", None)]
-            lines = line_decisions(order, load_policy(), naive_now())
-            refusal = first_refusal(d.decision for d in lines)
-            if refusal is not None:
-                return events + [SlotSet("refund_eligible", False), SlotSet("refund_block_reason", refusal.reason)]
-            allowed = [line for line in lines if line.decision.allowed]
+            if check.refusal is not None:
+                return events + [
+                    SlotSet("refund_eligible", False),
+                    SlotSet("refund_block_reason", check.refusal.reason),
+                ]
             events.append(SlotSet("refund_eligible", True))
-            if len(allowed) == 1 and not slots.get("refund_item"):
+            if len(check.refundable) == 1 and not slots.get("refund_item"):
                 # Said, not chosen silently: the customer may have meant another item.
-                dispatcher.utter_message(
-                    response="utter_refund_only_item", item=allowed[0].label, order_id=slots["order_id"]
-                )
-                events.append(SlotSet("refund_item", allowed[0].item.variant.product.name))
+                only = check.refundable[0]
+                dispatcher.utter_message(response="utter_refund_only_item", item=only.label, order_id=slots["order_id"])
+                events.append(SlotSet("refund_item", only.product))
             return events
 
     def validate_order_id(
@@ -140,31 +106,30 @@ class ValidateRefundForm(AnswersInAnyOrder):
     def validate_refund_item(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        order_id, email = _form_order(tracker)
+        policy = load_policy()
         with session_scope() as session:
-            lines = _lines(session, tracker) or []
-            line = _match_line(lines, value)
+            choice = refunds.choose_item(session, order_id, email, value, policy, naive_now())
+            line = choice.line
             if line is None:
-                names = [line.item.variant.product.name for line in lines]
                 dispatcher.utter_message(
-                    text=f"That isn't an item of order {tracker.get_slot('order_id')}. It contains {join_words(names)}."
+                    response="utter_refund_not_an_item", order_id=order_id, items=join_words(choice.products)
                 )
                 return {"refund_item": None}
             if not line.decision.allowed:
                 dispatcher.utter_message(
-                    text=refusal_text(
-                        line.decision, tracker.get_slot("order_id"), line.label, load_policy().window_days
-                    )
-                    + " Please pick another item."
+                    response=f"utter_refund_item_refused_{line.decision.reason}",
+                    **refusal_values(line.decision, line.label, order_id, policy.window_days),
                 )
                 return {"refund_item": None}
-            return {"refund_item": line.item.variant.product.name}
+            return {"refund_item": line.product}
 
     def validate_refund_reason(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         reason = " ".join(str(value or "").split())
         if len(reason) < 3 or reason.startswith("/"):
-            dispatcher.utter_message(text="Please tell me in a few words why you're returning it.")
+            dispatcher.utter_message(response="utter_refund_reason_too_short")
             return {"refund_reason": None}
         other = self._other_item_named(tracker, reason, dispatcher)
         if other is not None:
@@ -175,20 +140,24 @@ class ValidateRefundForm(AnswersInAnyOrder):
     def _other_item_named(tracker: Tracker, text: str, dispatcher: CollectingDispatcher) -> dict[str, Any] | None:
         """The answer to "why?" names another item of the order: that item is taken (and the
         reason asked again for it), or the customer hears why it cannot be returned."""
-        order_id = tracker.get_slot("order_id")
-        if not order_id or not tracker.get_slot("email"):
+        order_id, email = _form_order(tracker)
+        if not order_id or not email:
             return None  # no order known yet, so no other item to name
+        current = tracker.get_slot("refund_item")
+        policy = load_policy()
         with session_scope() as session:
-            line = named_line(_lines(session, tracker) or [], text)
-            if line is None or line.item.variant.product.name == tracker.get_slot("refund_item"):
+            line = refunds.other_line_named(session, order_id, email, text, current, policy, naive_now())
+            if line is None:
                 return None
             if not line.decision.allowed:
-                refusal = refusal_text(line.decision, order_id, line.label, load_policy().window_days)
-                current = tracker.get_slot("refund_item")
-                dispatcher.utter_message(response="utter_refund_other_item_refused", refusal=refusal, item=current)
+                dispatcher.utter_message(
+                    response=f"utter_refund_other_item_refused_{line.decision.reason}",
+                    kept_item=current,
+                    **refusal_values(line.decision, line.label, order_id, policy.window_days),
+                )
                 return {"refund_reason": None}
             dispatcher.utter_message(response="utter_noted_refund_item", item=line.label)
-            return {"refund_item": line.item.variant.product.name, "refund_reason": None}
+            return {"refund_item": line.product, "refund_reason": None}
 
     def validate_refund_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -212,13 +181,11 @@ class ActionAskRefundItem(Action):
         return "action_ask_refund_item"
 
     async def run(self, dispatcher, tracker, domain):
+        order_id, email = _form_order(tracker)
         with session_scope() as session:
-            lines = _lines(session, tracker) or []
-            allowed = [line for line in lines if line.decision.allowed]
-            dispatcher.utter_message(
-                text="Which item would you like to return?",
-                buttons=[button(line.label, "inform", product=line.item.variant.product.name) for line in allowed],
-            )
+            lines = refunds.refundable_lines(session, order_id, email, load_policy(), naive_now())
+            buttons = [button(line.label, "inform", product=line.product) for line in lines]
+        dispatcher.utter_message(response="utter_which_item_to_return", buttons=buttons)
         return []
 
 
@@ -229,13 +196,15 @@ class ActionAskRefundConfirmed(Action):
         return "action_ask_refund_confirmed"
 
     async def run(self, dispatcher, tracker, domain):
+        order_id, email = _form_order(tracker)
         with session_scope() as session:
-            line = _match_line(_lines(session, tracker) or [], tracker.get_slot("refund_item") or "")
-            item = line.label if line else tracker.get_slot("refund_item")
+            item = refunds.item_label(
+                session, order_id, email, tracker.get_slot("refund_item"), load_policy(), naive_now()
+            )
         dispatcher.utter_message(
             response="utter_ask_refund_confirmed",
             item=item,
-            order_id=tracker.get_slot("order_id"),
+            order_id=order_id,
             reason=reason_clause(tracker.get_slot("refund_reason") or ""),
         )
         return []
@@ -246,53 +215,40 @@ class ActionSubmitRefund(Action):
         return "action_submit_refund"
 
     async def run(self, dispatcher, tracker, domain):
-        reset = [SlotSet(slot, None) for slot in REFUND_SLOTS]
-        order_id = tracker.get_slot("order_id")
+        order_id, email = _form_order(tracker)
         policy = load_policy()
-        try:
-            return self._submit(dispatcher, tracker, order_id, policy, reset)
-        except IntegrityError:
-            # A simultaneous request for the same line won: the unique order line refused ours,
-            # and the whole transaction was rolled back.
-            dispatcher.utter_message(text=f"That item of order {order_id} has already been refunded.")
-            return reset
-
-    def _submit(self, dispatcher, tracker, order_id, policy, reset):
         with session_scope() as session:
-            lines = _lines(session, tracker)
-            if not lines:
-                dispatcher.utter_message(text="I couldn't find that order any more. Nothing was changed.")
-                return reset
-            if tracker.get_slot("refund_eligible") is False:
-                refusal = first_refusal(line.decision for line in lines)
-                line = next(line for line in lines if line.decision is refusal)
-                dispatcher.utter_message(
-                    text=refusal_text(refusal, order_id, line.label, policy.window_days)
-                    + " Would you like to talk to a person about it?",
-                    buttons=_offer_person(),
-                )
-                return reset
-            if not tracker.get_slot("refund_confirmed"):
-                dispatcher.utter_message(response="utter_refund_not_filed")
-                return reset
-            line = _match_line(lines, tracker.get_slot("refund_item") or "")
-            # The policy is checked again at the moment of writing, not only when asked.
-            if line is None or not line.decision.allowed:
-                dispatcher.utter_message(
-                    text="That item can't be refunded any more. Would you like to talk to a person?",
-                    buttons=_offer_person(),
-                )
-                return reset
-            label = line.label
-            try:
-                refund = create_refund(session, line.item, tracker.get_slot("refund_reason"))
-                reference, amount = refund.reference, refund.amount_cents
-            except AlreadyRefunded:
-                dispatcher.utter_message(text=f"{label} from order {order_id} has already been refunded.")
-                return reset
-        dispatcher.utter_message(
-            text=f"Your refund request {reference} for {label} ({money(amount)}) is created. "
-            "Please send the item back with the reference inside; once it arrives, the money goes back "
-            "to your original payment method within 5-7 business days."
-        )
-        return reset
+            filing = refunds.submit_refund(
+                session,
+                order_id,
+                email,
+                tracker.get_slot("refund_item"),
+                tracker.get_slot("refund_reason"),
+                refused=tracker.get_slot("refund_eligible") is False,
+                confirmed=bool(tracker.get_slot("refund_confirmed")),
+                policy=policy,
+                now=naive_now(),
+            )
+        if filing.outcome == "filed":
+            dispatcher.utter_message(
+                response="utter_refund_filed",
+                reference=filing.reference,
+                item=filing.label,
+                amount=money(filing.amount_cents),
+            )
+        elif filing.outcome == "refused":
+            dispatcher.utter_message(
+                response=f"utter_refund_refused_{filing.refusal.reason}",
+                **refusal_values(filing.refusal, filing.label, order_id, policy.window_days),
+            )
+        elif filing.outcome == "not_confirmed":
+            dispatcher.utter_message(response="utter_refund_not_filed")
+        elif filing.outcome == "not_refundable":
+            dispatcher.utter_message(response="utter_refund_no_longer_possible")
+        elif filing.outcome == "already_refunded":
+            dispatcher.utter_message(response="utter_refund_already_refunded", item=filing.label, order_id=order_id)
+        elif filing.outcome == "taken":
+            dispatcher.utter_message(response="utter_refund_taken_meanwhile", order_id=order_id)
+        else:  # no_order
+            dispatcher.utter_message(response="utter_refund_order_gone")
+        return [SlotSet(slot, None) for slot in REFUND_SLOTS]

@@ -2,13 +2,14 @@
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from shop.models import Product, Variant
 from shop.parsing.fuzzy import TypoCorrector
+from shop.parsing.sizes import parse_choice, parse_size
 
 
 def _norm(text: str) -> str:
@@ -131,6 +132,48 @@ def find_variant(product: Product, size: str | None, color: str | None) -> Varia
     return None
 
 
+def wanted_options(product: Product, size: str | None, color: str | None) -> tuple[str | None, str | None]:
+    """The size and color the customer has in mind (as said: 'medium', 'the black ones'), kept
+    only where this product has them."""
+    return parse_size(size, sizes_of(product)).value, parse_choice(color, colors_of(product)).value
+
+
+@dataclass(frozen=True)
+class ProductFacts:
+    """What a product card shows."""
+
+    name: str
+    sku: str
+    price_cents: int
+    description: str
+    sizes: list[str]
+    colors: list[str]
+    final_sale: bool
+    in_stock: bool
+
+
+def product_facts(product: Product) -> ProductFacts:
+    return ProductFacts(
+        name=product.name,
+        sku=product.sku,
+        price_cents=product.price_cents,
+        description=product.description,
+        sizes=sizes_of(product),
+        colors=colors_of(product),
+        final_sale=bool(product.final_sale),
+        in_stock=total_stock(product) > 0,
+    )
+
+
+def stock_levels(product: Product) -> dict[str, list[tuple[str, int]]]:
+    """Per color (the product's name for variants without one), each variant's size ('' for a
+    product without sizes) and stock, in catalog order."""
+    levels: dict[str, list[tuple[str, int]]] = {}
+    for variant in product.variants:
+        levels.setdefault(variant.color or product.name, []).append((variant.size or "", variant.stock))
+    return levels
+
+
 @dataclass(frozen=True)
 class Alternative:
     product: str
@@ -183,6 +226,38 @@ def alternatives(
             if preferred:
                 add(other, preferred[0])
     return found
+
+
+@dataclass(frozen=True)
+class StockAnswer:
+    """The answer to "is it in stock?". `kind`: not_offered (a color the product does not come
+    in), summary (nothing chosen: every variant's stock), in_stock or sold_out (the options
+    asked)."""
+
+    kind: str
+    product: str
+    size: str | None = None
+    color: str | None = None
+    count: int = 0  # units in stock of the options asked
+    colors: list[str] = field(default_factory=list)  # the colors it comes in
+    levels: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # see stock_levels
+    alternatives: list[Alternative] = field(default_factory=list)  # in stock, when sold out
+
+
+def stock_answer(
+    session: Session, product: Product, size: str | None, color: str | None, asked_color: str | None
+) -> StockAnswer:
+    """Live stock of the options the customer has in mind (`size` and `color` as said so far),
+    `asked_color` the color named in this very question."""
+    size, color = wanted_options(product, size, color)
+    if asked_color and not color:
+        return StockAnswer("not_offered", product.name, color=asked_color, colors=colors_of(product))
+    if not size and not color:
+        return StockAnswer("summary", product.name, count=total_stock(product), levels=stock_levels(product))
+    in_stock = [v for v in matching_variants(product, size, color) if v.stock > 0]
+    if in_stock:
+        return StockAnswer("in_stock", product.name, size, color, count=sum(v.stock for v in in_stock))
+    return StockAnswer("sold_out", product.name, size, color, alternatives=alternatives(session, product, size, color))
 
 
 def _size_distance(sizes: list[str], wanted: str | None, size: str) -> int:

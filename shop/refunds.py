@@ -1,16 +1,19 @@
 """Refunds: the policy as a plain function over rules kept in seed/refund_policy.yml, then the
-requests: find the customer's order, check each line against the policy, record."""
+requests: find the customer's order, check each line against the policy, record. Every
+decision takes `now` from the caller (naive UTC, as the database keeps dates)."""
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import yaml
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from shop.formatting import variant_label
 from shop.models import REFUND_REFERENCE_OFFSET, REFUND_REFERENCE_PREFIX, Order, OrderItem, Refund
 from shop.orders import get_order
 from shop.settings import SEED_DIR
@@ -38,10 +41,13 @@ def load_policy(path: Path = POLICY_PATH) -> RefundPolicy:
         return RefundPolicy.from_dict(yaml.safe_load(handle))
 
 
+REFUSAL_REASONS = ("already_refunded", "not_delivered", "window_expired", "final_sale")
+
+
 @dataclass(frozen=True)
 class RefundDecision:
     allowed: bool
-    reason: str | None = None  # a key: already_refunded, not_delivered, window_expired, final_sale
+    reason: str | None = None  # one of REFUSAL_REASONS
     deadline: datetime | None = None
 
 
@@ -96,11 +102,13 @@ class LineDecision:
     decision: RefundDecision
 
     @property
+    def product(self) -> str:
+        return self.item.variant.product.name
+
+    @property
     def label(self) -> str:
         variant = self.item.variant
-        details = ", ".join(p for p in (variant.color, f"size {variant.size}" if variant.size else "") if p)
-        name = variant.product.name
-        return f"{name} ({details})" if details else name
+        return variant_label(variant.product.name, variant.size, variant.color)
 
 
 def line_decisions(order: Order, policy: RefundPolicy, now: datetime) -> list[LineDecision]:
@@ -172,3 +180,136 @@ def named_line(lines: list[LineDecision], text: str) -> LineDecision | None:
         if re.search(rf"\b{re.escape(line.item.variant.product.name.lower())}\b", wanted):
             return line
     return None
+
+
+def match_line(lines: list[LineDecision], text: str) -> LineDecision | None:
+    """The line an answer picks: its product's name in the text, or the text part of its label."""
+    wanted = str(text).lower()
+    for line in lines:
+        if line.product.lower() in wanted or wanted in line.label.lower():
+            return line
+    return None
+
+
+# --------------------------------------------------------------------------- the refund form
+
+
+def order_lines(
+    session: Session, order_id: str | None, email: str | None, policy: RefundPolicy, now: datetime
+) -> list[LineDecision] | None:
+    """The lines of the customer's order, each with the policy's decision; None when no order
+    has this id and email."""
+    order = find_customer_order(session, order_id or "", email or "")
+    return line_decisions(order, policy, now) if order else None
+
+
+@dataclass(frozen=True)
+class OrderCheck:
+    """Whether an order id and email belong together (`found`), and then why no line can be
+    returned (`refusal`, the first line's) or which can (`refundable`)."""
+
+    found: bool
+    refusal: RefundDecision | None = None
+    refundable: list[LineDecision] = field(default_factory=list)
+
+
+def check_order(session: Session, order_id: str, email: str, policy: RefundPolicy, now: datetime) -> OrderCheck:
+    lines = order_lines(session, order_id, email, policy, now)
+    if lines is None:
+        return OrderCheck(found=False)
+    refusal = first_refusal(line.decision for line in lines)
+    return OrderCheck(True, refusal, [] if refusal else [line for line in lines if line.decision.allowed])
+
+
+@dataclass(frozen=True)
+class ItemChoice:
+    line: LineDecision | None  # the order's line the answer names
+    products: list[str]  # what the order contains
+
+
+def choose_item(
+    session: Session, order_id: str | None, email: str | None, text: str, policy: RefundPolicy, now: datetime
+) -> ItemChoice:
+    lines = order_lines(session, order_id, email, policy, now) or []
+    return ItemChoice(match_line(lines, text), [line.product for line in lines])
+
+
+def other_line_named(
+    session: Session,
+    order_id: str | None,
+    email: str | None,
+    text: str,
+    current: str | None,
+    policy: RefundPolicy,
+    now: datetime,
+) -> LineDecision | None:
+    """The line of another product than `current` that the text names: the answer to "why?"
+    may say which item is meant ("the hoodie was fine, it's the trail runner")."""
+    line = named_line(order_lines(session, order_id, email, policy, now) or [], text)
+    return None if line is None or line.product == current else line
+
+
+def refundable_lines(
+    session: Session, order_id: str | None, email: str | None, policy: RefundPolicy, now: datetime
+) -> list[LineDecision]:
+    return [line for line in order_lines(session, order_id, email, policy, now) or [] if line.decision.allowed]
+
+
+def item_label(
+    session: Session, order_id: str | None, email: str | None, item: str | None, policy: RefundPolicy, now: datetime
+) -> str | None:
+    """The chosen item with its options ('Hoodie (green, size L)'), as it is read back."""
+    line = match_line(order_lines(session, order_id, email, policy, now) or [], item or "")
+    return line.label if line else item
+
+
+@dataclass(frozen=True)
+class Filing:
+    """What became of a refund request. `outcome`: filed (`reference`, `amount_cents`),
+    no_order (not found any more), refused (`refusal` of the line `label`), not_confirmed,
+    not_refundable (no longer, checked again when writing), already_refunded (the line
+    `label`), taken (a simultaneous request for the same line won)."""
+
+    outcome: str
+    label: str = ""
+    refusal: RefundDecision | None = None
+    reference: str = ""
+    amount_cents: int = 0
+
+
+def submit_refund(
+    session: Session,
+    order_id: str | None,
+    email: str | None,
+    item: str | None,
+    reason: str,
+    *,
+    refused: bool,
+    confirmed: bool,
+    policy: RefundPolicy,
+    now: datetime,
+) -> Filing:
+    """File the request the refund form collected: `refused` when the form found no line of
+    the order refundable, `confirmed` when the customer said yes to it."""
+    lines = order_lines(session, order_id, email, policy, now)
+    if not lines:
+        return Filing("no_order")
+    if refused:
+        refusal = first_refusal(line.decision for line in lines)
+        refused_line = next(line for line in lines if line.decision is refusal)
+        return Filing("refused", refused_line.label, refusal)
+    if not confirmed:
+        return Filing("not_confirmed")
+    line = match_line(lines, item or "")
+    # The policy is checked again at the moment of writing, not only when asked.
+    if line is None or not line.decision.allowed:
+        return Filing("not_refundable")
+    try:
+        refund = create_refund(session, line.item, reason)
+    except AlreadyRefunded:
+        return Filing("already_refunded", line.label)
+    except IntegrityError:
+        # A simultaneous request for the same line won: the unique order line refused ours.
+        session.rollback()
+        return Filing("taken")
+    return Filing("filed", line.label, reference=refund.reference, amount_cents=refund.amount_cents)

@@ -1,11 +1,17 @@
 """Cancelling a task, order status."""
 
+import re
+
 import pytest
 from rasa_sdk.events import ActiveLoop, SlotSet
+from sqlalchemy import select
 
 from actions.conversation import ActionCancelTask
-from actions.orders import ActionOrderStatus, ValidateOrderStatusForm
-from tests.support.trackers import make_tracker, responses, said, slot_events
+from actions.orders import STATUS_RESPONSES, ActionOrderStatus, ValidateOrderStatusForm
+from shop.db import session_scope
+from shop.formatting import short_date
+from shop.models import Order
+from tests.support.trackers import filled, make_tracker, responses, slot_events
 
 # --------------------------------------------------------------------------- cancelling
 
@@ -54,37 +60,59 @@ async def test_cancel_without_an_active_form(dispatcher, domain):
 
 
 @pytest.mark.parametrize(
-    "order_id, expected",
+    "order_id, expected, since",
     [
-        ("A1001", "Order A1001 was placed on "),
-        ("A1002", "Order A1002 shipped on "),
-        ("A1003", "Order A1003 was delivered on "),
-        ("A1006", "Order A1006 was refunded on "),
+        ("A1001", "utter_order_status_placed", "placed_at"),  # paid
+        ("A1002", "utter_order_status_shipped", "shipped_at"),
+        ("A1003", "utter_order_status_delivered", "delivered_at"),
+        ("A1006", "utter_order_status_refunded", "refunded_at"),
     ],
 )
-async def test_order_status(shop_db, dispatcher, domain, order_id, expected):
+async def test_order_status(shop_db, dispatcher, domain, order_id, expected, since):
     await ActionOrderStatus().run(dispatcher, make_tracker(slots={"order_id": order_id.lower()}), domain)
-    assert said(dispatcher).startswith(expected)
+    assert responses(dispatcher) == [expected]
+    values = filled(dispatcher, expected)
+    assert values["order_id"] == order_id
+    with session_scope() as session:
+        order = session.scalar(select(Order).where(Order.reference == order_id))
+        assert values["date"] == short_date(getattr(order, since))
 
 
 async def test_order_status_lists_the_items(shop_db, dispatcher, domain):
     await ActionOrderStatus().run(dispatcher, make_tracker(slots={"order_id": "A1002"}), domain)
-    assert said(dispatcher).endswith(
-        "It contains 1 x Slim Jeans (blue, size 32) and 2 x Cotton T-Shirt (white, size M) ($129.00)."
+    values = filled(dispatcher, "utter_order_status_shipped")
+    assert (values["items"], values["total"]) == (
+        "1 x Slim Jeans (blue, size 32) and 2 x Cotton T-Shirt (white, size M)",
+        "$129.00",
     )
+
+
+async def test_order_status_of_another_status_names_it(shop_db, dispatcher, domain):
+    with session_scope() as session:
+        session.scalar(select(Order).where(Order.reference == "A1001")).status = "cancelled"
+    await ActionOrderStatus().run(dispatcher, make_tracker(slots={"order_id": "A1001"}), domain)
+    assert filled(dispatcher, "utter_order_status_other")["status"] == "cancelled"
+
+
+@pytest.mark.parametrize("told", sorted({*STATUS_RESPONSES.values(), "other"}))
+def test_every_status_told_has_its_response(domain, told):
+    [variation] = domain["responses"][f"utter_order_status_{told}"]
+    assert set(re.findall(r"{(\w+)}", variation["text"])) <= {"order_id", "status", "date", "items", "total"}
 
 
 @pytest.mark.parametrize(
     "value, expected, message",
     [
         ("a-1003", "A1003", None),
-        ("A9999", None, "I couldn't find an order A9999."),
+        ("A9999", None, "utter_order_not_found"),
     ],
 )
 def test_validate_order_status_form(shop_db, dispatcher, domain, value, expected, message):
     result = ValidateOrderStatusForm().validate_order_id(value, dispatcher, make_tracker(), domain)
     assert result == {"order_id": expected}
-    assert said(dispatcher).startswith(message) if message else dispatcher.messages == []
+    assert responses(dispatcher) == ([message] if message else [])
+    if message:
+        assert filled(dispatcher, message) == {"order_id": "A9999"}
 
 
 def test_validate_order_status_form_refuses_what_is_no_order_number(shop_db, dispatcher, domain):

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import re
 import threading
 
 import pytest
@@ -17,7 +18,8 @@ from actions.orders import (
 from shop import catalog
 from shop.db import session_scope
 from shop.models import Order, Product, Variant
-from tests.support.trackers import buttons_of, entity, form_tracker, make_tracker, responses, said, slot_events
+from shop.orders import QUANTITY_PROBLEMS
+from tests.support.trackers import buttons_of, entity, filled, form_tracker, make_tracker, responses, slot_events
 
 FORM = "purchase_form"
 PURCHASE_SLOTS = ["product", "size", "color", "quantity", "email", "purchase_confirmed"]
@@ -73,19 +75,20 @@ def answering(slot, **slots):
 @pytest.mark.parametrize("value", ["flux capacitor", "a unicorn", "socks"])
 def test_validate_product_unknown(shop_db, form, dispatcher, domain, value):
     assert form.validate_product(value, dispatcher, answering("product"), domain) == {"product": None}
-    assert f'couldn\'t find "{value}"' in said(dispatcher)
+    [name] = responses(dispatcher)  # with near names or without
+    assert name.startswith("utter_product_not_found") and filled(dispatcher, name)["name"] == value
 
 
 def test_validate_product_unknown_suggests_close_names(shop_db, form, dispatcher, domain):
     # two edits from "hoodie" ("hoddie", one edit, is simply the Hoodie: see test_inventory)
     assert form.validate_product("hoddei", dispatcher, answering("product"), domain) == {"product": None}
-    assert "Did you mean Hoodie" in said(dispatcher)
+    assert filled(dispatcher, "utter_product_not_found_did_you_mean")["similar"].startswith("Hoodie")
     assert purchase_payloads(dispatcher)[0] == {"product": "Hoodie"}
 
 
 def test_validate_product_sold_out(shop_db, form, dispatcher, domain):
     assert form.validate_product("Suede Loafers", dispatcher, answering("product"), domain) == {"product": None}
-    assert "Suede Loafers is sold out" in said(dispatcher)
+    assert filled(dispatcher, "utter_product_sold_out_similar") == {"product": "Suede Loafers"}
     alternatives = purchase_payloads(dispatcher)
     assert len(alternatives) == 3
     assert all(alt["product"] != "Suede Loafers" for alt in alternatives)
@@ -127,15 +130,17 @@ def test_validate_product_good(shop_db, form, dispatcher, domain, value, earlier
 def test_validate_size_unknown(shop_db, form, dispatcher, domain):
     tracker = answering("size", product="Classic Dress Shoes")
     assert form.validate_size("13", dispatcher, tracker, domain) == {"size": None}
-    assert said(dispatcher) == (
-        'The Classic Dress Shoes comes in sizes 7, 8, 9, 10, 11 or 12; "13" isn\'t one of them.'
-    )
+    assert filled(dispatcher, "utter_size_not_offered") == {
+        "product": "Classic Dress Shoes",
+        "sizes": "7, 8, 9, 10, 11 or 12",
+        "value": "13",
+    }
 
 
 def test_validate_size_sold_out_offers_in_stock_alternatives(shop_db, form, dispatcher, domain):
     tracker = tracker_with(product="Classic Dress Shoes", color="brown")
     assert form.validate_size("10", dispatcher, tracker, domain) == {"size": None}
-    assert "Classic Dress Shoes (brown, size 10) is sold out" in said(dispatcher)
+    assert filled(dispatcher, "utter_option_sold_out_alternatives") == {"item": "Classic Dress Shoes (brown, size 10)"}
     alternatives = purchase_payloads(dispatcher)
     assert {"product": "Classic Dress Shoes", "size": "10", "color": "black"} in alternatives
     assert {"product": "Classic Dress Shoes", "size": "10", "color": "brown"} not in alternatives
@@ -168,11 +173,15 @@ def test_validate_color(shop_db, form, dispatcher, domain):
     assert form.validate_color("the black ones", CollectingDispatcher(), tracker, domain) == {"color": "black"}
 
     assert form.validate_color("white", dispatcher, tracker, domain) == {"color": None}
-    assert 'comes in black or brown; "white" isn\'t one of them' in said(dispatcher)
+    assert filled(dispatcher, "utter_color_not_offered") == {
+        "product": "Classic Dress Shoes",
+        "colors": "black or brown",
+        "value": "white",
+    }
 
     sold_out = CollectingDispatcher()
     assert form.validate_color("brown", sold_out, tracker, domain) == {"color": None}
-    assert "sold out" in said(sold_out)
+    assert filled(sold_out, "utter_option_sold_out_alternatives") == {"item": "Classic Dress Shoes (brown, size 10)"}
     assert_all_in_stock(purchase_payloads(sold_out))
 
 
@@ -187,15 +196,16 @@ def test_validate_color(shop_db, form, dispatcher, domain):
         ("a couple", 2, None),
         (3, 3, None),
         ("10", 10, None),
-        (0, None, "The quantity has to be at least 1."),
-        ("0", None, "The quantity has to be at least 1."),
-        (-3, None, "The quantity has to be at least 1."),
-        ("-3", None, "The quantity has to be at least 1."),
-        ("a million", None, "You can order up to 10 of an item in the chat."),
-        ("11", None, "You can order up to 10 of an item in the chat."),
-        ("9" * 400, None, "You can order up to 10 of an item in the chat."),
-        ("2.5", None, "I can only sell whole items."),
-        ("lots", None, "Please tell me how many as a number"),
+        (0, None, "utter_quantity_not_positive"),
+        ("0", None, "utter_quantity_not_positive"),
+        (-3, None, "utter_quantity_not_positive"),
+        ("-3", None, "utter_quantity_not_positive"),
+        ("a million", None, "utter_quantity_too_many"),
+        ("11", None, "utter_quantity_too_many"),
+        ("9" * 400, None, "utter_quantity_too_many"),
+        ("2.5", None, "utter_quantity_not_whole"),
+        ("lots", None, "utter_quantity_not_a_number"),
+        (None, None, "utter_quantity_not_a_number"),  # said, but no quantity at all
     ],
 )
 def test_validate_quantity(shop_db, form, dispatcher, domain, value, expected, message):
@@ -204,7 +214,14 @@ def test_validate_quantity(shop_db, form, dispatcher, domain, value, expected, m
     if message is None:
         assert dispatcher.messages == []
     else:
-        assert said(dispatcher).startswith(message)
+        assert responses(dispatcher) == [message]
+        assert filled(dispatcher, message) == {"most": 10}  # the most the chat sells, for utter_quantity_too_many
+
+
+@pytest.mark.parametrize("problem", QUANTITY_PROBLEMS)
+def test_every_quantity_problem_has_its_response(domain, problem):
+    [variation] = domain["responses"][f"utter_quantity_{problem}"]
+    assert set(re.findall(r"{(\w+)}", variation["text"])) <= {"most"}
 
 
 def test_a_bare_number_answers_the_quantity_asked_though_tagged_as_a_size(shop_db, form, dispatcher, domain):
@@ -217,25 +234,29 @@ def test_a_bare_number_answers_the_quantity_asked_though_tagged_as_a_size(shop_d
     )
     assert form.validate_size("0", dispatcher, tracker, domain) == {"size": None}
     assert form.validate_quantity("0", dispatcher, tracker, domain) == {"quantity": None}
-    assert said(dispatcher) == "The quantity has to be at least 1."
+    assert responses(dispatcher) == ["utter_quantity_not_positive"]
 
 
 def test_validate_quantity_too_many_points_to_sales(shop_db, form, dispatcher, domain):
     form.validate_quantity("a million", dispatcher, answering("quantity", product="Hoodie"), domain)
-    assert "book a meeting" in said(dispatcher)
+    assert responses(dispatcher) == ["utter_quantity_too_many"]
+    assert '"book a meeting"' in domain["responses"]["utter_quantity_too_many"][0]["text"]
 
 
 def test_validate_quantity_more_than_in_stock(shop_db, form, dispatcher, domain):
     tracker = answering("quantity", product="Classic Dress Shoes", size="11", color="brown")  # 3 in stock
     assert form.validate_quantity("4", dispatcher, tracker, domain) == {"quantity": None}
-    assert said(dispatcher) == "We only have 3 of the Classic Dress Shoes (brown, size 11) left."
+    assert filled(dispatcher, "utter_quantity_more_than_stock") == {
+        "stock": 3,
+        "item": "Classic Dress Shoes (brown, size 11)",
+    }
     assert form.validate_quantity("3", CollectingDispatcher(), tracker, domain) == {"quantity": 3}
 
 
 def test_validate_quantity_checks_stock_of_a_product_without_sizes(shop_db, form, dispatcher, domain):
     tracker = answering("quantity", product="Canvas Backpack", color="olive")  # 2 in stock
     assert form.validate_quantity("3", dispatcher, tracker, domain) == {"quantity": None}
-    assert "only have 2 of the Canvas Backpack (olive)" in said(dispatcher)
+    assert filled(dispatcher, "utter_quantity_more_than_stock") == {"stock": 2, "item": "Canvas Backpack (olive)"}
 
 
 # --------------------------------------------------------------------------- email, confirmation
@@ -309,7 +330,7 @@ async def test_form_run_rejects_a_sold_out_size_and_asks_again(shop_db, form, di
     )
     events = await form.run(dispatcher, tracker, domain)
     assert slot_events(events) == {"size": None}
-    assert "sold out" in said(dispatcher)
+    assert responses(dispatcher) == ["utter_option_sold_out_alternatives"]
 
 
 async def test_form_run_validates_several_answers_in_one_message(shop_db, form, dispatcher, domain):
@@ -330,17 +351,24 @@ async def test_ask_size_offers_only_sizes_in_stock(shop_db, dispatcher, domain):
     tracker = make_tracker(slots={"product": "Classic Dress Shoes", "color": "brown"}, active_loop=FORM)
     await ActionAskSize().run(dispatcher, tracker, domain)
     assert [b["title"] for b in buttons_of(dispatcher)] == ["7", "8", "9", "11", "12"]
-    assert "(sold out: 10)" in said(dispatcher)
+    assert filled(dispatcher, "utter_which_size_some_sold_out") == {
+        "item": "Classic Dress Shoes (brown)",
+        "sold_out": "10",
+    }
 
 
 async def test_ask_purchase_confirmed_shows_the_total(shop_db, dispatcher, domain):
     slots = {"product": "Hoodie", "size": "M", "color": "black", "quantity": "2", "email": "jane@example.com"}
     await ActionAskPurchaseConfirmed().run(dispatcher, make_tracker(slots=slots, active_loop=FORM), domain)
-    assert said(dispatcher) == (
-        "Please confirm: 2 x Hoodie (black, size M) at $65.00 each, $130.00 in total. "
-        "The confirmation goes to jane@example.com. Shall I place the order?"
-    )
-    assert [b["payload"] for b in buttons_of(dispatcher)] == ["/affirm", "/deny"]
+    assert filled(dispatcher, "utter_ask_to_place_the_order") == {
+        "quantity": 2,
+        "item": "Hoodie (black, size M)",
+        "price": "$65.00",
+        "total": "$130.00",
+        "email": "jane@example.com",
+    }
+    [variation] = domain["responses"]["utter_ask_to_place_the_order"]
+    assert [b["payload"] for b in variation["buttons"]] == ["/affirm", "/deny"]
 
 
 # --------------------------------------------------------------------------- placing the order
@@ -364,10 +392,13 @@ async def test_place_order_confirmed(shop_db, dispatcher, domain):
     events = await ActionPlaceOrder().run(dispatcher, confirmed_purchase(), domain)
 
     assert stock("Classic Dress Shoes", "11", "black") == 1
-    assert said(dispatcher) == (
-        "Done! Your order A1009 is placed: 2 x Classic Dress Shoes (black, size 11), "
-        "$178.00 in total. A confirmation is on its way to jane@example.com."
-    )
+    assert filled(dispatcher, "utter_order_placed") == {
+        "order_id": "A1009",
+        "quantity": 2,
+        "item": "Classic Dress Shoes (black, size 11)",
+        "total": "$178.00",
+        "email": "jane@example.com",
+    }
     assert slot_events(events) == {"quantity": None, "purchase_confirmed": None, "order_id": "A1009"}
     with session_scope() as session:
         order = session.scalar(select(Order).where(Order.reference == "A1009"))
@@ -383,13 +414,13 @@ async def test_place_order_confirmed(shop_db, dispatcher, domain):
 async def test_place_order_of_a_product_without_sizes(shop_db, dispatcher, domain):
     tracker = confirmed_purchase(product="Canvas Backpack", size=None, color="navy", quantity="1")
     await ActionPlaceOrder().run(dispatcher, tracker, domain)
-    assert "Done! Your order A1009" in said(dispatcher)
+    assert filled(dispatcher, "utter_order_placed")["order_id"] == "A1009"
     assert stock("Canvas Backpack", None, "navy") == 16
 
 
 async def test_place_order_not_confirmed_writes_nothing(shop_db, dispatcher, domain):
     events = await ActionPlaceOrder().run(dispatcher, confirmed_purchase(confirmed=False), domain)
-    assert "nothing was ordered" in said(dispatcher)
+    assert responses(dispatcher) == ["utter_order_not_placed"]
     assert slot_events(events) == {"quantity": None, "purchase_confirmed": None}
     assert order_count() == 8
     assert stock("Classic Dress Shoes", "11", "black") == 3
@@ -399,7 +430,9 @@ async def test_place_order_when_the_stock_went_meanwhile(shop_db, dispatcher, do
     set_stock("Classic Dress Shoes", "11", "black", 0)
     events = await ActionPlaceOrder().run(dispatcher, confirmed_purchase(), domain)
 
-    assert "just sold out while we were talking, so nothing was ordered" in said(dispatcher)
+    assert filled(dispatcher, "utter_order_sold_out_meanwhile_alternatives") == {
+        "item": "Classic Dress Shoes (black, size 11)"
+    }
     alternatives = purchase_payloads(dispatcher)
     assert alternatives
     assert_all_in_stock(alternatives)
@@ -411,7 +444,7 @@ async def test_place_order_when_the_stock_went_meanwhile(shop_db, dispatcher, do
 async def test_place_order_when_less_is_left_than_asked(shop_db, dispatcher, domain):
     set_stock("Classic Dress Shoes", "11", "black", 1)
     await ActionPlaceOrder().run(dispatcher, confirmed_purchase(quantity=2), domain)
-    assert "nothing was ordered" in said(dispatcher)
+    assert responses(dispatcher) == ["utter_order_sold_out_meanwhile_alternatives"]
     assert order_count() == 8
     assert stock("Classic Dress Shoes", "11", "black") == 1
 
@@ -438,15 +471,12 @@ def test_two_customers_confirm_the_last_unit_at_once(shop_db, domain):
         thread.join(timeout=60)
 
     assert errors == []
-    answers = sorted(
-        "Done!" if "Done!" in said(d) else "sold out" if "sold out" in said(d) else said(d)
-        for d in dispatchers.values()
-    )
-    assert answers == ["Done!", "sold out"]
+    answers = sorted(responses(d)[0] for d in dispatchers.values())
+    assert answers == ["utter_order_placed", "utter_order_sold_out_meanwhile_alternatives"]
     assert stock("Classic Dress Shoes", "10", "black") == 0
     with session_scope() as session:
         new = list(session.scalars(select(Order).where(Order.reference > "A1008")))
-    winner = next(name for name, d in dispatchers.items() if "Done!" in said(d))
+    winner = next(name for name, d in dispatchers.items() if responses(d) == ["utter_order_placed"])
     assert [o.sender_id for o in new] == [winner]
 
 
@@ -498,4 +528,4 @@ async def test_an_email_while_the_color_is_asked_is_not_taken_for_a_color(shop_d
     dispatcher = CollectingDispatcher()
     slots = slot_events(await ValidatePurchaseForm().run(dispatcher, tracker, domain))
     assert slots["color"] is None and slots["email"] == text
-    assert "isn't one of them" not in said(dispatcher)
+    assert "utter_color_not_offered" not in responses(dispatcher)

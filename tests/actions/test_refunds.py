@@ -1,13 +1,14 @@
 """Refunds in the chat: the refund form's checks and the refund request, on real SQLite."""
 
 import asyncio
+import re
 import threading
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
-import actions.refunds as refunds_module
+import shop.refunds as refunds_module
 from actions.refunds import (
     REFUND_SLOTS,
     ActionAskRefundConfirmed,
@@ -17,8 +18,8 @@ from actions.refunds import (
 )
 from shop.db import session_scope
 from shop.models import Order, Refund
-from shop.refunds import create_refund
-from tests.support.trackers import buttons_of, form_tracker, make_tracker, responses, said, slot_events
+from shop.refunds import REFUSAL_REASONS, create_refund
+from tests.support.trackers import buttons_of, filled, form_tracker, make_tracker, responses, slot_events
 
 FORM = "refund_form"
 EMAILS = {
@@ -86,7 +87,10 @@ async def test_wrong_email_for_the_order(shop_db, form, domain):
     dispatcher, slots = await run_form(form, domain, {"email": "priya.shah@example.com"}, slots={"order_id": "A1003"})
     assert slots["email"] is None  # asked again
     assert slots.get("refund_eligible") is None
-    assert "couldn't find order A1003 with the email priya.shah@example.com" in said(dispatcher)
+    assert filled(dispatcher, "utter_refund_order_not_found") == {
+        "order_id": "A1003",
+        "email": "priya.shah@example.com",
+    }
 
 
 async def test_eligible_order(shop_db, form, domain):
@@ -143,7 +147,7 @@ async def test_a_new_order_id_is_checked_again(shop_db, form, domain):
     # A1004 is not James's order: the email is asked again instead of trusting the old check
     assert slots["email"] is None
     assert slots.get("refund_eligible") is None
-    assert "couldn't find order A1004" in said(dispatcher)
+    assert filled(dispatcher, "utter_refund_order_not_found")["order_id"] == "A1004"
 
 
 async def test_later_answers_do_not_repeat_the_check(shop_db, form, domain):
@@ -170,14 +174,25 @@ def test_validate_refund_item(shop_db, form, dispatcher, domain, value, expected
     )
     assert form.validate_refund_item(value, dispatcher, tracker, domain) == {"refund_item": expected}
     if expected is None:
-        assert "It contains Classic Dress Shoes and Linen Shirt" in said(dispatcher)
+        assert filled(dispatcher, "utter_refund_not_an_item") == {
+            "order_id": "A1003",
+            "items": "Classic Dress Shoes and Linen Shirt",
+        }
+    else:
+        assert dispatcher.messages == []
 
 
 def test_validate_refund_item_refuses_a_line_that_is_not_refundable(shop_db, form, dispatcher, domain):
     mark_refunded("A1003", "Classic Dress Shoes")
     tracker = make_tracker(slots={"order_id": "A1003", "email": "james.carter@example.com"}, active_loop=FORM)
     assert form.validate_refund_item("Classic Dress Shoes", dispatcher, tracker, domain) == {"refund_item": None}
-    assert "has already been refunded" in said(dispatcher)
+    assert responses(dispatcher) == ["utter_refund_item_refused_already_refunded"]  # then another is asked for
+    assert filled(dispatcher, "utter_refund_item_refused_already_refunded") == {
+        "item": "Classic Dress Shoes (black, size 9)",
+        "order_id": "A1003",
+        "days": 30,
+        "deadline": "",  # refunded: no deadline to tell
+    }
 
 
 @pytest.mark.parametrize(
@@ -193,12 +208,14 @@ def test_validate_refund_item_refuses_a_line_that_is_not_refundable(shop_db, for
 )
 def test_validate_refund_reason(form, dispatcher, domain, value, expected):
     assert form.validate_refund_reason(value, dispatcher, make_tracker(), domain) == {"refund_reason": expected}
+    assert responses(dispatcher) == ([] if expected else ["utter_refund_reason_too_short"])
 
 
 async def test_ask_refund_item_offers_only_refundable_items(shop_db, dispatcher, domain):
     mark_refunded("A1007", "Leather Wallet")
     tracker = make_tracker(slots={"order_id": "A1007", "email": "sam.okafor@example.com"}, active_loop=FORM)
     await ActionAskRefundItem().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_which_item_to_return"]
     assert [b["title"] for b in buttons_of(dispatcher)] == ["Hoodie (green, size L)", "Chino Pants (khaki, size 32)"]
     assert buttons_of(dispatcher)[0]["payload"] == '/inform{"product": "Hoodie"}'
 
@@ -222,8 +239,11 @@ async def test_submit_refund_creates_the_refund(shop_db, dispatcher, domain):
     events = await ActionSubmitRefund().run(dispatcher, submit_tracker(), domain)
 
     assert refunds() == [("R5001", "A1003", "Classic Dress Shoes", "doesn't fit", 8900)]
-    text = said(dispatcher)
-    assert "Your refund request R5001 for Classic Dress Shoes (black, size 9) ($89.00) is created." in text
+    assert filled(dispatcher, "utter_refund_filed") == {
+        "reference": "R5001",
+        "item": "Classic Dress Shoes (black, size 9)",
+        "amount": "$89.00",
+    }
     assert slot_events(events) == dict.fromkeys(REFUND_SLOTS)
     with session_scope() as session:
         order = session.scalar(select(Order).where(Order.reference == "A1003"))
@@ -235,26 +255,35 @@ async def test_submit_refund_twice_creates_one_refund(shop_db, domain):
     await ActionSubmitRefund().run(first, submit_tracker(), domain)
     await ActionSubmitRefund().run(second, submit_tracker(), domain)
     assert [r[0] for r in refunds()] == ["R5001"]
-    assert "can't be refunded any more" in said(second)
-    assert next(b["title"] for b in buttons_of(second)) == "Talk to a person"
+    assert responses(second) == ["utter_refund_no_longer_possible"]
+    assert offers_a_person(domain, "utter_refund_no_longer_possible")
+
+
+def offers_a_person(domain, response) -> bool:
+    [variation] = domain["responses"][response]
+    return (variation.get("buttons") or [None])[0] == {"title": "Talk to a person", "payload": "/human_handoff"}
 
 
 @pytest.mark.parametrize(
-    "order_id, expected",
+    "order_id, reason, item",
     [
-        ("A1004", "Returns are accepted within 30 days of delivery, and for order A1004 that ended on "),
-        ("A1005", "Sunglasses (black) was a final-sale item, and final-sale items can't be refunded."),
-        ("A1006", "Running Shoes (blue, size 10) from order A1006 has already been refunded."),
-        ("A1001", "Order A1001 hasn't been delivered yet, so it can't be returned;"),
+        ("A1004", "window_expired", "Wool Coat (grey, size L)"),
+        ("A1005", "final_sale", "Sunglasses (black)"),
+        ("A1006", "already_refunded", "Running Shoes (blue, size 10)"),
+        ("A1001", "not_delivered", "Hoodie (black, size M)"),
     ],
 )
-async def test_submit_refund_refuses_ineligible_orders(shop_db, dispatcher, domain, order_id, expected):
+async def test_submit_refund_refuses_ineligible_orders(shop_db, dispatcher, domain, order_id, reason, item):
     events = await ActionSubmitRefund().run(
         dispatcher, submit_tracker(order_id, eligible=False, item=None, reason=None), domain
     )
-    assert said(dispatcher).startswith(expected)
-    assert "Would you like to talk to a person about it?" in said(dispatcher)
-    assert buttons_of(dispatcher)[0] == {"title": "Talk to a person", "payload": "/human_handoff"}
+    response = f"utter_refund_refused_{reason}"
+    assert responses(dispatcher) == [response]
+    values = filled(dispatcher, response)
+    assert (values["item"], values["order_id"], values["days"]) == (item, order_id, 30)
+    assert bool(values["deadline"]) is (reason in ("window_expired", "final_sale"))  # delivered: a deadline
+    assert "Would you like to talk to a person about it?" in domain["responses"][response][0]["text"]
+    assert offers_a_person(domain, response)
     assert refunds() == []
     assert slot_events(events) == dict.fromkeys(REFUND_SLOTS)
 
@@ -262,14 +291,14 @@ async def test_submit_refund_refuses_ineligible_orders(shop_db, dispatcher, doma
 async def test_submit_refund_checks_the_policy_again_when_writing(shop_db, dispatcher, domain):
     mark_refunded("A1003", "Classic Dress Shoes")  # refunded in another conversation meanwhile
     await ActionSubmitRefund().run(dispatcher, submit_tracker(), domain)
-    assert "can't be refunded any more" in said(dispatcher)
-    assert "Talk to a person" in [b["title"] for b in buttons_of(dispatcher)]
+    assert responses(dispatcher) == ["utter_refund_no_longer_possible"]
+    assert offers_a_person(domain, "utter_refund_no_longer_possible")
     assert refunds() == []
 
 
 async def test_submit_refund_with_the_wrong_email_changes_nothing(shop_db, dispatcher, domain):
     await ActionSubmitRefund().run(dispatcher, submit_tracker(email="someone@example.com"), domain)
-    assert said(dispatcher) == "I couldn't find that order any more. Nothing was changed."
+    assert responses(dispatcher) == ["utter_refund_order_gone"]
     assert refunds() == []
 
 
@@ -293,9 +322,7 @@ def test_two_simultaneous_refunds_of_one_line_create_one_refund(shop_db, domain,
         thread.join(timeout=60)
 
     assert len(refunds()) == 1
-    texts = [said(d) for d in dispatchers]
-    assert sum("is created" in t for t in texts) == 1
-    assert sum("already been refunded" in t for t in texts) == 1
+    assert sorted(responses(d)[0] for d in dispatchers) == ["utter_refund_filed", "utter_refund_taken_meanwhile"]
 
 
 # --------------------------------------------------------------------------- out of turn, confirmation
@@ -347,10 +374,10 @@ async def test_the_reason_naming_a_refunded_item_says_why_not(shop_db, form, dom
     )
     assert "refund_item" not in slots  # still the hoodie
     assert slots["refund_reason"] is None
-    [message] = dispatcher.messages
-    assert message["response"] == "utter_refund_other_item_refused"
-    assert message["refusal"] == "Leather Wallet (brown) from order A1007 has already been refunded."
-    assert message["item"] == "Hoodie"
+    assert responses(dispatcher) == ["utter_refund_other_item_refused_already_refunded"]
+    values = filled(dispatcher, "utter_refund_other_item_refused_already_refunded")
+    assert (values["item"], values["order_id"]) == ("Leather Wallet (brown)", "A1007")  # why not that one
+    assert values["kept_item"] == "Hoodie"
 
 
 async def test_the_reason_naming_the_same_item_is_the_reason(shop_db, form, domain):
@@ -453,3 +480,15 @@ async def test_an_unconfirmed_refund_is_not_written(shop_db, dispatcher, domain)
     assert refunds() == []
     assert responses(dispatcher) == ["utter_refund_not_filed"]
     assert slot_events(events) == dict.fromkeys(REFUND_SLOTS)
+
+
+@pytest.mark.parametrize("reason", REFUSAL_REASONS)
+@pytest.mark.parametrize(
+    "told, more",
+    [("refused", set()), ("item_refused", set()), ("other_item_refused", {"kept_item"})],
+)
+def test_every_refusal_has_its_response_filled_by_the_refusal_values(domain, reason, told, more):
+    [variation] = domain["responses"][f"utter_refund_{told}_{reason}"]
+    assert set(re.findall(r"{(\w+)}", variation["text"])) <= {"item", "order_id", "days", "deadline"} | more
+    # Refusing the whole order offers a person; refusing an item asks for another instead.
+    assert offers_a_person(domain, f"utter_refund_{told}_{reason}") is (told == "refused")

@@ -14,9 +14,11 @@ from typing import Any
 
 import aiohttp
 import pytest
-from rasa.core.actions.action import create_bot_utterance
+from rasa.core.actions.action import RemoteAction, create_bot_utterance
 from rasa.core.channels.channel import UserMessage
+from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.events import BotUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 from sanic import Sanic
 
@@ -422,8 +424,12 @@ async def test_product_card_becomes_a_generic_template(shop_db, dispatcher, doma
         intent="product_info", text="tell me about the hoodie", entities=[entity("product", "Hoodie")]
     )
     await ActionProductInfo().run(dispatcher, tracker, domain)
-    [message] = dispatcher.messages  # as the action server returns it to Rasa
-    await bot.send_response("psid-1", message)
+    # The action server returns a response with its values; Rasa fills it in, then sends it.
+    nlg = TemplatedNaturalLanguageGenerator(domain["responses"])
+    [uttered] = await RemoteAction._utter_responses(
+        dispatcher.messages, bot.channel, nlg, DialogueStateTracker("psid-1", [])
+    )
+    await bot.channel.send_response("psid-1", uttered.message())
     text, card = graph.messages("psid-1")
     assert text["message"]["text"].startswith("Hoodie: $65.00.")
     assert card["messaging_type"] == "RESPONSE"

@@ -247,3 +247,62 @@ def test_reserve_stock_is_conditional(session):
     assert catalog.reserve_stock(session, variant.id, 1) is False
     session.expire_all()
     assert session.get(Variant, variant.id).stock == 0
+
+
+def test_wanted_options_keep_only_what_the_product_has(session):
+    shoes = product(session, "Classic Dress Shoes")
+    assert catalog.wanted_options(shoes, "size 10", "the brown ones") == ("10", "brown")
+    assert catalog.wanted_options(shoes, "M", "green") == (None, None)
+    assert catalog.wanted_options(product(session, "Canvas Backpack"), "10", "navy") == (None, "navy")
+
+
+def test_product_facts(session):
+    facts = catalog.product_facts(product(session, "Sunglasses"))
+    assert (facts.name, facts.sku, facts.price_cents) == ("Sunglasses", "ACC-SUNGLASS", facts.price_cents)
+    assert (facts.sizes, facts.colors, facts.final_sale, facts.in_stock) == ([], ["black", "brown"], True, True)
+    assert catalog.product_facts(product(session, "Suede Loafers")).in_stock is False
+
+
+def test_stock_levels_per_color_in_catalog_order(session):
+    levels = catalog.stock_levels(product(session, "Classic Dress Shoes"))
+    assert list(levels) == ["black", "brown"]
+    assert levels["black"][:3] == [("7", 12), ("8", 6), ("9", 0)]
+    assert catalog.stock_levels(product(session, "Leather Wallet")) == {"black": [("", 17)], "brown": [("", 7)]}
+
+
+@pytest.mark.parametrize(
+    "size, color, asked, expected",
+    [
+        (None, None, None, ("summary", None, None, 84)),  # nothing chosen: every variant
+        ("10", None, None, ("in_stock", "10", None, 1)),  # every color of the size
+        ("size 10", "black", "black", ("in_stock", "10", "black", 1)),
+        ("10", "brown", None, ("sold_out", "10", "brown", 0)),
+        (None, "white", "white", ("not_offered", None, "white", 0)),  # the color as asked
+        (None, "white", None, ("summary", None, None, 84)),  # a color from an earlier product
+    ],
+)
+def test_stock_answer(session, size, color, asked, expected):
+    answer = catalog.stock_answer(session, product(session, "Classic Dress Shoes"), size, color, asked)
+    assert (answer.kind, answer.size, answer.color, answer.count) == expected
+    assert answer.product == "Classic Dress Shoes"
+    if answer.kind == "sold_out":
+        assert answer.alternatives and all(a.stock > 0 for a in answer.alternatives)
+    if answer.kind == "not_offered":
+        assert answer.colors == ["black", "brown"]
+    if answer.kind == "summary":
+        assert list(answer.levels) == ["black", "brown"]
+
+
+def test_stock_answer_of_a_product_sold_out_everywhere(session):
+    answer = catalog.stock_answer(session, product(session, "Suede Loafers"), None, None, None)
+    assert (answer.kind, answer.count) == ("summary", 0)
+
+
+def test_stock_answer_without_alternatives(session):
+    set_stock(session, "Hoodie", 0)
+    for name in ("Cotton T-Shirt", "Linen Shirt", "Oxford Shirt", "Flannel Shirt", "Merino Sweater", "Polo Shirt"):
+        set_stock(session, name, 0)
+    for name in ("Crewneck Sweatshirt", "Henley Shirt"):
+        set_stock(session, name, 0)
+    answer = catalog.stock_answer(session, product(session, "Hoodie"), "M", "black", None)
+    assert (answer.kind, answer.alternatives) == ("sold_out", [])

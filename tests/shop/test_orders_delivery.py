@@ -1,11 +1,14 @@
-"""Delivery dates count business days: weekends don't ship or deliver."""
+"""Delivery dates count business days: weekends don't ship or deliver; how values read in a message."""
 
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
-from shop.formatting import day, join_words, money
-from shop.orders import add_business_days, delivery_window
+from shop.db import session_scope
+from shop.formatting import day, join_words, long_date, money, short_date, stock_list, variant_label, variant_options
+from shop.models import Product
+from shop.orders import add_business_days, delivery_estimate, delivery_window
 
 MON, TUE, WED, THU, FRI, SAT, SUN = (date(2024, 5, d) for d in range(6, 13))
 NEXT_MON, NEXT_TUE, NEXT_WED, NEXT_THU, NEXT_FRI = (date(2024, 5, d) for d in range(13, 18))
@@ -61,3 +64,31 @@ def test_formatting():
     assert join_words(["a", "b", "c"], "or") == "a, b or c"
     assert join_words(["a"]) == "a"
     assert join_words([]) == ""
+
+
+def test_dates_variants_and_stock_lists_as_they_read():
+    assert long_date(date(2024, 5, 6)) == "06 May 2024"
+    assert short_date(date(2024, 5, 6)) == "06 May 2024" and short_date(date(2024, 9, 6)) == "06 Sep 2024"
+    assert short_date(None) == "-"
+    assert variant_options("M", "black") == "black, size M"
+    assert (variant_options("10", None), variant_options(None, "olive"), variant_options("", "")) == (
+        "size 10",
+        "olive",
+        "",
+    )
+    assert variant_label("Hoodie", "M", "black") == "Hoodie (black, size M)"
+    assert variant_label("Thing", None, None) == "Thing"
+    assert (
+        stock_list({"black": [("7", 12), ("9", 0)], "brown": [("7", 1)]})
+        == "black: 7 (12 left), 9 sold out; brown: 7 (1 left)"
+    )
+    assert stock_list({"black": [("", 17)], "brown": [("", 0)]}) == "black: 17 left; brown: sold out"
+
+
+def test_delivery_estimate_for_the_options_in_mind(shop_db):
+    with session_scope() as session:
+        shoes = session.scalar(select(Product).where(Product.name == "Classic Dress Shoes"))
+        assert delivery_estimate(shoes, None, None, WED) == (NEXT_TUE, NEXT_THU)
+        assert delivery_estimate(shoes, "size 10", "black", MON) == (FRI, NEXT_TUE)
+        assert delivery_estimate(shoes, "10", "brown", MON) is None  # sold out: no date to promise
+        assert delivery_estimate(shoes, "13", "purple", MON) == (FRI, NEXT_TUE)  # not its options: any

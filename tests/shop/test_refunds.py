@@ -1,4 +1,4 @@
-"""Refund records: the order needs its email, each line is refunded at most once."""
+"""Refund records: the order needs its email, each line is refunded at most once; the form's steps."""
 
 from datetime import timedelta
 
@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from shop import refunds
 from shop.clock import naive_now
 from shop.db import session_factory, session_scope
 from shop.models import Order, Refund
@@ -174,3 +175,125 @@ def test_a_failed_refund_writes_nothing(shop_db):
         item = find_customer_order(session, "A1003", "james.carter@example.com").items[0]
         assert item.refunded is False
     assert refund_count() == 0
+
+
+# --------------------------------------------------------------------------- the refund form's steps
+
+JAMES = ("A1003", "james.carter@example.com")  # delivered 5 days ago: both lines refundable
+SAM = ("A1007", "sam.okafor@example.com")  # Hoodie, Chino Pants, Leather Wallet
+
+
+@pytest.fixture
+def session(shop_db):
+    with session_scope(shop_db) as session:
+        yield session
+
+
+def test_check_order(session):
+    policy, now = load_policy(), naive_now()
+    assert refunds.check_order(session, "A1003", "priya.shah@example.com", policy, now) == refunds.OrderCheck(False)
+    found = refunds.check_order(session, *JAMES, policy, now)
+    assert (found.found, found.refusal) == (True, None)
+    assert [line.product for line in found.refundable] == ["Classic Dress Shoes", "Linen Shirt"]
+    refused = refunds.check_order(session, "A1004", "priya.shah@example.com", policy, now)
+    assert (refused.found, refused.refusal.reason, refused.refundable) == (True, "window_expired", [])
+
+
+def test_the_policy_decides_at_the_time_given(session):
+    policy = load_policy()
+    later = naive_now() + timedelta(days=policy.window_days)  # the window of A1003 has closed by then
+    assert refunds.check_order(session, *JAMES, policy, later).refusal.reason == "window_expired"
+    assert refunds.refundable_lines(session, *JAMES, policy, later) == []
+
+
+def test_choose_item(session):
+    policy, now = load_policy(), naive_now()
+    choice = refunds.choose_item(session, *JAMES, "the linen shirt please", policy, now)
+    assert (choice.line.label, choice.products) == (
+        "Linen Shirt (blue, size M)",
+        ["Classic Dress Shoes", "Linen Shirt"],
+    )
+    assert refunds.choose_item(session, *JAMES, "hoodie", policy, now).line is None
+    assert refunds.choose_item(session, "A1003", "someone@example.com", "hoodie", policy, now) == refunds.ItemChoice(
+        None, []
+    )
+
+
+def test_other_line_named(session):
+    policy, now = load_policy(), naive_now()
+    other = refunds.other_line_named(session, *SAM, "actually the Chino Pants", "Hoodie", policy, now)
+    assert (other.product, other.decision.allowed) == ("Chino Pants", True)
+    assert refunds.other_line_named(session, *SAM, "the Hoodie is too small", "Hoodie", policy, now) is None
+    assert refunds.other_line_named(session, *SAM, "too small", "Hoodie", policy, now) is None
+
+
+def test_refundable_lines_and_item_label(session):
+    policy, now = load_policy(), naive_now()
+    mark = next(line for line in refunds.order_lines(session, *SAM, policy, now) if line.product == "Leather Wallet")
+    mark.item.refunded = True
+    assert [line.label for line in refunds.refundable_lines(session, *SAM, policy, now)] == [
+        "Hoodie (green, size L)",
+        "Chino Pants (khaki, size 32)",
+    ]
+    assert refunds.item_label(session, *SAM, "Hoodie", policy, now) == "Hoodie (green, size L)"
+    assert refunds.item_label(session, "A1007", "x@example.com", "Hoodie", policy, now) == "Hoodie"
+
+
+def submit(session, order=JAMES, item="Classic Dress Shoes", refused=False, confirmed=True, now=None):
+    return refunds.submit_refund(
+        session,
+        *order,
+        item,
+        "doesn't fit",
+        refused=refused,
+        confirmed=confirmed,
+        policy=load_policy(),
+        now=now or naive_now(),
+    )
+
+
+def test_submit_refund_files_it(shop_db):
+    with session_scope() as session:
+        filing = submit(session)
+    assert filing == refunds.Filing(
+        "filed", "Classic Dress Shoes (black, size 9)", reference="R5001", amount_cents=8900
+    )
+    assert refund_count() == 1
+
+
+def test_submit_refund_writes_nothing_unless_it_may(shop_db):
+    with session_scope() as session:
+        assert submit(session, order=("A1003", "x@example.com")).outcome == "no_order"
+        assert submit(session, confirmed=False).outcome == "not_confirmed"
+        assert submit(session, item="Hoodie").outcome == "not_refundable"  # not in the order
+        later = naive_now() + timedelta(days=60)
+        assert submit(session, now=later).outcome == "not_refundable"  # checked again when writing
+        refused = submit(session, order=("A1005", "tom.becker@example.com"), refused=True)
+        assert (refused.outcome, refused.label, refused.refusal.reason) == (
+            "refused",
+            "Sunglasses (black)",
+            "final_sale",
+        )
+    assert refund_count() == 0
+
+
+def test_submit_refund_of_a_line_refunded_meanwhile(shop_db, monkeypatch):
+    def refunded_meanwhile(session, item, reason):
+        raise AlreadyRefunded(item.id)
+
+    monkeypatch.setattr(refunds, "create_refund", refunded_meanwhile)
+    with session_scope() as session:
+        assert submit(session) == refunds.Filing("already_refunded", "Classic Dress Shoes (black, size 9)")
+
+
+def test_submit_refund_loses_a_race_for_the_same_line(shop_db):
+    """Another request filed the line after this one read it: the database refuses a second refund."""
+    with session_scope() as session:
+        assert submit(session).outcome == "filed"
+    with session_scope() as session:
+        # The line as this request read it, before the other one wrote.
+        refunds.order_lines(session, *JAMES, load_policy(), naive_now())[0].item.refunded = False
+        assert submit(session).outcome == "taken"
+    assert refund_count() == 1
+    with session_scope() as session:
+        assert refunds.order_lines(session, *JAMES, load_policy(), naive_now())[0].item.refunded is True
