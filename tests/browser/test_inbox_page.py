@@ -305,6 +305,7 @@ def test_inbox_on_a_phone(inbox, browser, screenshot):
     try:
         page.goto(f"{inbox.url}/inbox/")
         for field in ("Email", "Password"):
+            expect(page.get_by_label(field)).to_be_visible()  # the form shows once the session check answers
             box = page.get_by_label(field).bounding_box()
             assert box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["width"] > 250
         screenshot(page, "1-login")
