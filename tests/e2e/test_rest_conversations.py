@@ -124,6 +124,17 @@ def test_a_second_request_in_the_same_message_is_quoted_back(servers):
     assert not any("You asked two things" in m.get("text", "") for m in chat.say("thanks"))
 
 
+@pytest.mark.parametrize("nonsense", ["blah", "asdkjh qwe", "blah blah"])
+def test_a_message_not_understood_is_answered_once_and_the_bot_waits(servers, nonsense):
+    chat = Chat(servers)
+    first = chat.say(nonsense)
+    assert len([m for m in first if m.get("text")]) == 1, first  # one answer, not a loop of them
+    second = chat.say("blah")  # the second miss in a row offers a person, once
+    assert len([m for m in second if m.get("text")]) == 1, second
+    assert "Yes, talk to a person" in [b["title"] for m in second for b in m.get("buttons", [])]
+    assert "Hoodie" in chat.text("how much is the hoodie")  # and the conversation goes on
+
+
 def test_opt_out_ends_the_form_and_is_recorded(servers):
     chat = Chat(servers)
     chat.say("I want to buy the trail boots")
