@@ -65,6 +65,11 @@ def description(config: Path) -> str:
     return ""
 
 
+def notes(config: Path) -> list[str]:
+    """`# note: ...` lines of a configuration: what is known of a run not finished (yet)."""
+    return [line.split(":", 1)[1].strip() for line in config.read_text().splitlines() if line.startswith("# note:")]
+
+
 def train(config: Path, nlu: Path, out: Path, name: str) -> float:
     """Trains an NLU-only model; returns the wall-clock seconds it took."""
     started = time.monotonic()
@@ -199,7 +204,9 @@ def beats(ours: dict[str, Any], other: dict[str, Any]) -> list[str]:
     return worse
 
 
-def markdown(results: list[dict[str, Any]], k: int, missing: Sequence[str] = ()) -> str:
+def markdown(
+    results: list[dict[str, Any]], k: int, missing: Sequence[str] = (), notes_of: dict[str, list[str]] | None = None
+) -> str:
     lines = [
         "# NLU pipeline comparison",
         "",
@@ -229,6 +236,7 @@ def markdown(results: list[dict[str, Any]], k: int, missing: Sequence[str] = ())
             "Not measured yet (no result under results/compare-nlu/; run `make compare-nlu "
             f"ONLY=...`): {', '.join(missing)}.",
         ]
+        lines += [f"- {name}: {note}" for name in missing for note in (notes_of or {}).get(name, [])]
     ours = next((r for r in results if r["name"] == "ours"), None)
     if ours:
         lines += ["", "## Where ours does not beat another", ""]
@@ -267,7 +275,7 @@ def write_doc(doc: Path, k: int) -> None:
     results = [json.loads((RESULTS / f"{n}.json").read_text()) for n in names if (RESULTS / f"{n}.json").exists()]
     missing = [n for n in names if not (RESULTS / f"{n}.json").exists()]
     doc.parent.mkdir(parents=True, exist_ok=True)
-    doc.write_text(markdown(results, k, missing))
+    doc.write_text(markdown(results, k, missing, {n: notes(configurations([n])[n]) for n in missing}))
 
 
 if __name__ == "__main__":

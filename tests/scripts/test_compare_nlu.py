@@ -33,7 +33,9 @@ def test_markdown_marks_ours_and_what_is_missing():
         [result("ours", 10, in_scope_accuracy=0.9), result("alt", 5, in_scope_accuracy=0.95)],
         2,
         missing=["rasa_default"],
+        notes_of={"rasa_default": ["stopped at epoch 50"]},
     )
     assert "| **ours** | 10 |" in text and "0.900" in text and "—" in text
     assert "Not measured yet" in text and "rasa_default" in text
+    assert "- rasa_default: stopped at epoch 50" in text
     assert "- alt: held-out in-scope acc., training time" in text
