@@ -89,7 +89,8 @@ public-data: $(INSTALLED) ## re-derive data/nlu/public and tests/nlu/dev from ..
 	$(ENV) $(BIN)/python -m scripts.import_public_intents $(if $(SOURCE),--source $(SOURCE))
 
 test-conversations: $(MODEL) ## rasa test: the conversation tests in tests/conversations
-	$(ENV) $(BIN)/rasa test core --model $(MODEL) --stories tests/conversations --fail-on-prediction-errors --out results/conversations
+	$(ENV) $(BIN)/python -m scripts.rasa_cli test core --model $(MODEL) --stories tests/conversations --fail-on-prediction-errors --out results/conversations
+	@$(BIN)/python -c 'import json; r = json.load(open("results/conversations/story_report.json")); a = r["conversation_accuracy"]; print("conversation tests: %d of %d stories right, %d actions predicted" % (a["correct"], a["total"], r["micro avg"]["support"]))'
 
 test-e2e: $(MODEL) $(WEB_ASSETS) ## both servers started, whole conversations over REST
 	$(ENV) $(BIN)/pytest -m e2e

@@ -1,6 +1,6 @@
 """The `rasa` command without the libraries' deprecation notes: one of Rasa's own imports puts a
 "once" filter for them in front of PYTHONWARNINGS, so they are dropped at display instead.
-Usage: .venv/bin/python scripts/rasa_cli.py interactive --model models/shop.tar.gz ..."""
+Usage: .venv/bin/python -m scripts.rasa_cli interactive --model models/shop.tar.gz ..."""
 
 import sys
 
