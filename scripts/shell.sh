@@ -9,4 +9,4 @@ mkdir -p var/log
 actions_pid=$!
 trap 'kill -TERM $actions_pid 2>/dev/null; wait $actions_pid 2>/dev/null' EXIT INT TERM
 for _ in $(seq 1 60); do curl -fsS "http://localhost:$ACTION_PORT/health" >/dev/null 2>&1 && break; sleep 1; done
-.venv/bin/rasa shell --model models/shop.tar.gz --endpoints endpoints.yml
+.venv/bin/python -m scripts.rasa_cli shell --model models/shop.tar.gz --endpoints endpoints.yml
