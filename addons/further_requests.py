@@ -85,43 +85,9 @@ def _add(clauses: List[Clause], text: str, start: int, end: int) -> None:
 
 # A clause of only these words opens a message ("hi! ...", "ok thanks. ...") and asks nothing.
 _PLEASANTRIES = frozenset(
-    [
-        "hi",
-        "hello",
-        "hey",
-        "hiya",
-        "there",
-        "good",
-        "morning",
-        "afternoon",
-        "evening",
-        "day",
-        "ok",
-        "okay",
-        "so",
-        "um",
-        "well",
-        "yes",
-        "yeah",
-        "thanks",
-        "thank",
-        "you",
-        "please",
-        "sorry",
-        "excuse",
-        "me",
-        "team",
-        "guys",
-        "folks",
-        "all",
-        "quick",
-        "question",
-        "hope",
-        "you're",
-        "doing",
-        "great",
-        "help",
-    ]
+    """hi hello hey hiya there good morning afternoon evening day ok okay
+    so um well yes yeah thanks thank you please sorry excuse me team guys folks all quick question
+    hope you're doing great help""".split()
 )
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 

@@ -27,21 +27,8 @@ PERIODS = {
 EXACT_LENGTH = timedelta(minutes=30)
 ASAP_SPAN = timedelta(days=2)
 
-_DAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-_MONTH_NAMES = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
+_DAY_NAMES = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+_MONTH_NAMES = "January February March April May June July August September October November December".split()
 # No "sat"/"sun": too common as ordinary words ("sat down", "in the sun").
 _WEEKDAYS = {
     **{n.lower(): i for i, n in enumerate(_DAY_NAMES)},
