@@ -18,10 +18,10 @@ from shop.handoff.assignment import HandoffError
 from shop.handoff.context import transcript
 from shop.handoff.routing import agent_teams, load_config
 from shop.models import Agent, Handoff
+from shop.responses import render
 from web.auth import LoginThrottle, make_token, read_token, verify_password
 from web.pages import STATIC_DIR
 from web.rasa_client import RasaError
-from web.responses import render
 
 COOKIE = "inbox_session"
 # Cookie-authenticated writes must carry this header: browsers refuse to add custom headers to

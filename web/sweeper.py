@@ -16,8 +16,8 @@ from shop.handoff import assignment
 from shop.handoff.assignment import OPEN_STATUSES, HandoffError
 from shop.handoff.routing import load_config
 from shop.models import Handoff
+from shop.responses import render
 from web.rasa_client import RasaClient, RasaError
-from web.responses import render
 
 logger = logging.getLogger(__name__)
 # The trackers of open conversations are read every this many sweeps (the queue every sweep).

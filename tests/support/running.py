@@ -1,12 +1,12 @@
 """Running an action or a form's validation as the action server does, and reading the result."""
 
-import re
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from shop.responses import PLACEHOLDER, variation
 from tests.support.trackers import DEFAULT_SENDER, form_tracker, make_tracker, said, slot_events
 
 
@@ -48,7 +48,7 @@ def buttons_shown(dispatcher: CollectingDispatcher, domain: dict[str, Any]) -> l
     shown: list[dict[str, str]] = []
     for message in dispatcher.messages:
         if message.get("response"):
-            shown += domain["responses"][message["response"]][0].get("buttons") or []
+            shown += variation(message["response"]).get("buttons") or []
         shown += message.get("buttons") or []
     return shown
 
@@ -56,4 +56,4 @@ def buttons_shown(dispatcher: CollectingDispatcher, domain: dict[str, Any]) -> l
 def unfilled(dispatcher: CollectingDispatcher, slots: dict[str, Any] | None = None) -> list[str]:
     """The placeholders of the dispatched responses that neither a value passed nor a slot
     fills: the customer would read them as they are ("{back}")."""
-    return re.findall(r"{[^\n{}]+?}", said(dispatcher, slots))
+    return [match.group(0) for match in PLACEHOLDER.finditer(said(dispatcher, slots))]

@@ -1,16 +1,14 @@
 """Trackers as the action server gets them, and reading what an action said and did."""
 
-import functools
 from collections.abc import Iterable
 from typing import Any
 
-import yaml
 from rasa.core.nlg.interpolator import interpolate_text
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from shop.settings import PROJECT_ROOT
+from shop.responses import variation
 
 DEFAULT_SENDER = "test-user"
 
@@ -112,11 +110,6 @@ def form_tracker(
 _MESSAGE_KEYS = {"text", "buttons", "elements", "custom", "template", "response", "image", "attachment"}
 
 
-@functools.cache
-def _responses() -> dict[str, list[dict[str, Any]]]:
-    return yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
-
-
 def responses(dispatcher: CollectingDispatcher) -> list[str]:
     """The names of the domain responses the action dispatched, in order."""
     return [m["response"] for m in dispatcher.messages if m.get("response")]
@@ -135,9 +128,7 @@ def render(message: dict[str, Any], slots: dict[str, Any] | None = None) -> str:
     name = message.get("response")
     if not name:
         return message.get("text") or ""
-    variations = _responses().get(name)
-    assert variations, f"{name} is not a response in domain.yml"
-    plain = next((v for v in variations if not v.get("channel") and not v.get("condition")), variations[0])
+    plain = variation(name)
     values = {**(slots or {}), **{k: v for k, v in message.items() if k not in _MESSAGE_KEYS}}
     return interpolate_text(plain.get("text") or "", values)
 

@@ -20,10 +20,10 @@ from shop.handoff import assignment
 from shop.handoff.context import build_packet
 from shop.handoff.routing import load_config
 from shop.models import Agent, Handoff, HandoffEvent
+from shop.responses import render
 from tests.support import database
 from tests.support.web_app import RasaStandIn, WebApp, set_agent_password
 from web.rasa_client import RasaClient, RasaError
-from web.responses import render
 
 PASSWORD = "inbox-api-test-password"
 ALICE, BEN, CHLOE = "alice@shop.example", "ben@shop.example", "chloe@shop.example"  # support+billing, support, billing

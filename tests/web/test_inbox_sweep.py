@@ -14,10 +14,10 @@ from shop.db import session_scope
 from shop.handoff import assignment
 from shop.handoff.routing import load_config
 from shop.models import Agent, Handoff, HandoffEvent
+from shop.responses import render
 from tests.support.web_app import RasaStandIn
 from web import sweeper
 from web.rasa_client import RasaClient
-from web.responses import render
 
 T0 = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)  # a Monday, in support's hours
 

@@ -1,8 +1,8 @@
-"""The words the web app sends through Rasa come from domain.yml, filled as Rasa fills them."""
+"""The domain's responses filled as Rasa fills them: the words the web app sends through Rasa."""
 
 import pytest
 
-from web.responses import render
+from shop.responses import render
 
 
 def test_a_response_is_filled_with_the_values_given():
