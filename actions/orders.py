@@ -8,7 +8,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.forms import AnswersInAnyOrder
+from actions.forms import AnswersInAnyOrder, email_reader
 from shop import orders
 from shop.answers import Reader
 from shop.buttons import alternative_buttons, button, product_buttons
@@ -47,7 +47,7 @@ class ValidatePurchaseForm(AnswersInAnyOrder):
         return "validate_purchase_form"
 
     def answer_readers(self, tracker: Tracker, requested: str | None) -> dict[str, Reader]:
-        return {"email": lambda text: parse_email(text).value}
+        return {"email": email_reader}
 
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

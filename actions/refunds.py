@@ -7,14 +7,14 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.forms import AnswersInAnyOrder, validate_email_value
+from actions.forms import AnswersInAnyOrder, email_reader, validate_email_value
 from shop import refunds
 from shop.answers import Reader
 from shop.buttons import button
 from shop.clock import naive_now
 from shop.db import session_scope
 from shop.formatting import join_words, long_date, money
-from shop.parsing.ids import find_order_id, parse_email, parse_order_id
+from shop.parsing.ids import find_order_id, parse_order_id
 from shop.refunds import RefundDecision, load_policy, reason_clause, refund_change_choice
 
 REFUND_SLOTS = [
@@ -54,7 +54,7 @@ class ValidateRefundForm(AnswersInAnyOrder):
         return [slot for slot in domain_slots if slot != "refund_change"]
 
     def answer_readers(self, tracker: Tracker, requested: str | None) -> dict[str, Reader]:
-        return {"order_id": find_order_id, "email": lambda text: parse_email(text).value}
+        return {"order_id": find_order_id, "email": email_reader}
 
     async def get_validation_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
