@@ -16,7 +16,7 @@ from shop.db import session_scope
 from shop.formatting import join_words, money, short_date
 from shop.orders import OptionChoice, get_order
 from shop.parsing.ids import parse_email, parse_order_id
-from shop.parsing.numbers import MAX_QUANTITY
+from shop.parsing.numbers import MAX_QUANTITY, parse_quantity
 
 PURCHASE_SLOTS = ["quantity", "purchase_confirmed"]
 PURCHASE_FORM_SLOTS = ["product", "size", "color", "quantity", "email", "order_id"]
@@ -247,7 +247,8 @@ class ActionPlaceOrder(Action):
 
     async def run(self, dispatcher, tracker, domain):
         reset = [SlotSet(slot, None) for slot in PURCHASE_SLOTS]
-        if not tracker.get_slot("purchase_confirmed"):
+        quantity = parse_quantity(tracker.get_slot("quantity"))
+        if not tracker.get_slot("purchase_confirmed") or not quantity.ok:
             dispatcher.utter_message(response="utter_order_not_placed")
             return reset
         with session_scope() as session:
@@ -256,7 +257,7 @@ class ActionPlaceOrder(Action):
                 tracker.get_slot("product"),
                 tracker.get_slot("size"),
                 tracker.get_slot("color"),
-                int(tracker.get_slot("quantity")),
+                quantity.value,
                 email=tracker.get_slot("email"),
                 sender_id=tracker.sender_id,
             )

@@ -10,6 +10,9 @@ export TRACKER_STORE_URL="${TRACKER_STORE_URL:-sqlite:///$ROOT/var/tracker.db}"
 export RASA_PORT="${RASA_PORT:-5005}"
 export ACTION_PORT="${ACTION_PORT:-5055}"
 export ACTION_SERVER_URL="${ACTION_SERVER_URL:-http://localhost:$ACTION_PORT/webhook}"
+# Empty unless set: the scripts that start the action server generate one (new_secret below),
+# and an action server without one does not start.
+export ACTION_SERVER_TOKEN="${ACTION_SERVER_TOKEN:-}"
 export LOCK_STORE_TYPE="${LOCK_STORE_TYPE:-in_memory}"
 export LOCK_STORE_HOST="${LOCK_STORE_HOST:-}"
 export WEB_PORT="${WEB_PORT:-8000}"
@@ -19,3 +22,7 @@ export RASA_TELEMETRY_ENABLED=false
 export PYTHONWARNINGS="${PYTHONWARNINGS:-ignore::DeprecationWarning}"
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
 mkdir -p "$ROOT/var"
+
+new_secret() {  # a random secret for a variable left unset, shared by the processes started here
+  "$ROOT/.venv/bin/python" -c 'import secrets; print(secrets.token_hex(24))'
+}

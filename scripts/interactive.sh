@@ -7,10 +7,11 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 export BOOKING_LINK_SECRET="${BOOKING_LINK_SECRET:-$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(16))')}"
+export ACTION_SERVER_TOKEN="${ACTION_SERVER_TOKEN:-$(new_secret)}"
 mkdir -p var/log
 # In its own session: Ctrl-C in interactive learning opens Rasa's "Do you want to stop?" menu,
 # and must not also stop the action server under it. The trap stops it when we exit.
-setsid .venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" >var/log/actions.log 2>&1 &
+setsid .venv/bin/python -m actions >var/log/actions.log 2>&1 &
 actions_pid=$!
 trap 'kill -TERM $actions_pid 2>/dev/null; wait $actions_pid 2>/dev/null' EXIT INT TERM
 echo "starting the action server on port $ACTION_PORT (log: var/log/actions.log)"

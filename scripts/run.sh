@@ -12,6 +12,8 @@ fi
 export RASA_AUTH_TOKEN
 # Signs calendar-invite links; both servers must share it, so it is made once here.
 export BOOKING_LINK_SECRET="${BOOKING_LINK_SECRET:-$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(16))')}"
+# The Rasa server's key to the action server (endpoints.yml).
+export ACTION_SERVER_TOKEN="${ACTION_SERVER_TOKEN:-$(new_secret)}"
 # Signs agents' inbox sessions.
 export WEB_SECRET_KEY="${WEB_SECRET_KEY:-$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(32))')}"
 if [ "${INBOX_DEMO_PASSWORD+set}" != set ]; then
@@ -36,7 +38,7 @@ stop() {  # [exit code]
 }
 trap stop INT TERM EXIT
 
-.venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" >var/log/actions.log 2>&1 &
+.venv/bin/python -m actions >var/log/actions.log 2>&1 &
 pids+=($!)
 # The HTTP API always sits behind the token; the channels (REST, socket.io) are what customers use.
 # "=" keeps a token that starts with "-" (token_urlsafe makes some) from reading as an option.

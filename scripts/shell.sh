@@ -4,8 +4,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 export BOOKING_LINK_SECRET="${BOOKING_LINK_SECRET:-$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(16))')}"
+export ACTION_SERVER_TOKEN="${ACTION_SERVER_TOKEN:-$(new_secret)}"
 mkdir -p var/log
-.venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" >var/log/actions.log 2>&1 &
+.venv/bin/python -m actions >var/log/actions.log 2>&1 &
 actions_pid=$!
 trap 'kill -TERM $actions_pid 2>/dev/null; wait $actions_pid 2>/dev/null' EXIT INT TERM
 for _ in $(seq 1 60); do curl -fsS "http://localhost:$ACTION_PORT/health" >/dev/null 2>&1 && break; sleep 1; done

@@ -14,6 +14,7 @@ from shop.catalog import Alternative, reserve_stock
 from shop.clock import naive_now
 from shop.formatting import variant_label
 from shop.models import ORDER_REFERENCE_OFFSET, ORDER_REFERENCE_PREFIX, Order, OrderItem, Product, Variant
+from shop.parsing.ids import parse_email
 from shop.parsing.numbers import parse_quantity
 from shop.parsing.sizes import parse_choice, parse_size
 
@@ -345,7 +346,13 @@ def buy(
     sender_id: str | None = None,
 ) -> Purchase:
     """Place the confirmed order in the caller's session. When the stock is gone, the
-    transaction is rolled back (nothing is written) and in-stock alternatives are read."""
+    transaction is rolled back (nothing is written) and in-stock alternatives are read.
+    The quantity and email are checked again here: the form's checks ran in another request."""
+    checked = parse_quantity(quantity)
+    if not checked.ok or checked.value != quantity:
+        raise ValueError(f"quantity {quantity!r} cannot be ordered in the chat ({checked.error})")
+    if email is not None and not parse_email(email).ok:
+        raise ValueError("the order's email is not an email address")
     product = _product(session, product_name)
     variant = catalog.find_variant(product, size, color) if product is not None else None
     if product is None or variant is None:

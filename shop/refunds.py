@@ -294,8 +294,8 @@ def submit_refund(
     lines = order_lines(session, order_id, email, policy, now)
     if not lines:
         return Filing("no_order")
-    if refused:
-        refusal = first_refusal(line.decision for line in lines)
+    refusal = first_refusal(line.decision for line in lines)
+    if refused and refusal is not None:
         refused_line = next(line for line in lines if line.decision is refusal)
         return Filing("refused", refused_line.label, refusal)
     if not confirmed:

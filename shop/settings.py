@@ -17,6 +17,9 @@ DEFAULTS = {
     "RASA_URL": "",  # empty: http://127.0.0.1:RASA_PORT
     "RASA_AUTH_TOKEN": "",
     "BOOKING_LINK_SECRET": "",
+    "ACTION_HOST": "127.0.0.1",  # the action server answers the Rasa server only
+    "ACTION_PORT": "5055",
+    "ACTION_SERVER_TOKEN": "",
     "INBOX_CONFIG": str(SEED_DIR / "inbox.yml"),
     "INBOX_DEMO_PASSWORD": "",
     "INBOX_SWEEP_SECONDS": "5",
@@ -57,6 +60,14 @@ def booking_link_secret() -> str:
     if not secret:
         raise RuntimeError("BOOKING_LINK_SECRET is not set (make run generates one)")
     return secret
+
+
+def action_server_token() -> str:
+    """The secret the Rasa server sends with every action call (endpoints.yml `token`)."""
+    token = get("ACTION_SERVER_TOKEN")
+    if not token:
+        raise RuntimeError("ACTION_SERVER_TOKEN is not set (make run generates one)")
+    return token
 
 
 def inbox_config_path() -> Path:

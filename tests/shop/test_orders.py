@@ -126,6 +126,19 @@ def test_quantity_must_be_positive(shop_db, quantity):
     assert order_count() == SEEDED_ORDERS
 
 
+@pytest.mark.parametrize("quantity", [11, 20, 0])
+def test_buy_checks_the_chat_limit_again_whatever_the_form_said(shop_db, quantity):
+    with pytest.raises(ValueError), session_scope() as session:
+        orders.buy(session, "Hoodie", "M", "black", quantity, email="a@example.com")
+    assert order_count() == SEEDED_ORDERS
+
+
+def test_buy_refuses_an_email_that_is_none(shop_db):
+    with pytest.raises(ValueError), session_scope() as session:
+        orders.buy(session, "Hoodie", "M", "black", 1, email="robert'); drop table orders;--")
+    assert order_count() == SEEDED_ORDERS
+
+
 def test_get_order(shop_db):
     with session_scope() as session:
         assert get_order(session, "A1003").email == "james.carter@example.com"

@@ -277,6 +277,13 @@ def test_submit_refund_writes_nothing_unless_it_may(shop_db):
     assert refund_count() == 0
 
 
+def test_submit_refund_told_refused_of_an_order_now_refundable_files_nothing(shop_db):
+    # The form's "refused" is the tracker's word; the order, read again, has a refundable line.
+    with session_scope() as session:
+        assert submit(session, refused=True, confirmed=False).outcome == "not_confirmed"
+    assert refund_count() == 0
+
+
 def test_submit_refund_of_a_line_refunded_meanwhile(shop_db, monkeypatch):
     def refunded_meanwhile(session, item, reason):
         raise AlreadyRefunded(item.id)

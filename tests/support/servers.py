@@ -37,6 +37,8 @@ class Servers:
             SHOP_DB_URL=self.shop_db,
             TRACKER_STORE_URL=f"sqlite:///{workdir / 'tracker.db'}",
             ACTION_SERVER_URL=f"http://127.0.0.1:{self.action_port}/webhook",
+            ACTION_PORT=str(self.action_port),
+            ACTION_SERVER_TOKEN=secrets.token_hex(16),
             LOCK_STORE_TYPE="in_memory",
             LOCK_STORE_HOST="",
             RASA_TELEMETRY_ENABLED="false",
@@ -60,9 +62,7 @@ class Servers:
         subprocess.run(
             [str(BIN / "python"), "-m", "shop.seed"], cwd=ROOT, env=self.env, check=True, capture_output=True
         )
-        self._spawn(
-            "actions", [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(self.action_port)]
-        )
+        self._spawn("actions", [str(BIN / "python"), "-m", "actions"])
         self._start_rasa()
         self._wait(f"http://127.0.0.1:{self.action_port}/health", "actions")
         return self

@@ -1,0 +1,70 @@
+"""A custom action the Rasa server cannot run is said to the customer (addons/action_failures.py)."""
+
+import asyncio
+import http.server
+import json
+import threading
+
+import pytest
+from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
+from rasa.core.channels.channel import CollectingOutputChannel
+from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import BotUttered, SlotSet
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+
+import addons  # noqa: F401  (installs the wrapper, as Rasa's import of any addon does)
+from shop.responses import render
+from tests.support.servers import free_port
+
+DOMAIN = Domain.load("domain.yml")
+
+
+def run(action_name: str, endpoint: EndpointConfig, slots: dict | None = None):
+    tracker = DialogueStateTracker("someone", DOMAIN.slots)
+    for name, value in (slots or {}).items():
+        tracker.update(SlotSet(name, value))
+    action = RemoteAction(action_name, endpoint)
+    nlg = TemplatedNaturalLanguageGenerator(DOMAIN.responses)
+    return asyncio.run(action.run(CollectingOutputChannel(), nlg, tracker, DOMAIN))
+
+
+def unreachable() -> EndpointConfig:
+    return EndpointConfig(url=f"http://127.0.0.1:{free_port()}/webhook", token="t")
+
+
+def test_an_action_server_that_cannot_be_reached_gets_the_apology_said():
+    events = run("action_place_order", unreachable())
+    assert [type(e) for e in events] == [BotUttered]
+    assert events[0].text == render("utter_action_failed")["text"]
+
+
+def test_a_form_whose_answer_could_not_be_checked_asks_again():
+    events = run("validate_purchase_form", unreachable(), {"requested_slot": "quantity", "quantity": 3})
+    assert isinstance(events[0], BotUttered)
+    assert SlotSet("quantity", None) in events
+
+
+def test_a_rejection_is_still_rasas_to_handle():
+    class Rejecting(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            body = json.dumps({"error": "not this one", "action_name": "validate_purchase_form"}).encode()
+            self.send_response(400)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Rejecting)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        endpoint = EndpointConfig(url=f"http://127.0.0.1:{server.server_port}/webhook")
+        with pytest.raises(ActionExecutionRejection):
+            run("validate_purchase_form", endpoint)
+    finally:
+        server.shutdown()
