@@ -23,13 +23,13 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from addons.inbound import MAX_BODY_BYTES, clean_text, limit_request_size, valid_sender
 from addons.messenger_output import GRAPH_API_BASE_URL, GraphApi, ShopMessengerBot, psid_hash
 from addons.payload_guard import guard_payload
 from addons.seen_ids import SeenIds
 
 logger = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 1024 * 1024  # Meta's webhook calls are a few KB; sanic's own cap is 100 MB
 GET_STARTED_PAYLOAD = "GET_STARTED"
 GREET = "/greet"
 REQUIRED_CREDENTIALS = ("verify", "secret", "page-access-token")
@@ -92,7 +92,7 @@ def inbound(event: Dict[Text, Any], get_started_payload: Text = GET_STARTED_PAYL
     """The customer's message in a messaging event; None for echoes, receipts and the like."""
     sender_id = (event.get("sender") or {}).get("id")
     message, postback, referral = event.get("message"), event.get("postback"), event.get("referral")
-    if not sender_id:
+    if not sender_id or not valid_sender(str(sender_id)):
         return None
     if isinstance(message, dict):
         if message.get("is_echo"):
@@ -112,6 +112,7 @@ def inbound(event: Dict[Text, Any], get_started_payload: Text = GET_STARTED_PAYL
         text, mid = GREET, None  # a returning customer opened the chat from an m.me link or ad
     else:
         return None  # delivery, read, optin, handover, reaction...
+    text = clean_text(text) if isinstance(text, str) else None
     if not text:
         return None
     kind = "message" if isinstance(message, dict) else "postback" if postback else "referral"
@@ -201,6 +202,7 @@ class MessengerInput(FacebookInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("messenger_webhook", __name__)
+        limit_request_size(webhook)
 
         @webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
@@ -242,7 +244,12 @@ class MessengerInput(FacebookInput):
         if payload.get("object") != "page":  # e.g. Instagram's: not for this page token
             return accepted
         for event in messaging_events(payload):
-            item = inbound(event, self.get_started_payload)
+            try:
+                item = inbound(event, self.get_started_payload)
+            except (AttributeError, TypeError, ValueError):
+                # One malformed event does not cost the others of the batch their answers.
+                logger.warning("Messenger sent a malformed event; skipped.")
+                continue
             if item is None:
                 continue
             if not self.seen.add(item.key):

@@ -1,12 +1,25 @@
-"""Rasa's REST channel, with typed payloads guarded as in the web chat (addons/payload_guard.py).
-Same name and URL (/webhooks/rest/webhook) as the stock channel it replaces in credentials.yml."""
+"""Rasa's REST channel, hardened: same name and URL (/webhooks/rest/webhook) as the stock channel
+it replaces in credentials.yml. Compared with Rasa's it refuses (400) a body that is not
+{"sender": ..., "message": ...} instead of answering 500 or filing the message under the shared
+"default" conversation, caps the body (413) and the metadata, cleans the text
+(addons/inbound.py), guards typed payloads as the web chat does (addons/payload_guard.py), and
+answers 503 when the message could not be handled, where Rasa's answers `200 []`."""
 
-from typing import Optional, Text
+import inspect
+import logging
+from typing import Any, Awaitable, Callable, Dict, Text, Tuple
 
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
+from rasa.utils.endpoints import bool_arg
+from sanic import Blueprint, response
 from sanic.request import Request
+from sanic.response import HTTPResponse
 
+from addons.inbound import bounded_metadata, clean_text, limit_request_size, rest_problem
 from addons.payload_guard import guard_typed_payload
+
+logger = logging.getLogger(__name__)
 
 
 class GuardedRestInput(RestInput):
@@ -14,6 +27,42 @@ class GuardedRestInput(RestInput):
     def name(cls) -> Text:
         return "rest"
 
-    def _extract_message(self, req: Request) -> Optional[Text]:
-        text = super()._extract_message(req)
-        return guard_typed_payload(text) if isinstance(text, str) else text
+    @staticmethod
+    def user_input(body: Dict[str, Any]) -> Tuple[str, str, Dict[str, Any]]:
+        """(sender, text, metadata) of a body rest_problem() passed, as Rasa gets them."""
+        text = guard_typed_payload(clean_text(body["message"]))
+        return body["sender"], text, bounded_metadata(body.get("metadata"))
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        module = inspect.getmodule(self)
+        webhook = Blueprint(f"custom_webhook_{type(self).__name__}", module.__name__ if module else None)
+        limit_request_size(webhook)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> Any:
+            body = request.json  # sanic answers 400 itself when it is not JSON
+            problem = rest_problem(body)
+            if problem:
+                return response.json({"error": problem}, status=400)
+            sender, text, metadata = self.user_input(body)
+            if bool_arg(request, "stream", default=False):
+                return response.stream(
+                    self.stream_response(on_new_message, text, sender, self.name(), metadata),
+                    content_type="text/event-stream",
+                )
+            collector = CollectingOutputChannel()
+            try:
+                await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata))
+            except Exception as error:
+                # No text in the log: it is the customer's.
+                logger.error("REST: a message could not be handled: %s", type(error).__name__, exc_info=error)
+                return response.json(
+                    {"error": "the assistant could not handle this message right now; please try again"}, status=503
+                )
+            return response.json(collector.messages)
+
+        return webhook

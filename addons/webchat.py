@@ -1,13 +1,15 @@
 """The web widget's socket.io channel: Rasa's own, with each bot message sent whole (text with its
 buttons, product card, link or agent name in one event), bad metadata refused instead of
-crashing the handler, and each socket really joining its session's room. Rasa's stock output
+crashing the handler, and each socket really joining its session's room. A conversation id is
+issued by the server (signed, addons/inbound.py) and a socket speaks only in the conversation it
+was confirmed in, so nobody joins another's conversation by naming it. Rasa's stock output
 sends custom payloads as emit() keyword arguments, which fails for anything but {"data": ...};
 an agent's reply from the inbox goes out the same way as the bot's, through
 get_output_channel()."""
 
 import inspect
-import json
 import logging
+import secrets
 import uuid
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
@@ -15,13 +17,20 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
+from addons.inbound import (
+    MAX_BODY_BYTES,
+    bounded_metadata,
+    clean_text,
+    issue_session_id,
+    limit_request_size,
+    session_id_ok,
+)
 from addons.payload_guard import guard_typed_payload
+from shop import settings
 
 logger = logging.getLogger(__name__)
 
 MESSAGE_KEYS = ("text", "buttons", "quick_replies", "custom", "image", "attachment", "elements")
-MAX_MESSAGE_CHARS = 5000
-MAX_METADATA_CHARS = 4000
 
 
 def whole_message(message: Dict[str, Any]) -> Dict[str, Any]:
@@ -33,18 +42,13 @@ def whole_message(message: Dict[str, Any]) -> Dict[str, Any]:
     return payload
 
 
-def clean_metadata(raw: Any) -> Dict[str, Any]:
-    """The page metadata the widget sends (page, url, UTM): an object, or a JSON string of one."""
-    if isinstance(raw, str):
-        if len(raw) > MAX_METADATA_CHARS:
-            return {}
-        try:
-            raw = json.loads(raw)
-        except ValueError:
-            return {}
-    if not isinstance(raw, dict) or len(json.dumps(raw, default=str)) > MAX_METADATA_CHARS:
-        return {}
-    return raw
+def session_secret() -> str:
+    """What signs the web chat's conversation ids; the same on every Rasa server of a cluster."""
+    configured = settings.get("CHAT_SESSION_SECRET")
+    if configured:
+        return configured
+    logger.warning("CHAT_SESSION_SECRET is not set: web chat conversations end when this server restarts.")
+    return secrets.token_hex(32)
 
 
 class WebChatOutput(SocketIOOutput):
@@ -66,15 +70,18 @@ class WebChatInput(SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         blueprint = super().blueprint(on_new_message)
+        limit_request_size(blueprint)
         sio = self.sio
+        sio.eio.max_http_buffer_size = MAX_BODY_BYTES
+        secret = session_secret()
 
         # Rasa 3.6 calls sio.enter_room() without awaiting it; python-socketio 5.x made it a
         # coroutine, so the socket never joined its session's room and heard no reply.
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: Text, data: Any) -> None:
             session_id = data.get("session_id") if isinstance(data, dict) else None
-            if not isinstance(session_id, str) or not session_id.strip() or len(session_id) > 128:
-                session_id = uuid.uuid4().hex
+            if not session_id_ok(session_id, secret):
+                session_id = issue_session_id(secret)
             if self.session_persistence:
                 joined = sio.enter_room(sid, session_id, namespace=self.namespace)
                 if inspect.isawaitable(joined):
@@ -87,11 +94,14 @@ class WebChatInput(SocketIOInput):
             if not isinstance(data, dict):
                 return
             text = data.get("message")
-            if not isinstance(text, str) or not text.strip():
+            text = clean_text(text) if isinstance(text, str) else ""
+            if not text:
                 return
             sender_id = data.get("session_id") if self.session_persistence else sid
-            if not isinstance(sender_id, str) or not sender_id:
-                logger.warning("A web chat message without a session_id was ignored.")
+            if not isinstance(sender_id, str) or sender_id not in sio.rooms(sid, namespace=self.namespace):
+                # Not the conversation this socket was confirmed in (or none): tell it to ask again.
+                logger.warning("A web chat message outside its confirmed session was refused.")
+                await sio.emit("session_expired", {}, room=sid, namespace=self.namespace)
                 return
             # The widget sends button payloads as text: only our buttons' intents pass as such.
             text = guard_typed_payload(text)
@@ -100,11 +110,11 @@ class WebChatInput(SocketIOInput):
             try:
                 await on_new_message(
                     UserMessage(
-                        text[:MAX_MESSAGE_CHARS],
+                        text,
                         output,
                         sender_id,
                         input_channel=self.name(),
-                        metadata=clean_metadata(data.get(self.metadata_key)),
+                        metadata=bounded_metadata(data.get(self.metadata_key)),
                         message_id=uuid.uuid4().hex,
                     )
                 )

@@ -14,6 +14,8 @@ export RASA_AUTH_TOKEN
 export BOOKING_LINK_SECRET="${BOOKING_LINK_SECRET:-$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(16))')}"
 # The Rasa server's key to the action server (endpoints.yml).
 export ACTION_SERVER_TOKEN="${ACTION_SERVER_TOKEN:-$(new_secret)}"
+# Signs the web chat's conversation ids (every Rasa server of a cluster needs the same one).
+export CHAT_SESSION_SECRET="${CHAT_SESSION_SECRET:-$(new_secret)}"
 # Signs agents' inbox sessions.
 export WEB_SECRET_KEY="${WEB_SECRET_KEY:-$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(32))')}"
 if [ "${INBOX_DEMO_PASSWORD+set}" != set ]; then

@@ -20,6 +20,7 @@ DEFAULTS = {
     "ACTION_HOST": "127.0.0.1",  # the action server answers the Rasa server only
     "ACTION_PORT": "5055",
     "ACTION_SERVER_TOKEN": "",
+    "CHAT_SESSION_SECRET": "",  # empty: a new one per process (web chat sessions end at restart)
     "INBOX_CONFIG": str(SEED_DIR / "inbox.yml"),
     "INBOX_DEMO_PASSWORD": "",
     "INBOX_SWEEP_SECONDS": "5",

@@ -500,3 +500,41 @@ async def test_output_channel_for_rasas_http_api(graph):
     [sent] = graph.messages("psid-9")
     assert sent["tag"] == "HUMAN_AGENT" and graph.calls[0]["path"] == "/v18.0/me/messages"
     await channel.graph.close()
+
+
+@pytest.mark.parametrize(
+    "malformed",
+    [
+        {"sender": "not-an-object", "message": {"text": "x"}},
+        {"sender": {"id": "psid-2"}, "message": {"text": "x", "quick_reply": "not-an-object"}},
+        {"sender": {"id": {"nested": 1}}, "message": {"text": "x"}},
+        {"sender": {"id": "psid-2"}, "postback": {"payload": ["list"]}},
+    ],
+)
+async def test_one_malformed_event_does_not_drop_the_rest_of_the_batch(graph, malformed):
+    received = []
+
+    async def on_new_message(message: UserMessage) -> None:
+        received.append(message.text)
+
+    channel = MessengerInput(VERIFY, SECRET, TOKEN, graph_api_base_url=graph.url)
+    batch = webhook_body([text_event("psid-1", "first"), malformed, text_event("psid-1", "last")])
+    assert channel.accept(batch, on_new_message) == 2
+    await eventually(lambda: not channel.queues.busy)
+    assert received == ["first", "last"]
+    await channel.graph.close()
+
+
+async def test_unsafe_characters_never_reach_nlu(graph):
+    received = []
+
+    async def on_new_message(message: UserMessage) -> None:
+        received.append(message.text)
+
+    channel = MessengerInput(VERIFY, SECRET, TOKEN, graph_api_base_url=graph.url)
+    assert (
+        channel.accept(webhook_body([text_event("psid-1", "hi\ud800\u200b there" + "!" * 5000)]), on_new_message) == 1
+    )
+    await eventually(lambda: not channel.queues.busy)
+    assert received[0].startswith("hi there!") and len(received[0]) == 1000
+    await channel.graph.close()

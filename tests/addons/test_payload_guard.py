@@ -206,16 +206,19 @@ def test_messenger_typed_text_is_never_a_payload_but_buttons_are():
 
 
 def test_rest_channel_guards_typed_payloads():
-    from types import SimpleNamespace
 
     from addons.rest import GuardedRestInput
 
     channel = GuardedRestInput()
     assert channel.name() == "rest"  # same URL as Rasa's: /webhooks/rest/webhook
-    assert channel._extract_message(SimpleNamespace(json={"message": "/opt_out"})) == TEXT_SLASH + "opt_out"
-    assert channel._extract_message(SimpleNamespace(json={"message": "/greet"})) == "/greet"
-    assert channel._extract_message(SimpleNamespace(json={"message": "hi"})) == "hi"
-    assert channel._extract_message(SimpleNamespace(json={})) is None
+
+    def text_of(message):
+        return channel.user_input({"sender": "me", "message": message})[1]
+
+    assert text_of("/opt_out") == TEXT_SLASH + "opt_out"
+    assert text_of("/greet") == "/greet"
+    assert text_of("hi") == "hi"
+    assert text_of("\u200b/opt_out") == TEXT_SLASH + "opt_out"  # a zero-width space does not hide it
 
 
 def test_web_chat_guards_typed_payloads():
@@ -235,11 +238,14 @@ def test_web_chat_guards_typed_payloads():
         received.append(message.text)
 
     channel.blueprint(on_new_message)
-    handler = channel.sio.handlers[channel.namespace or "/"]["user_uttered"]
+    handlers = channel.sio.handlers[channel.namespace or "/"]
 
     async def send_all():
+        sid = await channel.sio.manager.connect("eio1", channel.namespace or "/")
+        await handlers["session_request"](sid, {})
+        (session_id,) = [room for room in channel.sio.rooms(sid) if room != sid]
         for text in ["/opt_out", '/purchase{"product": "Hoodie"}', "/greet", "hello"]:
-            await handler("sid1", {"message": text, "session_id": "s1"})
+            await handlers["user_uttered"](sid, {"message": text, "session_id": session_id})
 
     asyncio.run(send_all())
     assert received == [TEXT_SLASH + "opt_out", '/purchase{"product": "Hoodie"}', "/greet", "hello"]

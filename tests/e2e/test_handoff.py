@@ -116,13 +116,18 @@ def test_rest_conversation_is_handed_over_answered_closed_and_resumed(servers, w
 async def test_web_widget_customer_gets_the_agents_replies_live(servers, web):
     alice = Agent(web, "alice@shop.example")
     alice.call("POST", "/presence", online=True)
-    session_id = secrets.token_hex(16)
     received: asyncio.Queue = asyncio.Queue()
+    confirmed: asyncio.Queue = asyncio.Queue()
     client = socketio.AsyncClient()
     client.on("bot_uttered", lambda data: received.put_nowait(data))
+    client.on("session_confirm", lambda data: confirmed.put_nowait(data))
     await client.connect(servers.url, socketio_path="/socket.io", transports=["polling"])
     try:
-        await client.emit("session_request", {"session_id": session_id})
+        # A made-up id is not taken: the server issues the conversation id.
+        guessed = secrets.token_hex(16)
+        await client.emit("session_request", {"session_id": guessed})
+        session_id = await asyncio.wait_for(confirmed.get(), timeout=30)
+        assert session_id != guessed
 
         async def say(message):
             await client.emit(

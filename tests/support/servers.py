@@ -44,6 +44,7 @@ class Servers:
             RASA_TELEMETRY_ENABLED="false",
             TF_CPP_MIN_LOG_LEVEL="2",
             BOOKING_LINK_SECRET=secrets.token_hex(16),
+            CHAT_SESSION_SECRET=secrets.token_hex(16),
             PUBLIC_BASE_URL=f"http://127.0.0.1:{self.rasa_port}",
             WEB_PUBLIC_URL=f"http://127.0.0.1:{self.web_port}",
             **(extra_env or {}),

@@ -316,6 +316,11 @@
       // Continue the stored conversation (Rasa: session_persistence), or let Rasa start one.
       socket.emit("session_request", { session_id: sessionId });
     });
+    // The server did not take the message as this conversation's: confirm the session again.
+    socket.on("session_expired", function () {
+      confirmed = false;
+      socket.emit("session_request", { session_id: sessionId });
+    });
     socket.on("session_confirm", function (data) {
       var id = typeof data === "string" ? data : data && data.session_id;
       if (!id) return;
