@@ -3,19 +3,20 @@
 import re
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.forms import AnswersInAnyOrder, email_reader
-from shop import orders
+from actions.forms import AnswersInAnyOrder, email_reader, validate_email_value
+from shop import orders, ownership
 from shop.answers import Reader
 from shop.buttons import alternative_buttons, button, product_buttons
+from shop.clock import naive_now
 from shop.db import session_scope
 from shop.formatting import join_words, money, short_date
-from shop.orders import OptionChoice, get_order
-from shop.parsing.ids import parse_email, parse_order_id
+from shop.orders import OptionChoice
+from shop.parsing.ids import find_order_id, parse_email, parse_order_id
 from shop.parsing.numbers import MAX_QUANTITY, parse_quantity
 
 PURCHASE_SLOTS = ["quantity", "purchase_confirmed"]
@@ -282,9 +283,36 @@ class ActionPlaceOrder(Action):
         return reset + [SlotSet("order_id", purchase.reference)]
 
 
-class ValidateOrderStatusForm(FormValidationAction):
+class ValidateOrderStatusForm(AnswersInAnyOrder):
+    """The order number and the email on the order, in any order: together they prove the order
+    is the customer's (shop/ownership.py); a few wrong pairs end the form with a person offered."""
+
     def name(self) -> str:
         return "validate_order_status_form"
+
+    async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> list[str]:
+        with session_scope() as session:
+            locked = ownership.is_locked(session, tracker.sender_id, naive_now())
+        return [] if locked else domain_slots  # action_order_status says why
+
+    def answer_readers(self, tracker: Tracker, requested: str | None) -> dict[str, Reader]:
+        return {"order_id": find_order_id, "email": email_reader}
+
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        slots = {**tracker.slots, **{e["name"]: e["value"] for e in events if e.get("event") == "slot"}}
+        if not slots.get("order_id") or not slots.get("email"):
+            return events
+        with session_scope() as session:
+            proof = ownership.prove(session, slots["order_id"], slots["email"], tracker.sender_id, naive_now())
+        if proof.outcome == "mismatch":
+            dispatcher.utter_message(
+                response="utter_order_email_mismatch", order_id=slots["order_id"], email=slots["email"]
+            )
+            return events + [SlotSet("email", None)]
+        return events
 
     def validate_order_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -293,12 +321,12 @@ class ValidateOrderStatusForm(FormValidationAction):
         if not parsed.ok:
             dispatcher.utter_message(response="utter_invalid_order_id")
             return {"order_id": None}
-        with session_scope() as session:
-            found = get_order(session, parsed.value) is not None
-        if not found:
-            dispatcher.utter_message(response="utter_order_not_found", order_id=parsed.value)
-            return {"order_id": None}
         return {"order_id": parsed.value}
+
+    def validate_email(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return validate_email_value(value, dispatcher)
 
 
 # The statuses with a response of their own (a paid order reads as placed); any other status is
@@ -318,10 +346,16 @@ class ActionOrderStatus(Action):
 
     async def run(self, dispatcher, tracker, domain):
         reference = parse_order_id(tracker.get_slot("order_id")).value
+        email = parse_email(tracker.get_slot("email")).value
+        # Checked again here, whatever the form said: the status is only for the order's owner.
         with session_scope() as session:
-            status = orders.order_status(session, reference) if reference else None
+            locked = ownership.is_locked(session, tracker.sender_id, naive_now())
+            status = orders.order_status(session, reference, email) if reference and email and not locked else None
+        if locked:
+            dispatcher.utter_message(response="utter_order_check_locked")
+            return [SlotSet("order_id", None), SlotSet("email", None)]
         if status is None:
-            dispatcher.utter_message(response="utter_invalid_order_id")
+            dispatcher.utter_message(response="utter_order_not_shown")
             return [SlotSet("order_id", None)]
         dispatcher.utter_message(
             response=f"utter_order_status_{STATUS_RESPONSES.get(status.status, 'other')}",

@@ -8,7 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.forms import AnswersInAnyOrder, email_reader, validate_email_value
-from shop import refunds
+from shop import ownership, refunds
 from shop.answers import Reader
 from shop.buttons import button
 from shop.clock import naive_now
@@ -47,6 +47,9 @@ class ValidateRefundForm(AnswersInAnyOrder):
     async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> list[str]:
         # A refused order ends the form after order id and email: the refusal is explained
         # by action_submit_refund instead of asking for an item and a reason for nothing.
+        with session_scope() as session:
+            if ownership.is_locked(session, tracker.sender_id, naive_now()):
+                return []  # too many wrong order numbers and emails: action_submit_refund says so
         if tracker.get_slot("refund_eligible") is False:
             return ["order_id", "email"]
         if tracker.get_slot("refund_confirmed") is False:
@@ -67,12 +70,15 @@ class ValidateRefundForm(AnswersInAnyOrder):
             return events
         # Both order id and email are known: they must belong together, then the policy decides.
         with session_scope() as session:
-            check = refunds.check_order(session, slots["order_id"], slots["email"], load_policy(), naive_now())
-            if not check.found:
+            proof = ownership.prove(session, slots["order_id"], slots["email"], tracker.sender_id, naive_now())
+            if proof.outcome == "locked":
+                return events
+            if proof.outcome == "mismatch":
                 dispatcher.utter_message(
-                    response="utter_refund_order_not_found", order_id=slots["order_id"], email=slots["email"]
+                    response="utter_order_email_mismatch", order_id=slots["order_id"], email=slots["email"]
                 )
                 return events + [SlotSet("email", None)]
+            check = refunds.check_order(session, slots["order_id"], slots["email"], load_policy(), naive_now())
             if check.refusal is not None:
                 return events + [
                     SlotSet("refund_eligible", False),
@@ -218,6 +224,9 @@ class ActionSubmitRefund(Action):
         order_id, email = _form_order(tracker)
         policy = load_policy()
         with session_scope() as session:
+            if ownership.is_locked(session, tracker.sender_id, naive_now()):
+                dispatcher.utter_message(response="utter_order_check_locked")
+                return [SlotSet(slot, None) for slot in REFUND_SLOTS]
             filing = refunds.submit_refund(
                 session,
                 order_id,

@@ -78,7 +78,7 @@ class WebChatInput(SocketIOInput):
         # Rasa 3.6 calls sio.enter_room() without awaiting it; python-socketio 5.x made it a
         # coroutine, so the socket never joined its session's room and heard no reply.
         @sio.on("session_request", namespace=self.namespace)
-        async def session_request(sid: Text, data: Any) -> None:
+        async def session_request(sid: Text, data: Any = None) -> None:
             session_id = data.get("session_id") if isinstance(data, dict) else None
             if not session_id_ok(session_id, secret):
                 session_id = issue_session_id(secret)
@@ -90,7 +90,7 @@ class WebChatInput(SocketIOInput):
 
         # Registering the event again replaces Rasa's handler of it.
         @sio.on(self.user_message_evt, namespace=self.namespace)
-        async def handle_message(sid: Text, data: Any) -> None:
+        async def handle_message(sid: Text, data: Any = None) -> None:
             if not isinstance(data, dict):
                 return
             text = data.get("message")

@@ -129,6 +129,18 @@ class Contact(Base):
     updated_at = Column(DateTime, nullable=False, default=naive_now, onupdate=naive_now)
 
 
+class OwnershipFailure(Base):
+    """An order number given with an email that is not the order's (shop/ownership.py)."""
+
+    __tablename__ = "ownership_failures"
+    __table_args__ = (Index("ix_ownership_failures_sender", "sender_id", "failed_at"),)
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), nullable=False)
+    reference = Column(String(20), nullable=False)
+    failed_at = Column(DateTime, nullable=False, default=naive_now)
+
+
 class FollowUp(Base):
     """A customer asked to be emailed by a team (out of hours, or instead of a call)."""
 

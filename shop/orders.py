@@ -68,6 +68,15 @@ def get_order(session: Session, reference: str) -> Order | None:
     return session.scalar(select(Order).where(Order.reference == reference.upper()))
 
 
+def find_customer_order(session: Session, reference: str, email: str) -> Order | None:
+    """The order only when the email on it matches: an order number alone proves nothing
+    (shop/ownership.py counts the wrong pairs)."""
+    order = get_order(session, reference)
+    if order is None or not order.email or order.email.lower() != email.strip().lower():
+        return None
+    return order
+
+
 SHIP_BUSINESS_DAYS = 1
 DELIVERY_BUSINESS_DAYS = (3, 5)
 
@@ -119,8 +128,9 @@ _STATUS_SINCE = {
 }
 
 
-def order_status(session: Session, reference: str) -> OrderStatus | None:
-    order = get_order(session, reference)
+def order_status(session: Session, reference: str, email: str) -> OrderStatus | None:
+    """The order's status for its owner: None unless the email is the order's."""
+    order = find_customer_order(session, reference, email)
     if order is None:
         return None
     since = _STATUS_SINCE.get(order.status)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from shop.formatting import variant_label
 from shop.models import REFUND_REFERENCE_OFFSET, REFUND_REFERENCE_PREFIX, Order, OrderItem, Refund
-from shop.orders import get_order
+from shop.orders import find_customer_order
 from shop.settings import SEED_DIR
 
 POLICY_PATH = SEED_DIR / "refund_policy.yml"
@@ -86,14 +86,6 @@ class AlreadyRefunded(Exception):
 
 def refund_reference(refund_id: int) -> str:
     return f"{REFUND_REFERENCE_PREFIX}{REFUND_REFERENCE_OFFSET + refund_id}"
-
-
-def find_customer_order(session: Session, reference: str, email: str) -> Order | None:
-    """The order only when the email on it matches: an order id alone proves nothing."""
-    order = get_order(session, reference)
-    if order is None or not order.email or order.email.lower() != email.strip().lower():
-        return None
-    return order
 
 
 @dataclass(frozen=True)

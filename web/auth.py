@@ -22,6 +22,12 @@ def hash_password(password: str, iterations: int = PBKDF2_ITERATIONS) -> str:
     return f"pbkdf2_sha256${iterations}${_b64(salt)}${_b64(digest)}"
 
 
+def throttle_key(email: str, client_address: str) -> str:
+    """Failed logins count per email and client address: a stranger elsewhere cannot lock an
+    agent out with five wrong passwords."""
+    return f"{email}|{client_address}"
+
+
 def verify_password(password: str, stored: str | None) -> bool:
     try:
         scheme, iterations, salt, digest = (stored or "").split("$")
@@ -69,6 +75,10 @@ def read_token(secret: str, token: str | None, now: float | None = None) -> Sess
     if int(expires) < (now or epoch_seconds()):
         return None
     return SessionClaims(int(agent_id), int(epoch), int(expires))
+
+
+# Checked against when the email is unknown, so that a login takes as long either way.
+DECOY_HASH = hash_password(secrets.token_urlsafe(24))
 
 
 def _sign(secret: str, body: str) -> str:

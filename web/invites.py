@@ -14,8 +14,11 @@ bp = Blueprint("invites")
 @bp.get("/invites/<filename>")
 async def invite(request: Request, filename: str) -> HTTPResponse:
     reference = filename.removesuffix(".ics")
-    with session_scope(request.app.ctx.settings.db_url) as session:
-        body = invites.invite_of(session, reference, request.args.get("t", ""))
+    try:
+        with session_scope(request.app.ctx.settings.db_url) as session:
+            body = invites.invite_of(session, reference, request.args.get("t", ""))
+    except RuntimeError:  # BOOKING_LINK_SECRET missing: a deployment error, said as such
+        return response.json({"error": "calendar invites are not configured on this server"}, status=503)
     if body is None:  # unsigned, forged, unknown or cancelled: all look the same from outside
         return response.json({"error": "unknown or unsigned invite link"}, status=404)
     return response.text(

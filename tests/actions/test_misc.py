@@ -4,6 +4,7 @@ import re
 
 import pytest
 from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions.conversation import ActionCancelTask
@@ -11,6 +12,7 @@ from actions.orders import STATUS_RESPONSES, ActionOrderStatus, ValidateOrderSta
 from shop.db import session_scope
 from shop.formatting import short_date
 from shop.models import Order
+from tests.support.running import buttons_shown, run_form
 from tests.support.trackers import filled, make_tracker, responses, slot_events
 
 # --------------------------------------------------------------------------- cancelling
@@ -59,6 +61,14 @@ async def test_cancel_without_an_active_form(dispatcher, domain):
 # --------------------------------------------------------------------------- order status
 
 
+EMAILS = {"A1001": "maria.lopez@example.com", "A1002": "daniel.kim@example.com", "A1003": "james.carter@example.com"}
+EMAILS["A1006"] = "aiko.tanaka@example.com"
+
+
+def owner(order_id: str, **slots) -> dict:
+    return {"order_id": order_id, "email": EMAILS[order_id.upper()], **slots}
+
+
 @pytest.mark.parametrize(
     "order_id, expected, since",
     [
@@ -69,7 +79,9 @@ async def test_cancel_without_an_active_form(dispatcher, domain):
     ],
 )
 async def test_order_status(shop_db, dispatcher, domain, order_id, expected, since):
-    await ActionOrderStatus().run(dispatcher, make_tracker(slots={"order_id": order_id.lower()}), domain)
+    await ActionOrderStatus().run(
+        dispatcher, make_tracker(slots=owner(order_id) | {"order_id": order_id.lower()}), domain
+    )
     assert responses(dispatcher) == [expected]
     values = filled(dispatcher, expected)
     assert values["order_id"] == order_id
@@ -79,7 +91,7 @@ async def test_order_status(shop_db, dispatcher, domain, order_id, expected, sin
 
 
 async def test_order_status_lists_the_items(shop_db, dispatcher, domain):
-    await ActionOrderStatus().run(dispatcher, make_tracker(slots={"order_id": "A1002"}), domain)
+    await ActionOrderStatus().run(dispatcher, make_tracker(slots=owner("A1002")), domain)
     values = filled(dispatcher, "utter_order_status_shipped")
     assert (values["items"], values["total"]) == (
         "1 x Slim Jeans (blue, size 32) and 2 x Cotton T-Shirt (white, size M)",
@@ -90,7 +102,7 @@ async def test_order_status_lists_the_items(shop_db, dispatcher, domain):
 async def test_order_status_of_another_status_names_it(shop_db, dispatcher, domain):
     with session_scope() as session:
         session.scalar(select(Order).where(Order.reference == "A1001")).status = "cancelled"
-    await ActionOrderStatus().run(dispatcher, make_tracker(slots={"order_id": "A1001"}), domain)
+    await ActionOrderStatus().run(dispatcher, make_tracker(slots=owner("A1001")), domain)
     assert filled(dispatcher, "utter_order_status_other")["status"] == "cancelled"
 
 
@@ -101,18 +113,25 @@ def test_every_status_told_has_its_response(domain, told):
 
 
 @pytest.mark.parametrize(
-    "value, expected, message",
+    "slots",
     [
-        ("a-1003", "A1003", None),
-        ("A9999", None, "utter_order_not_found"),
+        {"order_id": "A1001", "email": "daniel.kim@example.com"},  # another customer's email
+        {"order_id": "A1001"},  # no email at all (a crafted call)
+        {"order_id": "A9999", "email": "daniel.kim@example.com"},
+        {"order_id": "A1001", "email": "not an email"},
     ],
 )
-def test_validate_order_status_form(shop_db, dispatcher, domain, value, expected, message):
-    result = ValidateOrderStatusForm().validate_order_id(value, dispatcher, make_tracker(), domain)
-    assert result == {"order_id": expected}
-    assert responses(dispatcher) == ([message] if message else [])
-    if message:
-        assert filled(dispatcher, message) == {"order_id": "A9999"}
+async def test_order_status_shows_nothing_to_whoever_is_not_the_owner(shop_db, dispatcher, domain, slots):
+    events = await ActionOrderStatus().run(dispatcher, make_tracker(slots=slots), domain)
+    assert responses(dispatcher) == ["utter_order_not_shown"]
+    assert events == [SlotSet("order_id", None)]
+
+
+def test_validate_order_status_form_reads_an_order_number(shop_db, dispatcher, domain):
+    assert ValidateOrderStatusForm().validate_order_id("a-1003", dispatcher, make_tracker(), domain) == {
+        "order_id": "A1003"
+    }
+    assert responses(dispatcher) == []
 
 
 def test_validate_order_status_form_refuses_what_is_no_order_number(shop_db, dispatcher, domain):
@@ -121,7 +140,36 @@ def test_validate_order_status_form_refuses_what_is_no_order_number(shop_db, dis
     assert responses(dispatcher) == ["utter_invalid_order_id"]
 
 
-async def test_order_status_of_an_unknown_order(shop_db, dispatcher, domain):
-    events = await ActionOrderStatus().run(dispatcher, make_tracker(slots={"order_id": "A9999"}), domain)
-    assert responses(dispatcher) == ["utter_invalid_order_id"]
-    assert events == [SlotSet("order_id", None)]
+async def test_the_order_status_form_takes_the_owners_number_and_email(shop_db, domain):
+    form = ValidateOrderStatusForm()
+    dispatcher, slots = await run_form(
+        form, domain, {"email": "Daniel.Kim@example.com"}, slots={"order_id": "A1002"}, requested_slot="email"
+    )
+    assert slots["email"] == "daniel.kim@example.com"
+    assert responses(dispatcher) == []
+
+
+async def test_the_order_status_form_says_the_same_for_a_wrong_email_and_an_unknown_order(shop_db, domain):
+    form = ValidateOrderStatusForm()
+    said = []
+    for order_id in ("A1002", "A9999"):
+        dispatcher, slots = await run_form(
+            form, domain, {"email": "maria.lopez@example.com"}, slots={"order_id": order_id}, requested_slot="email"
+        )
+        assert slots["email"] is None  # asked again
+        said.append(responses(dispatcher))
+    assert said == [["utter_order_email_mismatch"]] * 2
+
+
+async def test_after_three_wrong_pairs_the_form_ends_and_a_person_is_offered(shop_db, domain):
+    form = ValidateOrderStatusForm()
+    for order_id in ("A1002", "A1003", "A1004"):
+        dispatcher, slots = await run_form(
+            form, domain, {"email": "maria.lopez@example.com"}, slots={"order_id": order_id}, requested_slot="email"
+        )
+    assert slots["requested_slot"] is None  # nothing more is asked: the form is done
+    dispatcher = CollectingDispatcher()
+    events = await ActionOrderStatus().run(dispatcher, make_tracker(slots=owner("A1001")), domain)
+    assert responses(dispatcher) == ["utter_order_check_locked"]  # even the right pair, now
+    assert events == [SlotSet("order_id", None), SlotSet("email", None)]
+    assert buttons_shown(dispatcher, domain) == [{"title": "Talk to a person", "payload": "/human_handoff"}]

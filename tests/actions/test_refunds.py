@@ -87,10 +87,25 @@ async def test_wrong_email_for_the_order(shop_db, form, domain):
     dispatcher, slots = await run_form(form, domain, {"email": "priya.shah@example.com"}, slots={"order_id": "A1003"})
     assert slots["email"] is None  # asked again
     assert slots.get("refund_eligible") is None
-    assert filled(dispatcher, "utter_refund_order_not_found") == {
+    assert filled(dispatcher, "utter_order_email_mismatch") == {
         "order_id": "A1003",
         "email": "priya.shah@example.com",
     }
+
+
+async def test_three_wrong_pairs_end_the_refund_form_with_a_person_offered(shop_db, form, domain):
+    for order_id in ("A1001", "A1002", "A1004"):
+        dispatcher, slots = await run_form(
+            form, domain, {"email": "james.carter@example.com"}, slots={"order_id": order_id}
+        )
+    assert slots["requested_slot"] is None  # nothing more is asked
+    assert slots.get("refund_eligible") is None
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(slots={"order_id": "A1003", "email": "james.carter@example.com", "refund_confirmed": True})
+    await ActionSubmitRefund().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_order_check_locked"]
+    with session_scope() as session:
+        assert session.scalars(select(Refund)).all() == []
 
 
 async def test_eligible_order(shop_db, form, domain):
@@ -147,7 +162,7 @@ async def test_a_new_order_id_is_checked_again(shop_db, form, domain):
     # A1004 is not James's order: the email is asked again instead of trusting the old check
     assert slots["email"] is None
     assert slots.get("refund_eligible") is None
-    assert filled(dispatcher, "utter_refund_order_not_found")["order_id"] == "A1004"
+    assert filled(dispatcher, "utter_order_email_mismatch")["order_id"] == "A1004"
 
 
 async def test_later_answers_do_not_repeat_the_check(shop_db, form, domain):

@@ -188,17 +188,22 @@ def test_buy_when_the_stock_went_meanwhile_writes_nothing_and_offers_what_is_lef
     ],
 )
 def test_order_status(session, reference, status, since):
-    found = orders.order_status(session, reference)
     order = orders.get_order(session, reference)
+    found = orders.order_status(session, reference, order.email.upper())
     assert (found.reference, found.status, found.since) == (reference.upper(), status, getattr(order, since))
     assert found.total_cents == order.total_cents
 
 
 def test_order_status_lists_the_items_and_knows_no_other_order(session):
-    assert orders.order_status(session, "A1002").items == [
+    assert orders.order_status(session, "A1002", "daniel.kim@example.com").items == [
         (1, "Slim Jeans (blue, size 32)"),
         (2, "Cotton T-Shirt (white, size M)"),
     ]
-    assert orders.order_status(session, "A9999") is None
+    assert orders.order_status(session, "A9999", "daniel.kim@example.com") is None
     orders.get_order(session, "A1001").status = "cancelled"
-    assert orders.order_status(session, "A1001").since is None
+    assert orders.order_status(session, "A1001", "maria.lopez@example.com").since is None
+
+
+@pytest.mark.parametrize("email", ["daniel.kim@example.com", "", "maria.lopez@example.co"])
+def test_order_status_is_only_for_the_email_on_the_order(session, email):
+    assert orders.order_status(session, "A1001", email) is None

@@ -10,10 +10,10 @@ from shop import refunds
 from shop.clock import naive_now
 from shop.db import session_factory, session_scope
 from shop.models import Order, Refund
+from shop.orders import find_customer_order
 from shop.refunds import (
     AlreadyRefunded,
     create_refund,
-    find_customer_order,
     line_decisions,
     load_policy,
     refund_reference,
