@@ -3,13 +3,13 @@
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import tzinfo
+from datetime import timezone, tzinfo
 
-from dateutil import tz
 from rasa_sdk import Tracker
 from sqlalchemy.orm import Session
 
 from shop import catalog
+from shop.clock import zone
 from shop.models import Product
 from shop.visit import latest_metadata
 
@@ -34,8 +34,7 @@ _QUESTION_WORDS = set(
 
 def customer_zone(tracker: Tracker) -> tzinfo:
     """The customer's time zone (asked, or from the channel), New York until known."""
-    name = tracker.get_slot("customer_timezone") or "America/New_York"
-    return tz.gettz(name) or tz.UTC
+    return zone(tracker.get_slot("customer_timezone") or "America/New_York") or timezone.utc
 
 
 DEFAULT_TEAM = "smb"

@@ -20,6 +20,9 @@ from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundExceptio
 from sanic import Sanic, response
 from sanic.request import Request
 
+from shop.db import check_database
+from shop.health import report
+
 logger = logging.getLogger(__name__)
 
 # A tracker grows with the conversation; Rasa sends it whole with every call.
@@ -69,7 +72,9 @@ def create_app(token: str, package: str = "actions") -> Sanic:
 
     @app.get("/health")
     async def health(_: Request) -> response.HTTPResponse:
-        return response.json({"status": "ok"})
+        database = await asyncio.get_running_loop().run_in_executor(workers, check_database)
+        status, body = report({"database": database})
+        return response.json(body, status=status)
 
     @app.get("/actions")
     async def actions(request: Request) -> response.HTTPResponse:

@@ -5,10 +5,12 @@ it replaces in credentials.yml. Compared with Rasa's it refuses (400) a body tha
 (addons/inbound.py), guards typed payloads as the web chat does (addons/payload_guard.py), and
 answers 503 when the message could not be handled, where Rasa's answers `200 []`."""
 
+import asyncio
 import inspect
 import logging
 from typing import Any, Awaitable, Callable, Dict, Text, Tuple
 
+import aiohttp
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.utils.endpoints import bool_arg
@@ -18,8 +20,37 @@ from sanic.response import HTTPResponse
 
 from addons.inbound import bounded_metadata, clean_text, limit_request_size, rest_problem
 from addons.payload_guard import guard_typed_payload
+from shop import settings
+from shop.health import OK, down, report
 
 logger = logging.getLogger(__name__)
+
+
+async def dependencies() -> Dict[str, str]:
+    """What the Rasa server needs besides itself: the action server, and Redis when it is the lock store."""
+    checks = {"action_server": await _answers(settings.get("ACTION_SERVER_URL").rsplit("/", 1)[0] + "/health")}
+    if settings.get("LOCK_STORE_TYPE") == "redis":
+        checks["lock_store"] = await asyncio.to_thread(_redis_answers, settings.get("LOCK_STORE_HOST"))
+    return checks
+
+
+async def _answers(url: str) -> str:
+    try:
+        timeout = aiohttp.ClientTimeout(total=3)
+        async with aiohttp.ClientSession(timeout=timeout) as client, client.get(url) as answer:
+            return OK if answer.status == 200 else down(f"answered {answer.status}")
+    except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+        return down(error)
+
+
+def _redis_answers(host: str) -> str:
+    import redis  # only where Redis is the lock store
+
+    try:
+        redis.Redis(host=host or "localhost", socket_timeout=2, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        return down(error)
+    return OK
 
 
 class GuardedRestInput(RestInput):
@@ -40,7 +71,9 @@ class GuardedRestInput(RestInput):
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+            """The Rasa server's health: 503 (and which) when the action server or Redis is down."""
+            status, body = report(await dependencies())
+            return response.json(body, status=status)
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> Any:

@@ -75,9 +75,10 @@ wait_for() { # name url
   echo "$1 did not answer within $START_TIMEOUT s (START_TIMEOUT); see var/log/"
   return 1
 }
+# Each /health answers 200 once what it depends on answers too: hence this order.
 wait_for "Action server" "http://localhost:$ACTION_PORT/health" || stop 1
-wait_for "Web app" "http://localhost:$WEB_PORT/health" || stop 1
 wait_for "Rasa server" "http://localhost:$RASA_PORT/webhooks/rest/" || stop 1
+wait_for "Web app" "http://localhost:$WEB_PORT/health" || stop 1
 
 cat <<MSG
 

@@ -1,8 +1,29 @@
 """The shop's one clock. Business rules take `now` as a parameter; adapters read it here.
 
-The database keeps naive UTC datetimes (SQLite has no time zones); everything else is aware."""
+The database keeps naive UTC datetimes (SQLite has no time zones); everything else is aware.
+Time zones come from the standard library's zoneinfo: the system's zone database, else the
+pinned tzdata package (never dateutil's bundled 2021 copy, whose rules are out of date)."""
 
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+
+def zone(name: object) -> tzinfo | None:
+    """The zone of an IANA name ('America/New_York'); None for an unknown or empty one."""
+    key = str(name or "").strip()
+    if not key:
+        return None
+    try:
+        return ZoneInfo(key)
+    except (ZoneInfoNotFoundError, ValueError):  # ValueError: not a zone key at all ("../x")
+        return None
+
+
+@cache
+def zone_names() -> frozenset[str]:
+    """Every IANA zone name the database knows."""
+    return frozenset(available_timezones())
 
 
 def now_utc() -> datetime:

@@ -5,10 +5,11 @@ from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from shop.health import OK, down
 from shop.models import Base
 from shop.settings import database_url
 
@@ -43,6 +44,16 @@ def _factory_for(url: str) -> sessionmaker:
 def session_factory(url: str | None = None) -> sessionmaker:
     """The process-wide session factory for this URL; creates the schema on first use."""
     return _factory_for(url or database_url())
+
+
+def check_database(url: str | None = None) -> str:
+    """A health check: "ok", or "down: <error>" when the database does not answer a query."""
+    try:
+        with session_factory(url)() as session:
+            session.execute(text("SELECT 1"))
+    except Exception as error:  # any failure means down; its kind is what an operator needs
+        return down(error)
+    return OK
 
 
 @contextmanager

@@ -8,7 +8,7 @@ from typing import Any
 
 from dateutil import tz as dateutil_tz
 
-from shop.clock import as_utc
+from shop.clock import as_utc, zone
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Window = tuple[datetime, datetime]
@@ -16,7 +16,7 @@ Window = tuple[datetime, datetime]
 
 def zone_of(name: str | None) -> tzinfo | None:
     """The tzinfo of an IANA zone name, or None for an unknown (or empty) name."""
-    return dateutil_tz.gettz(name) if name and str(name).strip() else None
+    return zone(name)
 
 
 def _parse_clock(value: Any) -> tuple[int, int]:

@@ -17,6 +17,9 @@ DEFAULTS = {
     "RASA_URL": "",  # empty: http://127.0.0.1:RASA_PORT
     "RASA_AUTH_TOKEN": "",
     "BOOKING_LINK_SECRET": "",
+    "ACTION_SERVER_URL": "http://localhost:5055/webhook",  # where the Rasa server calls it
+    "LOCK_STORE_TYPE": "in_memory",
+    "LOCK_STORE_HOST": "",
     "ACTION_HOST": "127.0.0.1",  # the action server answers the Rasa server only
     "ACTION_PORT": "5055",
     "ACTION_SERVER_TOKEN": "",

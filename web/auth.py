@@ -1,5 +1,5 @@
-"""Agent login: salted PBKDF2 password hashes, signed session tokens that logout can end, and a
-throttle on failed logins."""
+"""Agent login: argon2id password hashes (older PBKDF2 ones still verify and are rehashed at the
+next login), signed session tokens that logout can end, and a throttle on failed logins."""
 
 import base64
 import hashlib
@@ -7,19 +7,25 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
 from shop.clock import epoch_seconds
 
-PBKDF2_ITERATIONS = 240_000
 SESSION_SECONDS = 12 * 3600
 MIN_PASSWORD_CHARS = 10
+_HASHER = PasswordHasher()  # argon2id with the library's recommended cost
 
 
-def hash_password(password: str, iterations: int = PBKDF2_ITERATIONS) -> str:
+def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_CHARS:
         raise ValueError(f"A password needs at least {MIN_PASSWORD_CHARS} characters.")
-    salt = secrets.token_bytes(16)
-    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
-    return f"pbkdf2_sha256${iterations}${_b64(salt)}${_b64(digest)}"
+    return _HASHER.hash(password)
+
+
+def needs_rehash(stored: str) -> bool:
+    """Whether a hash that just verified should be replaced: PBKDF2, or weaker argon2 settings."""
+    return not stored.startswith("$argon2") or _HASHER.check_needs_rehash(stored)
 
 
 def throttle_key(email: str, client_address: str) -> str:
@@ -29,6 +35,16 @@ def throttle_key(email: str, client_address: str) -> str:
 
 
 def verify_password(password: str, stored: str | None) -> bool:
+    if (stored or "").startswith("$argon2"):
+        try:
+            return _HASHER.verify(stored or "", password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+    return _verify_pbkdf2(password, stored)
+
+
+def _verify_pbkdf2(password: str, stored: str | None) -> bool:
+    """Hashes made before argon2: pbkdf2_sha256$iterations$salt$digest."""
     try:
         scheme, iterations, salt, digest = (stored or "").split("$")
         if scheme != "pbkdf2_sha256":

@@ -20,7 +20,16 @@ from shop.handoff.context import transcript
 from shop.handoff.routing import agent_teams, load_config
 from shop.models import Agent, Handoff
 from shop.responses import render
-from web.auth import DECOY_HASH, LoginThrottle, make_token, read_token, throttle_key, verify_password
+from web.auth import (
+    DECOY_HASH,
+    LoginThrottle,
+    hash_password,
+    make_token,
+    needs_rehash,
+    read_token,
+    throttle_key,
+    verify_password,
+)
 from web.pages import STATIC_DIR
 from web.rasa_client import RasaError
 
@@ -153,6 +162,8 @@ async def login(request: Request) -> HTTPResponse:
             throttle.failed(key)
             return error(401, "Wrong email or password.")
         throttle.succeeded(key)
+        if needs_rehash(agent.password_hash):  # an older hash: replaced now that the password is known
+            agent.password_hash = await asyncio.to_thread(hash_password, password)
         token = make_token(settings.secret_key, agent.id, agent.session_epoch)
         result = response.json({"agent": agent_json(agent), "token": token})
     result.cookies[COOKIE] = token

@@ -1,10 +1,15 @@
 """Static files and the health check of the web app."""
 
+import asyncio
 from pathlib import Path
 
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from shop.db import check_database
+from shop.health import OK, down, report
+from web.rasa_client import RasaError
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -14,4 +19,12 @@ bp.static("/static", str(STATIC_DIR), name="static")
 
 @bp.get("/health")
 async def health(request: Request) -> HTTPResponse:
-    return response.json({"status": "ok"})
+    """200 when the shop database and the Rasa server (the inbox reads it) answer; else 503 and which."""
+    try:
+        await request.app.ctx.rasa.status()
+        rasa = OK
+    except RasaError:
+        rasa = down("unreachable")
+    database = await asyncio.to_thread(check_database, request.app.ctx.settings.db_url)
+    status, body = report({"database": database, "rasa": rasa})
+    return response.json(body, status=status)

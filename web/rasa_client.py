@@ -35,6 +35,10 @@ class RasaClient:
         except (aiohttp.ClientError, asyncio.TimeoutError, TimeoutError) as error:
             raise RasaError(f"Rasa server unreachable: {str(error) or 'no answer in time'}") from error
 
+    async def status(self) -> dict[str, Any]:
+        """Rasa's /status (the loaded model): what the web app's health check asks."""
+        return await self._request("GET", f"{self.base_url}/status", {})
+
     async def tracker(self, sender_id: str) -> dict[str, Any]:
         return await self._request("GET", self._url(sender_id, "tracker"), {"include_events": "ALL"})
 

@@ -13,8 +13,8 @@ from functools import lru_cache
 
 from dateutil import tz as dateutil_tz
 from dateutil.relativedelta import relativedelta
-from dateutil.zoneinfo import get_zonefile_instance
 
+from shop import clock
 from shop.parsing.numbers import CARDINALS
 
 WORKDAY = (time(9), time(17))
@@ -293,7 +293,7 @@ _TIMEZONE_FILLER_RE = re.compile(
 @lru_cache(maxsize=1)
 def _zone_names() -> dict:
     """Lower-case IANA name -> its spelling; a city ('tokyo', 'new york') -> its zone."""
-    names = {name.lower(): name for name in get_zonefile_instance().zones if "/" in name}
+    names = {name.lower(): name for name in clock.zone_names() if "/" in name}
     cities = {
         name.rsplit("/", 1)[1].lower().replace("_", " "): name
         for name in names.values()
@@ -307,7 +307,7 @@ def _zone_names() -> dict:
 def parse_timezone(text: str) -> str | None:
     """An IANA zone name for what a customer types: 'EST'/'eastern'/'New York' -> 'America/New_York',
     'pacific' -> 'America/Los_Angeles', 'London'/'GMT' -> 'Europe/London', 'asia/tokyo' -> 'Asia/Tokyo',
-    a zone database city said on its own ('Sydney'). Validated with dateutil.tz.gettz; None if unknown."""
+    a zone database city said on its own ('Sydney'). Validated with the zone database; None if unknown."""
     s = re.sub(r"[\s,;!?()\"]+", " ", str(text or "").lower().replace("’", "'")).strip()
     iana = _IANA_RE.search(s)
     if iana and iana.group() in _zone_names():
@@ -318,7 +318,7 @@ def parse_timezone(text: str) -> str | None:
         if name is None:  # a city the zone database names, said on its own: "tokyo", "I'm in Sydney"
             rest = re.sub(r"\s+", " ", _TIMEZONE_FILLER_RE.sub(" ", s)).strip(" .")
             name = _zone_names().get(rest)
-    return name if name and dateutil_tz.gettz(name) is not None else None
+    return name if name and clock.zone(name) is not None else None
 
 
 def describe(dt: datetime) -> str:

@@ -51,12 +51,16 @@ class RasaStandIn:
                     return None, None, query, 401
                 if stand_in.fail:
                     return None, None, query, 503
+                if parts == ["status"]:
+                    return None, "status", query, 200
                 if len(parts) < 3 or parts[0] != "conversations":
                     return None, None, query, 404
                 return unquote(parts[1]), "/".join(parts[2:]), query, 200
 
             def do_GET(self) -> None:
                 sender, tail, _query, status = self._route()
+                if status == 200 and tail == "status":
+                    return self._reply(200, {"model_file": "stand-in.tar.gz"})
                 if status != 200 or tail != "tracker":
                     return self._reply(status if status != 200 else 404, {"error": "no"})
                 self._reply(200, stand_in.tracker(sender))

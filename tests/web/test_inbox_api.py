@@ -513,3 +513,22 @@ def test_the_page_is_served_without_caching(app):
     assert '<script src="/static/inbox.js" defer></script>' in page.text
     for asset in ("/static/inbox.js", "/static/inbox.css"):
         assert requests.get(f"{app.url}{asset}", timeout=10).status_code == 200
+
+
+def test_health_says_which_dependency_is_down(app, rasa):
+    assert requests.get(f"{app.url}/health", timeout=10).json() == {"status": "ok", "database": "ok", "rasa": "ok"}
+    rasa.fail = True
+    down = requests.get(f"{app.url}/health", timeout=10)
+    assert down.status_code == 503
+    assert down.json() == {"status": "down", "database": "ok", "rasa": "down: unreachable"}
+
+
+def test_an_agent_with_an_older_pbkdf2_hash_logs_in_and_gets_argon2(app):
+    from tests.web.test_auth import pbkdf2_hash
+
+    with session_scope(app.db_url) as session:
+        session.scalar(select(Agent).where(Agent.email == BEN)).password_hash = pbkdf2_hash(PASSWORD)
+    assert login(app, BEN).status_code == 200
+    with session_scope(app.db_url) as session:
+        assert session.scalar(select(Agent).where(Agent.email == BEN)).password_hash.startswith("$argon2id$")
+    assert login(app, BEN).status_code == 200  # and the new hash verifies
