@@ -29,7 +29,7 @@ def test_an_unknown_zone_is_none(name):
 
 def test_naive_times_are_refused_where_a_zone_matters():
     with pytest.raises(ValueError):
-        clock.as_utc(datetime(2026, 1, 1, 12, 0))  # noqa: DTZ001 (the point of the test)
+        clock.as_utc(datetime(2026, 1, 1, 12, 0))  # naive: the point of the test
     moment = datetime(2026, 1, 1, 12, 0, tzinfo=clock.zone("Europe/Paris"))
     assert clock.as_utc(moment) == datetime(2026, 1, 1, 11, 0, tzinfo=timezone.utc)
     assert clock.aware(clock.naive_utc(moment)) == moment
