@@ -11,7 +11,7 @@ WEB_ASSETS  := web/static/vendor/socket.io.min.js
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(wildcard addons/*.py)
 ENV         := source scripts/env.sh &&
 
-.PHONY: help install web-assets seed train validate lint format run shell interactive review compare-nlu tune-thresholds public-data test test-unit test-conversations test-nlu test-e2e services clean
+.PHONY: help install web-assets seed migrate migration train validate lint format run shell interactive review compare-nlu tune-thresholds public-data test test-unit test-conversations test-nlu test-e2e services clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -78,6 +78,12 @@ else
 	$(ENV) $(BIN)/python -m scripts.nlu_gate --model $(MODEL) --data $(HELD_OUT) $(if $(DEV_SET),--data $(DEV_SET)) \
 	  --gate $(HELD_OUT) --rasa-out results/nlu --json results/nlu/summary.json
 endif
+
+migrate: $(INSTALLED) ## apply pending migrations to the shop database (SHOP_DB_URL; make run does it too)
+	$(ENV) $(BIN)/python -m shop.migrations
+
+migration: $(INSTALLED) ## write the next migration from shop/models.py: make migration MESSAGE="what changed"
+	$(ENV) $(BIN)/python -m shop.migrations new "$(MESSAGE)"
 
 compare-nlu: $(INSTALLED) $(SPACY_MODEL) ## train and score config.yml, Rasa's default and scripts/nlu_configs/ side by side -> docs/nlu.md (FOLDS=3; long)
 	$(ENV) $(BIN)/python -m scripts.compare_nlu --folds $(or $(FOLDS),3) $(if $(ONLY),--only $(ONLY))

@@ -1,8 +1,8 @@
 """Engine and sessions of the shop database: SQLite under var/ by default, any URL from SHOP_DB_URL."""
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cache
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, text
@@ -10,7 +10,6 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from shop.health import OK, down
-from shop.models import Base
 from shop.settings import database_url
 
 
@@ -34,15 +33,26 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-@cache
+_factories: dict[str, sessionmaker] = {}
+# Alembic's context is process-global: two threads (the action server's workers) opening the
+# database at once must not run the migrations side by side.
+_factories_lock = threading.Lock()
+
+
 def _factory_for(url: str) -> sessionmaker:
-    engine = make_engine(url)
-    Base.metadata.create_all(engine)
-    return sessionmaker(bind=engine, expire_on_commit=False, future=True)
+    with _factories_lock:
+        if url not in _factories:
+            engine = make_engine(url)
+            # Pending migrations are applied on first use (at head: one read of alembic_version).
+            from shop import migrations  # here: alembic is imported only where a database is opened
+
+            migrations.upgrade(engine)
+            _factories[url] = sessionmaker(bind=engine, expire_on_commit=False, future=True)
+        return _factories[url]
 
 
 def session_factory(url: str | None = None) -> sessionmaker:
-    """The process-wide session factory for this URL; creates the schema on first use."""
+    """The process-wide session factory for this URL; brings its schema up to date on first use."""
     return _factory_for(url or database_url())
 
 

@@ -10,36 +10,22 @@ import threading
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import create_engine, func, select, text, update
+from sqlalchemy import func, select, update
 
-from shop import catalog, meetings
+from shop import catalog, meetings, migrations
 from shop.db import session_scope
-from shop.models import Base, Booking, Order, Product, Rep, Variant
+from shop.models import Booking, Order, Product, Rep, Variant
 from shop.orders import OutOfStock, place_order
 from shop.seed import seed
-
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://shop:shop@127.0.0.1:5432/shop_test")
-REDIS_HOST = os.environ.get("TEST_REDIS_HOST", "127.0.0.1")
-
-
-def _missing(what: str, error: Exception) -> None:
-    message = f"{what} is not reachable ({error.__class__.__name__}): run `make services`"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message + " (CI must run every test)")
-    pytest.skip(message)
+from tests.support import services
+from tests.support.services import POSTGRES_URL
 
 
 @pytest.fixture
 def postgres(monkeypatch) -> str:
-    """A clean, seeded shop schema in the PostgreSQL test database."""
-    try:
-        engine = create_engine(POSTGRES_URL)
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as error:
-        _missing("PostgreSQL", error)
-    Base.metadata.drop_all(engine)
-    Base.metadata.create_all(engine)
+    """A clean, seeded shop schema in the PostgreSQL test database, made by the migrations."""
+    engine = services.empty_postgres()
+    migrations.upgrade(engine)  # explicitly: the process's session factory for the URL is cached
     engine.dispose()
     monkeypatch.setenv("SHOP_DB_URL", POSTGRES_URL)
     seed(POSTGRES_URL)
@@ -48,13 +34,7 @@ def postgres(monkeypatch) -> str:
 
 @pytest.fixture
 def redis_host() -> str:
-    import redis
-
-    try:
-        redis.Redis(host=REDIS_HOST, socket_timeout=2).ping()
-    except Exception as error:
-        _missing("Redis", error)
-    return REDIS_HOST
+    return services.redis_host()
 
 
 def test_seeding_postgres_twice_is_idempotent(postgres):
@@ -151,6 +131,7 @@ def _endpoint(name, env, monkeypatch):
     # endpoints.yml is expanded whole, so every variable it names must be set.
     defaults = {
         "ACTION_SERVER_URL": "http://127.0.0.1:5055/webhook",
+        "ACTION_SERVER_TOKEN": "",
         "TRACKER_STORE_URL": "sqlite://",
         "LOCK_STORE_TYPE": "in_memory",
         "LOCK_STORE_HOST": "",
