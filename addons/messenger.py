@@ -19,6 +19,7 @@ from typing import Any, Awaitable, Callable, Dict, Iterator, List, Optional, Set
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.facebook import FacebookInput
 from rasa.shared.exceptions import RasaException
+from redis import RedisError
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -26,7 +27,7 @@ from sanic.response import HTTPResponse
 from addons.inbound import MAX_BODY_BYTES, clean_text, limit_request_size, valid_sender
 from addons.messenger_output import GRAPH_API_BASE_URL, GraphApi, ShopMessengerBot, psid_hash
 from addons.payload_guard import guard_payload
-from addons.seen_ids import SeenIds
+from shop import shared_state
 
 logger = logging.getLogger(__name__)
 
@@ -193,7 +194,7 @@ class MessengerInput(FacebookInput):
         super().__init__(fb_verify, fb_secret, fb_access_token)
         self.graph = GraphApi(fb_access_token, graph_api_base_url)
         self.get_started_payload = get_started_payload
-        self.seen = SeenIds()  # per process: replicas would need a shared store (see seen_ids.py)
+        self.seen = shared_state.seen_ids("messenger:seen")  # in Redis when several servers share the page
         self.queues = SenderQueues()
 
     def get_output_channel(self) -> OutputChannel:
@@ -229,7 +230,11 @@ class MessengerInput(FacebookInput):
                 return response.text("body is not JSON", status=400)
             if not isinstance(payload, dict):
                 return response.text("body is not a JSON object", status=400)
-            self.accept(payload, on_new_message)
+            try:
+                self.accept(payload, on_new_message)
+            except RedisError:  # redeliveries cannot be told apart: Meta retries the call later
+                logger.error("Messenger call refused: the shared store of seen ids (Redis) is down.")
+                return response.text("temporarily unavailable", status=503)
             return response.text("EVENT_RECEIVED")
 
         @webhook.listener("after_server_stop")

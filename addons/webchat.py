@@ -13,6 +13,7 @@ import secrets
 import uuid
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
+import socketio
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
@@ -40,6 +41,18 @@ def whole_message(message: Dict[str, Any]) -> Dict[str, Any]:
     if isinstance(agent, dict) and agent.get("name"):
         payload["agent"] = {"name": agent["name"], "team": agent.get("team")}
     return payload
+
+
+def share_across_servers(sio: Any) -> None:
+    """With REDIS_URL set, a message for a conversation reaches its widget whichever Rasa server
+    the socket is connected to (an agent's reply goes out through any of them): python-socketio's
+    Redis manager publishes every emit to all servers, each delivering to its own sockets."""
+    url = settings.get("REDIS_URL")
+    if not url:
+        return
+    manager = socketio.AsyncRedisManager(url, channel="shop-webchat")
+    manager.set_server(sio)
+    sio.manager = manager
 
 
 def session_secret() -> str:
@@ -72,6 +85,7 @@ class WebChatInput(SocketIOInput):
         blueprint = super().blueprint(on_new_message)
         limit_request_size(blueprint)
         sio = self.sio
+        share_across_servers(sio)
         sio.eio.max_http_buffer_size = MAX_BODY_BYTES
         secret = session_secret()
 

@@ -99,27 +99,3 @@ DECOY_HASH = hash_password(secrets.token_urlsafe(24))
 
 def _sign(secret: str, body: str) -> str:
     return _b64(hmac.new(secret.encode(), body.encode(), hashlib.sha256).digest())
-
-
-class LoginThrottle:
-    """After `limit` failed logins for one email within `window` seconds, that email is refused
-    until the window has passed. In memory: one web app process."""
-
-    def __init__(self, limit: int = 5, window: float = 900) -> None:
-        self.limit, self.window = limit, window
-        self._failures: dict[str, tuple[int, float]] = {}
-
-    def _current(self, key: str, now: float) -> tuple[int, float]:
-        count, since = self._failures.get(key, (0, now))
-        return (0, now) if now - since > self.window else (count, since)
-
-    def blocked(self, key: str, now: float | None = None) -> bool:
-        return self._current(key, now or epoch_seconds())[0] >= self.limit
-
-    def failed(self, key: str, now: float | None = None) -> None:
-        now = now or epoch_seconds()
-        count, since = self._current(key, now)
-        self._failures[key] = (count + 1, since)
-
-    def succeeded(self, key: str) -> None:
-        self._failures.pop(key, None)

@@ -7,11 +7,13 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
+from redis import RedisError
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy import select
 
+from shop import shared_state
 from shop.clock import now_utc
 from shop.db import session_scope
 from shop.handoff import assignment
@@ -22,7 +24,6 @@ from shop.models import Agent, Handoff
 from shop.responses import render
 from web.auth import (
     DECOY_HASH,
-    LoginThrottle,
     hash_password,
     make_token,
     needs_rehash,
@@ -40,7 +41,8 @@ CSRF_HEADER = "X-Requested-With"
 MAX_REPLY_CHARS = 2000
 
 bp = Blueprint("inbox", url_prefix="/inbox")
-throttle = LoginThrottle()
+# Failed logins per email and client address, shared by every web app when Redis is configured.
+throttle = shared_state.throttle("inbox:login")
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -145,6 +147,13 @@ async def page(request: Request) -> HTTPResponse:
 
 @bp.post("/api/login")
 async def login(request: Request) -> HTTPResponse:
+    try:
+        return await _login(request)
+    except RedisError:  # the shared throttle cannot be asked: no login without it
+        return error(503, "Logging in is not possible right now: try again in a minute.")
+
+
+async def _login(request: Request) -> HTTPResponse:
     body = _body(request)
     email, password = str(body.get("email") or "").strip().lower(), body.get("password")
     if not email or not isinstance(password, str) or not password:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from shop import clock
+from shop import clock, shared_state
 from shop.clock import now_utc
 from shop.db import session_scope
 from shop.handoff import assignment
@@ -116,10 +116,14 @@ async def sweep_once(
 
 async def run_forever(db_url: str, rasa: RasaClient, every: float, lock: asyncio.Lock | None = None) -> None:
     rounds = 0
+    # One web app at a time sweeps (a lease in Redis when several share the inbox); the lease
+    # lapses after a few missed rounds, so another takes over when its holder stops.
+    turn = shared_state.lease("inbox:sweep")
     while True:
         await asyncio.sleep(every)
         try:
-            await sweep_once(db_url, rasa, now_utc(), rounds % TRACKER_CHECK_EVERY == 0, lock)
+            if await asyncio.to_thread(turn.acquire, max(3 * every, 5.0)):
+                await sweep_once(db_url, rasa, now_utc(), rounds % TRACKER_CHECK_EVERY == 0, lock)
+                rounds += 1
         except Exception:
             logger.exception("Inbox sweep failed; trying again in %s s", every)
-        rounds += 1

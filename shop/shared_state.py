@@ -1,0 +1,183 @@
+"""State that every process of a deployment must share: in Redis when REDIS_URL is set (several
+Rasa servers and web apps behind a load balancer), in this process's memory otherwise (one
+machine). Each kind has both, with the same methods:
+
+- seen ids: a webhook event delivered twice is handled once (Messenger redeliveries);
+- a throttle: failed logins per email and client address;
+- a lease: one process at a time runs a periodic job (the inbox sweep).
+
+Redis is asked with short timeouts; when it cannot be reached the call raises RedisError, which
+the callers turn into a clear failure (never a second handling)."""
+
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from functools import cache
+from typing import Any
+
+from shop import settings
+
+REDIS_TIMEOUT = 1.0  # seconds; a healthy local Redis answers in well under a millisecond
+
+
+@cache
+def _redis(url: str) -> Any:
+    import redis  # only where Redis is configured
+
+    return redis.Redis.from_url(url, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT)
+
+
+def redis_client() -> Any | None:
+    """The shared Redis client, or None when REDIS_URL is not set (one machine)."""
+    url = settings.get("REDIS_URL")
+    return _redis(url) if url else None
+
+
+# --------------------------------------------------------------------------- seen ids
+
+
+class SeenIds:
+    """Remembers each id for `ttl` seconds, and at most `max_size` ids (the oldest go first)."""
+
+    def __init__(
+        self, max_size: int = 50_000, ttl: float = 36 * 3600, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        if max_size < 1 or ttl <= 0:
+            raise ValueError("max_size must be at least 1 and ttl positive")
+        self.max_size, self.ttl, self.clock = max_size, ttl, clock
+        self._seen: OrderedDict[Hashable, float] = OrderedDict()  # id -> when last seen, oldest first
+
+    def add(self, key: Hashable) -> bool:
+        """Records `key`; True when it is new (handle it), False when it was seen recently."""
+        now = self.clock()
+        self._forget_expired(now)
+        new = key not in self._seen
+        self._seen[key] = now
+        self._seen.move_to_end(key)  # a redelivery keeps the id alive: retries can go on for hours
+        while len(self._seen) > self.max_size:
+            self._seen.popitem(last=False)
+        return new
+
+    def __contains__(self, key: Hashable) -> bool:
+        seen_at = self._seen.get(key)
+        return seen_at is not None and self.clock() - seen_at < self.ttl
+
+    def __len__(self) -> int:
+        self._forget_expired(self.clock())
+        return len(self._seen)
+
+    def _forget_expired(self, now: float) -> None:
+        # Entries are in time order, so the expired ones are all at the front.
+        while self._seen:
+            key, seen_at = next(iter(self._seen.items()))
+            if now - seen_at < self.ttl:
+                break
+            del self._seen[key]
+
+
+class RedisSeenIds:
+    """SeenIds in Redis: `SET key 1 NX EX ttl`, atomic across every process."""
+
+    def __init__(self, client: Any, prefix: str, ttl: float = 36 * 3600) -> None:
+        self.client, self.prefix, self.ttl = client, prefix, int(ttl)
+
+    def add(self, key: Hashable) -> bool:
+        name = f"{self.prefix}:{key}"
+        new = bool(self.client.set(name, 1, nx=True, ex=self.ttl))
+        if not new:
+            self.client.expire(name, self.ttl)  # a redelivery keeps the id alive, as in memory
+        return new
+
+    def __contains__(self, key: Hashable) -> bool:
+        return bool(self.client.exists(f"{self.prefix}:{key}"))
+
+
+def seen_ids(prefix: str) -> SeenIds | RedisSeenIds:
+    client = redis_client()
+    return RedisSeenIds(client, prefix) if client is not None else SeenIds()
+
+
+# --------------------------------------------------------------------------- throttle
+
+
+class Throttle:
+    """After `limit` failures for one key within `window` seconds, the key is refused until the
+    window has passed."""
+
+    def __init__(self, limit: int = 5, window: float = 900, clock: Callable[[], float] = time.time) -> None:
+        self.limit, self.window, self.clock = limit, window, clock
+        self._failures: dict[str, tuple[int, float]] = {}
+
+    def _current(self, key: str, now: float) -> tuple[int, float]:
+        count, since = self._failures.get(key, (0, now))
+        return (0, now) if now - since > self.window else (count, since)
+
+    def blocked(self, key: str) -> bool:
+        return self._current(key, self.clock())[0] >= self.limit
+
+    def failed(self, key: str) -> None:
+        now = self.clock()
+        count, since = self._current(key, now)
+        self._failures[key] = (count + 1, since)
+
+    def succeeded(self, key: str) -> None:
+        self._failures.pop(key, None)
+
+
+class RedisThrottle:
+    """Throttle in Redis: a counter per key that expires `window` seconds after its first failure."""
+
+    def __init__(self, client: Any, prefix: str, limit: int = 5, window: float = 900) -> None:
+        self.client, self.prefix, self.limit, self.window = client, prefix, limit, int(window)
+
+    def blocked(self, key: str) -> bool:
+        return int(self.client.get(f"{self.prefix}:{key}") or 0) >= self.limit
+
+    # The count and its expiry in one step: a counter left without one would block for good.
+    _FAIL = "local c = redis.call('incr', KEYS[1]) if c == 1 then redis.call('expire', KEYS[1], ARGV[1]) end return c"
+
+    def failed(self, key: str) -> None:
+        self.client.eval(self._FAIL, 1, f"{self.prefix}:{key}", self.window)
+
+    def succeeded(self, key: str) -> None:
+        self.client.delete(f"{self.prefix}:{key}")
+
+
+def throttle(prefix: str, limit: int = 5, window: float = 900) -> Throttle | RedisThrottle:
+    client = redis_client()
+    return RedisThrottle(client, prefix, limit, window) if client is not None else Throttle(limit, window)
+
+
+# --------------------------------------------------------------------------- lease
+
+
+class Lease:
+    """One process at a time holds the lease: in memory there is only this process."""
+
+    def __init__(self) -> None:
+        self.holder = uuid.uuid4().hex
+
+    def acquire(self, seconds: float) -> bool:
+        return True
+
+
+class RedisLease:
+    """A lease in Redis: taken with `SET name holder NX PX`, kept by its holder while it renews it
+    within `seconds`, taken over by another process once it lapses (its holder died)."""
+
+    _RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0"
+
+    def __init__(self, client: Any, name: str) -> None:
+        self.client, self.name, self.holder = client, name, uuid.uuid4().hex
+
+    def acquire(self, seconds: float) -> bool:
+        milliseconds = int(seconds * 1000)
+        if self.client.set(self.name, self.holder, nx=True, px=milliseconds):
+            return True
+        return bool(self.client.eval(self._RENEW, 1, self.name, self.holder, milliseconds))
+
+
+def lease(name: str) -> Lease | RedisLease:
+    client = redis_client()
+    return RedisLease(client, name) if client is not None else Lease()
