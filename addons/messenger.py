@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, Awaitable, Callable, Dict, Iterator, List, Optional, Set, Text
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -195,6 +195,8 @@ class MessengerInput(FacebookInput):
         self.graph = GraphApi(fb_access_token, graph_api_base_url)
         self.get_started_payload = get_started_payload
         self.seen = shared_state.seen_ids("messenger:seen")  # in Redis when several servers share the page
+        # Accepted events are kept until their turn starts: a restart loses none Meta got a 200 for.
+        self.pending = shared_state.pending("messenger")
         self.queues = SenderQueues()
 
     def get_output_channel(self) -> OutputChannel:
@@ -237,6 +239,10 @@ class MessengerInput(FacebookInput):
                 return response.text("temporarily unavailable", status=503)
             return response.text("EVENT_RECEIVED")
 
+        @webhook.listener("after_server_start")
+        async def handle_what_was_left(app: Any, loop: Any) -> None:
+            self.resume_pending(on_new_message)
+
         @webhook.listener("after_server_stop")
         async def close_graph_api(app: Any, loop: Any) -> None:
             await self.graph.close()
@@ -260,10 +266,27 @@ class MessengerInput(FacebookInput):
             if not self.seen.add(item.key):
                 logger.info("Messenger redelivered %s; already handled.", item.key)
                 continue
-            # After the 200, not inline: Meta retries a call still open after 20 s, so a slow turn would run twice.
-            self.queues.submit(item.sender_id, lambda item=item: self.handle(item, on_new_message))
+            self.pending.put(item.key, asdict(item))
+            self._queue(item, on_new_message)
             accepted += 1
         return accepted
+
+    def _queue(self, item: Inbound, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        # After the 200, not inline: Meta retries a call still open after 20 s, so a slow turn would run twice.
+        async def job() -> None:
+            if self.pending.claim(item.key):  # else another server (or a drain) took it
+                await self.handle(item, on_new_message)
+
+        self.queues.submit(item.sender_id, job)
+
+    def resume_pending(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> int:
+        """Queues the events a stopped server had accepted but not started; returns how many."""
+        leftovers = self.pending.leftovers()
+        for _key, data in leftovers:
+            self._queue(Inbound(**data), on_new_message)
+        if leftovers:
+            logger.info("Messenger: %d event(s) accepted before a restart are handled now.", len(leftovers))
+        return len(leftovers)
 
     async def handle(self, item: Inbound, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
         out = self.get_output_channel()

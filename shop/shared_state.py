@@ -4,16 +4,21 @@ machine). Each kind has both, with the same methods:
 
 - seen ids: a webhook event delivered twice is handled once (Messenger redeliveries);
 - a throttle: failed logins per email and client address;
-- a lease: one process at a time runs a periodic job (the inbox sweep).
+- a lease: one process at a time runs a periodic job (the inbox sweep);
+- pending events: accepted (Meta got its 200) but not handled yet, kept until handled so a
+  restart loses none (files under STATE_DIR on one machine).
 
 Redis is asked with short timeouts; when it cannot be reached the call raises RedisError, which
 the callers turn into a clear failure (never a second handling)."""
 
+import hashlib
+import json
 import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from shop import settings
@@ -181,3 +186,65 @@ class RedisLease:
 def lease(name: str) -> Lease | RedisLease:
     client = redis_client()
     return RedisLease(client, name) if client is not None else Lease()
+
+
+# --------------------------------------------------------------------------- pending events
+
+
+class PendingFiles:
+    """Events accepted but not yet handled, one file each under `directory`, so that those a
+    stopped server still had queued are handled when it starts again (one machine)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        directory.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, key: str) -> Path:
+        return self.directory / f"{hashlib.sha256(key.encode()).hexdigest()}.json"
+
+    def put(self, key: str, data: dict[str, Any]) -> None:
+        temporary = self.directory / f".{uuid.uuid4().hex}.tmp"
+        temporary.write_text(json.dumps({"key": key, "data": data}))
+        temporary.replace(self._path(key))  # whole or not at all
+
+    def claim(self, key: str) -> bool:
+        """Takes the event to handle it now; False when another handler took it first."""
+        try:
+            self._path(key).unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
+    def leftovers(self) -> list[tuple[str, dict[str, Any]]]:
+        found = []
+        for path in sorted(self.directory.glob("*.json"), key=lambda p: p.stat().st_mtime):
+            try:
+                entry = json.loads(path.read_text())
+            except (OSError, ValueError):
+                continue  # claimed meanwhile, or not ours
+            found.append((entry["key"], entry["data"]))
+        return found
+
+
+class RedisPending:
+    """PendingFiles in a Redis hash shared by every server: whichever starts next handles what a
+    stopped one left (the claim, HDEL, is atomic, so an event is taken once)."""
+
+    def __init__(self, client: Any, name: str) -> None:
+        self.client, self.name = client, name
+
+    def put(self, key: str, data: dict[str, Any]) -> None:
+        self.client.hset(self.name, key, json.dumps(data))
+
+    def claim(self, key: str) -> bool:
+        return bool(self.client.hdel(self.name, key))
+
+    def leftovers(self) -> list[tuple[str, dict[str, Any]]]:
+        return [(k.decode(), json.loads(v)) for k, v in self.client.hgetall(self.name).items()]
+
+
+def pending(name: str) -> PendingFiles | RedisPending:
+    client = redis_client()
+    if client is not None:
+        return RedisPending(client, f"{name}:pending")
+    return PendingFiles(Path(settings.get("STATE_DIR")) / name)

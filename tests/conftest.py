@@ -25,6 +25,13 @@ def _no_default_database(request, monkeypatch):
     yield
 
 
+@pytest.fixture(autouse=True)
+def _state_in_tmp(tmp_path, monkeypatch):
+    """What the channels keep across restarts (shop/shared_state.py) goes to the test's own folder."""
+    monkeypatch.setenv("STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.delenv("REDIS_URL", raising=False)
+
+
 @pytest.fixture(scope="session")
 def seeded_template(tmp_path_factory) -> Path:
     """A database file made by shop.seed.seed() once per test run."""

@@ -538,3 +538,28 @@ async def test_unsafe_characters_never_reach_nlu(graph):
     await eventually(lambda: not channel.queues.busy)
     assert received[0].startswith("hi there!") and len(received[0]) == 1000
     await channel.graph.close()
+
+
+async def test_events_accepted_before_a_restart_are_handled_after_it(graph):
+    gate, received, handled_after = asyncio.Event(), [], []
+
+    async def slow(message: UserMessage) -> None:
+        received.append(message.text)
+        await gate.wait()
+
+    async def fine(message: UserMessage) -> None:
+        handled_after.append(message.text)
+
+    first = MessengerInput(VERIFY, SECRET, TOKEN, graph_api_base_url=graph.url)
+    assert first.accept(webhook_body([text_event("psid-1", "one"), text_event("psid-1", "two")]), slow) == 2
+    await eventually(lambda: received == ["one"])  # "two" waits behind it; Meta has its 200 for both
+    for task in list(first.queues._tasks):  # the server stops
+        task.cancel()
+    await first.graph.close()
+
+    restarted = MessengerInput(VERIFY, SECRET, TOKEN, graph_api_base_url=graph.url)
+    assert restarted.resume_pending(fine) == 1  # "one" had started: not handled twice
+    await eventually(lambda: not restarted.queues.busy)
+    assert handled_after == ["two"]
+    assert restarted.resume_pending(fine) == 0
+    await restarted.graph.close()

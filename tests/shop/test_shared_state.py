@@ -183,3 +183,29 @@ def test_a_web_chat_message_reaches_a_socket_on_another_rasa_server(redis_client
     delivered = asyncio.run(run())
     # The socket.io EVENT packet ("2" and the JSON of the event) on the holding server's socket.
     assert delivered == [("eio-1", '2["bot_uttered",{"text":"Hello from Alice!"}]')]
+
+
+# --------------------------------------------------------------------------- pending events
+
+
+def test_pending_files_are_claimed_once_and_left_over_until_then(tmp_path):
+    from shop.shared_state import PendingFiles
+
+    store = PendingFiles(tmp_path / "pending")
+    store.put("m_1", {"text": "one"})
+    store.put("m_2", {"text": "two"})
+    assert PendingFiles(tmp_path / "pending").leftovers() == [("m_1", {"text": "one"}), ("m_2", {"text": "two"})]
+    assert store.claim("m_1") is True
+    assert store.claim("m_1") is False  # taken once
+    assert store.leftovers() == [("m_2", {"text": "two"})]
+
+
+def test_redis_pending_is_shared_and_claimed_once(redis_client):
+    from shop.shared_state import RedisPending
+
+    one, two = RedisPending(redis_client, "test:pending"), RedisPending(redis_client, "test:pending")
+    one.put("m_1", {"text": "one"})
+    assert two.leftovers() == [("m_1", {"text": "one"})]
+    assert two.claim("m_1") is True
+    assert one.claim("m_1") is False
+    assert one.leftovers() == []

@@ -45,6 +45,7 @@ class Servers:
             TF_CPP_MIN_LOG_LEVEL="2",
             BOOKING_LINK_SECRET=secrets.token_hex(16),
             CHAT_SESSION_SECRET=secrets.token_hex(16),
+            STATE_DIR=str(workdir / "state"),
             PUBLIC_BASE_URL=f"http://127.0.0.1:{self.rasa_port}",
             WEB_PUBLIC_URL=f"http://127.0.0.1:{self.web_port}",
             **(extra_env or {}),
