@@ -12,6 +12,8 @@ from typing import Any, Dict, Optional
 
 from sanic import Blueprint
 
+from shop import settings, shared_state
+
 MAX_BODY_BYTES = 64 * 1024
 MAX_MESSAGE_CHARS = 1000
 MAX_SENDER_CHARS = 128
@@ -84,6 +86,20 @@ def rest_problem(body: Any) -> Optional[str]:
     if not isinstance(message, str) or not clean_text(message):
         return "message must be non-empty text"
     return None
+
+
+class MessageLimits:
+    """Messages a minute per conversation and per client address (RATE_LIMIT_PER_SENDER, _CLIENT),
+    counted across servers when Redis is configured; nginx limits the cluster in front too."""
+
+    def __init__(self, channel: str) -> None:
+        self.per_sender = shared_state.rate_limit(f"{channel}:rate:sender", int(settings.get("RATE_LIMIT_PER_SENDER")))
+        self.per_client = shared_state.rate_limit(f"{channel}:rate:client", int(settings.get("RATE_LIMIT_PER_CLIENT")))
+
+    def allowed(self, sender: str, client: Optional[str]) -> bool:
+        """Counts a message; False when its conversation or its client address (when known) is over."""
+        sender_ok = self.per_sender.hit(sender)
+        return (client is None or self.per_client.hit(client)) and sender_ok
 
 
 def limit_request_size(blueprint: Blueprint) -> None:

@@ -14,11 +14,12 @@ import aiohttp
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.utils.endpoints import bool_arg
+from redis import RedisError
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from addons.inbound import bounded_metadata, clean_text, limit_request_size, rest_problem
+from addons.inbound import MessageLimits, bounded_metadata, clean_text, limit_request_size, rest_problem
 from addons.payload_guard import guard_typed_payload
 from shop import settings
 from shop.health import OK, down, report
@@ -68,6 +69,7 @@ class GuardedRestInput(RestInput):
         module = inspect.getmodule(self)
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", module.__name__ if module else None)
         limit_request_size(webhook)
+        limits = MessageLimits("rest")
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -82,6 +84,16 @@ class GuardedRestInput(RestInput):
             if problem:
                 return response.json({"error": problem}, status=400)
             sender, text, metadata = self.user_input(body)
+            try:
+                allowed = limits.allowed(sender, request.remote_addr or request.ip)
+            except RedisError:
+                return response.json({"error": "the assistant cannot take messages right now; try again"}, status=503)
+            if not allowed:
+                return response.json(
+                    {"error": "too many messages: wait a minute and try again"},
+                    status=429,
+                    headers={"Retry-After": "60"},
+                )
             if bool_arg(request, "stream", default=False):
                 return response.stream(
                     self.stream_response(on_new_message, text, sender, self.name(), metadata),

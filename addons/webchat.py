@@ -20,6 +20,7 @@ from sanic import Blueprint
 
 from addons.inbound import (
     MAX_BODY_BYTES,
+    MessageLimits,
     bounded_metadata,
     clean_text,
     issue_session_id,
@@ -28,6 +29,7 @@ from addons.inbound import (
 )
 from addons.payload_guard import guard_typed_payload
 from shop import settings
+from shop.responses import render
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +90,7 @@ class WebChatInput(SocketIOInput):
         share_across_servers(sio)
         sio.eio.max_http_buffer_size = MAX_BODY_BYTES
         secret = session_secret()
+        limits = MessageLimits("webchat")
 
         # Rasa 3.6 calls sio.enter_room() without awaiting it; python-socketio 5.x made it a
         # coroutine, so the socket never joined its session's room and heard no reply.
@@ -116,6 +119,11 @@ class WebChatInput(SocketIOInput):
                 # Not the conversation this socket was confirmed in (or none): tell it to ask again.
                 logger.warning("A web chat message outside its confirmed session was refused.")
                 await sio.emit("session_expired", {}, room=sid, namespace=self.namespace)
+                return
+            # Per conversation only: engineio's sanic driver gives every socket 127.0.0.1 as its
+            # address; per address, nginx limits in front of the cluster.
+            if not limits.allowed(sender_id, None):
+                await sio.emit("bot_uttered", {"text": render("utter_slow_down")["text"]}, room=sid)
                 return
             # The widget sends button payloads as text: only our buttons' intents pass as such.
             text = guard_typed_payload(text)

@@ -18,6 +18,8 @@ DEFAULTS = {
     "RASA_AUTH_TOKEN": "",
     "BOOKING_LINK_SECRET": "",
     "ACTION_SERVER_URL": "http://localhost:5055/webhook",  # where the Rasa server calls it
+    "RATE_LIMIT_PER_SENDER": "30",  # messages a minute one conversation may send
+    "RATE_LIMIT_PER_CLIENT": "120",  # messages a minute one client address may send
     "STATE_DIR": str(PROJECT_ROOT / "var" / "state"),  # without Redis: what must survive a restart
     "REDIS_URL": "",  # redis://host:6379/0: state shared by every process (shop/shared_state.py)
     "LOCK_STORE_TYPE": "in_memory",

@@ -24,6 +24,10 @@ from typing import Any
 from shop import settings
 
 REDIS_TIMEOUT = 1.0  # seconds; a healthy local Redis answers in well under a millisecond
+# A counter and its expiry in one step: a counter left without one would count for good.
+COUNT_IN_WINDOW = (
+    "local c = redis.call('incr', KEYS[1]) if c == 1 then redis.call('expire', KEYS[1], ARGV[1]) end return c"
+)
 
 
 @cache
@@ -139,11 +143,8 @@ class RedisThrottle:
     def blocked(self, key: str) -> bool:
         return int(self.client.get(f"{self.prefix}:{key}") or 0) >= self.limit
 
-    # The count and its expiry in one step: a counter left without one would block for good.
-    _FAIL = "local c = redis.call('incr', KEYS[1]) if c == 1 then redis.call('expire', KEYS[1], ARGV[1]) end return c"
-
     def failed(self, key: str) -> None:
-        self.client.eval(self._FAIL, 1, f"{self.prefix}:{key}", self.window)
+        self.client.eval(COUNT_IN_WINDOW, 1, f"{self.prefix}:{key}", self.window)
 
     def succeeded(self, key: str) -> None:
         self.client.delete(f"{self.prefix}:{key}")
@@ -152,6 +153,43 @@ class RedisThrottle:
 def throttle(prefix: str, limit: int = 5, window: float = 900) -> Throttle | RedisThrottle:
     client = redis_client()
     return RedisThrottle(client, prefix, limit, window) if client is not None else Throttle(limit, window)
+
+
+# --------------------------------------------------------------------------- rate limit
+
+
+class RateLimit:
+    """At most `limit` hits per key in each window of `window` seconds."""
+
+    def __init__(self, limit: int, window: float = 60, clock: Callable[[], float] = time.time) -> None:
+        self.limit, self.window, self.clock = limit, window, clock
+        self._hits: dict[str, tuple[int, float]] = {}
+
+    def hit(self, key: str) -> bool:
+        """Counts a hit; False when the key is over its limit (refuse it)."""
+        now = self.clock()
+        count, since = self._hits.get(key, (0, now))
+        if now - since >= self.window:
+            count, since = 0, now
+        self._hits[key] = (count + 1, since)
+        if len(self._hits) > 100_000:  # forget windows that are over, so memory stays bounded
+            self._hits = {k: v for k, v in self._hits.items() if now - v[1] < self.window}
+        return count + 1 <= self.limit
+
+
+class RedisRateLimit:
+    """RateLimit in Redis, counted across every server."""
+
+    def __init__(self, client: Any, prefix: str, limit: int, window: float = 60) -> None:
+        self.client, self.prefix, self.limit, self.window = client, prefix, limit, int(window)
+
+    def hit(self, key: str) -> bool:
+        return int(self.client.eval(COUNT_IN_WINDOW, 1, f"{self.prefix}:{key}", self.window)) <= self.limit
+
+
+def rate_limit(prefix: str, limit: int, window: float = 60) -> RateLimit | RedisRateLimit:
+    client = redis_client()
+    return RedisRateLimit(client, prefix, limit, window) if client is not None else RateLimit(limit, window)
 
 
 # --------------------------------------------------------------------------- lease

@@ -93,3 +93,26 @@ def test_web_chat_session_ids_are_the_servers_own():
     for named in ["e2e-1234", "default", "1234567890123456", None, 7, "a." + "b" * 200]:
         assert not session_id_ok(named, "secret")
     assert issue_session_id("secret") != issued
+
+
+def test_message_limits_per_conversation_and_per_client(monkeypatch):
+    from addons.inbound import MessageLimits
+
+    monkeypatch.setenv("RATE_LIMIT_PER_SENDER", "3")
+    monkeypatch.setenv("RATE_LIMIT_PER_CLIENT", "5")
+    limits = MessageLimits("test")
+    assert [limits.allowed("alice", "203.0.113.9") for _ in range(4)] == [True, True, True, False]
+    assert limits.allowed("bob", "203.0.113.9") is True  # the 5th from that address
+    assert limits.allowed("carol", "203.0.113.9") is False  # the address is over its limit
+    assert limits.allowed("carol", "198.51.100.4") is True
+    assert limits.allowed("dave", None) is True  # no address known: per conversation only
+
+
+def test_a_rate_limit_window_passes():
+    from shop.shared_state import RateLimit
+
+    now = [1000.0]
+    limit = RateLimit(2, window=60, clock=lambda: now[0])
+    assert [limit.hit("k") for _ in range(3)] == [True, True, False]
+    now[0] += 60
+    assert limit.hit("k") is True

@@ -201,6 +201,15 @@ def http_api_refuses(method: str, path: str, **kwargs: Any):
     return check
 
 
+def a_flood_from_one_conversation_gets_429(t: Target) -> None:
+    sender = new_sender()
+    statuses = [say(t, "hi", sender=sender).status_code for _ in range(31)]
+    assert statuses[:30] == [200] * 30 and statuses[30] == 429, statuses
+    answer = say(t, "hi", sender=sender)
+    assert answer.status_code == 429 and answer.headers.get("Retry-After") == "60"
+    assert answered("hi")(t) is None  # another customer is still answered
+
+
 def cors_refuses_other_origins(t: Target) -> None:
     answer = requests.options(
         t.rest_url,
@@ -460,6 +469,7 @@ CASES: dict[str, Callable[[Target], None]] = {
     "REST stream=true": lambda t: _stream_works(t),
     "REST GET webhook": lambda t: _status(requests.get(t.rest_url, timeout=10), (405,)),
     "REST SQL injection": sql_injection_leaves_the_tables,
+    "REST flood from one conversation": a_flood_from_one_conversation_gets_429,
     # Typed payloads of system and action intents: never run as such
     **{f"payload {p}": answered_without_action(p) for p in SYSTEM_PAYLOADS},
     "payload /purchase with 20 units": answered_without_action('/purchase{"product": "Hoodie", "quantity": 20}'),

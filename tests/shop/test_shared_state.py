@@ -209,3 +209,12 @@ def test_redis_pending_is_shared_and_claimed_once(redis_client):
     assert two.claim("m_1") is True
     assert one.claim("m_1") is False
     assert one.leftovers() == []
+
+
+def test_a_redis_rate_limit_counts_across_servers(redis_client):
+    from shop.shared_state import RedisRateLimit
+
+    one, two = RedisRateLimit(redis_client, "test:rate", 3, 60), RedisRateLimit(redis_client, "test:rate", 3, 60)
+    assert [one.hit("alice"), two.hit("alice"), one.hit("alice"), two.hit("alice")] == [True, True, True, False]
+    assert one.hit("bob") is True
+    assert 0 < redis_client.ttl("test:rate:alice") <= 60

@@ -46,6 +46,8 @@ class Servers:
             BOOKING_LINK_SECRET=secrets.token_hex(16),
             CHAT_SESSION_SECRET=secrets.token_hex(16),
             STATE_DIR=str(workdir / "state"),
+            # Every test customer comes from 127.0.0.1: only the per-conversation limit applies.
+            RATE_LIMIT_PER_CLIENT="1000000",
             PUBLIC_BASE_URL=f"http://127.0.0.1:{self.rasa_port}",
             WEB_PUBLIC_URL=f"http://127.0.0.1:{self.web_port}",
             **(extra_env or {}),
