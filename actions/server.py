@@ -10,6 +10,7 @@ import asyncio
 import hmac
 import json
 import logging
+import time
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -20,6 +21,7 @@ from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundExceptio
 from sanic import Sanic, response
 from sanic.request import Request
 
+from shop import metrics, settings
 from shop.db import check_database
 from shop.health import report
 
@@ -93,6 +95,8 @@ def create_app(token: str, package: str = "actions") -> Sanic:
         if not isinstance(call, dict) or not isinstance(call.get("tracker"), dict):
             return response.json({"error": "the body is not a JSON action call"}, status=400)
         name = call.get("next_action")
+        known = name in executor.actions  # only registered names become metric labels
+        started = time.monotonic()
         try:
             result = await asyncio.get_running_loop().run_in_executor(workers, _run_in_thread, executor, call)
         except ActionExecutionRejection as rejection:
@@ -102,10 +106,21 @@ def create_app(token: str, package: str = "actions") -> Sanic:
         except Exception as error:
             # The traceback, not the request: a tracker holds customers' messages and emails.
             logger.error("action %s failed: %s", name, type(error).__name__, exc_info=error)
+            metrics.ACTIONS.labels(name, "failed").inc()
             return response.json(failure_answer(call))
+        finally:
+            if known:
+                metrics.ACTION_SECONDS.labels(name).observe(time.monotonic() - started)
         if result is None:
             return response.json({"error": "the call names no action"}, status=400)
+        metrics.ACTIONS.labels(name, "ok").inc()
         return response.json(result)
+
+    @app.get("/metrics")
+    async def prometheus(request: Request) -> response.HTTPResponse:
+        if not metrics.may_scrape(request.headers.get("authorization"), request.ip, settings.get("METRICS_TOKEN")):
+            return response.json({"error": "metrics are for Prometheus (METRICS_TOKEN)"}, status=403)
+        return response.raw(metrics.exposition(), content_type=metrics.CONTENT_TYPE)
 
     @app.exception(Exception)
     async def any_error(_: Request, error: Exception) -> response.HTTPResponse:

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import logging
+import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Awaitable, Callable, Dict, Iterator, List, Optional, Set, Text
 
@@ -27,7 +28,7 @@ from sanic.response import HTTPResponse
 from addons.inbound import MAX_BODY_BYTES, clean_text, limit_request_size, valid_sender
 from addons.messenger_output import GRAPH_API_BASE_URL, GraphApi, ShopMessengerBot, psid_hash
 from addons.payload_guard import guard_payload
-from shop import shared_state
+from shop import metrics, shared_state
 
 logger = logging.getLogger(__name__)
 
@@ -292,6 +293,8 @@ class MessengerInput(FacebookInput):
         out = self.get_output_channel()
         await out.send_action(item.sender_id, "mark_seen")
         await out.send_action(item.sender_id, "typing_on")
+        metrics.TURNS.labels("facebook").inc()
+        started = time.monotonic()
         try:
             await on_new_message(
                 UserMessage(
@@ -306,4 +309,5 @@ class MessengerInput(FacebookInput):
         except Exception:
             logger.exception("Rasa failed on a Messenger message of %s.", psid_hash(item.sender_id))
         finally:
+            metrics.TURN_SECONDS.labels("facebook").observe(time.monotonic() - started)
             await out.send_action(item.sender_id, "typing_off")

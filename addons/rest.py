@@ -21,7 +21,7 @@ from sanic.response import HTTPResponse
 
 from addons.inbound import MessageLimits, bounded_metadata, clean_text, limit_request_size, rest_problem
 from addons.payload_guard import guard_typed_payload
-from shop import settings
+from shop import metrics, settings
 from shop.health import OK, down, report
 
 logger = logging.getLogger(__name__)
@@ -82,6 +82,7 @@ class GuardedRestInput(RestInput):
             body = request.json  # sanic answers 400 itself when it is not JSON
             problem = rest_problem(body)
             if problem:
+                metrics.REFUSED.labels("rest", "bad_input").inc()
                 return response.json({"error": problem}, status=400)
             sender, text, metadata = self.user_input(body)
             try:
@@ -89,6 +90,7 @@ class GuardedRestInput(RestInput):
             except RedisError:
                 return response.json({"error": "the assistant cannot take messages right now; try again"}, status=503)
             if not allowed:
+                metrics.REFUSED.labels("rest", "rate_limit").inc()
                 return response.json(
                     {"error": "too many messages: wait a minute and try again"},
                     status=429,
@@ -100,8 +102,12 @@ class GuardedRestInput(RestInput):
                     content_type="text/event-stream",
                 )
             collector = CollectingOutputChannel()
+            metrics.TURNS.labels("rest").inc()
             try:
-                await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata))
+                with metrics.TURN_SECONDS.labels("rest").time():
+                    await on_new_message(
+                        UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata)
+                    )
             except Exception as error:
                 # No text in the log: it is the customer's.
                 logger.error("REST: a message could not be handled: %s", type(error).__name__, exc_info=error)
@@ -109,5 +115,12 @@ class GuardedRestInput(RestInput):
                     {"error": "the assistant could not handle this message right now; please try again"}, status=503
                 )
             return response.json(collector.messages)
+
+        @webhook.route("/metrics", methods=["GET"])
+        async def prometheus(request: Request) -> HTTPResponse:
+            """The Rasa server's process: every channel's turns (shop/metrics.py)."""
+            if not metrics.may_scrape(request.headers.get("authorization"), request.ip, settings.get("METRICS_TOKEN")):
+                return response.json({"error": "metrics are for Prometheus (METRICS_TOKEN)"}, status=403)
+            return response.raw(metrics.exposition(), content_type=metrics.CONTENT_TYPE)
 
         return webhook

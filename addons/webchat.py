@@ -10,6 +10,7 @@ get_output_channel()."""
 import inspect
 import logging
 import secrets
+import time
 import uuid
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
@@ -28,7 +29,7 @@ from addons.inbound import (
     session_id_ok,
 )
 from addons.payload_guard import guard_typed_payload
-from shop import settings
+from shop import metrics, settings
 from shop.responses import render
 
 logger = logging.getLogger(__name__)
@@ -123,12 +124,15 @@ class WebChatInput(SocketIOInput):
             # Per conversation only: engineio's sanic driver gives every socket 127.0.0.1 as its
             # address; per address, nginx limits in front of the cluster.
             if not limits.allowed(sender_id, None):
+                metrics.REFUSED.labels("socketio", "rate_limit").inc()
                 await sio.emit("bot_uttered", {"text": render("utter_slow_down")["text"]}, room=sid)
                 return
             # The widget sends button payloads as text: only our buttons' intents pass as such.
             text = guard_typed_payload(text)
             output = WebChatOutput(sio, self.bot_message_evt)
             await sio.emit("bot_typing", {"typing": True}, room=sender_id)
+            metrics.TURNS.labels("socketio").inc()
+            started = time.monotonic()
             try:
                 await on_new_message(
                     UserMessage(
@@ -141,6 +145,7 @@ class WebChatInput(SocketIOInput):
                     )
                 )
             finally:
+                metrics.TURN_SECONDS.labels("socketio").observe(time.monotonic() - started)
                 await sio.emit("bot_typing", {"typing": False}, room=sender_id)
 
         return blueprint

@@ -18,6 +18,7 @@ DEFAULTS = {
     "RASA_AUTH_TOKEN": "",
     "BOOKING_LINK_SECRET": "",
     "ACTION_SERVER_URL": "http://localhost:5055/webhook",  # where the Rasa server calls it
+    "METRICS_TOKEN": "",  # empty: /metrics answers this machine only
     "RATE_LIMIT_PER_SENDER": "30",  # messages a minute one conversation may send
     "RATE_LIMIT_PER_CLIENT": "120",  # messages a minute one client address may send
     "STATE_DIR": str(PROJECT_ROOT / "var" / "state"),  # without Redis: what must survive a restart

@@ -13,7 +13,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy import select
 
-from shop import shared_state
+from shop import metrics, shared_state
 from shop.clock import now_utc
 from shop.db import session_scope
 from shop.handoff import assignment
@@ -303,7 +303,9 @@ async def reply(request: Request, session, agent: Agent, handoff_id: int) -> HTT
         await request.app.ctx.rasa.say(handoff.sender_id, text.strip(), agent=_agent_card(agent, handoff))
     except RasaError as problem:
         session.rollback()
+        metrics.AGENT_REPLIES.labels("failed").inc()
         return error(502, f"Your message did not reach the customer: {problem}")
+    metrics.AGENT_REPLIES.labels("sent").inc()
     return response.json({"conversation": handoff_json(handoff, config)})
 
 

@@ -7,7 +7,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from shop.db import check_database
+from shop import metrics, settings
+from shop.db import check_database, session_scope
 from shop.health import OK, down, report
 from web.rasa_client import RasaError
 
@@ -15,6 +16,19 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 bp = Blueprint("pages")
 bp.static("/static", str(STATIC_DIR), name="static")
+
+
+@bp.get("/metrics")
+async def prometheus(request: Request) -> HTTPResponse:
+    if not metrics.may_scrape(request.headers.get("authorization"), request.ip, settings.get("METRICS_TOKEN")):
+        return response.json({"error": "metrics are for Prometheus (METRICS_TOKEN)"}, status=403)
+
+    def read() -> bytes:
+        with session_scope(request.app.ctx.settings.db_url) as session:
+            metrics.read_handoffs(session)
+        return metrics.exposition()
+
+    return response.raw(await asyncio.to_thread(read), content_type=metrics.CONTENT_TYPE)
 
 
 @bp.get("/health")

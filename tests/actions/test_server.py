@@ -201,3 +201,17 @@ def test_it_does_not_start_without_a_token(tmp_path):
     )
     assert done.returncode == 2
     assert "ACTION_SERVER_TOKEN is not set" in done.stderr
+
+
+def test_metrics_count_the_actions_run(server):
+    server.call("action_order_status", {"order_id": "A1001", "email": CUSTOMER_EMAIL})
+    text = requests.get(f"{server.url}/metrics", timeout=10).text
+    assert 'shop_actions_total{action="action_order_status",outcome="ok"}' in text
+    assert 'shop_action_seconds_count{action="action_order_status"}' in text
+    assert "action_format_disk" not in text  # unknown names never become labels
+
+
+def test_metrics_count_the_failures(broken):
+    broken.call("action_order_status", {"order_id": "A1001", "email": CUSTOMER_EMAIL})
+    text = requests.get(f"{broken.url}/metrics", timeout=10).text
+    assert 'shop_actions_total{action="action_order_status",outcome="failed"}' in text

@@ -210,6 +210,20 @@ def a_flood_from_one_conversation_gets_429(t: Target) -> None:
     assert answered("hi")(t) is None  # another customer is still answered
 
 
+def metrics_count_the_turns(t: Target) -> None:
+    text = requests.get(f"{t.rest_url.rsplit('/', 1)[0]}/metrics", timeout=10).text
+    assert 'shop_turns_total{channel="rest"}' in text
+    assert 'shop_messages_refused_total{channel="rest",reason="bad_input"}' in text
+    assert 'shop_messages_refused_total{channel="rest",reason="rate_limit"}' in text
+
+
+def no_secret_on_a_command_line(t: Target) -> None:
+    secrets_ = [t.servers.token, t.action_token, t.servers.env["BOOKING_LINK_SECRET"]]
+    for name, proc in t.servers.procs.items():
+        command_line = Path(f"/proc/{proc.pid}/cmdline").read_bytes().decode(errors="replace")
+        assert not any(secret in command_line for secret in secrets_), name
+
+
 def cors_refuses_other_origins(t: Target) -> None:
     answer = requests.options(
         t.rest_url,
@@ -470,6 +484,7 @@ CASES: dict[str, Callable[[Target], None]] = {
     "REST GET webhook": lambda t: _status(requests.get(t.rest_url, timeout=10), (405,)),
     "REST SQL injection": sql_injection_leaves_the_tables,
     "REST flood from one conversation": a_flood_from_one_conversation_gets_429,
+    "REST metrics counted what came": metrics_count_the_turns,
     # Typed payloads of system and action intents: never run as such
     **{f"payload {p}": answered_without_action(p) for p in SYSTEM_PAYLOADS},
     "payload /purchase with 20 units": answered_without_action('/purchase{"product": "Hoodie", "quantity": 20}'),
@@ -502,6 +517,7 @@ CASES: dict[str, Callable[[Target], None]] = {
         "GET", "/status", headers={"Authorization": "Bearer wrong"}
     ),
     "CORS refuses another origin": cors_refuses_other_origins,
+    "no secret on a command line": no_secret_on_a_command_line,
     # The action server: only the Rasa server
     "action server without token": action_server("POST", "/webhook", 401, body=crafted_call("action_opt_out", {})),
     "action server wrong token": action_server(

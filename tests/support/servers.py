@@ -43,6 +43,7 @@ class Servers:
             LOCK_STORE_HOST="",
             RASA_TELEMETRY_ENABLED="false",
             TF_CPP_MIN_LOG_LEVEL="2",
+            RASA_AUTH_TOKEN=self.token,
             BOOKING_LINK_SECRET=secrets.token_hex(16),
             CHAT_SESSION_SECRET=secrets.token_hex(16),
             STATE_DIR=str(workdir / "state"),
@@ -74,11 +75,12 @@ class Servers:
     def _start_rasa(self) -> None:
         self._spawn(
             "rasa",
-            [
-                str(BIN / "rasa"),
+            [  # as make run starts it: the API token from the environment, never on the command line
+                str(BIN / "python"),
+                "-m",
+                "scripts.rasa_cli",
                 "run",
                 "--enable-api",
-                f"--auth-token={self.token}",
                 "--port",
                 str(self.rasa_port),
                 "--model",

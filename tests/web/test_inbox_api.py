@@ -532,3 +532,8 @@ def test_an_agent_with_an_older_pbkdf2_hash_logs_in_and_gets_argon2(app):
     with session_scope(app.db_url) as session:
         assert session.scalar(select(Agent).where(Agent.email == BEN)).password_hash.startswith("$argon2id$")
     assert login(app, BEN).status_code == 200  # and the new hash verifies
+
+
+def test_metrics_show_the_handoffs_by_status(app):
+    text = requests.get(f"{app.url}/metrics", timeout=10).text
+    assert "# TYPE shop_handoffs gauge" in text and "shop_agent_replies_total" in text
