@@ -11,7 +11,7 @@ WEB_ASSETS  := web/static/vendor/socket.io.min.js
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(wildcard addons/*.py)
 ENV         := source scripts/env.sh &&
 
-.PHONY: help install web-assets seed migrate migration train validate lint format run shell interactive review compare-nlu tune-thresholds public-data test test-unit test-conversations test-nlu test-e2e services clean
+.PHONY: help install web-assets seed migrate migration erase retention train validate lint format run shell interactive review compare-nlu tune-thresholds public-data test test-unit test-conversations test-nlu test-e2e services clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -84,6 +84,12 @@ migrate: $(INSTALLED) ## apply pending migrations to the shop database (SHOP_DB_
 
 migration: $(INSTALLED) ## write the next migration from shop/models.py: make migration MESSAGE="what changed"
 	$(ENV) $(BIN)/python -m shop.migrations new "$(MESSAGE)"
+
+erase: $(INSTALLED) ## delete everything about one contact: make erase SENDER=<conversation id> or EMAIL=<address>
+	$(ENV) $(BIN)/python -m shop.erasure erase $(if $(SENDER),--sender "$(SENDER)") $(if $(EMAIL),--email "$(EMAIL)")
+
+retention: $(INSTALLED) ## delete conversations last active more than RETENTION_DAYS (365) days ago
+	$(ENV) $(BIN)/python -m shop.erasure expire $(if $(DAYS),--days $(DAYS))
 
 compare-nlu: $(INSTALLED) $(SPACY_MODEL) ## train and score config.yml, Rasa's default and scripts/nlu_configs/ side by side -> docs/nlu.md (FOLDS=3; long)
 	$(ENV) $(BIN)/python -m scripts.compare_nlu --folds $(or $(FOLDS),3) $(if $(ONLY),--only $(ONLY))

@@ -19,6 +19,9 @@ DEFAULTS = {
     "BOOKING_LINK_SECRET": "",
     "ACTION_SERVER_URL": "http://localhost:5055/webhook",  # where the Rasa server calls it
     "METRICS_TOKEN": "",  # empty: /metrics answers this machine only
+    "TRACKER_STORE_URL": f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}",
+    "RETENTION_DAYS": "365",  # conversations last active longer ago are deleted (make retention)
+    "PRIVACY_API_TOKEN": "",  # empty: the erasure API is off (the command still works)
     "RATE_LIMIT_PER_SENDER": "30",  # messages a minute one conversation may send
     "RATE_LIMIT_PER_CLIENT": "120",  # messages a minute one client address may send
     "STATE_DIR": str(PROJECT_ROOT / "var" / "state"),  # without Redis: what must survive a restart

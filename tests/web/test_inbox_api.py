@@ -537,3 +537,8 @@ def test_an_agent_with_an_older_pbkdf2_hash_logs_in_and_gets_argon2(app):
 def test_metrics_show_the_handoffs_by_status(app):
     text = requests.get(f"{app.url}/metrics", timeout=10).text
     assert "# TYPE shop_handoffs gauge" in text and "shop_agent_replies_total" in text
+
+
+def test_the_erasure_api_is_off_without_its_token(app):
+    answer = requests.post(f"{app.url}/privacy/api/erase", json={"sender_id": "x"}, timeout=10)
+    assert answer.status_code == 503 and "PRIVACY_API_TOKEN" in answer.json()["error"]

@@ -1,0 +1,43 @@
+"""The erasure API: POST /privacy/api/erase {"sender_id": ...} or {"email": ...} with
+`Authorization: Bearer <PRIVACY_API_TOKEN>` deletes everything about that contact
+(shop/erasure.py) and answers what went. Off (503) until the token is set."""
+
+import asyncio
+import hmac
+
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from shop import erasure, settings
+from shop.db import session_scope
+
+bp = Blueprint("privacy", url_prefix="/privacy")
+
+
+@bp.post("/api/erase")
+async def erase(request: Request) -> HTTPResponse:
+    token = settings.get("PRIVACY_API_TOKEN")
+    if not token:
+        return response.json({"error": "the erasure API is off: set PRIVACY_API_TOKEN"}, status=503)
+    given = (request.headers.get("authorization") or "").encode()
+    if not hmac.compare_digest(given, f"Bearer {token}".encode()):
+        return response.json({"error": "unauthorized"}, status=401)
+    try:
+        body = request.json
+    except Exception:  # sanic's own parse error: not JSON
+        body = None
+    sender, email = (body.get("sender_id"), body.get("email")) if isinstance(body, dict) else (None, None)
+    if not (isinstance(sender, str) and sender) and not (isinstance(email, str) and "@" in email):
+        return response.json({"error": 'give {"sender_id": "..."} or {"email": "..."}'}, status=400)
+
+    def run() -> dict[str, int]:
+        with session_scope(request.app.ctx.settings.db_url) as session:
+            return erasure.erase(
+                session,
+                erasure.tracker_engine(),
+                sender_id=sender if isinstance(sender, str) else None,
+                email=email if isinstance(email, str) else None,
+            )
+
+    return response.json({"erased": await asyncio.to_thread(run)})
