@@ -4,11 +4,12 @@ Rasa server only (ACTION_SERVER_TOKEN; `make run` generates one)."""
 import logging
 import sys
 
-from shop import settings
+from shop import log_redaction, settings
 
 
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log_redaction.install()
     try:
         token = settings.action_server_token()
     except RuntimeError as missing:

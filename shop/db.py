@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from shop.health import OK, down
 from shop.settings import database_url
 
+DB_WAIT_SECONDS = 10
+
 
 def make_engine(url: str | None = None) -> Engine:
     url = url or database_url()
@@ -19,11 +21,16 @@ def make_engine(url: str | None = None) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        # Writers wait for each other instead of failing with "database is locked".
-        engine = create_engine(url, connect_args={"timeout": 30}, future=True)
+        # Writers wait for each other instead of failing with "database is locked", but not for
+        # long: a turn must end (with an apology if need be) well within Rasa's 60 s lock.
+        engine = create_engine(url, connect_args={"timeout": DB_WAIT_SECONDS}, future=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, future=True)
+    connect_args = {}
+    if url.startswith("postgresql"):
+        # The same bound on PostgreSQL: a statement (or a wait for a row lock) is cut after it.
+        connect_args = {"options": f"-c statement_timeout={DB_WAIT_SECONDS * 1000}", "connect_timeout": 5}
+    return create_engine(url, pool_pre_ping=True, future=True, connect_args=connect_args)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

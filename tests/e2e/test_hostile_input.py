@@ -224,6 +224,14 @@ def no_secret_on_a_command_line(t: Target) -> None:
         assert not any(secret in command_line for secret in secrets_), name
 
 
+def logs_hold_no_email_or_token(t: Target) -> None:
+    """Run last: the emails the cases above typed appear in no server's log, nor any secret."""
+    logs = {name: t.servers.log(name) for name in ("rasa", "actions")} | {"web": t.web.log_path.read_text()}
+    for name, logged in logs.items():
+        for needle in ("maria.lopez@example.com", "victim@example.com", t.servers.token, t.action_token):
+            assert needle not in logged, f"{name} log holds {needle[:4]}..."
+
+
 def cors_refuses_other_origins(t: Target) -> None:
     answer = requests.options(
         t.rest_url,
@@ -605,6 +613,7 @@ CASES: dict[str, Callable[[Target], None]] = {
         "/inbox/api/login", (401,), json={"email": "nobody@shop.example", "password": "x"}
     ),
     "web login 1 MB": web_post("/inbox/api/login", (400, 401, 413), json={"email": "a", "password": "x" * 1_000_000}),
+    "no email or token in any log": logs_hold_no_email_or_token,
 }
 
 

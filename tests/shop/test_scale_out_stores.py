@@ -10,7 +10,7 @@ import threading
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from shop import catalog, meetings, migrations
 from shop.db import session_scope
@@ -184,3 +184,21 @@ def test_lock_store_from_endpoints_uses_redis(redis_host, monkeypatch):
 
     asyncio.run(hold())
     assert store.get_lock(conversation) is None
+
+
+def test_a_statement_waiting_on_a_lock_is_cut_on_postgres(postgres, monkeypatch):
+    """A turn never waits on the database past DB_WAIT_SECONDS: the action then apologizes."""
+    from sqlalchemy.exc import OperationalError
+
+    from shop import db
+
+    monkeypatch.setattr(db, "DB_WAIT_SECONDS", 1)
+    holder, waiter = db.make_engine(postgres), db.make_engine(postgres)
+    try:
+        with holder.begin() as held:
+            held.execute(text("SELECT id FROM variants WHERE id = 1 FOR UPDATE"))
+            with pytest.raises(OperationalError, match="statement timeout"), waiter.begin() as conn:
+                conn.execute(text("UPDATE variants SET stock = stock WHERE id = 1"))
+    finally:
+        holder.dispose()
+        waiter.dispose()
