@@ -1,11 +1,45 @@
-"""Contacts and their marketing consent: opt-out and opt-in, honoured in any state, recorded for
-the contact (shop.contacts)."""
+"""Contacts and their consent: the privacy notice on a contact's first message, and marketing
+opt-out and opt-in, honoured in any state, recorded for the contact (shop.contacts)."""
+
+from typing import Any
 
 from rasa_sdk import Action
-from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.events import ActionExecuted, ActiveLoop, SessionStarted, SlotSet
 
-from shop.contacts import set_opted_out
+from shop import settings
+from shop.clock import naive_now
+from shop.contacts import needs_privacy_notice, set_opted_out
 from shop.db import session_scope
+
+
+def carried_over_slots(events: list[dict[str, Any]]) -> list[SlotSet]:
+    """The slots a new session keeps (session_config carry_over_slots_to_new_session), as Rasa's
+    own session start carries them: every slot set since the last restart."""
+    restarted = max((i for i, e in enumerate(events) if e.get("event") == "restart"), default=-1)
+    values: dict[str, Any] = {}
+    for event in events[restarted + 1 :]:
+        if event.get("event") == "slot" and event.get("name"):
+            values[event["name"]] = event.get("value")
+    return [SlotSet(name, value) for name, value in values.items()]
+
+
+class ActionSessionStart(Action):
+    """Rasa's session start, with the privacy notice the first time a contact writes."""
+
+    def name(self) -> str:
+        return "action_session_start"
+
+    async def run(self, dispatcher, tracker, domain):
+        events: list[Any] = [SessionStarted()]
+        if (domain.get("session_config") or {}).get("carry_over_slots_to_new_session", True):
+            events += carried_over_slots(tracker.events)
+        with session_scope() as session:
+            first = needs_privacy_notice(session, tracker.sender_id, naive_now())
+        if first:
+            dispatcher.utter_message(
+                response="utter_privacy_notice", privacy_url=f"{settings.web_public_url()}/privacy"
+            )
+        return [*events, ActionExecuted("action_listen")]
 
 
 class ActionOptOut(Action):

@@ -467,7 +467,8 @@ def check_unused(
         f"action_ask_{form}_{slot}" for form, slot in form_slots
     }
     by_slot = {f"utter_ask_{slot}" for _, slot in form_slots} | {f"action_ask_{slot}" for _, slot in form_slots}
-    validators = {f"validate_{form}" for form in forms} | {"action_validate_slot_mappings"}  # Rasa runs it every turn
+    # Rasa runs action_validate_slot_mappings every turn and action_session_start at each new session.
+    validators = {f"validate_{form}" for form in forms} | {"action_validate_slot_mappings", "action_session_start"}
     used = steps | code | by_form | by_slot | validators | RASA_DEFAULT_RESPONSES
     used |= set(re.findall(r"(?:action|utter)_[A-Za-z0-9_]+", config_text))  # e.g. core_fallback_action_name
 

@@ -1,4 +1,7 @@
-"""Contacts and their marketing consent: opt-out is recorded per channel user."""
+"""Contacts and their consent: the privacy notice is shown once per contact, and opt-out of
+marketing is recorded per channel user."""
+
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,6 +17,16 @@ def get_or_create_contact(session: Session, sender_id: str) -> Contact:
         session.add(contact)
         session.flush()
     return contact
+
+
+def needs_privacy_notice(session: Session, sender_id: str, now: datetime) -> bool:
+    """True the first time a contact writes (the notice is then recorded as shown), else False."""
+    contact = get_or_create_contact(session, sender_id)
+    if contact.privacy_notice_at is not None:
+        return False
+    contact.privacy_notice_at = now
+    session.flush()
+    return True
 
 
 def set_opted_out(session: Session, sender_id: str, opted_out: bool, email: str | None = None) -> Contact:

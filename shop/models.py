@@ -126,6 +126,8 @@ class Contact(Base):
     email = Column(String(254), nullable=True)
     opted_out = Column(Boolean, nullable=False, default=False)
     opted_out_at = Column(DateTime, nullable=True)
+    # When the contact was shown the privacy notice (its first message); None: not yet.
+    privacy_notice_at = Column(DateTime, nullable=True)
     updated_at = Column(DateTime, nullable=False, default=naive_now, onupdate=naive_now)
 
 

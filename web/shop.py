@@ -12,7 +12,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from shop import catalog
+from shop import catalog, settings
 from shop.db import session_scope
 from shop.formatting import money
 from shop.models import Product
@@ -158,6 +158,13 @@ async def product_page(request: Request, slug: str) -> HTTPResponse:
         return render(request, "shop/not_found.html", status=404, widget=widget_config(request, "other"))
     summary = product_summary(product)
     return render(request, "shop/product.html", product=summary, widget=widget_config(request, "product", summary))
+
+
+@bp.get("/privacy")
+async def privacy(request: Request) -> HTTPResponse:
+    """The privacy notice the assistant links to on a contact's first message."""
+    days = settings.get("RETENTION_DAYS")
+    return render(request, "shop/privacy.html", retention_days=days, widget=widget_config(request, "other"))
 
 
 @bp.get("/pricing")

@@ -68,3 +68,38 @@ async def test_opting_out_twice_keeps_one_contact(shop_db, domain):
     with session_scope() as session:
         assert session.scalar(select(func.count(Contact.id))) == 1
     assert contact("web-9").opted_out is True
+
+
+# --------------------------------------------------------------------------- the privacy notice
+
+
+async def test_a_contacts_first_session_starts_with_the_privacy_notice_once(shop_db, domain):
+    from rasa_sdk.events import ActionExecuted, SessionStarted
+
+    from actions.contacts import ActionSessionStart
+    from tests.support.trackers import filled
+
+    first = CollectingDispatcher()
+    events = await ActionSessionStart().run(first, make_tracker(sender_id="new-customer"), domain)
+    assert events == [SessionStarted(), ActionExecuted("action_listen")]
+    assert responses(first) == ["utter_privacy_notice"]
+    assert filled(first, "utter_privacy_notice")["privacy_url"].endswith("/privacy")
+    assert contact("new-customer").privacy_notice_at is not None
+    again = CollectingDispatcher()
+    await ActionSessionStart().run(again, make_tracker(sender_id="new-customer"), domain)
+    assert responses(again) == []  # remembered for the contact: the next session starts quietly
+
+
+async def test_a_new_session_keeps_the_slots_set_since_the_last_restart(shop_db, domain):
+    from actions.contacts import ActionSessionStart
+
+    tracker = make_tracker(sender_id="returning")
+    tracker.events[:] = [
+        {"event": "slot", "name": "product", "value": "Boots"},
+        {"event": "restart"},
+        {"event": "slot", "name": "product", "value": "Hoodie"},
+        {"event": "slot", "name": "email", "value": "a@example.com"},
+        {"event": "slot", "name": "product", "value": "Wool Coat"},
+    ]
+    events = await ActionSessionStart().run(CollectingDispatcher(), tracker, domain)
+    assert slot_events(events) == {"product": "Wool Coat", "email": "a@example.com"}

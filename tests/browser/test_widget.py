@@ -93,7 +93,10 @@ def log_of(page):
 
 
 def bot_messages(page):
-    return page.locator(".sc-msg.sc-bot, .sc-msg.sc-agent")
+    """The assistant's and agents' messages, without the privacy notice of a first contact."""
+    from tests.support.servers import NOTICE_START
+
+    return page.locator(".sc-msg.sc-bot, .sc-msg.sc-agent").filter(has_not_text=NOTICE_START)
 
 
 def wait_for_bot(page, count, text=None):

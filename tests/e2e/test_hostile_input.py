@@ -17,7 +17,7 @@ import socketio
 from sqlalchemy import create_engine, text
 
 from tests.support.messenger import E2E_SECRET, E2E_VERIFY, signed, text_event, webhook_body
-from tests.support.servers import Servers
+from tests.support.servers import Servers, is_notice, without_notice
 from tests.support.web_app import WebApp
 
 pytestmark = pytest.mark.e2e
@@ -96,7 +96,7 @@ def answered(message: Any, **extra: Any):
     def check(t: Target) -> None:
         answer = say(t, message, **extra)
         assert answer.status_code == 200, (answer.status_code, answer.text[:200])
-        replies = answer.json()
+        replies = without_notice(answer.json())
         assert any(m.get("text") for m in replies), replies
 
     return check
@@ -109,14 +109,16 @@ def answered_without_action(message: str, forbidden: tuple[str, ...] = ()):
         sender = new_sender()
         before = t.count("select count(*) from orders") + t.count("select count(*) from refunds")
         answer = say(t, message, sender=sender)
-        assert answer.status_code == 200 and any(m.get("text") for m in answer.json()), answer.text[:300]
+        assert answer.status_code == 200 and any(m.get("text") for m in without_notice(answer.json())), answer.text[
+            :300
+        ]
         after = t.count("select count(*) from orders") + t.count("select count(*) from refunds")
         assert after == before
         assert t.count("select count(*) from contacts where sender_id = :s and opted_out", s=sender) == 0
         actions = [e.get("name") for e in t.tracker(sender)["events"] if e["event"] == "action"]
         for name in ("action_opt_out", "action_restart", "action_place_order", "action_submit_refund", *forbidden):
             assert name not in actions, actions
-        reply = " ".join(m.get("text", "") for m in answer.json())
+        reply = " ".join(m.get("text", "") for m in without_notice(answer.json()))
         assert "It contains" not in reply  # no order's contents
 
     return check
@@ -129,11 +131,13 @@ def keeps_context_after(payload: str):
         sender = new_sender()
         assert say(t, "I want to buy a hoodie", sender=sender).ok
         answer = say(t, payload, sender=sender)
-        assert answer.status_code == 200 and any(m.get("text") for m in answer.json()), answer.text[:300]
+        assert answer.status_code == 200 and any(m.get("text") for m in without_notice(answer.json())), answer.text[
+            :300
+        ]
         slots = t.tracker(sender)["slots"]
         assert slots["product"] == "Hoodie", slots
         after = say(t, "M", sender=sender)
-        assert after.ok and any(m.get("text") for m in after.json())
+        assert after.ok and any(m.get("text") for m in without_notice(after.json()))
 
     return check
 
@@ -141,7 +145,7 @@ def keeps_context_after(payload: str):
 def order_details_hidden(message: str):
     def check(t: Target) -> None:
         sender = new_sender()
-        replies = say(t, message, sender=sender).json()
+        replies = without_notice(say(t, message, sender=sender).json())
         reply = " ".join(m.get("text", "") for m in replies)
         assert "It contains" not in reply and "$" not in reply, reply
         assert "email" in reply.lower(), reply  # the email on the order is asked for
@@ -165,7 +169,7 @@ def sql_injection_leaves_the_tables(t: Target) -> None:
     before = t.count("select count(*) from orders")
     for message in ("'; DROP TABLE orders;--", "A1001' OR '1'='1", 'hoodie" UNION SELECT email FROM orders --'):
         answer = say(t, message)
-        assert answer.status_code == 200 and answer.json()
+        assert answer.status_code == 200 and without_notice(answer.json())
         assert "@example.com" not in answer.text
     assert t.count("select count(*) from orders") == before
 
@@ -187,7 +191,7 @@ def oversized_metadata_is_dropped(t: Target) -> None:
 def long_message_is_cut(t: Target) -> None:
     sender = new_sender()
     answer = say(t, "hoodie " * 9000, sender=sender)  # 63 KB, 9,000 tokens
-    assert answer.status_code == 200 and answer.json()
+    assert answer.status_code == 200 and without_notice(answer.json())
     users = [e for e in t.tracker(sender)["events"] if e["event"] == "user"]
     assert len(users[-1]["text"]) <= 1000
     assert answered("hi")(t) is None  # and the next customer is answered
@@ -328,6 +332,8 @@ def socket_check(request: dict | None, messages: Callable[[str], list[Any]], exp
                     await client.emit("user_uttered", message)
                 if expect_reply:
                     reply = await asyncio.wait_for(replies.get(), timeout=TIMEOUT)
+                    while is_notice(reply):  # a first contact's privacy notice, then the answer
+                        reply = await asyncio.wait_for(replies.get(), timeout=TIMEOUT)
                     assert reply.get("text"), reply
                 else:
                     with pytest.raises(asyncio.TimeoutError):

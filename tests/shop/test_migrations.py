@@ -22,6 +22,13 @@ def engine(request, tmp_path):
     made.dispose()
 
 
+def latest() -> str:
+    """The newest migration in shop/migrations/versions."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(migrations.config("sqlite://")).get_current_head()
+
+
 def differences(engine) -> list:
     with engine.connect() as conn:
         return compare_metadata(MigrationContext.configure(conn), Base.metadata)
@@ -35,9 +42,9 @@ def head(engine) -> str:
 def test_the_migrations_make_the_models_schema(engine):
     migrations.upgrade(engine)
     assert differences(engine) == []
-    assert head(engine) == "0002"
+    assert head(engine) == latest()
     migrations.upgrade(engine)  # again: nothing to do
-    assert head(engine) == "0002"
+    assert head(engine) == latest()
 
 
 def test_a_database_of_the_previous_release_is_upgraded_with_its_data(engine):
@@ -57,7 +64,7 @@ def test_a_database_of_the_previous_release_is_upgraded_with_its_data(engine):
         )
     assert "ownership_failures" not in inspect(engine).get_table_names()
     migrations.upgrade(engine)
-    assert head(engine) == "0002"
+    assert head(engine) == latest()
     assert differences(engine) == []
     with engine.connect() as conn:
         assert (

@@ -77,9 +77,14 @@ class GraphStandIn:
             found = [c["body"] for c in self.calls]
         return [b for b in found if psid is None or b.get("recipient", {}).get("id") == psid]
 
-    def messages(self, psid: str | None = None) -> list[dict[str, Any]]:
-        """The message sends (not sender actions such as typing_on), in order."""
-        return [b for b in self.bodies(psid) if "message" in b]
+    def messages(self, psid: str | None = None, with_notice: bool = False) -> list[dict[str, Any]]:
+        """The message sends (not sender actions such as typing_on), in order; the privacy notice
+        of a first contact is left out unless asked for (tests/e2e/test_privacy_notice.py)."""
+        from tests.support.servers import NOTICE_START
+
+        sent = [b for b in self.bodies(psid) if "message" in b]
+        notice = lambda b: str(b["message"].get("text") or "").startswith(NOTICE_START)  # noqa: E731
+        return sent if with_notice else [b for b in sent if not notice(b)]
 
     def actions(self, psid: str) -> list[str]:
         return [b["sender_action"] for b in self.bodies(psid) if "sender_action" in b]

@@ -9,9 +9,23 @@ from pathlib import Path
 
 import requests
 
+from shop.responses import variation
+
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "shop.tar.gz"
 BIN = ROOT / ".venv" / "bin"
+
+
+# How the privacy notice a contact's first message gets begins (utter_privacy_notice).
+NOTICE_START = variation("utter_privacy_notice")["text"].split("{")[0]
+
+
+def is_notice(message: dict) -> bool:
+    return str(message.get("text") or "").startswith(NOTICE_START)
+
+
+def without_notice(messages: list[dict]) -> list[dict]:
+    return [m for m in messages if not is_notice(m)]
 
 
 def free_port() -> int:
@@ -135,12 +149,14 @@ class Chat:
         self.servers = servers
         self.sender = sender or f"e2e-{secrets.token_hex(4)}"
 
-    def say(self, text: str) -> list[dict]:
+    def say(self, text: str, with_notice: bool = False) -> list[dict]:
+        """The bot's messages; the privacy notice of a first contact is left out unless asked for
+        (tests/e2e/test_privacy_notice.py checks it)."""
         response = requests.post(
             f"{self.servers.url}/webhooks/rest/webhook", json={"sender": self.sender, "message": text}, timeout=60
         )
         response.raise_for_status()
-        return response.json()
+        return response.json() if with_notice else without_notice(response.json())
 
     def text(self, text: str) -> str:
         return "\n".join(m.get("text", "") for m in self.say(text))

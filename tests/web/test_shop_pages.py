@@ -182,3 +182,9 @@ def test_slugs_and_stock_labels():
         "Only 3 left",
         "In stock",
     ]
+
+
+def test_the_privacy_notice_says_what_is_kept_how_long_and_how_to_delete_it(shop):
+    page = text_of(get(shop, "/privacy").text)
+    assert "What we keep" in page and "365 days after their last message" in page
+    assert "Deleting your data" in page
