@@ -11,7 +11,7 @@ WEB_ASSETS  := web/static/vendor/socket.io.min.js
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(wildcard addons/*.py)
 ENV         := source scripts/env.sh &&
 
-.PHONY: help install web-assets seed migrate migration erase retention train validate lint format run shell interactive review compare-nlu tune-thresholds public-data test test-unit test-conversations test-nlu test-e2e services clean
+.PHONY: cluster cluster-test help install web-assets seed migrate migration erase retention train validate lint format run shell interactive review compare-nlu tune-thresholds public-data test test-unit test-conversations test-nlu test-e2e services clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -61,7 +61,7 @@ review: $(INSTALLED) ## the last DAYS (7) of conversations: fallbacks, off-topic
 	$(ENV) $(BIN)/python -m scripts.review --days $(DAYS) --out results/review.yml
 
 test-unit: install ## pytest: business rules, actions against SQLite, NLU components
-	$(ENV) $(BIN)/pytest -m "not e2e"
+	$(ENV) $(BIN)/pytest -m "not e2e and not cluster"
 
 # The held-out set is parsed once: Rasa's reports (results/nlu) and our summary come from the
 # same parses. The dev set (public data, tests/nlu/dev) is scored beside it, not gated.
@@ -104,6 +104,12 @@ test-conversations: $(MODEL) ## rasa test: the conversation tests in tests/conve
 	$(ENV) $(BIN)/python -m scripts.rasa_cli test core --model $(MODEL) --stories tests/conversations --fail-on-prediction-errors --out results/conversations
 	@$(BIN)/python -c 'import json; r = json.load(open("results/conversations/story_report.json")); a = r["conversation_accuracy"]; print("conversation tests: %d of %d stories right, %d actions predicted" % (a["correct"], a["total"], r["micro avg"]["support"]))'
 
+cluster: $(MODEL) $(WEB_ASSETS) ## the production shape on this machine: nginx, two Rasa servers, two action servers, two web apps, PostgreSQL, Redis (make services first)
+	$(ENV) $(BIN)/python -m scripts.cluster $(if $(PORT),--port $(PORT))
+
+cluster-test: $(MODEL) $(WEB_ASSETS) ## the cluster's tests: 100 conversations x 10 turns, racing buyers, a Rasa server killed mid-conversation
+	$(ENV) $(BIN)/pytest -m cluster
+
 test-e2e: $(MODEL) $(WEB_ASSETS) ## both servers started, whole conversations over REST
 	$(ENV) $(BIN)/pytest -m e2e
 
@@ -116,7 +122,7 @@ format: $(INSTALLED) ## ruff format and the safe ruff fixes, in place
 	$(BIN)/ruff check --fix --quiet .
 	$(BIN)/ruff format --quiet .
 
-test: $(MODEL) $(WEB_ASSETS) ## everything: lint, validate, NLU gate, conversation tests, pytest (unit + end-to-end)
+test: $(MODEL) $(WEB_ASSETS) ## everything: lint, validate, NLU gate, conversation tests, pytest (unit, end-to-end, the cluster)
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory validate
 	$(MAKE) --no-print-directory test-nlu

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs (Debian packages) what the tests need besides Python: PostgreSQL with a `shop` role
-# and `shop_test` database and Redis (started), and Chromium for the browser tests. Idempotent;
-# needs root.
+# and `shop_test` database and Redis (started), Chromium for the browser tests and nginx for
+# the cluster (started by scripts/cluster.py itself). Idempotent; needs root.
 set -euo pipefail
 need=()
 command -v pg_ctlcluster >/dev/null 2>&1 || need+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing ${need[*]}"
   apt-get update -qq

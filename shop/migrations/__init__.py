@@ -6,6 +6,7 @@ has the tables of the first migration and no alembic_version: it is stamped at t
 and upgraded from there. `make migration MESSAGE="..."` writes a new one from models.py, to be
 read over before committing."""
 
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -39,6 +40,7 @@ def current(url: str) -> str | None:
 
 def upgrade(engine: Engine) -> None:
     """Apply every pending migration to the engine's database (idempotent)."""
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # its INFO lines at every process start
     cfg = config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection

@@ -145,3 +145,22 @@ def test_the_validation_catches_a_broken_manifest(broken):
     doc = {**doc, "spec": {**doc["spec"], **broken["spec"]}}
     with pytest.raises(jsonschema.ValidationError):
         test_every_manifest_is_valid_kubernetes("broken", doc)
+
+
+def test_the_cluster_nginx_config_is_valid_nginx(tmp_path):
+    from scripts.cluster import NGINX, NGINX_CONF
+    from tests.support import services
+
+    if not shutil.which("nginx") and not Path(NGINX).exists():
+        services.missing("nginx", FileNotFoundError(NGINX))
+    (tmp_path / "nginx-tmp").mkdir()
+    conf = tmp_path / "nginx.conf"
+    servers = "        server 127.0.0.1:1;\n        server 127.0.0.1:2;"
+    conf.write_text(
+        NGINX_CONF.read_text().format(
+            dir=tmp_path, port=3, actions_port=4, rate=10, burst=20, rasa=servers, actions=servers, web=servers
+        )
+    )
+    done = subprocess.run([NGINX, "-t", "-p", str(tmp_path), "-c", str(conf)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "syntax is ok" in done.stderr
