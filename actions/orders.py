@@ -305,8 +305,12 @@ class ValidateOrderStatusForm(AnswersInAnyOrder):
         slots = {**tracker.slots, **{e["name"]: e["value"] for e in events if e.get("event") == "slot"}}
         if not slots.get("order_id") or not slots.get("email"):
             return events
+        # An email said now (not one remembered from another order) makes this pair a guess.
+        said_now = "email" in tracker.slots_to_validate() or any(e.get("name") == "email" for e in events)
         with session_scope() as session:
-            proof = ownership.prove(session, slots["order_id"], slots["email"], tracker.sender_id, naive_now())
+            proof = ownership.prove(
+                session, slots["order_id"], slots["email"], tracker.sender_id, naive_now(), guessed=said_now
+            )
         if proof.outcome == "mismatch":
             dispatcher.utter_message(
                 response="utter_order_email_mismatch", order_id=slots["order_id"], email=slots["email"]

@@ -69,8 +69,12 @@ class ValidateRefundForm(AnswersInAnyOrder):
         if not slots.get("order_id") or not slots.get("email") or slots.get("refund_eligible") is not None:
             return events
         # Both order id and email are known: they must belong together, then the policy decides.
+        # An email said now (not one remembered from another order) makes this pair a guess.
+        said_now = "email" in tracker.slots_to_validate() or any(e.get("name") == "email" for e in events)
         with session_scope() as session:
-            proof = ownership.prove(session, slots["order_id"], slots["email"], tracker.sender_id, naive_now())
+            proof = ownership.prove(
+                session, slots["order_id"], slots["email"], tracker.sender_id, naive_now(), guessed=said_now
+            )
             if proof.outcome == "locked":
                 return events
             if proof.outcome == "mismatch":

@@ -39,14 +39,19 @@ def is_locked(session: Session, sender_id: str, now: datetime) -> bool:
     return failures(session, sender_id, now) >= MAX_FAILURES
 
 
-def prove(session: Session, reference: str, email: str, sender_id: str, now: datetime) -> Proof:
+def prove(
+    session: Session, reference: str, email: str, sender_id: str, now: datetime, *, guessed: bool = True
+) -> Proof:
     """Check an order number and email given in a conversation; a mismatch is recorded in the
-    caller's transaction."""
+    caller's transaction. `guessed` False: the email is one the customer gave earlier (for
+    another order), paired by the bot, so a mismatch is asked about, not counted."""
     if is_locked(session, sender_id, now):
         return Proof("locked")
     order = find_customer_order(session, reference, email)
     if order is not None:
         return Proof("owner", order)
+    if not guessed:
+        return Proof("mismatch")
     session.add(OwnershipFailure(sender_id=sender_id, reference=reference[:20], failed_at=now))
     session.flush()
     return Proof("locked" if is_locked(session, sender_id, now) else "mismatch")

@@ -173,3 +173,19 @@ async def test_after_three_wrong_pairs_the_form_ends_and_a_person_is_offered(sho
     assert responses(dispatcher) == ["utter_order_check_locked"]  # even the right pair, now
     assert events == [SlotSet("order_id", None), SlotSet("email", None)]
     assert buttons_shown(dispatcher, domain) == [{"title": "Talk to a person", "payload": "/human_handoff"}]
+
+
+async def test_a_new_order_number_with_the_email_of_an_earlier_one_asks_for_its_email(shop_db, domain):
+    from shop.models import OwnershipFailure
+
+    dispatcher, slots = await run_form(
+        ValidateOrderStatusForm(),
+        domain,
+        {"order_id": "A1001"},  # said now; the email is Daniel's, from his own order earlier
+        slots={"email": "daniel.kim@example.com"},
+        requested_slot="order_id",
+    )
+    assert responses(dispatcher) == ["utter_order_email_mismatch"]
+    assert slots["email"] is None  # asked for
+    with session_scope() as session:
+        assert session.scalars(select(OwnershipFailure)).all() == []  # and not counted as a guess

@@ -44,3 +44,10 @@ def test_after_three_wrong_pairs_nothing_more_is_checked_that_day(shop_db):
     assert recorded() == 3  # a locked conversation's tries are not even read
     assert prove(*MARIA, sender="maria", now=now) == ("owner", "A1001")  # another conversation
     assert prove(*MARIA, now=now + ownership.WINDOW + timedelta(seconds=1)) == ("owner", "A1001")
+
+
+def test_an_email_remembered_from_another_order_is_not_a_guess(shop_db):
+    with session_scope() as session:
+        proof = ownership.prove(session, "A1001", "daniel.kim@example.com", "guesser", naive_now(), guessed=False)
+    assert proof.outcome == "mismatch"
+    assert recorded() == 0
