@@ -107,6 +107,53 @@ def seen_ids(prefix: str) -> SeenIds | RedisSeenIds:
     return RedisSeenIds(client, prefix) if client is not None else SeenIds()
 
 
+# --------------------------------------------------------------------------- counts in a window
+
+
+class Counts:
+    """A count per key that starts again `window` seconds after the key's first count (as a
+    Redis key expiring then would)."""
+
+    def __init__(self, window: float, clock: Callable[[], float] = time.time) -> None:
+        self.window, self.clock = window, clock
+        self._counts: dict[str, tuple[int, float]] = {}  # key -> (count, since)
+
+    def _current(self, key: str, now: float) -> tuple[int, float]:
+        count, since = self._counts.get(key, (0, now))
+        return (0, now) if now - since >= self.window else (count, since)
+
+    def get(self, key: str) -> int:
+        return self._current(key, self.clock())[0]
+
+    def add(self, key: str) -> int:
+        """Counts one more; returns the count in the key's window."""
+        now = self.clock()
+        count, since = self._current(key, now)
+        self._counts[key] = (count + 1, since)
+        if len(self._counts) > 100_000:  # forget windows that are over, so memory stays bounded
+            self._counts = {k: v for k, v in self._counts.items() if now - v[1] < self.window}
+        return count + 1
+
+    def reset(self, key: str) -> None:
+        self._counts.pop(key, None)
+
+
+class RedisCounts:
+    """Counts in Redis, shared by every process: a key per count, expiring with its window."""
+
+    def __init__(self, client: Any, prefix: str, window: float) -> None:
+        self.client, self.prefix, self.window = client, prefix, int(window)
+
+    def get(self, key: str) -> int:
+        return int(self.client.get(f"{self.prefix}:{key}") or 0)
+
+    def add(self, key: str) -> int:
+        return int(self.client.eval(COUNT_IN_WINDOW, 1, f"{self.prefix}:{key}", self.window))
+
+    def reset(self, key: str) -> None:
+        self.client.delete(f"{self.prefix}:{key}")
+
+
 # --------------------------------------------------------------------------- throttle
 
 
@@ -114,43 +161,34 @@ class Throttle:
     """After `limit` failures for one key within `window` seconds, the key is refused until the
     window has passed."""
 
-    def __init__(self, limit: int = 5, window: float = 900, clock: Callable[[], float] = time.time) -> None:
-        self.limit, self.window, self.clock = limit, window, clock
-        self._failures: dict[str, tuple[int, float]] = {}
-
-    def _current(self, key: str, now: float) -> tuple[int, float]:
-        count, since = self._failures.get(key, (0, now))
-        return (0, now) if now - since > self.window else (count, since)
+    def __init__(
+        self,
+        limit: int = 5,
+        window: float = 900,
+        clock: Callable[[], float] = time.time,
+        counts: Counts | RedisCounts | None = None,
+    ) -> None:
+        self.limit = limit
+        self.counts = counts or Counts(window, clock)
 
     def blocked(self, key: str) -> bool:
-        return self._current(key, self.clock())[0] >= self.limit
+        return self.counts.get(key) >= self.limit
 
     def failed(self, key: str) -> None:
-        now = self.clock()
-        count, since = self._current(key, now)
-        self._failures[key] = (count + 1, since)
+        self.counts.add(key)
 
     def succeeded(self, key: str) -> None:
-        self._failures.pop(key, None)
+        self.counts.reset(key)
 
 
-class RedisThrottle:
+class RedisThrottle(Throttle):
     """Throttle in Redis: a counter per key that expires `window` seconds after its first failure."""
 
     def __init__(self, client: Any, prefix: str, limit: int = 5, window: float = 900) -> None:
-        self.client, self.prefix, self.limit, self.window = client, prefix, limit, int(window)
-
-    def blocked(self, key: str) -> bool:
-        return int(self.client.get(f"{self.prefix}:{key}") or 0) >= self.limit
-
-    def failed(self, key: str) -> None:
-        self.client.eval(COUNT_IN_WINDOW, 1, f"{self.prefix}:{key}", self.window)
-
-    def succeeded(self, key: str) -> None:
-        self.client.delete(f"{self.prefix}:{key}")
+        super().__init__(limit, counts=RedisCounts(client, prefix, window))
 
 
-def throttle(prefix: str, limit: int = 5, window: float = 900) -> Throttle | RedisThrottle:
+def throttle(prefix: str, limit: int = 5, window: float = 900) -> Throttle:
     client = redis_client()
     return RedisThrottle(client, prefix, limit, window) if client is not None else Throttle(limit, window)
 
@@ -161,33 +199,29 @@ def throttle(prefix: str, limit: int = 5, window: float = 900) -> Throttle | Red
 class RateLimit:
     """At most `limit` hits per key in each window of `window` seconds."""
 
-    def __init__(self, limit: int, window: float = 60, clock: Callable[[], float] = time.time) -> None:
-        self.limit, self.window, self.clock = limit, window, clock
-        self._hits: dict[str, tuple[int, float]] = {}
+    def __init__(
+        self,
+        limit: int,
+        window: float = 60,
+        clock: Callable[[], float] = time.time,
+        counts: Counts | RedisCounts | None = None,
+    ) -> None:
+        self.limit = limit
+        self.counts = counts or Counts(window, clock)
 
     def hit(self, key: str) -> bool:
         """Counts a hit; False when the key is over its limit (refuse it)."""
-        now = self.clock()
-        count, since = self._hits.get(key, (0, now))
-        if now - since >= self.window:
-            count, since = 0, now
-        self._hits[key] = (count + 1, since)
-        if len(self._hits) > 100_000:  # forget windows that are over, so memory stays bounded
-            self._hits = {k: v for k, v in self._hits.items() if now - v[1] < self.window}
-        return count + 1 <= self.limit
+        return self.counts.add(key) <= self.limit
 
 
-class RedisRateLimit:
+class RedisRateLimit(RateLimit):
     """RateLimit in Redis, counted across every server."""
 
     def __init__(self, client: Any, prefix: str, limit: int, window: float = 60) -> None:
-        self.client, self.prefix, self.limit, self.window = client, prefix, limit, int(window)
-
-    def hit(self, key: str) -> bool:
-        return int(self.client.eval(COUNT_IN_WINDOW, 1, f"{self.prefix}:{key}", self.window)) <= self.limit
+        super().__init__(limit, counts=RedisCounts(client, prefix, window))
 
 
-def rate_limit(prefix: str, limit: int, window: float = 60) -> RateLimit | RedisRateLimit:
+def rate_limit(prefix: str, limit: int, window: float = 60) -> RateLimit:
     client = redis_client()
     return RedisRateLimit(client, prefix, limit, window) if client is not None else RateLimit(limit, window)
 
