@@ -7,8 +7,11 @@ from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from sqlalchemy.orm import Session
 
+from shop import ownership
 from shop.answers import Reader, may_answer, read_all, sort_answers
+from shop.clock import naive_now
 from shop.parsing.ids import parse_email
 
 REQUESTED_SLOT = "requested_slot"
@@ -102,6 +105,29 @@ class AnswersInAnyOrder(FormValidationAction, ABC):
             # Rasa set the asked slot to this text before the validation ran: undo it.
             events.insert(0, SlotSet(requested, None))
         return events
+
+
+def slots_after(tracker: Tracker, events: list[EventType]) -> dict[str, Any]:
+    """The form's slots once the validation's events are applied."""
+    return {**tracker.slots, **{e["name"]: e["value"] for e in events if e.get("event") == "slot"}}
+
+
+def prove_order_owner(
+    session: Session, dispatcher: CollectingDispatcher, tracker: Tracker, slots: dict[str, Any], events: list[EventType]
+) -> str:
+    """The form's order number and email checked together (shop/ownership.py), as order status
+    and refunds both need: "owner", "locked", or "mismatch", which is said to the customer (the
+    caller then asks for the email again)."""
+    # An email said now (not one remembered from another order) makes this pair a guess.
+    said_now = "email" in tracker.slots_to_validate() or any(e.get("name") == "email" for e in events)
+    proof = ownership.prove(
+        session, slots["order_id"], slots["email"], tracker.sender_id, naive_now(), guessed=said_now
+    )
+    if proof.outcome == "mismatch":
+        dispatcher.utter_message(
+            response="utter_order_email_mismatch", order_id=slots["order_id"], email=slots["email"]
+        )
+    return proof.outcome
 
 
 def email_reader(text: str) -> str | None:

@@ -8,7 +8,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.forms import AnswersInAnyOrder, email_reader, validate_email_value
+from actions.forms import AnswersInAnyOrder, email_reader, prove_order_owner, slots_after, validate_email_value
 from shop import orders, ownership
 from shop.answers import Reader
 from shop.buttons import alternative_buttons, button, product_buttons
@@ -302,21 +302,12 @@ class ValidateOrderStatusForm(AnswersInAnyOrder):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         events = await super().get_validation_events(dispatcher, tracker, domain)
-        slots = {**tracker.slots, **{e["name"]: e["value"] for e in events if e.get("event") == "slot"}}
+        slots = slots_after(tracker, events)
         if not slots.get("order_id") or not slots.get("email"):
             return events
-        # An email said now (not one remembered from another order) makes this pair a guess.
-        said_now = "email" in tracker.slots_to_validate() or any(e.get("name") == "email" for e in events)
         with session_scope() as session:
-            proof = ownership.prove(
-                session, slots["order_id"], slots["email"], tracker.sender_id, naive_now(), guessed=said_now
-            )
-        if proof.outcome == "mismatch":
-            dispatcher.utter_message(
-                response="utter_order_email_mismatch", order_id=slots["order_id"], email=slots["email"]
-            )
-            return events + [SlotSet("email", None)]
-        return events
+            outcome = prove_order_owner(session, dispatcher, tracker, slots, events)
+        return events + [SlotSet("email", None)] if outcome == "mismatch" else events
 
     def validate_order_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

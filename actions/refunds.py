@@ -7,7 +7,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.forms import AnswersInAnyOrder, email_reader, validate_email_value
+from actions.forms import AnswersInAnyOrder, email_reader, prove_order_owner, slots_after, validate_email_value
 from shop import ownership, refunds
 from shop.answers import Reader
 from shop.buttons import button
@@ -64,23 +64,15 @@ class ValidateRefundForm(AnswersInAnyOrder):
     ) -> list[EventType]:
         # rasa_sdk 3 calls get_validation_events (then picks the next slot); it has no validate().
         events = await super().get_validation_events(dispatcher, tracker, domain)
-        slots = dict(tracker.slots)
-        slots.update({e["name"]: e["value"] for e in events if e.get("event") == "slot"})
+        slots = slots_after(tracker, events)
         if not slots.get("order_id") or not slots.get("email") or slots.get("refund_eligible") is not None:
             return events
         # Both order id and email are known: they must belong together, then the policy decides.
-        # An email said now (not one remembered from another order) makes this pair a guess.
-        said_now = "email" in tracker.slots_to_validate() or any(e.get("name") == "email" for e in events)
         with session_scope() as session:
-            proof = ownership.prove(
-                session, slots["order_id"], slots["email"], tracker.sender_id, naive_now(), guessed=said_now
-            )
-            if proof.outcome == "locked":
+            outcome = prove_order_owner(session, dispatcher, tracker, slots, events)
+            if outcome == "locked":
                 return events
-            if proof.outcome == "mismatch":
-                dispatcher.utter_message(
-                    response="utter_order_email_mismatch", order_id=slots["order_id"], email=slots["email"]
-                )
+            if outcome == "mismatch":
                 return events + [SlotSet("email", None)]
             check = refunds.check_order(session, slots["order_id"], slots["email"], load_policy(), naive_now())
             if check.refusal is not None:
