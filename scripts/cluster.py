@@ -14,14 +14,14 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import requests
 from sqlalchemy import create_engine, text
+
+from scripts.processes import free_port, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
@@ -30,12 +30,6 @@ POSTGRES = os.environ.get("CLUSTER_POSTGRES", "postgresql://shop:shop@127.0.0.1:
 REDIS = os.environ.get("CLUSTER_REDIS", "redis://127.0.0.1:6379/4")
 
 NGINX_CONF = ROOT / "deploy" / "nginx" / "cluster.conf"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def fresh_database(name: str) -> str:
@@ -154,16 +148,7 @@ class Cluster:
         return self
 
     def wait_for(self, url: str, name: str, deadline: float) -> None:
-        while time.monotonic() < deadline:
-            if self.procs[name].poll() is not None:
-                raise RuntimeError(f"{name} exited: {self.log(name)[-3000:]}")
-            try:
-                if requests.get(url, timeout=3).ok:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(1)
-        raise RuntimeError(f"{name} did not answer at {url}: {self.log(name)[-3000:]}")
+        wait_until_up(url, self.procs[name], lambda: self.log(name), name, deadline)
 
     def log(self, name: str) -> str:
         path = self.workdir / f"{name}.log"

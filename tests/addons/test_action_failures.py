@@ -15,8 +15,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 import addons  # noqa: F401  (installs the wrapper, as Rasa's import of any addon does)
+from scripts.processes import free_port
 from shop.responses import render
-from tests.support.servers import free_port
 
 DOMAIN = Domain.load("domain.yml")
 

@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from addons.rest import dependencies
-from tests.support.servers import free_port
+from scripts.processes import free_port
 
 
 @pytest.fixture

@@ -2,13 +2,13 @@
 
 import os
 import secrets
-import socket
 import subprocess
 import time
 from pathlib import Path
 
 import requests
 
+from scripts.processes import free_port, wait_until_up
 from shop.responses import variation
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,12 +26,6 @@ def is_notice(message: dict) -> bool:
 
 def without_notice(messages: list[dict]) -> list[dict]:
     return [m for m in messages if not is_notice(m)]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Servers:
@@ -108,17 +102,7 @@ class Servers:
         self._wait(f"{self.url}/status?token={self.token}", "rasa")
 
     def _wait(self, url: str, name: str, timeout: float = 300) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.procs[name].poll() is not None:
-                raise RuntimeError(f"{name} exited; log: {self.log(name)[-3000:]}")
-            try:
-                if requests.get(url, timeout=2).ok:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.5)
-        raise RuntimeError(f"{name} did not answer at {url}; log: {self.log(name)[-3000:]}")
+        wait_until_up(url, self.procs[name], lambda: self.log(name), name, time.monotonic() + timeout)
 
     def log(self, name: str) -> str:
         path = self.workdir / f"{name}.log"

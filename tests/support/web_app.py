@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
-import requests
+from scripts.processes import wait_until_up
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -150,16 +150,7 @@ class WebApp:
             stdout=open(self.log_path, "ab"),  # noqa: SIM115 (open while the app runs)
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"web app exited: {self.log()[-2000:]}")
-            try:
-                if requests.get(f"{self.url}/health", timeout=1).ok:
-                    return
-            except requests.RequestException:
-                time.sleep(0.2)
-        raise RuntimeError(f"web app did not start: {self.log()[-2000:]}")
+        wait_until_up(f"{self.url}/health", self.proc, self.log, "web app", time.monotonic() + 60)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
