@@ -21,7 +21,7 @@ from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundExceptio
 from sanic import Sanic, response
 from sanic.request import Request
 
-from shop import metrics, settings
+from shop import metrics
 from shop.db import check_database
 from shop.health import report
 
@@ -118,9 +118,8 @@ def create_app(token: str, package: str = "actions") -> Sanic:
 
     @app.get("/metrics")
     async def prometheus(request: Request) -> response.HTTPResponse:
-        if not metrics.may_scrape(request.headers.get("authorization"), request.ip, settings.get("METRICS_TOKEN")):
-            return response.json({"error": "metrics are for Prometheus (METRICS_TOKEN)"}, status=403)
-        return response.raw(metrics.exposition(), content_type=metrics.CONTENT_TYPE)
+        status, body, content_type = metrics.scrape(request.headers.get("authorization"), request.ip)
+        return response.raw(body, status=status, content_type=content_type)
 
     @app.exception(Exception)
     async def any_error(_: Request, error: Exception) -> response.HTTPResponse:

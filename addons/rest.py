@@ -119,8 +119,7 @@ class GuardedRestInput(RestInput):
         @webhook.route("/metrics", methods=["GET"])
         async def prometheus(request: Request) -> HTTPResponse:
             """The Rasa server's process: every channel's turns (shop/metrics.py)."""
-            if not metrics.may_scrape(request.headers.get("authorization"), request.ip, settings.get("METRICS_TOKEN")):
-                return response.json({"error": "metrics are for Prometheus (METRICS_TOKEN)"}, status=403)
-            return response.raw(metrics.exposition(), content_type=metrics.CONTENT_TYPE)
+            status, body, content_type = metrics.scrape(request.headers.get("authorization"), request.ip)
+            return response.raw(body, status=status, content_type=content_type)
 
         return webhook

@@ -4,9 +4,12 @@ Rasa server (the channels): turns and their latency per channel, messages refuse
 bad input). Action server: actions run, failed and their latency. Web app: handoffs by status
 and queue sizes (read from the database at each scrape), agents' replies."""
 
+from collections.abc import Callable
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+
+from shop import settings
 
 TURNS = Counter("shop_turns_total", "Customer messages handled, by channel", ["channel"])
 TURN_SECONDS = Histogram(
@@ -33,6 +36,21 @@ def may_scrape(authorization: str | None, client_address: str, token: str) -> bo
 
         return hmac.compare_digest((authorization or "").encode(), f"Bearer {token}".encode())
     return client_address in ("127.0.0.1", "::1")
+
+
+REFUSED_SCRAPE = b'{"error": "metrics are for Prometheus (METRICS_TOKEN)"}'
+
+
+def scrape(
+    authorization: str | None, client_address: str, refresh: Callable[[], None] | None = None
+) -> tuple[int, bytes, str]:
+    """(status, body, content type) of every server's /metrics: 403 for whoever may not scrape,
+    else the exposition, after `refresh` (the web app's gauges read from the database)."""
+    if not may_scrape(authorization, client_address, settings.get("METRICS_TOKEN")):
+        return 403, REFUSED_SCRAPE, "application/json"
+    if refresh is not None:
+        refresh()
+    return 200, exposition(), CONTENT_TYPE
 
 
 def exposition() -> bytes:

@@ -36,3 +36,14 @@ def test_handoff_gauges_come_from_the_database(shop_db):
     assert 'shop_handoffs{status="closed"} 1.0' in text
     assert 'shop_handoff_queue{team="support"} 2.0' in text
     assert 'shop_handoff_queue{team="billing"}' not in text
+
+
+def test_a_scrape_is_refused_before_anything_is_read(monkeypatch):
+    monkeypatch.setenv("METRICS_TOKEN", "s3cret")
+    read = []
+    status, body, content_type = metrics.scrape("Bearer wrong", "127.0.0.1", lambda: read.append(1))
+    assert (status, content_type, read) == (403, "application/json", [])
+    assert b"METRICS_TOKEN" in body
+    status, body, content_type = metrics.scrape("Bearer s3cret", "203.0.113.9", lambda: read.append(1))
+    assert (status, content_type, read) == (200, metrics.CONTENT_TYPE, [1])
+    assert b"shop_turns_total" in body
