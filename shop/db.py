@@ -47,6 +47,9 @@ _factories_lock = threading.Lock()
 
 
 def _factory_for(url: str) -> sessionmaker:
+    known = _factories.get(url)
+    if known is not None:  # every session after the first: no lock taken
+        return known
     with _factories_lock:
         if url not in _factories:
             engine = make_engine(url)
