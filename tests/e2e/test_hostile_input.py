@@ -399,18 +399,9 @@ def messenger_unsafe_text(t: Target) -> None:
 # --------------------------------------------------------------------------- the web app
 
 
-def web_get(path: str, allowed: tuple[int, ...]):
+def web_call(method: str, path: str, allowed: tuple[int, ...], **kwargs: Any):
     def check(t: Target) -> None:
-        answer = requests.get(f"{t.web.url}{path}", timeout=30, allow_redirects=False)
-        assert answer.status_code in allowed, (answer.status_code, answer.text[:200])
-        assert "Traceback" not in answer.text
-
-    return check
-
-
-def web_post(path: str, allowed: tuple[int, ...], **kwargs: Any):
-    def check(t: Target) -> None:
-        answer = requests.post(f"{t.web.url}{path}", timeout=30, allow_redirects=False, **kwargs)
+        answer = requests.request(method, f"{t.web.url}{path}", timeout=30, allow_redirects=False, **kwargs)
         assert answer.status_code in allowed, (answer.status_code, answer.text[:200])
         assert "Traceback" not in answer.text
 
@@ -604,21 +595,23 @@ CASES: dict[str, Callable[[Target], None]] = {
     "Messenger batch with one bad event": messenger_batch_with_a_bad_event,
     "Messenger unsafe text": messenger_unsafe_text,
     # The web app
-    "web /static/%00": web_get("/static/%00", (400, 404)),
-    "web /static/../ traversal": web_get("/static/..%2f..%2fetc%2fpasswd", (400, 403, 404)),
-    "web /static with a NUL in a name": web_get("/static/widget/widget.js%00.png", (400, 404)),
-    "web unknown page": web_get("/no-such-page", (404,)),
-    "web invite without signature": web_get("/invites/B123.ics", (400, 403, 404)),
-    "web invite with a forged signature": web_get("/invites/B123.ics?t=" + "0" * 32, (400, 403, 404)),
-    "web inbox API without a session": web_get("/inbox/api/conversations", (401, 403)),
-    "web login broken JSON": web_post(
-        "/inbox/api/login", (400, 401), data=b"{", headers={"Content-Type": "application/json"}
+    "web /static/%00": web_call("GET", "/static/%00", (400, 404)),
+    "web /static/../ traversal": web_call("GET", "/static/..%2f..%2fetc%2fpasswd", (400, 403, 404)),
+    "web /static with a NUL in a name": web_call("GET", "/static/widget/widget.js%00.png", (400, 404)),
+    "web unknown page": web_call("GET", "/no-such-page", (404,)),
+    "web invite without signature": web_call("GET", "/invites/B123.ics", (400, 403, 404)),
+    "web invite with a forged signature": web_call("GET", "/invites/B123.ics?t=" + "0" * 32, (400, 403, 404)),
+    "web inbox API without a session": web_call("GET", "/inbox/api/conversations", (401, 403)),
+    "web login broken JSON": web_call(
+        "POST", "/inbox/api/login", (400, 401), data=b"{", headers={"Content-Type": "application/json"}
     ),
-    "web login wrong types": web_post("/inbox/api/login", (400, 401), json={"email": ["x"], "password": 5}),
-    "web login unknown agent": web_post(
-        "/inbox/api/login", (401,), json={"email": "nobody@shop.example", "password": "x"}
+    "web login wrong types": web_call("POST", "/inbox/api/login", (400, 401), json={"email": ["x"], "password": 5}),
+    "web login unknown agent": web_call(
+        "POST", "/inbox/api/login", (401,), json={"email": "nobody@shop.example", "password": "x"}
     ),
-    "web login 1 MB": web_post("/inbox/api/login", (400, 401, 413), json={"email": "a", "password": "x" * 1_000_000}),
+    "web login 1 MB": web_call(
+        "POST", "/inbox/api/login", (400, 401, 413), json={"email": "a", "password": "x" * 1_000_000}
+    ),
     "no email or token in any log": logs_hold_no_email_or_token,
 }
 
