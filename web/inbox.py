@@ -31,8 +31,9 @@ from web.auth import (
     throttle_key,
     verify_password,
 )
+from web.db_thread import Transaction
 from web.pages import STATIC_DIR
-from web.rasa_client import RasaError
+from web.rasa_client import RasaError, bot_event, sent_reply_ids, valid_reply_id
 
 COOKIE = "inbox_session"
 # Cookie-authenticated writes must carry this header: browsers refuse to add custom headers to
@@ -112,13 +113,13 @@ def current_agent(request: Request, session) -> Agent | None:
 
 
 def with_agent(handler):
-    """Runs `handler(request, session, agent, ...)` in a transaction for a logged-in agent;
-    401 otherwise. An inbox request also tells that the agent is still there (committed first)."""
+    """Runs `handler(request, db, agent, ...)` in a transaction (web/db_thread.py) for a logged-in
+    agent; 401 otherwise. An inbox request also tells that the agent is still there (committed first)."""
 
     async def wrapped(request: Request, *args, **kwargs) -> HTTPResponse:
         # Handlers keep their transaction open while they wait for Rasa (so a failed delivery
-        # rolls it back). With SQLite, another writer on this event loop meanwhile would block the
-        # whole loop until its busy timeout: one inbox transaction at a time in this process.
+        # rolls it back). With SQLite, another writer meanwhile would wait for that lock until its
+        # busy timeout: one inbox transaction at a time in this process.
         async with request.app.ctx.db_lock:
             return await _in_transaction(request, handler, *args, **kwargs)
 
@@ -126,17 +127,23 @@ def with_agent(handler):
     return wrapped
 
 
-async def _in_transaction(request: Request, handler, *args, **kwargs) -> HTTPResponse:
-    with session_scope(request.app.ctx.settings.db_url) as session:
-        agent = current_agent(request, session)
-        if agent is None:
-            return error(401, "Log in to the inbox first.")
+def _present_agent(session, request: Request) -> Agent | None:
+    agent = current_agent(request, session)
+    if agent is not None:
         assignment.set_presence(session, agent, now_utc())
         session.commit()  # the heartbeat is kept whatever the handler does, and holds no lock
+    return agent
+
+
+async def _in_transaction(request: Request, handler, *args, **kwargs) -> HTTPResponse:
+    async with Transaction(request.app.ctx.settings.db_url) as db:
+        agent = await db.run(_present_agent, request)
+        if agent is None:
+            return error(401, "Log in to the inbox first.")
         try:
-            return await handler(request, session, agent, *args, **kwargs)
+            return await handler(request, db, agent, *args, **kwargs)
         except HandoffError as problem:
-            session.rollback()
+            await db.rollback()
             return error(409, str(problem))
 
 
@@ -147,47 +154,54 @@ async def page(request: Request) -> HTTPResponse:
 
 @bp.post("/api/login")
 async def login(request: Request) -> HTTPResponse:
-    try:
-        return await _login(request)
-    except RedisError:  # the shared throttle cannot be asked: no login without it
-        return error(503, "Logging in is not possible right now: try again in a minute.")
-
-
-async def _login(request: Request) -> HTTPResponse:
     body = _body(request)
     email, password = str(body.get("email") or "").strip().lower(), body.get("password")
     if not email or not isinstance(password, str) or not password:
         return error(400, "Give an email and a password.")
-    key = throttle_key(email, request.remote_addr or request.ip)
+    try:  # hashing, the throttle (Redis) and the database: all off the event loop
+        status, answer = await asyncio.to_thread(
+            _check_login, request.app.ctx.settings, email, password, request.remote_addr or request.ip
+        )
+    except RedisError:  # the shared throttle cannot be asked: no login without it
+        return error(503, "Logging in is not possible right now: try again in a minute.")
+    if status != 200:
+        return error(status, answer)
+    result = response.json(answer)
+    result.cookies[COOKIE] = answer["token"]
+    cookie = result.cookies[COOKIE]
+    cookie["httponly"], cookie["samesite"], cookie["path"] = True, "Strict", "/inbox"
+    cookie["max-age"] = 12 * 3600
+    cookie["secure"] = request.app.ctx.settings.secure_cookies
+    return result
+
+
+def _check_login(settings, email: str, password: str, address: str) -> tuple[int, Any]:
+    """(200, {"agent", "token"}) for the right password; (status, message) otherwise."""
+    key = throttle_key(email, address)
     if throttle.blocked(key):
-        return error(429, "Too many failed logins: try again in 15 minutes.")
-    settings = request.app.ctx.settings
+        return 429, "Too many failed logins: try again in 15 minutes."
     with session_scope(settings.db_url) as session:
         agent = session.scalar(select(Agent).where(Agent.email == email, Agent.active.is_(True)))
         # An unknown email costs the same hashing as a known one: timing tells no emails apart.
         stored = agent.password_hash if agent is not None else DECOY_HASH
-        matches = await asyncio.to_thread(verify_password, password, stored)
-        if agent is None or not matches:
+        if not verify_password(password, stored) or agent is None:
             throttle.failed(key)
-            return error(401, "Wrong email or password.")
+            return 401, "Wrong email or password."
         throttle.succeeded(key)
         if needs_rehash(agent.password_hash):  # an older hash: replaced now that the password is known
-            agent.password_hash = await asyncio.to_thread(hash_password, password)
+            agent.password_hash = hash_password(password)
         token = make_token(settings.secret_key, agent.id, agent.session_epoch)
-        result = response.json({"agent": agent_json(agent), "token": token})
-    result.cookies[COOKIE] = token
-    cookie = result.cookies[COOKIE]
-    cookie["httponly"], cookie["samesite"], cookie["path"] = True, "Strict", "/inbox"
-    cookie["max-age"] = 12 * 3600
-    cookie["secure"] = settings.secure_cookies
-    return result
+        return 200, {"agent": agent_json(agent), "token": token}
 
 
 @bp.post("/api/logout")
 @with_agent
-async def logout(request: Request, session, agent: Agent) -> HTTPResponse:
-    agent.session_epoch += 1  # ends this session and any other of the agent's
-    agent.online = False
+async def logout(request: Request, db: Transaction, agent: Agent) -> HTTPResponse:
+    def end_sessions(_session) -> None:
+        agent.session_epoch += 1  # ends this session and any other of the agent's
+        agent.online = False
+
+    await db.run(end_sessions)
     result = response.json({"ok": True})
     result.cookies[COOKIE] = ""
     result.cookies[COOKIE]["path"] = "/inbox"  # the login cookie's path, or the browser keeps it
@@ -197,20 +211,24 @@ async def logout(request: Request, session, agent: Agent) -> HTTPResponse:
 
 @bp.get("/api/me")
 @with_agent
-async def me(request: Request, session, agent: Agent) -> HTTPResponse:
-    return response.json({"agent": agent_json(agent)})
+async def me(request: Request, db: Transaction, agent: Agent) -> HTTPResponse:
+    return response.json({"agent": await db.run(lambda _session: agent_json(agent))})
 
 
 @bp.post("/api/presence")
 @with_agent
-async def presence(request: Request, session, agent: Agent) -> HTTPResponse:
+async def presence(request: Request, db: Transaction, agent: Agent) -> HTTPResponse:
     online = _body(request).get("online")
     if not isinstance(online, bool):
         return error(400, 'Say {"online": true} or {"online": false}.')
-    assignment.set_presence(session, agent, now_utc(), online=online)
-    if online:  # conversations waiting for this team can come to the agent now
-        assignment.sweep(session, load_config(), now_utc())
-    return response.json({"agent": agent_json(agent)})
+
+    def set_presence(session) -> dict[str, Any]:
+        assignment.set_presence(session, agent, now_utc(), online=online)
+        if online:  # conversations waiting for this team can come to the agent now
+            assignment.sweep(session, load_config(), now_utc())
+        return agent_json(agent)
+
+    return response.json({"agent": await db.run(set_presence)})
 
 
 # --------------------------------------------------------------------------- conversations
@@ -218,19 +236,21 @@ async def presence(request: Request, session, agent: Agent) -> HTTPResponse:
 
 @bp.get("/api/conversations")
 @with_agent
-async def conversations(request: Request, session, agent: Agent) -> HTTPResponse:
+async def conversations(request: Request, db: Transaction, agent: Agent) -> HTTPResponse:
     config = load_config()
-    items = [handoff_json(h, config) for h in assignment.inbox_of(session, agent)]
-    mine = [h for h in items if h["agent"] and h["agent"]["id"] == agent.id]
-    queues = {team: [h for h in items if h["team"] == team and h not in mine] for team in agent_teams(agent.teams)}
-    return response.json(
-        {
+
+    def listing(session) -> dict[str, Any]:
+        items = [handoff_json(h, config) for h in assignment.inbox_of(session, agent)]
+        mine = [h for h in items if h["agent"] and h["agent"]["id"] == agent.id]
+        queues = {team: [h for h in items if h["team"] == team and h not in mine] for team in agent_teams(agent.teams)}
+        return {
             "agent": agent_json(agent),
             "mine": mine,
             "queues": queues,
             "team_names": {team: config.team_name(team) for team in queues},
         }
-    )
+
+    return response.json(await db.run(listing))
 
 
 def _own_handoff(session, agent: Agent, handoff_id: int) -> Handoff:
@@ -242,19 +262,23 @@ def _own_handoff(session, agent: Agent, handoff_id: int) -> Handoff:
 
 @bp.get("/api/conversations/<handoff_id:int>")
 @with_agent
-async def conversation(request: Request, session, agent: Agent, handoff_id: int) -> HTTPResponse:
+async def conversation(request: Request, db: Transaction, agent: Agent, handoff_id: int) -> HTTPResponse:
     config = load_config()
-    handoff = _own_handoff(session, agent, handoff_id)
-    context = json.loads(handoff.context or "{}")
+
+    def read(session) -> tuple[dict[str, Any], dict[str, Any], str]:
+        handoff = _own_handoff(session, agent, handoff_id)
+        return handoff_json(handoff, config), json.loads(handoff.context or "{}"), handoff.sender_id
+
+    shown, context, sender_id = await db.run(read)
     live, live_error = None, None
     try:
-        tracker = await request.app.ctx.rasa.tracker(handoff.sender_id)
+        tracker = await request.app.ctx.rasa.tracker(sender_id)
         live = transcript(tracker.get("events") or [], limit=None)
     except RasaError as problem:
         live_error = f"Live transcript unavailable ({problem}); showing it as it was at handover."
     return response.json(
         {
-            "conversation": handoff_json(handoff, config),
+            "conversation": shown,
             "context": context,
             "transcript": live if live is not None else context.get("transcript", []),
             "transcript_error": live_error,
@@ -266,61 +290,85 @@ def _agent_card(agent: Agent, handoff: Handoff) -> dict[str, Any]:
     return {"id": agent.id, "name": agent.name, "team": handoff.team}
 
 
-async def _announce_join(request: Request, agent: Agent, handoff: Handoff, team_name: str) -> None:
-    words = render("utter_agent_joined", agent_name=agent.name, team_name=team_name)
-    await request.app.ctx.rasa.say(handoff.sender_id, words["text"], agent=_agent_card(agent, handoff))
+def _join_event(agent: Agent, handoff: Handoff, config) -> dict[str, Any]:
+    words = render("utter_agent_joined", agent_name=agent.name, team_name=config.team_name(handoff.team))
+    return bot_event(words["text"], _agent_card(agent, handoff))
 
 
 @bp.post("/api/conversations/<handoff_id:int>/take")
 @with_agent
-async def take(request: Request, session, agent: Agent, handoff_id: int) -> HTTPResponse:
+async def take(request: Request, db: Transaction, agent: Agent, handoff_id: int) -> HTTPResponse:
     config = load_config()
-    _own_handoff(session, agent, handoff_id)
-    handoff, joined = assignment.take(session, handoff_id, agent, now_utc())
-    if joined:
+
+    def take_it(session) -> tuple[dict[str, Any], str, dict[str, Any] | None]:
+        _own_handoff(session, agent, handoff_id)
+        handoff, joined = assignment.take(session, handoff_id, agent, now_utc())
+        return handoff_json(handoff, config), handoff.sender_id, _join_event(agent, handoff, config) if joined else None
+
+    shown, sender_id, joining = await db.run(take_it)
+    if joining is not None:
         try:
-            await _announce_join(request, agent, handoff, config.team_name(handoff.team))
+            await request.app.ctx.rasa.append(sender_id, [joining])
         except RasaError as problem:
-            session.rollback()
+            await db.rollback()
             return error(502, f"Could not reach the customer: {problem}")
-    return response.json({"conversation": handoff_json(handoff, config)})
+    return response.json({"conversation": shown})
 
 
 @bp.post("/api/conversations/<handoff_id:int>/messages")
 @with_agent
-async def reply(request: Request, session, agent: Agent, handoff_id: int) -> HTTPResponse:
+async def reply(request: Request, db: Transaction, agent: Agent, handoff_id: int) -> HTTPResponse:
     config = load_config()
-    text = _body(request).get("text")
+    body = _body(request)
+    text, reply_id = body.get("text"), body.get("reply_id")
     if not isinstance(text, str) or not text.strip():
         return error(400, "Write a message first.")
     if len(text) > MAX_REPLY_CHARS:
         return error(400, f"Keep a message under {MAX_REPLY_CHARS} characters.")
-    _own_handoff(session, agent, handoff_id)
-    handoff, joined = assignment.record_reply(session, handoff_id, agent, now_utc())
+    if reply_id is not None and not valid_reply_id(reply_id):
+        return error(400, "reply_id must be 8 to 64 letters, digits or dashes.")
+
+    def record(session) -> tuple[dict[str, Any], str, list[dict[str, Any]]]:
+        _own_handoff(session, agent, handoff_id)
+        handoff, joined = assignment.record_reply(session, handoff_id, agent, now_utc())
+        # The join notice and the reply go in one call: a retry can never repeat one of them.
+        events = [_join_event(agent, handoff, config)] if joined else []
+        events.append(bot_event(text.strip(), _agent_card(agent, handoff), reply_id=reply_id))
+        return handoff_json(handoff, config), handoff.sender_id, events
+
+    shown, sender_id, events = await db.run(record)
+    rasa = request.app.ctx.rasa
     try:
-        if joined:
-            await _announce_join(request, agent, handoff, config.team_name(handoff.team))
-        await request.app.ctx.rasa.say(handoff.sender_id, text.strip(), agent=_agent_card(agent, handoff))
+        # A retry of a reply that reached the customer though its answer was lost is not sent again.
+        if reply_id is None or reply_id not in sent_reply_ids((await rasa.tracker(sender_id)).get("events") or []):
+            await rasa.append(sender_id, events)
     except RasaError as problem:
-        session.rollback()
+        await db.rollback()
         metrics.AGENT_REPLIES.labels("failed").inc()
-        return error(502, f"Your message did not reach the customer: {problem}")
+        return error(
+            502, f"Your message did not reach the customer: {problem}. Send it again: it will not be sent twice."
+        )
     metrics.AGENT_REPLIES.labels("sent").inc()
-    return response.json({"conversation": handoff_json(handoff, config)})
+    return response.json({"conversation": shown})
 
 
 @bp.post("/api/conversations/<handoff_id:int>/close")
 @with_agent
-async def close(request: Request, session, agent: Agent, handoff_id: int) -> HTTPResponse:
+async def close(request: Request, db: Transaction, agent: Agent, handoff_id: int) -> HTTPResponse:
     config = load_config()
-    _own_handoff(session, agent, handoff_id)
     note = _body(request).get("note")
-    handoff = assignment.close(
-        session, handoff_id, now_utc(), closed_by="agent", agent=agent, note=note if isinstance(note, str) else None
-    )
+
+    def close_it(session) -> tuple[dict[str, Any], str]:
+        _own_handoff(session, agent, handoff_id)
+        handoff = assignment.close(
+            session, handoff_id, now_utc(), closed_by="agent", agent=agent, note=note if isinstance(note, str) else None
+        )
+        return handoff_json(handoff, config), handoff.sender_id
+
+    shown, sender_id = await db.run(close_it)
     try:
-        await request.app.ctx.rasa.resume(handoff.sender_id, render("utter_agent_left", agent_name=agent.name)["text"])
+        await request.app.ctx.rasa.resume(sender_id, render("utter_agent_left", agent_name=agent.name)["text"])
     except RasaError as problem:
-        session.rollback()
+        await db.rollback()
         return error(502, f"Could not hand the chat back to the bot: {problem}")
-    return response.json({"conversation": handoff_json(handoff, config)})
+    return response.json({"conversation": shown})

@@ -6,7 +6,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from shop import invites
-from shop.db import session_scope
+from web.db_thread import in_thread
 
 bp = Blueprint("invites")
 
@@ -15,8 +15,7 @@ bp = Blueprint("invites")
 async def invite(request: Request, filename: str) -> HTTPResponse:
     reference = filename.removesuffix(".ics")
     try:
-        with session_scope(request.app.ctx.settings.db_url) as session:
-            body = invites.invite_of(session, reference, request.args.get("t", ""))
+        body = await in_thread(request.app.ctx.settings.db_url, invites.invite_of, reference, request.args.get("t", ""))
     except RuntimeError:  # BOOKING_LINK_SECRET missing: a deployment error, said as such
         return response.json({"error": "calendar invites are not configured on this server"}, status=503)
     if body is None:  # unsigned, forged, unknown or cancelled: all look the same from outside

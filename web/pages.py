@@ -20,7 +20,7 @@ bp.static("/static", str(STATIC_DIR), name="static")
 
 @bp.get("/metrics")
 async def prometheus(request: Request) -> HTTPResponse:
-    def read_handoffs() -> None:
+    def read_handoffs() -> None:  # called by scrape, on its worker thread
         with session_scope(request.app.ctx.settings.db_url) as session:
             metrics.read_handoffs(session)
 

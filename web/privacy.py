@@ -2,7 +2,6 @@
 `Authorization: Bearer <PRIVACY_API_TOKEN>` deletes everything about that contact
 (shop/erasure.py) and answers what went. Off (503) until the token is set."""
 
-import asyncio
 import hmac
 
 from sanic import Blueprint, response
@@ -10,7 +9,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from shop import erasure, settings
-from shop.db import session_scope
+from web.db_thread import in_thread
 
 bp = Blueprint("privacy", url_prefix="/privacy")
 
@@ -31,13 +30,12 @@ async def erase(request: Request) -> HTTPResponse:
     if not (isinstance(sender, str) and sender) and not (isinstance(email, str) and "@" in email):
         return response.json({"error": 'give {"sender_id": "..."} or {"email": "..."}'}, status=400)
 
-    def run() -> dict[str, int]:
-        with session_scope(request.app.ctx.settings.db_url) as session:
-            return erasure.erase(
-                session,
-                erasure.tracker_engine(),
-                sender_id=sender if isinstance(sender, str) else None,
-                email=email if isinstance(email, str) else None,
-            )
+    def run(session) -> dict[str, int]:
+        return erasure.erase(
+            session,
+            erasure.tracker_engine(),
+            sender_id=sender if isinstance(sender, str) else None,
+            email=email if isinstance(email, str) else None,
+        )
 
-    return response.json({"erased": await asyncio.to_thread(run)})
+    return response.json({"erased": await in_thread(request.app.ctx.settings.db_url, run)})

@@ -2,6 +2,7 @@
 conversation, and add events to it that reach the customer through their own channel."""
 
 import asyncio
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -51,15 +52,6 @@ class RasaClient:
             events,
         )
 
-    async def say(
-        self,
-        sender_id: str,
-        text: str,
-        agent: dict[str, Any] | None = None,
-        buttons: list[dict[str, str]] | None = None,
-    ) -> None:
-        await self.append(sender_id, [bot_event(text, agent, buttons)])
-
     async def resume(self, sender_id: str, text: str, buttons: list[dict[str, str]] | None = None) -> None:
         """The bot takes the conversation back, with its slots, and says so."""
         await self.append(
@@ -69,9 +61,30 @@ class RasaClient:
 
 
 def bot_event(
-    text: str, agent: dict[str, Any] | None = None, buttons: list[dict[str, str]] | None = None
+    text: str,
+    agent: dict[str, Any] | None = None,
+    buttons: list[dict[str, str]] | None = None,
+    reply_id: str | None = None,
 ) -> dict[str, Any]:
     event: dict[str, Any] = {"event": "bot", "text": text, "data": {"buttons": buttons} if buttons else {}}
     if agent:
         event["metadata"] = {"agent": agent}
+    if reply_id:  # the inbox's id for one reply, kept on a retry: see sent_reply_ids
+        event.setdefault("metadata", {})["reply_id"] = reply_id
     return event
+
+
+REPLY_ID = re.compile(r"[A-Za-z0-9-]{8,64}")
+
+
+def valid_reply_id(value: Any) -> bool:
+    return isinstance(value, str) and REPLY_ID.fullmatch(value) is not None
+
+
+def sent_reply_ids(events: list[dict[str, Any]]) -> set[str]:
+    """The inbox replies a conversation already holds, by their reply_id."""
+    return {
+        e["metadata"]["reply_id"]
+        for e in events
+        if e.get("event") == "bot" and isinstance(e.get("metadata"), dict) and e["metadata"].get("reply_id")
+    }

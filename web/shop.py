@@ -13,9 +13,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from shop import catalog, settings
-from shop.db import session_scope
 from shop.formatting import money
 from shop.models import Product
+from web.db_thread import in_thread
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 FEATURED_SKUS = ("TOP-HOODIE", "SHOE-RUN", "BAG-CANVAS", "OUT-WOOLCOAT")
@@ -127,14 +127,13 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     return page
 
 
-def _products(request: Request) -> list[Product]:
-    with session_scope(request.app.ctx.settings.db_url) as session:
-        return catalog.all_products(session)
+async def _products(request: Request) -> list[Product]:
+    return await in_thread(request.app.ctx.settings.db_url, catalog.all_products)
 
 
 @bp.get("/")
 async def home(request: Request) -> HTTPResponse:
-    products = [product_summary(p) for p in _products(request)]
+    products = [product_summary(p) for p in await _products(request)]
     by_sku = {p["sku"]: p for p in products}
     featured = [by_sku[sku] for sku in FEATURED_SKUS if sku in by_sku] or products[:4]
     categories = [{"name": name, "products": [p for p in products if p["category"] == name]} for name in CATEGORY_ORDER]
@@ -153,7 +152,7 @@ async def home(request: Request) -> HTTPResponse:
 
 @bp.get("/products/<slug:str>")
 async def product_page(request: Request, slug: str) -> HTTPResponse:
-    product = next((p for p in _products(request) if slug_of(p.name) == slug), None)
+    product = next((p for p in await _products(request) if slug_of(p.name) == slug), None)
     if product is None:
         return render(request, "shop/not_found.html", status=404, widget=widget_config(request, "other"))
     summary = product_summary(product)

@@ -11,12 +11,12 @@ from sqlalchemy import select
 
 from shop import clock, shared_state
 from shop.clock import now_utc
-from shop.db import session_scope
 from shop.handoff import assignment
 from shop.handoff.assignment import OPEN_STATUSES, HandoffError
 from shop.handoff.routing import load_config
 from shop.models import Handoff
 from shop.responses import render
+from web.db_thread import Transaction, in_thread
 from web.rasa_client import RasaClient, RasaError
 
 logger = logging.getLogger(__name__)
@@ -36,8 +36,7 @@ async def give_back_overdue(
     """Closes each overdue handoff and resumes its bot, one at a time: if Rasa cannot be reached
     the handoff stays open and the next sweep tries again."""
     config = load_config()
-    with session_scope(db_url) as session:
-        due = assignment.overdue(session, config, now)
+    due = await in_thread(db_url, assignment.overdue, config, now)
     returned = []
     for handoff_id in due:
         async with _held(lock):
@@ -47,7 +46,7 @@ async def give_back_overdue(
 
 
 async def _give_back(db_url: str, rasa: RasaClient, config, handoff_id: int, now: datetime) -> bool:
-    with session_scope(db_url) as session:
+    def close_it(session) -> tuple[str, str, str] | None:
         try:
             handoff = assignment.close(
                 session,
@@ -57,29 +56,45 @@ async def _give_back(db_url: str, rasa: RasaClient, config, handoff_id: int, now
                 note=(f"Nobody answered within {config.assignment['return_to_bot_after_minutes']} minutes."),
             )
         except HandoffError:  # closed meanwhile
+            return None
+        return handoff.sender_id, handoff.team, handoff.reference
+
+    async with Transaction(db_url) as db:
+        closed = await db.run(close_it)
+        if closed is None:
             return False
+        sender_id, team, reference = closed
         try:
-            words = render("utter_handoff_returned", team_name=config.team_name(handoff.team))
-            await rasa.resume(handoff.sender_id, words["text"], buttons=words["buttons"])
+            words = render("utter_handoff_returned", team_name=config.team_name(team))
+            await rasa.resume(sender_id, words["text"], buttons=words["buttons"])
         except RasaError as problem:
-            session.rollback()
-            logger.warning("Could not give handoff %s back to the bot: %s", handoff.reference, problem)
+            await db.rollback()
+            logger.warning("Could not give handoff %s back to the bot: %s", reference, problem)
             return False
+    return True
+
+
+def _open_handoffs(session, settled: datetime) -> dict[int, str]:
+    query = select(Handoff.id, Handoff.sender_id).where(
+        Handoff.status.in_(OPEN_STATUSES), Handoff.created_at <= settled
+    )
+    return dict(session.execute(query).all())
+
+
+def _close_left(session, handoff_id: int, now: datetime) -> bool:
+    try:
+        assignment.close(
+            session, handoff_id, now, closed_by="customer", note="The customer restarted the chat, or it timed out."
+        )
+    except HandoffError:
+        return False
     return True
 
 
 async def close_abandoned(db_url: str, rasa: RasaClient, now: datetime, lock: asyncio.Lock | None = None) -> list[int]:
     """Closes open handoffs whose conversation Rasa no longer holds paused. A new handoff is
     left alone for a while: Rasa pauses the conversation just after the action has opened it."""
-    settled = clock.naive_utc(now) - SETTLE
-    with session_scope(db_url) as session:
-        open_ones: dict[int, str] = dict(
-            session.execute(
-                select(Handoff.id, Handoff.sender_id).where(
-                    Handoff.status.in_(OPEN_STATUSES), Handoff.created_at <= settled
-                )
-            ).all()
-        )
+    open_ones = await in_thread(db_url, _open_handoffs, clock.naive_utc(now) - SETTLE)
     closed = []
     for handoff_id, sender_id in open_ones.items():
         try:
@@ -88,18 +103,8 @@ async def close_abandoned(db_url: str, rasa: RasaClient, now: datetime, lock: as
             continue
         if paused is False:
             async with _held(lock):
-                with session_scope(db_url) as session:
-                    try:
-                        assignment.close(
-                            session,
-                            handoff_id,
-                            now,
-                            closed_by="customer",
-                            note="The customer restarted the chat, or it timed out.",
-                        )
-                    except HandoffError:
-                        continue
-            closed.append(handoff_id)
+                if await in_thread(db_url, _close_left, handoff_id, now):
+                    closed.append(handoff_id)
     return closed
 
 
@@ -107,8 +112,7 @@ async def sweep_once(
     db_url: str, rasa: RasaClient, now: datetime, check_trackers: bool, lock: asyncio.Lock | None = None
 ) -> None:
     async with _held(lock):
-        with session_scope(db_url) as session:
-            assignment.sweep(session, load_config(), now)
+        await in_thread(db_url, assignment.sweep, load_config(), now)
     await give_back_overdue(db_url, rasa, now, lock)
     if check_trackers:
         await close_abandoned(db_url, rasa, now, lock)

@@ -237,6 +237,19 @@ def test_agent_takes_answers_and_closes_a_handed_over_chat(inbox, browser, scree
         expect(bubbles.last.locator(".speaker")).to_have_text(AGENT_NAME)
         screenshot(page, "4-replied")
 
+        # Rasa takes a reply in but its answer is lost: the agent sees why, sends again, and the
+        # customer gets the message once.
+        inbox.rasa.lose_answers = True
+        box.fill("Your new pair ships today.")
+        box.press("Enter")
+        expect(page.locator("#reply-error")).to_contain_text("Send it again: it will not be sent twice.")
+        expect(box).to_have_value("Your new pair ships today.")
+        inbox.rasa.lose_answers = False
+        page.get_by_role("button", name="Send", exact=True).click()
+        expect(box).to_have_value("")
+        expect(page.locator("#reply-error")).to_have_text("")
+        assert len(delivered(inbox.rasa, sender, r"^Your new pair ships today\.$")) == 1
+
         # The customer answers: it appears in the open transcript, the page is not reloaded.
         page.evaluate("window.__samePage = true")
         inbox.rasa.customer_said(sender, "A 43 please, same colour.")
@@ -285,8 +298,13 @@ def test_agent_takes_answers_and_closes_a_handed_over_chat(inbox, browser, scree
         page.reload()
         expect(page.get_by_label("Password")).to_be_visible()  # the session really ended
         expect(page.locator("#inbox-view")).to_be_hidden()
-        # Only the refusals the story asked for: no session yet, the wrong password, logged out.
-        assert errors == ["GET /inbox/api/me -> 401", "POST /inbox/api/login -> 401", "GET /inbox/api/me -> 401"]
+        # Only the refusals the story asked for: no session yet, the wrong password, the lost reply, logged out.
+        assert [re.sub(r"/\d+/", "/N/", error) for error in errors] == [
+            "GET /inbox/api/me -> 401",
+            "POST /inbox/api/login -> 401",
+            "POST /inbox/api/conversations/N/messages -> 502",
+            "GET /inbox/api/me -> 401",
+        ]
     finally:
         context.close()
 

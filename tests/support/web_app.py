@@ -29,6 +29,7 @@ class RasaStandIn:
         self.delivered: list[dict[str, Any]] = []
         self.requests: list[dict[str, Any]] = []
         self.fail = False  # answer 503 to everything, as if Rasa were down
+        self.lose_answers = False  # take posted events in, then drop the connection unanswered
         stand_in = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -80,6 +81,9 @@ class RasaStandIn:
                         tracker["paused"] = event["event"] == "pause"
                     if event["event"] == "bot" and query.get("execute_side_effects") == "true":
                         stand_in.delivered.append({"sender": sender, "channel": query.get("output_channel"), **event})
+                if stand_in.lose_answers:  # delivered, but the caller never hears so
+                    self.close_connection = True
+                    return None
                 self._reply(200, tracker)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

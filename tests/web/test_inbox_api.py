@@ -8,6 +8,7 @@ handoffs and logs in afresh, and a test that changes an agent's availability put
 
 import concurrent.futures
 import secrets
+import sqlite3
 import time
 from datetime import datetime, timezone
 
@@ -423,6 +424,43 @@ def test_when_rasa_is_down_nothing_counts_as_replied(app, rasa):
     assert [e["text"] for e in delivered_to(rasa, sender)][-1] == "Hello?"
 
 
+def test_a_reply_delivered_whose_answer_was_lost_is_not_sent_twice_on_retry(app, rasa):
+    """Rasa took the reply in but its answer never came back (a restart, a timeout): the agent
+    sees the error and sends again with the same reply_id; the customer gets it once."""
+    handoff_id = hand_over(app, rasa)
+    sender = sender_of(app, handoff_id)
+    alice = token_of(app, ALICE)
+    rasa.lose_answers = True
+    lost = post(app, f"/conversations/{handoff_id}/messages", alice, text="Hello Robin", reply_id="reply-0001")
+    assert lost.status_code == 502
+    assert lost.json()["error"].startswith("Your message did not reach the customer: Rasa server unreachable")
+    assert lost.json()["error"].endswith("it will not be sent twice.")
+    assert handoff_row(app, handoff_id).first_reply_at is None  # rolled back: not known to be sent
+    [request] = [r for r in rasa.requests if r["sender"] == sender]  # notice and reply in one call
+    assert [e["text"] for e in request["events"]][-1] == "Hello Robin"
+
+    rasa.lose_answers = False
+    again = post(app, f"/conversations/{handoff_id}/messages", alice, text="Hello Robin", reply_id="reply-0001")
+    assert again.status_code == 200 and again.json()["conversation"]["first_reply_at"] is not None
+    texts = [e["text"] for e in delivered_to(rasa, sender)]
+    assert texts.count("Hello Robin") == 1
+    assert sum(text.endswith("has joined the chat.") for text in texts) == 1
+    row = handoff_row(app, handoff_id)
+    assert (row.status, row.agent_id is not None, row.first_reply_at is not None) == ("active", True, True)
+
+    other = post(app, f"/conversations/{handoff_id}/messages", alice, text="Hello Robin", reply_id="reply-0002")
+    assert other.status_code == 200  # the same words as a new reply are a new message
+    assert [e["text"] for e in delivered_to(rasa, sender)].count("Hello Robin") == 2
+
+
+@pytest.mark.parametrize("reply_id", ["short", "x" * 65, "bad id!", 12345678, ["reply-0001"]])
+def test_a_malformed_reply_id_is_refused(app, rasa, reply_id):
+    handoff_id = hand_over(app, rasa)
+    answer = post(app, f"/conversations/{handoff_id}/messages", token_of(app, ALICE), text="Hi", reply_id=reply_id)
+    assert answer.status_code == 400 and "reply_id" in answer.json()["error"]
+    assert delivered_to(rasa, sender_of(app, handoff_id)) == []
+
+
 # --------------------------------------------------------------------------- closing
 
 
@@ -495,6 +533,26 @@ def test_a_slow_rasa_does_not_freeze_the_inbox(app, rasa, monkeypatch):
     assert [a.status_code for a in answers] == [200, 200, 200, 200], [a.text[:200] for a in answers]
     assert time.monotonic() - started < 10
     assert answers[0].json()["transcript_error"] is None
+
+
+def test_a_locked_database_stalls_only_the_requests_that_wait_for_it(app, rasa):
+    """Database calls run off the event loop: while another process holds SQLite's write lock,
+    an inbox call (it writes the presence heartbeat) waits on its thread and the shop's pages,
+    which only read, are served meanwhile by the same event loop."""
+    alice = token_of(app, ALICE)
+    holder = sqlite3.connect(app.db_url.removeprefix("sqlite:///"), timeout=1, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # the write lock; readers go on (WAL)
+    try:
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            waiting = pool.submit(get, app, "/conversations", alice)
+            time.sleep(0.5)  # the inbox call is now waiting for the lock
+            for path in ("/inbox/", "/", "/health"):
+                assert requests.get(f"{app.url}{path}", timeout=5).status_code == 200, path
+            assert not waiting.done()
+            holder.execute("ROLLBACK")
+            assert waiting.result(timeout=30).status_code == 200
+    finally:
+        holder.close()
 
 
 async def test_a_rasa_that_does_not_answer_in_time_is_a_rasa_error(rasa, monkeypatch):

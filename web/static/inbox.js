@@ -21,6 +21,7 @@
     pollTimer: null,
     polling: false,
     pollFailed: false,
+    unsent: null, // {conversationId, text, replyId} of the last reply not known to be sent
   };
 
   // ------------------------------------------------------------------ small helpers
@@ -493,6 +494,17 @@
     });
   }
 
+  // A failed send keeps its id: sending the same words again is a retry, which the server
+  // does not deliver twice if the first attempt reached the customer after all.
+  function replyIdFor(conversationId, text) {
+    const unsent = state.unsent;
+    if (unsent && unsent.conversationId === conversationId && unsent.text === text) return unsent.replyId;
+    const bytes = crypto.getRandomValues(new Uint8Array(12));
+    const replyId = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    state.unsent = { conversationId, text, replyId };
+    return replyId;
+  }
+
   function onReply(event) {
     event.preventDefault();
     const box = $("reply-text");
@@ -508,9 +520,11 @@
       return undefined;
     }
     const id = state.selectedId;
+    const replyId = replyIdFor(id, text);
     return runAction($("reply-send"), async () => {
       try {
-        await api("POST", `/conversations/${id}/messages`, { text });
+        await api("POST", `/conversations/${id}/messages`, { text, reply_id: replyId });
+        state.unsent = null;
         error.textContent = "";
         if (box.value === text) box.value = "";
         announce("Message sent.");
