@@ -15,7 +15,7 @@ import zlib
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import ActionExecutor
 from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
 from sanic import Sanic, response
@@ -46,15 +46,39 @@ def read_call(request: Request) -> Any:
     return json.loads(body)
 
 
+# The action that ends a form -> (the form, its last question): when it fails, the form is
+# opened again at that question, so a "yes" once the shop is back finishes what was started.
+FINAL_ACTIONS = {
+    "action_place_order": ("purchase_form", "purchase_confirmed"),
+    "action_submit_refund": ("refund_form", "refund_confirmed"),
+    "action_book_meeting": ("booking_form", "booking_confirmed"),
+}
+
+
+def _apologized_this_turn(tracker: dict[str, Any]) -> bool:
+    for event in reversed(tracker.get("events") or []):
+        if not isinstance(event, dict) or event.get("event") == "user":
+            return False
+        if event.get("event") == "bot" and (event.get("metadata") or {}).get("utter_action") == FAILED_RESPONSE:
+            return True
+    return False
+
+
 def failure_answer(call: dict[str, Any]) -> dict[str, Any]:
-    """What the Rasa server gets when an action failed: the apology, and a form's question
-    asked again (its answer is dropped, since it was never checked)."""
+    """What the Rasa server gets when an action failed: the apology (once a turn), a form's
+    question asked again (its answer is dropped, since it was never checked), and a form whose
+    final action failed opened again at its confirmation."""
     events: list[dict[str, Any]] = []
     tracker = call.get("tracker") if isinstance(call.get("tracker"), dict) else {}
+    name = str(call.get("next_action", ""))
     requested = (tracker.get("slots") or {}).get("requested_slot")
-    if str(call.get("next_action", "")).startswith("validate_") and isinstance(requested, str):
+    if name.startswith("validate_") and isinstance(requested, str):
         events.append(SlotSet(requested, None))
-    return {"events": events, "responses": [{"response": FAILED_RESPONSE}]}
+    if name in FINAL_ACTIONS:
+        form, confirmation = FINAL_ACTIONS[name]
+        events += [SlotSet(confirmation, None), ActiveLoop(form)]
+    responses = [] if _apologized_this_turn(tracker) else [{"response": FAILED_RESPONSE}]
+    return {"events": events, "responses": responses}
 
 
 def _run_in_thread(executor: ActionExecutor, call: dict[str, Any]) -> Any:

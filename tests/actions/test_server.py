@@ -176,6 +176,47 @@ def test_a_failing_form_validation_asks_its_question_again(broken, domain):
     ]
 
 
+def test_a_failing_final_action_opens_its_form_again_at_the_confirmation(broken):
+    """The database failed as the order was placed: nothing was written, and the purchase is not
+    lost; the form asks its confirmation again, so a "yes" once the shop is back places it."""
+    slots = {"product": "Hoodie", "size": "M", "color": "black", "quantity": 1, "purchase_confirmed": True}
+    reply = broken.call("action_place_order", slots, events=[{"event": "user", "text": "yes"}])
+    assert reply.status_code == 200
+    assert responses(reply) == ["utter_action_failed"]
+    assert [{k: e.get(k) for k in ("event", "name", "value")} for e in reply.json()["events"]] == [
+        {"event": "slot", "name": "purchase_confirmed", "value": None},
+        {"event": "active_loop", "name": "purchase_form", "value": None},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("action", "form", "slot"),
+    [
+        ("action_place_order", "purchase_form", "purchase_confirmed"),
+        ("action_submit_refund", "refund_form", "refund_confirmed"),
+        ("action_book_meeting", "booking_form", "booking_confirmed"),
+    ],
+)
+def test_each_final_action_names_a_form_and_its_confirmation_in_the_domain(domain, action, form, slot):
+    from actions.server import FINAL_ACTIONS
+
+    assert FINAL_ACTIONS[action] == (form, slot)
+    assert action in domain["actions"] and domain["forms"][form]["required_slots"][-1] == slot
+
+
+def test_the_apology_is_said_once_a_turn(broken):
+    """The form's question after a failed order needs the database too: the customer reads the
+    apology once, not once per action of the turn."""
+    apologized = {"event": "bot", "text": "Sorry...", "metadata": {"utter_action": "utter_action_failed"}}
+    events = [{"event": "user", "text": "yes"}, {"event": "action", "name": "action_place_order"}, apologized]
+    reply = broken.call("action_ask_purchase_confirmed", {"product": "Hoodie"}, events=events)
+    assert reply.status_code == 200 and responses(reply) == []
+    next_turn = [*events, {"event": "user", "text": "yes"}]
+    assert responses(broken.call("action_ask_purchase_confirmed", {"product": "Hoodie"}, events=next_turn)) == [
+        "utter_action_failed"
+    ]
+
+
 def test_health_checks_the_database(server, broken):
     assert requests.get(f"{server.url}/health").json() == {"status": "ok", "database": "ok"}
     down = requests.get(f"{broken.url}/health")

@@ -1,10 +1,14 @@
 """Whole conversations over the REST channel against both real servers, checking the replies,
 the tracker's slots through the HTTP API, and what reached the shop database."""
 
+from contextlib import contextmanager
+from pathlib import Path
+
 import pytest
 import requests
 from sqlalchemy import create_engine, text
 
+from shop.responses import render
 from tests.support.servers import Chat
 
 pytestmark = pytest.mark.e2e
@@ -45,6 +49,48 @@ def test_purchase_happy_path_writes_the_order(servers):
     assert stock(servers, "TOP-HOODIE", "black", "M") == before - 2
     status = chat.text(f"where is my order {slots['order_id']}")
     assert slots["order_id"] in status and "being prepared" in status
+
+
+@contextmanager
+def shop_database_gone(servers):
+    """The shop database unreachable, as when it is down: its files moved away (every action
+    opens a new connection, so the next one finds an empty database without the shop's tables)."""
+    path = Path(servers.shop_db.removeprefix("sqlite:///"))
+    parts = [Path(f"{path}{suffix}") for suffix in ("", "-wal", "-shm")]
+    for part in parts:
+        if part.exists():
+            part.rename(f"{part}.away")
+    try:
+        yield
+    finally:
+        for part in parts:
+            part.unlink(missing_ok=True)  # what was made meanwhile
+            if Path(f"{part}.away").exists():
+                Path(f"{part}.away").rename(part)
+
+
+def test_a_purchase_confirmed_while_the_database_is_down_is_placed_once_it_is_back(servers):
+    chat = Chat(servers)
+    email = "outage.buyer@example.com"
+    chat.text("I want to buy a hoodie")
+    chat.text("M")
+    chat.text("black")
+    chat.text("1")
+    assert "Shall I place the order?" in chat.text(email)
+    before = stock(servers, "TOP-HOODIE", "black", "M")
+    with shop_database_gone(servers):
+        down = chat.text("yes")
+    assert down.count(render("utter_action_failed")["text"]) == 1  # said once, not silence
+    assert chat.slots()["purchase_confirmed"] is None
+    assert stock(servers, "TOP-HOODIE", "black", "M") == before  # nothing half-written
+    with create_engine(servers.shop_db).connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM orders WHERE email = :e"), {"e": email}).scalar_one() == 0
+
+    back = chat.text("yes")  # the purchase was kept: the same "yes" places it now
+    assert "Your order A10" in back
+    assert stock(servers, "TOP-HOODIE", "black", "M") == before - 1
+    with create_engine(servers.shop_db).connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM orders WHERE email = :e"), {"e": email}).scalar_one() == 1
 
 
 def test_sold_out_variant_offers_in_stock_alternatives(servers):
