@@ -23,6 +23,7 @@ from sanic.request import Request
 
 from shop import metrics
 from shop.db import check_database
+from shop.form_endings import FINAL_ACTIONS
 from shop.health import report
 
 logger = logging.getLogger(__name__)
@@ -44,15 +45,6 @@ def read_call(request: Request) -> Any:
     if request.headers.get("Content-Encoding") == "deflate":
         body = zlib.decompress(body)
     return json.loads(body)
-
-
-# The action that ends a form -> (the form, its last question): when it fails, the form is
-# opened again at that question, so a "yes" once the shop is back finishes what was started.
-FINAL_ACTIONS = {
-    "action_place_order": ("purchase_form", "purchase_confirmed"),
-    "action_submit_refund": ("refund_form", "refund_confirmed"),
-    "action_book_meeting": ("booking_form", "booking_confirmed"),
-}
 
 
 def _apologized_this_turn(tracker: dict[str, Any]) -> bool:

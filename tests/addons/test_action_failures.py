@@ -10,7 +10,7 @@ from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import BotUttered, SlotSet
+from rasa.shared.core.events import ActiveLoop, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
@@ -35,9 +35,37 @@ def unreachable() -> EndpointConfig:
 
 
 def test_an_action_server_that_cannot_be_reached_gets_the_apology_said():
-    events = run("action_place_order", unreachable())
+    events = run("action_check_stock", unreachable())
     assert [type(e) for e in events] == [BotUttered]
     assert events[0].text == render("utter_action_failed")["text"]
+
+
+def test_an_order_that_could_not_be_placed_waits_at_its_confirmation():
+    events = run("action_place_order", unreachable(), {"purchase_confirmed": True})
+    assert [type(e) for e in events] == [BotUttered, SlotSet, ActiveLoop]
+    assert events[1:] == [SlotSet("purchase_confirmed", None), ActiveLoop("purchase_form")]
+
+
+def test_the_apology_is_said_once_a_turn():
+    tracker = DialogueStateTracker("someone", DOMAIN.slots)
+    tracker.update(UserUttered("yes"))
+    nlg = TemplatedNaturalLanguageGenerator(DOMAIN.responses)
+    first = asyncio.run(
+        RemoteAction("action_place_order", unreachable()).run(CollectingOutputChannel(), nlg, tracker, DOMAIN)
+    )
+    for event in first:
+        tracker.update(event)
+    again = asyncio.run(
+        RemoteAction("action_ask_purchase_confirmed", unreachable()).run(
+            CollectingOutputChannel(), nlg, tracker, DOMAIN
+        )
+    )
+    assert not any(isinstance(e, BotUttered) for e in again)
+    tracker.update(UserUttered("yes"))
+    later = asyncio.run(
+        RemoteAction("action_place_order", unreachable()).run(CollectingOutputChannel(), nlg, tracker, DOMAIN)
+    )
+    assert isinstance(later[0], BotUttered)
 
 
 def test_a_form_whose_answer_could_not_be_checked_asks_again():
