@@ -31,7 +31,9 @@ async def dependencies() -> Dict[str, str]:
     """What the Rasa server needs besides itself: the action server, and Redis when it is the lock store."""
     checks = {"action_server": await _answers(settings.get("ACTION_SERVER_URL").rsplit("/", 1)[0] + "/health")}
     if settings.get("LOCK_STORE_TYPE") == "redis":
-        checks["lock_store"] = await asyncio.to_thread(_redis_answers, settings.get("LOCK_STORE_HOST"))
+        checks["lock_store"] = await asyncio.to_thread(
+            _redis_answers, settings.get("LOCK_STORE_HOST"), int(settings.get("LOCK_STORE_PORT"))
+        )
     return checks
 
 
@@ -44,11 +46,11 @@ async def _answers(url: str) -> str:
         return down(error)
 
 
-def _redis_answers(host: str) -> str:
+def _redis_answers(host: str, port: int) -> str:
     import redis  # only where Redis is the lock store
 
     try:
-        redis.Redis(host=host or "localhost", socket_timeout=2, socket_connect_timeout=2).ping()
+        redis.Redis(host=host or "localhost", port=port, socket_timeout=2, socket_connect_timeout=2).ping()
     except redis.RedisError as error:
         return down(error)
     return OK

@@ -28,6 +28,7 @@ DEFAULTS = {
     "REDIS_URL": "",  # redis://host:6379/0: state shared by every process (shop/shared_state.py)
     "LOCK_STORE_TYPE": "in_memory",
     "LOCK_STORE_HOST": "",
+    "LOCK_STORE_PORT": "6379",
     "ACTION_HOST": "127.0.0.1",  # the action server answers the Rasa server only
     "ACTION_PORT": "5055",
     "ACTION_SERVER_TOKEN": "",

@@ -4,6 +4,7 @@ linted by hadolint."""
 
 import importlib.util
 import json
+import re
 import shutil
 import subprocess
 from functools import cache
@@ -164,3 +165,15 @@ def test_the_cluster_nginx_config_is_valid_nginx(tmp_path):
     done = subprocess.run([NGINX, "-t", "-p", str(tmp_path), "-c", str(conf)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "syntax is ok" in done.stderr
+
+
+def test_the_rasa_pods_set_every_variable_endpoints_yml_names():
+    # Rasa refuses to start on an endpoints.yml variable that is unset (entrypoint.sh has no defaults).
+    named = set(re.findall(r"\$\{(\w+)\}", (ROOT / "endpoints.yml").read_text()))
+    by_kind = {(doc["kind"], doc["metadata"]["name"]): doc for _, doc in documents()}
+    (rasa,) = containers(by_kind[("Deployment", "rasa")])
+    configs = {ref["configMapRef"]["name"] for ref in rasa.get("envFrom", []) if "configMapRef" in ref}
+    given = {v["name"] for v in rasa.get("env", [])}
+    for config in configs:
+        given |= set(by_kind[("ConfigMap", config)]["data"])
+    assert named <= given, named - given

@@ -135,6 +135,7 @@ def _endpoint(name, env, monkeypatch):
         "TRACKER_STORE_URL": "sqlite://",
         "LOCK_STORE_TYPE": "in_memory",
         "LOCK_STORE_HOST": "",
+        "LOCK_STORE_PORT": "6379",
     }
     for key, value in {**defaults, **env}.items():
         monkeypatch.setenv(key, value)

@@ -49,6 +49,7 @@ class Servers:
             ACTION_SERVER_TOKEN=secrets.token_hex(16),
             LOCK_STORE_TYPE="in_memory",
             LOCK_STORE_HOST="",
+            LOCK_STORE_PORT="6379",
             RASA_TELEMETRY_ENABLED="false",
             TF_CPP_MIN_LOG_LEVEL="2",
             RASA_AUTH_TOKEN=self.token,
