@@ -1,5 +1,6 @@
 """The production shape on one machine: two Rasa servers, two action servers and two web apps
-behind nginx, on PostgreSQL and Redis (Debian's packages; `make services` installs them).
+behind nginx, on PostgreSQL and a Redis of their own (Debian's packages; `make services`
+installs them).
 
     python -m scripts.cluster [--port 8080]     (make cluster; Ctrl-C stops it)
 
@@ -7,7 +8,9 @@ nginx on the port sends the chat channels (/webhooks, /socket.io) to the Rasa se
 conversation to one of them (hashed on ?sender= for REST, else on the client and its socket.io
 session), everything else to the web apps, and the Rasa servers' action calls to the action
 servers (an internal port). Nothing lives in one process: conversations in PostgreSQL (the
-tracker store), locks and shared state in Redis. tests/cluster/ runs against it."""
+tracker store), locks and shared state in Redis. The cluster starts its own redis-server (a free
+port, nothing saved), so a test can kill it and start it again; with CLUSTER_REDIS set it uses
+that Redis instead. tests/cluster/ runs against it."""
 
 import argparse
 import os
@@ -18,7 +21,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import redis
 from sqlalchemy import create_engine, text
 
 from scripts.processes import free_port, wait_until_up
@@ -27,7 +32,9 @@ ROOT = Path(__file__).resolve().parents[1]
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 POSTGRES = os.environ.get("CLUSTER_POSTGRES", "postgresql://shop:shop@127.0.0.1:5432")
-REDIS = os.environ.get("CLUSTER_REDIS", "redis://127.0.0.1:6379/4")
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+# A Redis of the caller's (shared with others: its db is flushed at each start) instead of our own.
+EXTERNAL_REDIS = os.environ.get("CLUSTER_REDIS", "")
 
 NGINX_CONF = ROOT / "deploy" / "nginx" / "cluster.conf"
 
@@ -50,6 +57,7 @@ class Cluster:
         self.rasa_ports = [free_port() for _ in range(replicas)]
         self.action_ports = [free_port() for _ in range(replicas)]
         self.web_ports = [free_port() for _ in range(replicas)]
+        self.redis_port = (urlsplit(EXTERNAL_REDIS).port or 6379) if EXTERNAL_REDIS else free_port()
         self.rate = rate
         self.token = secrets.token_urlsafe(24)
         self.action_token = secrets.token_hex(24)
@@ -63,6 +71,16 @@ class Cluster:
     def rasa_url(self, index: int) -> str:
         return f"http://127.0.0.1:{self.rasa_ports[index]}"
 
+    @property
+    def redis_url(self) -> str:
+        """Shared state's Redis (db 0 of ours); Rasa's lock store uses db 1 of the same server."""
+        return EXTERNAL_REDIS or f"redis://127.0.0.1:{self.redis_port}/0"
+
+    @property
+    def owns_redis(self) -> bool:
+        """Whether the cluster runs its Redis itself (so it may kill it and start it again)."""
+        return not EXTERNAL_REDIS
+
     def prepare(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
         (self.workdir / "nginx-tmp").mkdir(exist_ok=True)
@@ -71,8 +89,9 @@ class Cluster:
             SHOP_DB_URL=fresh_database("shop_cluster"),
             TRACKER_STORE_URL=fresh_database("rasa_cluster"),
             LOCK_STORE_TYPE="redis",
-            LOCK_STORE_HOST="127.0.0.1",
-            REDIS_URL=REDIS,
+            LOCK_STORE_HOST=urlsplit(self.redis_url).hostname or "127.0.0.1",
+            LOCK_STORE_PORT=str(self.redis_port),
+            REDIS_URL=self.redis_url,
             ACTION_SERVER_URL=f"http://127.0.0.1:{self.actions_port}/webhook",
             ACTION_SERVER_TOKEN=self.action_token,
             RASA_AUTH_TOKEN=self.token,
@@ -90,9 +109,8 @@ class Cluster:
             TF_CPP_MIN_LOG_LEVEL="2",
             PYTHONWARNINGS="ignore::DeprecationWarning",
         )
-        import redis
-
-        redis.Redis.from_url(REDIS).flushdb()
+        if not self.owns_redis:
+            redis.Redis.from_url(self.redis_url).flushdb()
         subprocess.run([PYTHON, "-m", "shop.seed"], cwd=ROOT, env=self.env, check=True, capture_output=True)
         subprocess.run(
             [PYTHON, "-m", "scripts.make_credentials", str(self.workdir / "credentials.yml")],
@@ -127,8 +145,31 @@ class Cluster:
              "--credentials", str(self.workdir / "credentials.yml")],
         )  # fmt: skip
 
+    def start_redis(self, timeout: float = 30) -> None:
+        """Our redis-server (again after a kill: same port, empty): on 127.0.0.1, nothing saved."""
+        data = self.workdir / "redis"
+        data.mkdir(exist_ok=True)
+        self._spawn(
+            "redis",
+            [REDIS_SERVER, "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(data)],
+        )  # fmt: skip
+        proc, deadline = self.procs["redis"], time.monotonic() + timeout
+        with redis.Redis(port=self.redis_port, socket_connect_timeout=1) as client:
+            while time.monotonic() < deadline:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"redis exited; log: {self.log('redis')[-3000:]}")
+                try:
+                    client.ping()
+                    return
+                except redis.RedisError:
+                    time.sleep(0.1)
+        raise RuntimeError(f"redis did not answer on port {self.redis_port}; log: {self.log('redis')[-3000:]}")
+
     def start(self, timeout: float = 900) -> "Cluster":
         self.prepare()
+        if self.owns_redis:
+            self.start_redis()
         for index, port in enumerate(self.action_ports):
             self._spawn(f"actions{index}", [PYTHON, "-m", "actions"], ACTION_PORT=str(port))
         for index, port in enumerate(self.web_ports):
@@ -177,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8080)
     args = parser.parse_args(argv)
     cluster = Cluster(ROOT / "var" / "cluster", port=args.port)
-    print("starting: PostgreSQL and Redis must be running (make services); the two models load in a few minutes")
+    print("starting: PostgreSQL must be running (make services); the two models load in a few minutes")
     try:
         cluster.start()
         print(f"The cluster is up: {cluster.url} (shop and widget), {cluster.url}/webhooks/rest/webhook (REST).")

@@ -1,18 +1,20 @@
 """The production shape (scripts/cluster.py) on real PostgreSQL, Redis and nginx: two Rasa
 servers, two action servers and two web apps. Under load nothing is lost, duplicated or
 misordered; a Rasa server killed mid-conversation is taken over with the context; racing buyers
-through different action servers get exactly one last unit."""
+through different action servers get exactly one last unit; with Redis down a message is refused
+at once and never handled without its lock, and the conversation goes on when Redis is back."""
 
 import concurrent.futures
 import os
 import secrets
 import shutil
+import time
 
 import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-from scripts.cluster import NGINX, Cluster
+from scripts.cluster import EXTERNAL_REDIS, NGINX, REDIS_SERVER, Cluster
 from shop.responses import render
 from tests.support import services
 
@@ -37,7 +39,10 @@ def cluster(tmp_path_factory):
     if not os.path.exists(NGINX) and not shutil.which("nginx"):
         services.missing("nginx", FileNotFoundError(NGINX))
     services.empty_postgres().dispose()  # PostgreSQL answers (else: skip, or fail under CI)
-    services.redis_host()
+    if EXTERNAL_REDIS:
+        services.redis_host()
+    elif not os.path.exists(REDIS_SERVER):  # the cluster starts its own
+        services.missing("redis-server (Debian's redis-server package)", FileNotFoundError(REDIS_SERVER))
     running = Cluster(tmp_path_factory.mktemp("cluster"))
     try:
         yield running.start()
@@ -54,6 +59,10 @@ def say(url: str, sender: str, message: str) -> list[dict]:
     )
     answer.raise_for_status()
     return answer.json()
+
+
+def text_of(replies: list[dict]) -> str:
+    return " ".join(m.get("text", "") for m in replies)
 
 
 def user_messages(cluster: Cluster, sender: str, server: int = -1) -> list[str]:
@@ -129,9 +138,62 @@ def test_20_buyers_racing_through_both_action_servers_get_one_last_unit(cluster)
 def test_a_conversation_keeps_its_context_when_its_rasa_server_dies(cluster):
     sender = f"failover-{secrets.token_hex(4)}"
     # The conversation starts on the first Rasa server, which then crashes.
-    assert "size" in " ".join(m.get("text", "") for m in say(cluster.rasa_url(0), sender, "I want to buy a hoodie"))
+    assert "size" in text_of(say(cluster.rasa_url(0), sender, "I want to buy a hoodie"))
     cluster.kill("rasa0")
     # nginx sends the next message to the other server, which reads the tracker from PostgreSQL.
-    reply = " ".join(m.get("text", "") for m in say(cluster.url, sender, "M"))
+    reply = text_of(say(cluster.url, sender, "M"))
     assert "color" in reply.lower(), reply  # the form goes on: the product was kept
     assert user_messages(cluster, sender, server=1) == ["I want to buy a hoodie", "M"]
+
+
+def health(url: str) -> tuple[int, dict]:
+    answer = requests.get(url, timeout=30)
+    return answer.status_code, answer.json()
+
+
+# Last in the module: it takes Redis away from every server (and gives them a new, empty one).
+def test_with_redis_down_a_message_is_refused_at_once_and_the_conversation_goes_on_after(cluster):
+    if not cluster.owns_redis:
+        pytest.skip("CLUSTER_REDIS is set: that Redis is not the cluster's to kill")
+    sender = f"redis-down-{secrets.token_hex(4)}"
+    login = f"{cluster.url}/inbox/api/login"
+    nobody = {"email": "nobody@example.com", "password": "not-a-password"}
+    assert "size" in text_of(say(cluster.url, sender, "I want to buy a hoodie")).lower()
+    assert requests.post(login, json=nobody, timeout=30).status_code == 401  # the throttle is asked
+    live = [i for i in range(len(cluster.rasa_ports)) if f"rasa{i}" in cluster.procs]
+
+    cluster.kill("redis")
+    started = time.monotonic()
+    answer = requests.post(
+        f"{cluster.url}/webhooks/rest/webhook",
+        params={"sender": sender},
+        json={"sender": sender, "message": "M"},
+        timeout=30,
+    )
+    assert time.monotonic() - started < 10, "a hang, not a quick failure"
+    assert answer.status_code == 503, answer.text
+    assert "cannot take messages right now" in answer.json()["error"]
+    # Not handled: the tracker (PostgreSQL) holds the first message only, on every server.
+    for index in live:
+        assert user_messages(cluster, sender, server=index) == ["I want to buy a hoodie"]
+    # The inbox cannot ask its login throttle: no login, said so (not a 500).
+    refused = requests.post(login, json=nobody, timeout=30)
+    assert refused.status_code == 503, refused.text
+    assert "Logging in is not possible right now" in refused.json()["error"]
+    for index in live:  # a Rasa server's health checks its lock store
+        status, body = health(f"{cluster.rasa_url(index)}/webhooks/rest/")
+        assert status == 503 and body["lock_store"].startswith("down: "), body
+        assert body["action_server"] == "ok", body
+    for index, port in enumerate(cluster.web_ports):  # the web apps do not check Redis: the shop still serves
+        status, body = health(f"http://127.0.0.1:{port}/health")
+        assert body["database"] == "ok" and "redis" not in body, body
+        assert status == 200 or index not in live, body  # (each reads conversations through one Rasa server)
+
+    cluster.start_redis()  # empty (nothing was saved): the conversation is in PostgreSQL
+    for index in live:
+        status, body = health(f"{cluster.rasa_url(index)}/webhooks/rest/")
+        assert status == 200 and body["lock_store"] == "ok", body
+    reply = text_of(say(cluster.url, sender, "M"))
+    assert "color" in reply.lower(), reply  # the form goes on: the product was kept
+    assert user_messages(cluster, sender, server=live[-1]) == ["I want to buy a hoodie", "M"]
+    assert requests.post(login, json=nobody, timeout=30).status_code == 401
