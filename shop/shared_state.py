@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from shop import settings
+from shop.health import OK, down
 
 REDIS_TIMEOUT = 1.0  # seconds; a healthy local Redis answers in well under a millisecond
 # A counter and its expiry in one step: a counter left without one would count for good.
@@ -41,6 +42,20 @@ def redis_client() -> Any | None:
     """The shared Redis client, or None when REDIS_URL is not set (one machine)."""
     url = settings.get("REDIS_URL")
     return _redis(url) if url else None
+
+
+def check_redis() -> str | None:
+    """A health check of the shared Redis ("ok" or why not); None when there is none to check."""
+    client = redis_client()
+    if client is None:
+        return None
+    import redis
+
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        return down(error)
+    return OK
 
 
 # --------------------------------------------------------------------------- seen ids

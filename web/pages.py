@@ -7,7 +7,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from shop import metrics
+from shop import metrics, shared_state
 from shop.db import check_database, session_scope
 from shop.health import OK, down, report
 from web.rasa_client import RasaError
@@ -31,12 +31,16 @@ async def prometheus(request: Request) -> HTTPResponse:
 
 @bp.get("/health")
 async def health(request: Request) -> HTTPResponse:
-    """200 when the shop database and the Rasa server (the inbox reads it) answer; else 503 and which."""
+    """200 when the shop database, the Rasa server (the inbox reads it) and the shared Redis, when
+    configured (logins are throttled there), answer; else 503 and which."""
     try:
         await request.app.ctx.rasa.status()
         rasa = OK
     except RasaError:
         rasa = down("unreachable")
-    database = await asyncio.to_thread(check_database, request.app.ctx.settings.db_url)
-    status, body = report({"database": database, "rasa": rasa})
+    checks = {"database": await asyncio.to_thread(check_database, request.app.ctx.settings.db_url), "rasa": rasa}
+    shared = await asyncio.to_thread(shared_state.check_redis)
+    if shared is not None:
+        checks["redis"] = shared
+    status, body = report(checks)
     return response.json(body, status=status)

@@ -142,6 +142,17 @@ def test_with_redis_configured_the_shared_versions_are_used(monkeypatch):
     assert isinstance(shared_state.lease("x"), RedisLease)
 
 
+def test_the_shared_redis_health_is_checked_only_when_configured(redis_client, monkeypatch):
+    from shop import shared_state
+
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    assert shared_state.check_redis() is None
+    monkeypatch.setenv("REDIS_URL", f"redis://{services.REDIS_HOST}:6379/15")
+    assert shared_state.check_redis() == "ok"
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")  # nothing listens there
+    assert shared_state.check_redis() == "down: ConnectionError"
+
+
 def test_a_web_chat_message_reaches_a_socket_on_another_rasa_server(redis_client, monkeypatch):
     """Two web chat channels (two Rasa servers) sharing Redis: an emit on one reaches the other's socket."""
     import asyncio
