@@ -7,6 +7,7 @@ import logging
 from contextlib import nullcontext
 from datetime import datetime, timedelta
 
+from redis import RedisError
 from sqlalchemy import select
 
 from shop import clock, shared_state
@@ -123,11 +124,19 @@ async def run_forever(db_url: str, rasa: RasaClient, every: float, lock: asyncio
     # One web app at a time sweeps (a lease in Redis when several share the inbox); the lease
     # lapses after a few missed rounds, so another takes over when its holder stops.
     turn = shared_state.lease("inbox:sweep")
+    redis_down = False
     while True:
         await asyncio.sleep(every)
         try:
             if await asyncio.to_thread(turn.acquire, max(3 * every, 5.0)):
                 await sweep_once(db_url, rasa, now_utc(), rounds % TRACKER_CHECK_EVERY == 0, lock)
                 rounds += 1
+            if redis_down:
+                logger.warning("Inbox sweep: Redis answers again")
+            redis_down = False
+        except RedisError as error:  # an outage is said once, not with a traceback every round
+            if not redis_down:
+                logger.warning("Inbox sweep paused: Redis cannot be reached (%s); trying every %s s", error, every)
+            redis_down = True
         except Exception:
             logger.exception("Inbox sweep failed; trying again in %s s", every)

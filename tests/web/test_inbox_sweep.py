@@ -184,3 +184,33 @@ async def test_one_sweep_round_with_the_web_apps_lock(shop_db, rasa, client):
     await sweeper.sweep_once(shop_db, client, T0, check_trackers=True, lock=asyncio.Lock())
     assert state(shop_db, old)[0] == "closed"  # unanswered for over 10 minutes: back to the bot
     assert state(shop_db, fresh) == ("assigned", "chloe@shop.example")
+
+
+def test_a_redis_outage_pauses_the_sweep_with_one_warning_and_it_goes_on_after(client, monkeypatch, caplog):
+    from redis import RedisError
+
+    class Lease:  # Redis down for three rounds, then back (and another web app holds the lease)
+        calls = 0
+
+        def acquire(self, ttl: float) -> bool:
+            Lease.calls += 1
+            if Lease.calls <= 3:
+                raise RedisError("down")
+            return False
+
+    monkeypatch.setattr(sweeper.shared_state, "lease", lambda name: Lease())
+
+    async def rounds() -> None:
+        task = asyncio.create_task(sweeper.run_forever("sqlite://", client, every=0.01))
+        while Lease.calls < 5:
+            await asyncio.sleep(0.01)
+        task.cancel()
+
+    with caplog.at_level("WARNING", logger="web.sweeper"):
+        asyncio.run(rounds())
+    said = [record.getMessage() for record in caplog.records if record.name == "web.sweeper"]
+    assert said == [
+        "Inbox sweep paused: Redis cannot be reached (down); trying every 0.01 s",
+        "Inbox sweep: Redis answers again",
+    ]
+    assert not any(record.exc_info for record in caplog.records)
