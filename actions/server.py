@@ -15,7 +15,6 @@ import zlib
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import ActionExecutor
 from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
 from sanic import Sanic, response
@@ -23,7 +22,7 @@ from sanic.request import Request
 
 from shop import metrics
 from shop.db import check_database
-from shop.form_endings import FINAL_ACTIONS
+from shop.failed_actions import FAILED_RESPONSE, apologized_this_turn, events_after_failure
 from shop.health import report
 
 logger = logging.getLogger(__name__)
@@ -31,7 +30,6 @@ logger = logging.getLogger(__name__)
 # A tracker grows with the conversation; Rasa sends it whole with every call.
 MAX_BODY_BYTES = 16 * 1024 * 1024
 WORKER_THREADS = 8
-FAILED_RESPONSE = "utter_action_failed"
 
 
 def authorized(given: Any, token: str) -> bool:
@@ -47,30 +45,12 @@ def read_call(request: Request) -> Any:
     return json.loads(body)
 
 
-def _apologized_this_turn(tracker: dict[str, Any]) -> bool:
-    for event in reversed(tracker.get("events") or []):
-        if not isinstance(event, dict) or event.get("event") == "user":
-            return False
-        if event.get("event") == "bot" and (event.get("metadata") or {}).get("utter_action") == FAILED_RESPONSE:
-            return True
-    return False
-
-
 def failure_answer(call: dict[str, Any]) -> dict[str, Any]:
-    """What the Rasa server gets when an action failed: the apology (once a turn), a form's
-    question asked again (its answer is dropped, since it was never checked), and a form whose
-    final action failed opened again at its confirmation."""
-    events: list[dict[str, Any]] = []
+    """What the Rasa server gets when an action failed (shop/failed_actions.py)."""
     tracker = call.get("tracker") if isinstance(call.get("tracker"), dict) else {}
-    name = str(call.get("next_action", ""))
-    requested = (tracker.get("slots") or {}).get("requested_slot")
-    if name.startswith("validate_") and isinstance(requested, str):
-        events.append(SlotSet(requested, None))
-    if name in FINAL_ACTIONS:
-        form, confirmation = FINAL_ACTIONS[name]
-        events += [SlotSet(confirmation, None), ActiveLoop(form)]
-    responses = [] if _apologized_this_turn(tracker) else [{"response": FAILED_RESPONSE}]
-    return {"events": events, "responses": responses}
+    events = events_after_failure(str(call.get("next_action", "")), (tracker.get("slots") or {}).get("requested_slot"))
+    said = apologized_this_turn(reversed(tracker.get("events") or []))
+    return {"events": events, "responses": [] if said else [{"response": FAILED_RESPONSE}]}
 
 
 def _run_in_thread(executor: ActionExecutor, call: dict[str, Any]) -> Any:

@@ -4,43 +4,26 @@ Rasa 3.6 logs a failed call to the action server (down, timing out, answering 5x
 without a word to the customer ("the action's events are lost"). install() wraps RemoteAction.run
 so the customer reads utter_action_failed instead, and a form whose answer could not be checked
 asks its question again; a form whose final action failed waits at its confirmation
-(shop/form_endings.py). The apology is said once a turn. A rejection (a form's own "not this
+(shop/failed_actions.py). The apology is said once a turn. A rejection (a form's own "not this
 slot") is left to Rasa."""
 
 from typing import Any, List
 
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction, create_bot_utterance
-from rasa.shared.core.events import ActiveLoop, BotUttered, Event, SlotSet, UserUttered
+from rasa.shared.core.events import Event, deserialise_events
 from rasa.shared.exceptions import RasaException
 
-from shop.form_endings import FINAL_ACTIONS
-
-FAILED_RESPONSE = "utter_action_failed"  # the action server's own apology too (actions/server.py)
-
-
-def apologized_this_turn(tracker: Any) -> bool:
-    for event in reversed(tracker.events):
-        if isinstance(event, UserUttered):
-            return False
-        if isinstance(event, BotUttered) and (event.metadata or {}).get("utter_action") == FAILED_RESPONSE:
-            return True
-    return False
+from shop.failed_actions import FAILED_RESPONSE, apologized_this_turn, events_after_failure
 
 
 async def apology(action_name: str, nlg: Any, tracker: Any, channel_name: str) -> List[Event]:
-    """The events a failed action leaves: the apology (once a turn), for a form's validation the
-    requested slot emptied so it is asked again, and for a form's final action the form again."""
+    """The events a failed action leaves (shop/failed_actions.py)."""
     events: List[Event] = []
-    message = None if apologized_this_turn(tracker) else await nlg.generate(FAILED_RESPONSE, tracker, channel_name)
+    said = apologized_this_turn(event.as_dict() for event in reversed(tracker.events))
+    message = None if said else await nlg.generate(FAILED_RESPONSE, tracker, channel_name)
     if message:
         events.append(create_bot_utterance({**message, "utter_action": FAILED_RESPONSE}))
-    requested = tracker.get_slot("requested_slot")
-    if action_name.startswith("validate_") and requested:
-        events.append(SlotSet(requested, None))
-    if action_name in FINAL_ACTIONS:
-        form, confirmation = FINAL_ACTIONS[action_name]
-        events += [SlotSet(confirmation, None), ActiveLoop(form)]
-    return events
+    return events + deserialise_events(events_after_failure(action_name, tracker.get_slot("requested_slot")))
 
 
 def install() -> None:

@@ -23,6 +23,7 @@ from addons.inbound import MessageLimits, bounded_metadata, clean_text, limit_re
 from addons.payload_guard import guard_typed_payload
 from shop import metrics, settings
 from shop.health import OK, down, report
+from shop.shared_state import redis_health
 
 logger = logging.getLogger(__name__)
 
@@ -49,11 +50,7 @@ async def _answers(url: str) -> str:
 def _redis_answers(host: str, port: int) -> str:
     import redis  # only where Redis is the lock store
 
-    try:
-        redis.Redis(host=host or "localhost", port=port, socket_timeout=2, socket_connect_timeout=2).ping()
-    except redis.RedisError as error:
-        return down(error)
-    return OK
+    return redis_health(redis.Redis(host=host or "localhost", port=port, socket_timeout=2, socket_connect_timeout=2))
 
 
 class GuardedRestInput(RestInput):

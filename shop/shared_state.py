@@ -44,11 +44,8 @@ def redis_client() -> Any | None:
     return _redis(url) if url else None
 
 
-def check_redis() -> str | None:
-    """A health check of the shared Redis ("ok" or why not); None when there is none to check."""
-    client = redis_client()
-    if client is None:
-        return None
+def redis_health(client: Any) -> str:
+    """A health check of one Redis: "ok", or why not."""
     import redis
 
     try:
@@ -56,6 +53,12 @@ def check_redis() -> str | None:
     except redis.RedisError as error:
         return down(error)
     return OK
+
+
+def check_redis() -> str | None:
+    """The shared Redis's health; None when there is none to check."""
+    client = redis_client()
+    return None if client is None else redis_health(client)
 
 
 # --------------------------------------------------------------------------- seen ids

@@ -66,8 +66,5 @@ class Transaction:
         through later `run` calls (a lazy load on the event loop would touch the connection)."""
         return await self._on_thread(work, self._session, *args)
 
-    async def commit(self) -> None:
-        await self.run(Session.commit)
-
     async def rollback(self) -> None:
         await self.run(Session.rollback)

@@ -198,7 +198,7 @@ def test_a_failing_final_action_opens_its_form_again_at_the_confirmation(broken)
     ],
 )
 def test_each_final_action_names_its_form_and_last_question_in_the_domain(domain, action, form, slot):
-    from shop.form_endings import FINAL_ACTIONS
+    from shop.failed_actions import FINAL_ACTIONS
 
     assert FINAL_ACTIONS[action] == (form, slot)
     assert action in domain["actions"] and domain["forms"][form]["required_slots"][-1] == slot
