@@ -15,8 +15,8 @@ echo "$out" | sed "s/\x1b\[[0-9;]*m//g" | grep -E "INFO|WARNING|ERROR" | grep -v
 [ $status -eq 0 ] || { echo "rasa data validate failed"; exit $status; }
 # Any response the code names as a string ("utter_x") is sent by it: actions, the web app's
 # agent joined/left messages (filled by shop/responses.py), and the channels' and the Rasa
-# server's own (addons: the rate limit's, a failed action's).
-sent_by_actions=$(grep -rhoE "[\"']utter_[a-z_]+[\"']" actions web addons | tr -d "\"'" | sort -u)
+# server's own (addons: the rate limit's; shop: a failed action's).
+sent_by_actions=$(grep -rhoE "[\"']utter_[a-z_]+[\"']" actions web addons shop | tr -d "\"'" | sort -u)
 warnings=$(echo "$out" | grep -E "UserWarning: " | grep -v "MovedIn20Warning\|DeprecationWarning" \
   | grep -vE "The utterance 'utter_ask_[a-z_]+' is not used in any story or rule" \
   | grep -vE "duplicated intents have been found across multiple domain files: faq$" || true)
