@@ -557,7 +557,9 @@ def run_checks(
         for p in sorted(data.rglob("*.yml"))
         if re.search(r"^(rules|stories)\s*:", p.read_text(encoding="utf-8"), re.M)
     ]
-    code_files = [path for folder in ("actions", "addons", "web", "shop") for path in sorted((root / folder).rglob("*.py"))]
+    code_files = [
+        path for folder in ("actions", "addons", "web", "shop") for path in sorted((root / folder).rglob("*.py"))
+    ]
     config = root / "config.yml"
 
     findings: list[Finding] = check_readable(training_files + evaluation_files, training + evaluation, root)
