@@ -39,7 +39,7 @@ seed: install ## create the shop database and load the demo catalog and orders (
 
 # Retrains only when the training data, domain, config or NLU components changed.
 $(MODEL): $(INSTALLED) $(SPACY_MODEL) $(TRAIN_INPUTS)
-	$(ENV) $(BIN)/python -m scripts.rasa_cli train --fixed-model-name shop --out models --quiet
+	$(ENV) $(BIN)/python -m scripts.rasa_cli train --fixed-model-name $(basename $(basename $(notdir $(MODEL)))) --out $(dir $(MODEL)) --quiet
 	@touch $(MODEL)
 
 train: $(MODEL) ## train the model if data, domain or config changed
@@ -48,7 +48,7 @@ validate: install ## check the training data: rasa data validate, then scripts/v
 	$(ENV) scripts/validate.sh
 
 run: $(MODEL) seed $(WEB_ASSETS) ## start the action server, the Rasa server and the web app; Ctrl-C stops them
-	$(ENV) scripts/run.sh
+	$(ENV) RASA_MODEL=$(MODEL) scripts/run.sh
 
 shell: $(MODEL) seed ## chat in the terminal (starts the action server in the background)
 	$(ENV) scripts/shell.sh
@@ -129,8 +129,8 @@ test: $(MODEL) $(WEB_ASSETS) ## everything: lint, validate, NLU gate, conversati
 	$(MAKE) --no-print-directory test-conversations
 	$(ENV) $(BIN)/pytest
 
-bench: $(MODEL) ## print latency per turn (sequential and concurrent), throughput and memory
-	$(ENV) $(BIN)/python -m scripts.bench
+bench: $(INSTALLED) $(SPACY_MODEL) $(WEB_ASSETS) ## ours beside Rasa's starter bot, both trained from clean: latency, throughput, memory, start-up, training, targets -> results/bench/ (~20 min; ARGS="--help")
+	$(ENV) $(BIN)/python -m scripts.bench $(ARGS)
 
 services: ## install (apt-get) PostgreSQL, Redis and Chromium for the tests and start the servers (needs root)
 	scripts/services.sh

@@ -6,15 +6,19 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 
+# RUN_DIR holds the logs, the shared secrets and the channels' credentials (var/ unless set: make
+# bench runs a second copy beside yours); RASA_MODEL is the model served (make sets it from MODEL).
+RUN_DIR=${RUN_DIR:-var}
+RASA_MODEL=${RASA_MODEL:-models/shop.tar.gz}
 umask 077 # databases, logs and secrets: readable by their owner only
-mkdir -p var/log
-chmod 700 var var/log
+mkdir -p "$RUN_DIR/log"
+chmod 700 "$RUN_DIR" "$RUN_DIR/log"
 
-# The secrets the processes share are made once and kept in var/run.env (owner only), so web chat
-# sessions, invite links and agents' sessions survive a restart; set them in .env to choose yours.
-SECRETS=var/run.env
+# The secrets the processes share are made once and kept in $RUN_DIR/run.env (owner only), so web
+# chat sessions, invite links and agents' sessions survive a restart; set them in .env to choose yours.
+SECRETS=$RUN_DIR/run.env
 touch "$SECRETS" && chmod 600 "$SECRETS"
-keep_secret() { # NAME: from the environment, else from var/run.env, else a new one saved there
+keep_secret() { # NAME: from the environment, else from $RUN_DIR/run.env, else a new one saved there
   local name=$1 saved
   if [ -n "${!name:-}" ]; then return; fi
   saved=$(grep "^$name=" "$SECRETS" | tail -n 1 | cut -d= -f2-)
@@ -30,11 +34,11 @@ keep_secret() { # NAME: from the environment, else from var/run.env, else a new 
 for name in RASA_AUTH_TOKEN ACTION_SERVER_TOKEN BOOKING_LINK_SECRET CHAT_SESSION_SECRET WEB_SECRET_KEY; do
   keep_secret "$name"
 done
-# Unset: every seeded agent gets one demo password (kept in var/run.env); set but empty: none.
+# Unset: every seeded agent gets one demo password (kept in $RUN_DIR/run.env); set but empty: none.
 if [ "${INBOX_DEMO_PASSWORD+set}" != set ]; then keep_secret INBOX_DEMO_PASSWORD; fi
 if [ -n "$INBOX_DEMO_PASSWORD" ]; then .venv/bin/python -m web.agents demo-passwords || exit 1; fi
 # credentials.yml, plus the Messenger channel when its FACEBOOK_* variables are all set.
-.venv/bin/python -m scripts.make_credentials var/credentials.yml || exit 1
+.venv/bin/python -m scripts.make_credentials "$RUN_DIR/credentials.yml" || exit 1
 
 source scripts/supervise.sh
 
@@ -50,15 +54,15 @@ stop() { # [exit code]
 }
 trap stop INT TERM EXIT
 
-supervise "action server" var/log/actions.log .venv/bin/python -m actions &
+supervise "action server" "$RUN_DIR/log/actions.log" .venv/bin/python -m actions &
 supervisors+=($!)
 # The HTTP API always sits behind the token (taken from RASA_AUTH_TOKEN by scripts/rasa_cli.py,
 # never on a command line); the channels (REST, socket.io, Messenger) are what customers use.
-supervise "Rasa server" var/log/rasa.log .venv/bin/python -m scripts.rasa_cli run --enable-api --port "$RASA_PORT" \
-  --model models/shop.tar.gz --endpoints endpoints.yml --credentials var/credentials.yml \
+supervise "Rasa server" "$RUN_DIR/log/rasa.log" .venv/bin/python -m scripts.rasa_cli run --enable-api --port "$RASA_PORT" \
+  --model "$RASA_MODEL" --endpoints endpoints.yml --credentials "$RUN_DIR/credentials.yml" \
   --cors "${RASA_CORS_ORIGINS:-http://localhost:$WEB_PORT}" &
 supervisors+=($!)
-supervise "web app" var/log/web.log .venv/bin/python -m web &
+supervise "web app" "$RUN_DIR/log/web.log" .venv/bin/python -m web &
 supervisors+=($!)
 
 # Loading the model takes a minute or two on a small machine, longer on a loaded one.
@@ -72,7 +76,7 @@ wait_for() { # name url
     fi
     sleep 1
   done
-  echo "$1 did not answer within $START_TIMEOUT s (START_TIMEOUT); see var/log/"
+  echo "$1 did not answer within $START_TIMEOUT s (START_TIMEOUT); see $RUN_DIR/log/"
   return 1
 }
 # Each /health answers 200 once what it depends on answers too: hence this order.
@@ -86,9 +90,9 @@ The assistant is running. Chat with it:
   Web:    http://localhost:$WEB_PORT/ (the demo shop; click the chat button)
   REST:   curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender": "me", "message": "hi"}'
   Shell:  make shell (in another terminal)
-  API:    curl -s "localhost:$RASA_PORT/conversations/me/tracker?token=\$RASA_AUTH_TOKEN" (the token is in var/run.env)
-Agent inbox: http://localhost:$WEB_PORT/inbox/ (e.g. alice@shop.example; the demo password is INBOX_DEMO_PASSWORD in var/run.env)
-Logs are in var/log/ (appended, rotated past $LOG_MAX_BYTES bytes); a server that exits is restarted.
+  API:    curl -s "localhost:$RASA_PORT/conversations/me/tracker?token=\$RASA_AUTH_TOKEN" (the token is in $SECRETS)
+Agent inbox: http://localhost:$WEB_PORT/inbox/ (e.g. alice@shop.example; the demo password is INBOX_DEMO_PASSWORD in $SECRETS)
+Logs are in $RUN_DIR/log/ (appended, rotated past $LOG_MAX_BYTES bytes); a server that exits is restarted.
 Press Ctrl-C to stop.
 MSG
 wait

@@ -1,0 +1,99 @@
+"""Where a turn's time goes in the Rasa server: py-spy samples the running server during a load and
+each sample is put in the stage of a turn it belongs to (NLU, policies, action calls, tracker store
+load and save, the channel), named by the innermost frame that marks a stage."""
+
+import shutil
+import signal
+import subprocess
+from pathlib import Path
+
+# (stage, function, file ending), tried from the innermost frame outwards: the first match names
+# the stage, so a tracker saved inside the channel's handler counts as "tracker store save".
+STAGES = (
+    ("tracker store load", "retrieve", "rasa/core/tracker_store.py"),
+    ("tracker store load", "retrieve_full_tracker", "rasa/core/tracker_store.py"),
+    ("tracker store save", "save", "rasa/core/tracker_store.py"),
+    ("NLU", "parse_message", "rasa/core/processor.py"),
+    ("policies", "predict_next_with_tracker_if_should", "rasa/core/processor.py"),
+    ("policies", "_predict_next_with_tracker", "rasa/core/processor.py"),
+    ("actions", "run", "rasa/core/actions/action.py"),
+    ("actions", "run", "rasa/core/actions/forms.py"),
+    ("actions", "run", "rasa/core/actions/loops.py"),
+    ("REST channel and JSON", "receive", "rasa/core/channels/rest.py"),
+    ("REST channel and JSON", "receive", "addons/rest.py"),
+)
+# Within "actions": the round trip to the action server (the rest is responses, slot extraction
+# and forms done by the Rasa server itself).
+ACTION_SERVER_CALL = ("request", "rasa/utils/endpoints.py")
+# Frames (function, file ending) that mean the thread is waiting, not working.
+IDLE = (("select", "selectors.py"), ("_run_once", "asyncio/base_events.py"))
+
+
+def py_spy() -> str | None:
+    return shutil.which("py-spy") or (str(Path(__file__).resolve().parents[1] / ".venv" / "bin" / "py-spy"))
+
+
+def start(pid: int, out: Path, rate: int = 100) -> subprocess.Popen:
+    """py-spy recording `pid` (without pausing it) until `stop`."""
+    return subprocess.Popen(
+        [py_spy(), "record", "--pid", str(pid), "--format", "raw", "--rate", str(rate), "--nonblocking"]
+        + ["--output", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def stop(proc: subprocess.Popen) -> str:
+    """Ends the recording (py-spy writes its file on SIGINT); py-spy's complaint, if any."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        _, err = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return "py-spy did not stop"
+    return err.decode(errors="replace").strip() if proc.returncode not in (0, -signal.SIGINT) else ""
+
+
+def frame_parts(frame: str) -> tuple[str, str]:
+    """'run (rasa/core/actions/action.py:123)' -> ('run', 'rasa/core/actions/action.py')."""
+    name, _, where = frame.partition(" (")
+    return name.strip(), where.rstrip(")").rsplit(":", 1)[0]
+
+
+def stage_of(frames: list[str]) -> str | None:
+    """The stage of one sample's stack (given outermost frame first); None when the thread was idle."""
+    parts = [frame_parts(f) for f in frames]
+    if parts and any(parts[-1][0] == name and parts[-1][1].endswith(file) for name, file in IDLE):
+        return None
+    for name, file in reversed(parts):
+        for stage, stage_name, stage_file in STAGES:
+            if name == stage_name and file.endswith(stage_file):
+                if stage == "actions":
+                    called = any(n == ACTION_SERVER_CALL[0] and f.endswith(ACTION_SERVER_CALL[1]) for n, f in parts)
+                    return "actions: action server round trip" if called else "actions: in the Rasa server"
+                return stage
+    return "other (event loop, logging, locks)"
+
+
+def breakdown(raw: str) -> dict[str, int]:
+    """Samples per stage from py-spy's raw format (one 'frame;frame;... count' per line)."""
+    counts: dict[str, int] = {}
+    for line in raw.splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        frames = [f for f in stack.split(";") if not f.startswith(("process ", "thread "))]
+        stage = stage_of(frames)
+        if stage:
+            counts[stage] = counts.get(stage, 0) + int(count)
+    return dict(sorted(counts.items(), key=lambda item: -item[1]))
+
+
+def per_turn(counts: dict[str, int], rate: int, turns: int) -> dict[str, dict]:
+    """Each stage's share of the busy samples and its milliseconds of server time per turn."""
+    total = sum(counts.values())
+    return {
+        stage: {"share": round(n / total, 3), "ms_per_turn": round(n / rate * 1000 / turns, 1)}
+        for stage, n in counts.items()
+        if total and turns
+    }
