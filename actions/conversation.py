@@ -9,6 +9,7 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from actions.orders import PURCHASE_SLOTS
 from actions.refunds import REFUND_SLOTS
 from shop.buttons import button
+from shop.further_requests import further_request_to_acknowledge
 
 MISUNDERSTANDING_ACTION = "action_handle_misunderstanding"
 HUMAN_OFFER_AFTER = 2
@@ -117,29 +118,10 @@ class ActionHandleMisunderstanding(Action):
         return [SlotSet("person_offered", False)]
 
 
-# A later request quoted back longer than this is cut at a word.
-QUOTE_CHARS = 80
-
-
-def further_request_to_acknowledge(latest_message: dict[str, Any]) -> str | None:
-    """The later request of a two-request message (recorded by the NLU pipeline under
-    further_requests), as it should be quoted back: trimmed of connectors and cut to length."""
-    requests = [
-        r for r in latest_message.get("further_requests") or [] if isinstance(r, dict) and r.get("reason") != ["email"]
-    ]  # an email is an answer, not a request
-    first = requests[0] if requests else {}
-    text = " ".join(str(first.get("text") or "").split()).strip(" ,;:-")
-    if not text:
-        return None
-    if len(text) > QUOTE_CHARS:
-        text = text[:QUOTE_CHARS].rsplit(" ", 1)[0] + "…"
-    return text
-
-
 class ActionValidateSlotMappings(Action):
-    """Rasa runs this after every customer message (it is the global slot-mapping validation):
-    it acknowledges a second request in the same message, which the bot takes up after the
-    first. Slots are left as extracted."""
+    """The global slot-mapping validation: it acknowledges a second request in the same message,
+    which the bot takes up after the first. Slots are left as extracted. The Rasa server calls it
+    only for a message with such a request (addons/slot_mapping_validation.py)."""
 
     def name(self) -> str:
         return "action_validate_slot_mappings"

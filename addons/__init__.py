@@ -1,12 +1,24 @@
 """Rasa plugins: channels and NLU components. Rasa imports them with the model and the channels,
 and with them the wrapper that makes a failed custom action said (addons/action_failures.py)
-the redaction of emails and tokens from the Rasa server's logs (shop/log_redaction.py), and the
-action server's answers checked by a validator built once (addons/action_response_schema.py)."""
+the redaction of emails and tokens from the Rasa server's logs (shop/log_redaction.py), and what
+takes Rasa's per-turn overheads out (issue 12): the action server's answers checked by a
+validator built once (addons/action_response_schema.py), its calls over kept-alive connections
+(addons/endpoint_sessions.py) and only when needed (addons/slot_mapping_validation.py), each
+graph run's part of the graph worked out once (addons/graph_schema_cache.py), and an event's
+class found by a lookup (addons/event_type_cache.py)."""
 
 from addons.action_failures import install as _say_action_failures
 from addons.action_response_schema import install as _validate_answers_fast
+from addons.endpoint_sessions import install as _keep_connections
+from addons.event_type_cache import install as _look_event_types_up
+from addons.graph_schema_cache import install as _plan_graph_runs_once
+from addons.slot_mapping_validation import install as _validate_slot_mappings_when_needed
 from shop.log_redaction import install as _redact_logs
 
 _say_action_failures()
 _validate_answers_fast()
+_keep_connections()
+_look_event_types_up()
+_plan_graph_runs_once()
+_validate_slot_mappings_when_needed()
 _redact_logs()

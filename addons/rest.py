@@ -19,6 +19,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from addons import endpoint_sessions
 from addons.inbound import MessageLimits, bounded_metadata, clean_text, limit_request_size, rest_problem
 from addons.payload_guard import guard_typed_payload
 from shop import metrics, settings
@@ -69,6 +70,10 @@ class GuardedRestInput(RestInput):
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", module.__name__ if module else None)
         limit_request_size(webhook)
         limits = MessageLimits("rest")
+
+        @webhook.listener("after_server_stop")
+        async def close_connections(*_: Any) -> None:  # the kept action server connections
+            await endpoint_sessions.close_sessions()
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

@@ -114,6 +114,9 @@ def print_table(figures: dict, checked: list[Target]) -> None:
     for name in ("Rasa server", "action server", "web app"):
         a, b = ours.get("rss_mb", {}).get(name), starter.get("rss_mb", {}).get(name)
         rows.append((f"memory: {name} (MB)", b, a, ratio(a, b)))
+    for name in ("Rasa server", "action server", "web app"):
+        a, b = ours.get("cpu_ms_per_message_20", {}).get(name), starter.get("cpu_ms_per_message_20", {}).get(name)
+        rows.append((f"CPU per message at 20: {name} (ms)", b, a, ratio(a, b)))
     rows.append(
         (
             "start to first answer (s)",
@@ -128,16 +131,25 @@ def print_table(figures: dict, checked: list[Target]) -> None:
     print(f"\n{'figure':<40} {'starter':>10} {'ours':>10} {'ratio':>7}")
     for label, theirs, mine, times in rows:
         print(f"{label:<40} {show(theirs):>10} {show(mine):>10} {show(times) + 'x' if times else '-':>7}")
+    if ours.get("steps"):
+        print("\nours, one at a time: p50 per message of the script (ms), the slowest first:")
+        for text, ms in sorted(ours["steps"].items(), key=lambda item: -(item[1] or 0))[:6]:
+            print(f"  {text:<38} {show(ms):>7}")
     if ours.get("actions_per_message"):
         print("\naction server calls per customer message (20 at once), and each call's time in the action server:")
         for name, row in ours["actions_per_message"].items():
             print(f"  {name:<38} {row['per_message']:>5.2f} per message  {row['ms_per_call']:>7.1f} ms")
-    if ours.get("profile"):
+    profile = ours.get("profile") or {}
+    if profile.get("stages"):
         print("\nwhere a turn's time goes in our Rasa server (py-spy, 20 at once; server time per message):")
-        for stage, row in ours["profile"].items():
+        for stage, row in profile["stages"].items():
             print(f"  {stage:<38} {row['share'] * 100:>5.1f} %  {row['ms_per_turn']:>7.1f} ms")
-    elif ours.get("profile_error"):
-        print(f"\nno profile: {ours['profile_error']}")
+        for name, hot in profile["hot"].items():
+            print(f"the {name}'s hot functions (share of its busy time):")
+            for function, share in hot:
+                print(f"  {share * 100:>5.1f} %  {function}")
+    elif profile.get("error"):
+        print(f"\nno profile: {profile['error']}")
     for label, row in (ours.get("inbox") or {}).items():
         print(f"inbox {label}: p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms ({row['count']} calls)")
     print(f"\n{'target':<66} {'value':>8} {'bound':>8}  holds")
@@ -177,25 +189,39 @@ def sequential(bots: list[Bot], count: int) -> dict[str, Load]:
             loads[bot.name].errors += one.errors
             loads[bot.name].elapsed += one.elapsed
             loads[bot.name].senders += one.senders
+            for step, latencies in one.steps.items():
+                loads[bot.name].steps.setdefault(step, []).extend(latencies)
     return loads
 
 
-def profile_load(bot: Bot, workdir: Path, concurrency: int) -> tuple[dict, str | None]:
-    """A load run again with py-spy on the Rasa server (not counted in the figures: sampling slows it)."""
-    out = workdir / "profile.txt"
-    try:
-        recorder = bench_profile.start(bot.servers["Rasa server"], out, PROFILE_RATE)
-    except OSError as error:
-        return {}, f"py-spy could not start ({error}); pip install py-spy"
+def profile_load(bot: Bot, workdir: Path, concurrency: int) -> dict:
+    """A load run again with py-spy on the Rasa server and the action server (not counted in the
+    figures: sampling slows them): the Rasa server's time per stage, both servers' hot functions."""
+    recorders = {}
+    for name in ("Rasa server", "action server"):
+        try:
+            recorders[name] = bench_profile.start(bot.servers[name], workdir / f"profile-{name}.txt", PROFILE_RATE)
+        except OSError as error:
+            return {"error": f"py-spy could not start ({error}); pip install py-spy"}
     time.sleep(1)
-    if recorder.poll() is not None:
-        return {}, f"py-spy could not attach: {recorder.stderr.read().decode(errors='replace').strip()[:300]}"
+    for recorder in recorders.values():
+        if recorder.poll() is not None:
+            return {
+                "error": f"py-spy could not attach: {recorder.stderr.read().decode(errors='replace').strip()[:300]}"
+            }
     load = bench_load.run_load(bot.url, concurrency, concurrency, "profile")
-    problem = bench_profile.stop(recorder)
-    if not out.exists():
-        return {}, problem or "py-spy wrote nothing"
-    counts = bench_profile.breakdown(out.read_text(errors="replace"))
-    return bench_profile.per_turn(counts, PROFILE_RATE, len(load.latencies)), None
+    problems = [bench_profile.stop(recorder) for recorder in recorders.values()]
+    raws = {}
+    for name in recorders:
+        out = workdir / f"profile-{name}.txt"
+        if not out.exists():
+            return {"error": next((p for p in problems if p), "py-spy wrote nothing")}
+        raws[name] = out.read_text(errors="replace")
+    counts = bench_profile.breakdown(raws["Rasa server"])
+    return {
+        "stages": bench_profile.per_turn(counts, PROFILE_RATE, len(load.latencies)),
+        "hot": {name: bench_profile.hot_functions(raw) for name, raw in raws.items()},
+    }
 
 
 def inbox_timings(bot: Bot, count: int) -> dict:
@@ -278,13 +304,20 @@ def measure(args: argparse.Namespace, workdir: Path) -> dict:
         print(f"{args.conversations} conversations one at a time each...", flush=True)
         for name, load in sequential(bots, args.conversations).items():
             figures[name]["loads"]["1"] = load.summary()
+            figures[name]["steps"] = load.step_p50s(bench_load.SCRIPT)
         for level in args.concurrency:
             for bot in bots:
                 print(f"{bot.name}: {level} at once...", flush=True)
                 before = bench_load.action_counts(bot.action_url) if bot.action_url and level == 20 else None
+                cpu_before = bot.cpu_seconds()
                 load = bench_load.run_load(bot.url, level, level, f"c{level}", silence_is_error=bot.silence_is_error)
                 figures[bot.name]["loads"][str(level)] = load.summary()
                 if level == 20:
+                    cpu = bot.cpu_seconds()
+                    figures[bot.name]["cpu_ms_per_message_20"] = {
+                        name: round((cpu[name] - cpu_before[name]) * 1000 / max(1, len(load.latencies)), 1)
+                        for name in cpu
+                    }
                     figures[bot.name]["tracker_problems_20"] = bench_load.check_trackers(
                         bot.url, bot.token, load.senders
                     )
@@ -300,7 +333,7 @@ def measure(args: argparse.Namespace, workdir: Path) -> dict:
             figures[bot.name]["rss_mb"] = bot.rss_mb()
         if args.profile:
             print("ours: 20 at once again, with py-spy on the Rasa server...", flush=True)
-            ours["profile"], ours["profile_error"] = profile_load(mine, workdir, 20)
+            ours["profile"] = profile_load(mine, workdir, 20)
         ours["inbox"] = inbox_timings(mine, args.handoffs)
     finally:
         for bot in bots:

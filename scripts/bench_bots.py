@@ -42,6 +42,9 @@ class Bot:
     servers: dict[str, int] = field(default_factory=dict)  # name -> pid
     silence_is_error: bool = True  # the starter bot answers some messages with nothing, by design
 
+    def cpu_seconds(self) -> dict[str, float]:
+        return {name: cpu_seconds(pid) for name, pid in self.servers.items()}
+
     def rss_mb(self) -> dict[str, float]:
         return {name: rss_mb(pid) for name, pid in self.servers.items()}
 
@@ -62,6 +65,15 @@ def rss_mb(pid: int) -> float:
     except OSError:
         pass
     return float("nan")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time the process (all its threads) has used."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
 
 def descendants(pid: int) -> list[tuple[int, str]]:

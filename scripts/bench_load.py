@@ -46,6 +46,11 @@ class Load:
     errors: list[str] = field(default_factory=list)
     elapsed: float = 0.0
     senders: list[str] = field(default_factory=list)
+    steps: dict[int, list[float]] = field(default_factory=dict)  # script position -> latencies
+
+    def step_p50s(self, script: tuple[str, ...]) -> dict[str, float | None]:
+        """The median latency of each message of the script (ms): which turns are the slow ones."""
+        return {f"{i + 1}. {text}": percentile_ms(self.steps.get(i, []), 50) for i, text in enumerate(script)}
 
     @property
     def messages(self) -> int:
@@ -86,7 +91,7 @@ def converse(url: str, sender: str, script: tuple[str, ...], load: Load, silence
     """One customer: each message waits for the answer to the one before, as a person does.
     Ours never answers with silence; the starter bot does where its stories end (not a failure)."""
     session = requests.Session()
-    for text in script:
+    for step, text in enumerate(script):
         start = time.perf_counter()
         try:
             answer = session.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=120)
@@ -97,6 +102,7 @@ def converse(url: str, sender: str, script: tuple[str, ...], load: Load, silence
             load.errors.append(f"{sender} {text!r}: {error}")
             continue
         load.latencies.append(time.perf_counter() - start)
+        load.steps.setdefault(step, []).append(load.latencies[-1])
 
 
 def run_load(

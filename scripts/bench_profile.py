@@ -24,9 +24,10 @@ STAGES = (
 )
 # Within "actions": the round trip to the action server (the rest is responses, slot extraction
 # and forms done by the Rasa server itself).
-ACTION_SERVER_CALL = ("request", "rasa/utils/endpoints.py")
+ACTION_SERVER_CALL = (("request", "rasa/utils/endpoints.py"), ("request", "addons/endpoint_sessions.py"))
 # Frames (function, file ending) that mean the thread is waiting, not working.
-IDLE = (("select", "selectors.py"), ("_run_once", "asyncio/base_events.py"))
+# Sanic runs on uvloop, whose wait has no Python frame: a sample ending in its serve() is idle.
+IDLE = (("select", "selectors.py"), ("_run_once", "asyncio/base_events.py"), ("serve", "sanic/server/runners.py"))
 
 
 def py_spy() -> str | None:
@@ -69,7 +70,7 @@ def stage_of(frames: list[str]) -> str | None:
         for stage, stage_name, stage_file in STAGES:
             if name == stage_name and file.endswith(stage_file):
                 if stage == "actions":
-                    called = any(n == ACTION_SERVER_CALL[0] and f.endswith(ACTION_SERVER_CALL[1]) for n, f in parts)
+                    called = any((n, f.endswith(e)) == (c, True) for n, f in parts for c, e in ACTION_SERVER_CALL)
                     return "actions: action server round trip" if called else "actions: in the Rasa server"
                 return stage
     return "other (event loop, logging, locks)"
@@ -97,3 +98,31 @@ def per_turn(counts: dict[str, int], rate: int, turns: int) -> dict[str, dict]:
         for stage, n in counts.items()
         if total and turns
     }
+
+
+def short(frame: str) -> str:
+    """'run (/x/.venv/lib/python3.10/site-packages/rasa/core/a.py:3)' -> 'run (rasa/core/a.py)'."""
+    name, file = frame_parts(frame)
+    for marker in ("site-packages/", "/lib/python3.10/"):
+        if marker in file:
+            return f"{name} ({file.split(marker, 1)[1]})"
+    return f"{name} ({'/'.join(file.split('/')[-2:])})"
+
+
+def hot_functions(raw: str, top: int = 12) -> list[tuple[str, float]]:
+    """The functions that hold the most busy samples (inclusive share), leaving out the frames
+    nearly every sample goes through (the server's main loop)."""
+    inclusive: dict[str, int] = {}
+    total = 0
+    for line in raw.splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        frames = [f for f in stack.split(";") if not f.startswith(("process ", "thread "))]
+        if stage_of(frames) is None:
+            continue
+        total += int(count)
+        for name in {short(f) for f in frames}:
+            inclusive[name] = inclusive.get(name, 0) + int(count)
+    ranked = sorted(((n, c / total) for n, c in inclusive.items() if c / total < 0.9), key=lambda x: -x[1])
+    return [(name, round(share, 3)) for name, share in ranked[:top]] if total else []

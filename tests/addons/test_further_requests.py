@@ -118,7 +118,7 @@ def test_component_records_further_requests_without_touching_intent_or_entities(
 
 
 def test_the_later_request_is_quoted_back_trimmed_and_cut():
-    from actions.conversation import QUOTE_CHARS, further_request_to_acknowledge
+    from shop.further_requests import QUOTE_CHARS, further_request_to_acknowledge
 
     assert (
         further_request_to_acknowledge({"further_requests": [{"text": ", where is my order A1003 "}]})
