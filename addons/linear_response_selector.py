@@ -73,9 +73,21 @@ class LinearResponseSelector(LinearIntentClassifier):
             ],
         }
 
+    def answers_for(self, message: Message) -> bool:
+        """Whether to choose an answer: the message was classified as one of the retrieval intents
+        (or not classified yet). Rasa's ResponseSelector chooses for every message, but only a
+        retrieval intent's is read (utter_faq, the NLU reports, OtherCompanyGuard), and the
+        components after this one never turn a message into a retrieval intent: a fifth of the NLU
+        time saved (issue 12's profile)."""
+        intent = (message.get(INTENT) or {}).get("name")
+        wanted = self.component_config.get("retrieval_intent")
+        return intent is None or intent in ({wanted} if wanted else set(self._model.get("retrieval_intents") or []))
+
     def process(self, messages: List[Message]) -> List[Message]:
         key = self.component_config.get("retrieval_intent") or RESPONSE_SELECTOR_DEFAULT_INTENT
         for message in messages:
+            if not self._model or not self.answers_for(message):
+                continue
             selection = self.selection(message)
             if selection is None:
                 continue

@@ -156,7 +156,8 @@ def print_table(figures: dict, checked: list[Target]) -> None:
     for target in checked:
         sign = "<=" if target.at_most else ">="
         holds = {True: "yes", False: "NO", None: "not measured"}[target.holds]
-        print(f"{target.figure:<66} {show(target.value):>8} {sign} {show(float(target.bound)):>5}  {holds}")
+        value = f"{target.value:.2f}" if target.unit == "x" and target.value is not None else show(target.value)
+        print(f"{target.figure:<66} {value:>8} {sign} {target.bound:>5}  {holds}")
     print(".ci/run under 20 minutes: not measured here (the CI run's own time)")
 
 

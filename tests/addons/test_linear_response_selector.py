@@ -97,3 +97,14 @@ def test_a_named_retrieval_intent_answers_under_its_name(tmp_path):
     selector.train(data)
     [message] = selector.process(prepare(["do you ship abroad"]))
     assert message.get("response_selector")["faq"]["response"]["intent_response_key"] == "faq/shipping"
+
+
+def test_only_a_message_classified_as_a_retrieval_intent_gets_an_answer(tmp_path):
+    selector, prepare = trained(tmp_path)
+    faq, purchase, unclassified = prepare(["can i return it", "can i return it", "can i return it"])
+    faq.set("intent", {"name": "faq", "confidence": 0.9})
+    purchase.set("intent", {"name": "purchase", "confidence": 0.9})
+    selector.process([faq, purchase, unclassified])
+    assert faq.get("response_selector")["default"]["response"]["intent_response_key"] == "faq/returns"
+    assert purchase.get("response_selector") is None  # nobody reads it: not chosen
+    assert unclassified.get("response_selector")["default"]["response"]["intent_response_key"] == "faq/returns"
