@@ -39,3 +39,45 @@ async def test_only_the_latest_session_is_read_back_unless_all_are_asked_for(tmp
     everything = await store.retrieve_full_tracker("c")
     assert list(everything.events) == first + second
     assert await store.retrieve("nobody") is None
+
+
+def stored_texts(path) -> list:
+    import json
+
+    rows = sqlite3.connect(path).execute("SELECT data FROM events WHERE sender_id = 'c' ORDER BY id").fetchall()
+    return [json.loads(data).get("text") or json.loads(data)["event"] for (data,) in rows]
+
+
+async def test_turn_after_turn_each_event_is_stored_once_and_in_order(tmp_path, monkeypatch):
+    path = tmp_path / "tracker.db"
+    store = SQLTrackerStore(DOMAIN, dialect="sqlite", db=str(path))
+    counted = []
+    original = SQLTrackerStore._event_query
+
+    def counting(self, session, sender_id, fetch_events_from_all_sessions):
+        counted.append(fetch_events_from_all_sessions)
+        return original(self, session, sender_id, fetch_events_from_all_sessions)
+
+    monkeypatch.setattr(SQLTrackerStore, "_event_query", counting)
+    await store.save(DialogueStateTracker.from_events("c", [UserUttered("one", {"name": "greet"})], slots=DOMAIN.slots))
+    for text in ("two", "three"):
+        tracker = await store.retrieve("c")
+        tracker.update(UserUttered(text, {"name": "greet"}))
+        await store.save(tracker)
+        tracker.update(ActionExecuted("action_listen"))
+        await store.save(tracker)  # the same tracker saved again: only the new event is added
+    assert stored_texts(path) == ["one", "two", "action", "three", "action"]
+    assert counted == [False, False, False]  # the first save and the two reads; no count for a read-back tracker
+
+
+async def test_a_copy_or_a_full_tracker_is_counted_as_rasa_counts(tmp_path):
+    path = tmp_path / "tracker.db"
+    store = SQLTrackerStore(DOMAIN, dialect="sqlite", db=str(path))
+    await store.save(DialogueStateTracker.from_events("c", [UserUttered("one", {"name": "greet"})], slots=DOMAIN.slots))
+    copy = (await store.retrieve("c")).copy()
+    copy.update(UserUttered("two", {"name": "greet"}))
+    await store.save(copy)
+    full = await store.retrieve_full_tracker("c")
+    full.update(UserUttered("three", {"name": "greet"}))
+    await store.save(full)
+    assert stored_texts(path) == ["one", "two", "three"]
