@@ -109,9 +109,13 @@ def short(frame: str) -> str:
     return f"{name} ({'/'.join(file.split('/')[-2:])})"
 
 
+# Frames that only pass the work on (the server's loop, threads, the graph's scheduler).
+DISPATCH = ("runpy.py", "sanic/", "asyncio/", "concurrent/futures/", "threading.py", "dask/", "rasa_sdk/executor.py")
+
+
 def hot_functions(raw: str, top: int = 12) -> list[tuple[str, float]]:
-    """The functions that hold the most busy samples (inclusive share), leaving out the frames
-    nearly every sample goes through (the server's main loop)."""
+    """The functions that hold the most busy samples (inclusive share), leaving out those that
+    only dispatch and those half of all samples go through (the request handler's chain)."""
     inclusive: dict[str, int] = {}
     total = 0
     for line in raw.splitlines():
@@ -122,7 +126,7 @@ def hot_functions(raw: str, top: int = 12) -> list[tuple[str, float]]:
         if stage_of(frames) is None:
             continue
         total += int(count)
-        for name in {short(f) for f in frames}:
+        for name in {short(f) for f in frames if not any(d in frame_parts(f)[1] for d in DISPATCH)}:
             inclusive[name] = inclusive.get(name, 0) + int(count)
-    ranked = sorted(((n, c / total) for n, c in inclusive.items() if c / total < 0.9), key=lambda x: -x[1])
+    ranked = sorted(((n, c / total) for n, c in inclusive.items() if c / total < 0.5), key=lambda x: -x[1])
     return [(name, round(share, 3)) for name, share in ranked[:top]] if total else []

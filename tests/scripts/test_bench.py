@@ -118,3 +118,16 @@ def test_a_load_with_errors_or_a_misrecorded_tracker_fails_its_target_and_an_unm
     data["ours"]["tracker_problems_20"] = ["bench-1: message 2 recorded as 'M', sent 'black'"]
     checked = {t.figure: t.holds for t in bench.targets(data)}
     assert checked["20 at once: no error, every message in its tracker once, in order"] is False
+
+
+def test_hot_functions_leave_out_the_dispatch_and_the_handler_chain():
+    loop = frame("run", "sanic/app.py")
+    handler = frame("handle_message", "rasa/core/processor.py")
+    ted = frame("predict_action_probabilities", "rasa/core/policies/ted_policy.py")
+    nlu = frame("ranking", "addons/linear_intent_classifier.py")
+    raw = f"{loop};{handler};{ted} 40\n{loop};{handler};{nlu} 30\n{loop};{handler} 30"
+    hot = dict(bench_profile.hot_functions(raw))
+    assert hot == {
+        "predict_action_probabilities (rasa/core/policies/ted_policy.py)": 0.4,
+        "ranking (addons/linear_intent_classifier.py)": 0.3,
+    }
