@@ -171,6 +171,12 @@ def wait_answering(bot: Bot, started: float) -> None:
     raise RuntimeError(f"{bot.name} did not answer within {START_TIMEOUT} s; log: {bot.log}")
 
 
+def spawn(command: list[str], cwd: Path, env: dict, log: Path) -> subprocess.Popen:
+    """A bot's processes in a group of their own (stopped together), their output in `log`."""
+    with log.open("ab") as output:
+        return subprocess.Popen(command, cwd=cwd, env=env, stdout=output, stderr=output, start_new_session=True)
+
+
 def start_ours(workdir: Path, model: Path) -> Bot:
     """`make run` with the embedded defaults, on free ports, with its own databases and run folder."""
     run_dir = workdir / "ours-run"
@@ -191,15 +197,7 @@ def start_ours(workdir: Path, model: Path) -> Bot:
     )
     log = workdir / "make-run.log"
     started = time.perf_counter()
-    with log.open("ab") as output:
-        proc = subprocess.Popen(
-            ["make", "--no-print-directory", "run", f"MODEL={model}"],
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=output,
-            start_new_session=True,
-        )
+    proc = spawn(["make", "--no-print-directory", "run", f"MODEL={model}"], ROOT, env, log)
     bot = Bot("ours", f"http://127.0.0.1:{ports['RASA_PORT']}", token, proc, log, run_dir=run_dir)
     bot.action_url = f"http://127.0.0.1:{ports['ACTION_PORT']}"
     bot.web_url = f"http://127.0.0.1:{ports['WEB_PORT']}"
@@ -216,15 +214,7 @@ def start_starter(workdir: Path, project: Path, model: Path) -> Bot:
     env = dict(os.environ, RASA_TELEMETRY_ENABLED="false")
     command = [str(BIN / "rasa"), "run", "--enable-api", "--auth-token", token, "--port", str(port)]
     started = time.perf_counter()
-    with log.open("ab") as output:
-        proc = subprocess.Popen(
-            [*command, "--model", str(model)],
-            cwd=project,
-            env=env,
-            stdout=output,
-            stderr=output,
-            start_new_session=True,
-        )
+    proc = spawn([*command, "--model", str(model)], project, env, log)
     bot = Bot("starter", f"http://127.0.0.1:{port}", token, proc, log, silence_is_error=False)
     wait_answering(bot, started)
     bot.servers = {"Rasa server": proc.pid}
