@@ -3,23 +3,20 @@
 Rasa 3.6's EndpointConfig.request opens a new aiohttp session for every call, so each custom
 action pays for a name lookup (on a thread: "localhost" by default), a new TCP connection and the
 session's set-up and teardown: about 9% of the Rasa server's busy time under load (issue 12's
-profile), and encodes the tracker with the standard library's json. install() sends the same
-request (its JSON by ujson), with the same headers, parameters, timeout and errors,
-through one session per event loop and endpoint credentials, whose idle connections are dropped
-well before the server's (Sanic keeps them 5 s) so that a reused connection is never a closed one."""
+profile), and encodes the tracker with the standard library's json. install() leaves Rasa's
+request as it is (headers, parameters, timeout, errors) and gives it, where it asks for a new
+session, one kept per event loop and endpoint credentials (its JSON by ujson), whose idle
+connections are dropped well before the server's (Sanic keeps them 5 s) so that a reused
+connection is never a closed one."""
 
 import asyncio
 import functools
-import os
-import ssl
-from typing import Any, Dict, Optional, Text, Tuple
+from typing import Any, Dict, Tuple
 
 import aiohttp
 import ujson
-from aiohttp import ContentTypeError
 from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
-from rasa.shared.exceptions import FileNotFoundException
-from rasa.utils.endpoints import ClientResponseError, EndpointConfig, concat_url
+from rasa.utils.endpoints import EndpointConfig
 
 # The tracker sent with each call, encoded by ujson (Sanic's own encoder): json.dumps took 7% of
 # the server's time. The same JSON, without escaped slashes, as json.dumps writes it.
@@ -58,48 +55,25 @@ async def close_sessions() -> None:
             del _sessions[key]
 
 
-async def request(
-    self: EndpointConfig,
-    method: Text = "post",
-    subpath: Optional[Text] = None,
-    content_type: Optional[Text] = "application/json",
-    compress: bool = False,
-    **kwargs: Any,
-) -> Optional[Any]:
-    """Rasa's EndpointConfig.request, on the kept session (the rest as Rasa 3.6.21 does it)."""
-    headers = {}
-    if content_type:
-        headers["Content-Type"] = content_type
-    if "headers" in kwargs:
-        headers.update(kwargs.pop("headers"))
-    if self.headers:
-        headers.update(self.headers)
-    url = concat_url(self.url, subpath)
-    sslcontext = None
-    if self.cafile:
-        try:
-            sslcontext = ssl.create_default_context(cafile=self.cafile)
-        except FileNotFoundError as e:
-            raise FileNotFoundException(
-                f"Failed to find certificate file, '{os.path.abspath(self.cafile)}' does not exist."
-            ) from e
-    async with session_for(self).request(
-        method,
-        url,
-        headers=headers,
-        params=self.combine_parameters(kwargs),
-        compress=compress,
-        ssl=sslcontext,
-        **kwargs,
-    ) as response:
-        if response.status >= 400:
-            raise ClientResponseError(response.status, response.reason, await response.content.read())
-        try:
-            return await response.json()
-        except ContentTypeError:
-            return None
+class _KeptSession:
+    """What `async with endpoint.session()` gets: the kept session, left open on the way out."""
+
+    def __init__(self, session: aiohttp.ClientSession) -> None:
+        self._session = session
+
+    async def __aenter__(self) -> aiohttp.ClientSession:
+        return self._session
+
+    async def __aexit__(self, *_: Any) -> None:
+        return None
+
+
+def kept_session(self: EndpointConfig) -> _KeptSession:
+    """EndpointConfig.session, which Rasa's request (and its model server's fetch) opens with
+    `async with` for each call: the loop's kept session instead of a new one."""
+    return _KeptSession(session_for(self))
 
 
 def install() -> None:
     """Idempotent: every addon imports this package."""
-    EndpointConfig.request = request  # type: ignore[method-assign]
+    EndpointConfig.session = kept_session  # type: ignore[method-assign,assignment]

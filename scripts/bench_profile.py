@@ -24,7 +24,7 @@ STAGES = (
 )
 # Within "actions": the round trip to the action server (the rest is responses, slot extraction
 # and forms done by the Rasa server itself).
-ACTION_SERVER_CALL = (("request", "rasa/utils/endpoints.py"), ("request", "addons/endpoint_sessions.py"))
+ACTION_SERVER_CALL = ("request", "rasa/utils/endpoints.py")
 # Frames (function, file ending) that mean the thread is waiting, not working.
 # Sanic runs on uvloop, whose wait has no Python frame: a sample ending in its serve() is idle.
 IDLE = (("select", "selectors.py"), ("_run_once", "asyncio/base_events.py"), ("serve", "sanic/server/runners.py"))
@@ -70,7 +70,7 @@ def stage_of(frames: list[str]) -> str | None:
         for stage, stage_name, stage_file in STAGES:
             if name == stage_name and file.endswith(stage_file):
                 if stage == "actions":
-                    called = any((n, f.endswith(e)) == (c, True) for n, f in parts for c, e in ACTION_SERVER_CALL)
+                    called = any(n == ACTION_SERVER_CALL[0] and f.endswith(ACTION_SERVER_CALL[1]) for n, f in parts)
                     return "actions: action server round trip" if called else "actions: in the Rasa server"
                 return stage
     return "other (event loop, logging, locks)"
