@@ -6,27 +6,30 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 
+from actions.forms import EndsAForm
 from actions.orders import PURCHASE_SLOTS
 from actions.refunds import REFUND_SLOTS
 from shop.buttons import button
 from shop.further_requests import further_request_to_acknowledge
+from shop.interrupted_forms import interrupted_form
 
 MISUNDERSTANDING_ACTION = "action_handle_misunderstanding"
 HUMAN_OFFER_AFTER = 2
 
 
-class ActionCancelTask(Action):
+class ActionCancelTask(EndsAForm):
     def name(self) -> str:
         return "action_cancel_task"
 
-    async def run(self, dispatcher, tracker, domain):
+    async def finish(self, dispatcher, tracker, domain):
         if not tracker.active_loop_name:
             dispatcher.utter_message(response="utter_nothing_to_cancel")
             return []
-        dispatcher.utter_message(response="utter_cancelled")
-        return [ActiveLoop(None), SlotSet("requested_slot", None)] + [
-            SlotSet(slot, None) for slot in PURCHASE_SLOTS + REFUND_SLOTS
-        ]
+        events = [ActiveLoop(None), SlotSet("requested_slot", None)]
+        # Stopping a question asked in the middle of another task goes back to that task.
+        back = interrupted_form([*tracker.events, *events]) is not None
+        dispatcher.utter_message(response="utter_cancelled_back_to_earlier" if back else "utter_cancelled")
+        return events + [SlotSet(slot, None) for slot in PURCHASE_SLOTS + REFUND_SLOTS]
 
 
 # Messages the bot could not take: nothing understood, or taken as off-topic nonsense.

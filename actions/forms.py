@@ -3,8 +3,8 @@
 from abc import ABC, abstractmethod
 from typing import Any
 
-from rasa_sdk import FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from shop import ownership
 from shop.answers import Reader, may_answer, read_all, sort_answers
 from shop.clock import naive_now
+from shop.interrupted_forms import interrupted_form
 from shop.parsing.ids import parse_email
 
 REQUESTED_SLOT = "requested_slot"
@@ -31,6 +32,17 @@ def _withdraw_candidate(tracker: Tracker, slot: str) -> None:
         if event.get("name") == slot:
             del tracker.events[index]
     tracker.slots[slot] = None
+
+
+def _answered_another_form(tracker: Tracker, domain: DomainDict, form: str) -> bool:
+    """Whether the latest message went to another form, this one being taken up again after it."""
+    forms = set(domain.get("forms") or {}) - {form}
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "action" and event.get("name") in forms:
+            return True
+    return False
 
 
 def _named_as_entity(tracker: Tracker, domain: DomainDict, slot: str) -> bool:
@@ -74,7 +86,7 @@ class AnswersInAnyOrder(FormValidationAction, ABC):
         text = tracker.latest_message.get("text") or ""
         out_of_turn: dict[str, Any] = {}
         withdrawn = False
-        if may_answer(latest_intent(tracker), text):
+        if may_answer(latest_intent(tracker), text) and not _answered_another_form(tracker, domain, self.form_name()):
             # All the form's slots, not only those required now: "60 people, $20k" makes the
             # budget a question worth asking only once the size is read.
             form_slots = self.domain_slots(domain)
@@ -105,6 +117,38 @@ class AnswersInAnyOrder(FormValidationAction, ABC):
             # Rasa set the asked slot to this text before the validation ran: undo it.
             events.insert(0, SlotSet(requested, None))
         return events
+
+
+class EndsAForm(Action, ABC):
+    """A form's final action (or the cancel): once it has done its work (`finish`), the form
+    the ended one interrupted is taken up again where it was (shop/interrupted_forms.py)."""
+
+    @abstractmethod
+    async def finish(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]: ...
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        events = await self.finish(dispatcher, tracker, domain)
+        return events + take_up_interrupted_form(dispatcher, tracker, domain, events)
+
+
+def take_up_interrupted_form(
+    dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, events: list[EventType]
+) -> list[EventType]:
+    """The form that the one just ended had interrupted: its slots as they were, and its next question."""
+    if any(e.get("event") == "followup" or (e.get("event") == "active_loop" and e.get("name")) for e in events):
+        return []  # the action reopened its own form, or goes on elsewhere
+    paused = interrupted_form([*tracker.events, *events])
+    if paused is None:
+        return []
+    required = (domain.get("forms") or {}).get(paused.form, {}).get("required_slots") or []
+    dispatcher.utter_message(response=f"utter_resume_{paused.form}")
+    return [
+        *(SlotSet(slot, paused.slots.get(slot)) for slot in required),
+        ActiveLoop(paused.form),
+        FollowupAction(paused.form),
+    ]
 
 
 def slots_after(tracker: Tracker, events: list[EventType]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, SlotSet
 
 from actions.common import customer_zone, latest_entity
-from actions.forms import validate_email_value
+from actions.forms import EndsAForm, validate_email_value
 from shop.buttons import button
 from shop.clock import now_utc
 from shop.db import session_scope
@@ -88,14 +88,14 @@ class ValidateFollowupForm(FormValidationAction):
         return validate_email_value(value, dispatcher)
 
 
-class ActionEmailFollowup(Action):
+class ActionEmailFollowup(EndsAForm):
     """Records that the team (the one the chat was routed to, else sales) should email the
     customer, with what was said, and tells the customer so."""
 
     def name(self) -> str:
         return "action_email_followup"
 
-    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
+    async def finish(self, dispatcher, tracker, domain) -> list[EventType]:
         email = tracker.get_slot("email")
         with session_scope() as session:
             follow_up = request_follow_up(session, conversation_of(tracker), email)

@@ -11,7 +11,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 
 from actions.common import customer_zone, team_of
-from actions.forms import AnswersInAnyOrder, email_reader, validate_email_value
+from actions.forms import AnswersInAnyOrder, EndsAForm, email_reader, validate_email_value
 from shop import invites, meetings
 from shop.answers import Reader
 from shop.clock import now_utc
@@ -234,11 +234,11 @@ def booked_message(booking, rep_name: str, zone) -> dict[str, Any]:
     }
 
 
-class ActionBookMeeting(Action):
+class ActionBookMeeting(EndsAForm):
     def name(self) -> str:
         return "action_book_meeting"
 
-    async def run(self, dispatcher, tracker, domain):
+    async def finish(self, dispatcher, tracker, domain):
         reset = [SlotSet(s, None) for s in MEETING_SLOTS]
         option = picked(tracker)
         if not tracker.get_slot("booking_confirmed") or option is None:
@@ -299,11 +299,11 @@ class ValidateRescheduleForm(MeetingFormValidation):
         return []
 
 
-class ActionRescheduleMeeting(Action):
+class ActionRescheduleMeeting(EndsAForm):
     def name(self) -> str:
         return "action_reschedule_meeting"
 
-    async def run(self, dispatcher, tracker, domain):
+    async def finish(self, dispatcher, tracker, domain):
         reset = [SlotSet(s, None) for s in MEETING_SLOTS]
         reference, email, option = tracker.get_slot("booking_ref"), tracker.get_slot("email"), picked(tracker)
         # The time may have been offered with another rep of the team than the booked one.
@@ -338,11 +338,11 @@ class ValidateCancelBookingForm(AnswersInAnyOrder):
         return validate_email_value(value, dispatcher)
 
 
-class ActionCancelMeeting(Action):
+class ActionCancelMeeting(EndsAForm):
     def name(self) -> str:
         return "action_cancel_meeting"
 
-    async def run(self, dispatcher, tracker, domain):
+    async def finish(self, dispatcher, tracker, domain):
         reference, email = tracker.get_slot("booking_ref"), tracker.get_slot("email")
         with session_scope() as session:
             cancelled = meetings.cancel_meeting(session, reference, email)

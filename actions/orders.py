@@ -4,11 +4,18 @@ import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.forms import AnswersInAnyOrder, email_reader, prove_order_owner, slots_after, validate_email_value
+from actions.forms import (
+    AnswersInAnyOrder,
+    EndsAForm,
+    email_reader,
+    prove_order_owner,
+    slots_after,
+    validate_email_value,
+)
 from shop import orders, ownership
 from shop.answers import Reader
 from shop.buttons import alternative_buttons, button, product_buttons
@@ -242,11 +249,11 @@ class ActionAskPurchaseConfirmed(Action):
         return []
 
 
-class ActionPlaceOrder(Action):
+class ActionPlaceOrder(EndsAForm):
     def name(self) -> str:
         return "action_place_order"
 
-    async def run(self, dispatcher, tracker, domain):
+    async def finish(self, dispatcher, tracker, domain):
         reset = [SlotSet(slot, None) for slot in PURCHASE_SLOTS]
         quantity = parse_quantity(tracker.get_slot("quantity"))
         if not tracker.get_slot("purchase_confirmed") or not quantity.ok:
@@ -335,11 +342,11 @@ STATUS_RESPONSES = {
 }
 
 
-class ActionOrderStatus(Action):
+class ActionOrderStatus(EndsAForm):
     def name(self) -> str:
         return "action_order_status"
 
-    async def run(self, dispatcher, tracker, domain):
+    async def finish(self, dispatcher, tracker, domain):
         reference = parse_order_id(tracker.get_slot("order_id")).value
         email = parse_email(tracker.get_slot("email")).value
         # Checked again here, whatever the form said: the status is only for the order's owner.
@@ -359,5 +366,48 @@ class ActionOrderStatus(Action):
             date=short_date(status.since),
             items=join_words(f"{quantity} x {label}" for quantity, label in status.items),
             total=money(status.total_cents),
+        )
+        return []
+
+
+# The task an order number said on its own goes on with: the one the customer asked for lately.
+ORDER_TASKS = {"refund": "refund_form", "order_status": "order_status_form"}
+ORDER_TASK_LOOKBACK = 3  # user messages before the order number
+
+
+def order_task_of(events: list[dict[str, Any]]) -> str | None:
+    """The form an order number said on its own ("A1003", after a refund was refused for
+    another order) belongs to: that of the latest refund or order-status request among the
+    few messages before it; None when there is none."""
+    messages = [e for e in events if e.get("event") == "user"][-1 - ORDER_TASK_LOOKBACK : -1]
+    for message in reversed(messages):
+        intent = ((message.get("parse_data") or {}).get("intent") or {}).get("name")
+        if intent in ORDER_TASKS:
+            return ORDER_TASKS[intent]
+    return None
+
+
+class ActionOrderNumberGiven(Action):
+    """An order number with nothing asked: the refund or order check asked lately goes on with
+    it, else the customer is asked which of the two they want."""
+
+    def name(self) -> str:
+        return "action_order_number_given"
+
+    async def run(self, dispatcher, tracker, domain):
+        form = order_task_of(tracker.events)
+        if form:
+            return [FollowupAction(form)]
+        reference = parse_order_id(tracker.get_slot("order_id")).value
+        if reference is None:
+            dispatcher.utter_message(response="utter_invalid_order_id")
+            return [SlotSet("order_id", None)]
+        dispatcher.utter_message(
+            response="utter_order_number_what_for",
+            order_id=reference,
+            buttons=[
+                button("Where is it?", "order_status", order_id=reference),
+                button("Return an item", "refund", order_id=reference),
+            ],
         )
         return []

@@ -7,7 +7,14 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.forms import AnswersInAnyOrder, email_reader, prove_order_owner, slots_after, validate_email_value
+from actions.forms import (
+    AnswersInAnyOrder,
+    EndsAForm,
+    email_reader,
+    prove_order_owner,
+    slots_after,
+    validate_email_value,
+)
 from shop import ownership, refunds
 from shop.answers import Reader
 from shop.buttons import button
@@ -212,11 +219,11 @@ class ActionAskRefundConfirmed(Action):
         return []
 
 
-class ActionSubmitRefund(Action):
+class ActionSubmitRefund(EndsAForm):
     def name(self) -> str:
         return "action_submit_refund"
 
-    async def run(self, dispatcher, tracker, domain):
+    async def finish(self, dispatcher, tracker, domain):
         order_id, email = _form_order(tracker)
         policy = load_policy()
         with session_scope() as session:

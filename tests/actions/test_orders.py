@@ -529,3 +529,54 @@ async def test_an_email_while_the_color_is_asked_is_not_taken_for_a_color(shop_d
     slots = slot_events(await ValidatePurchaseForm().run(dispatcher, tracker, domain))
     assert slots["color"] is None and slots["email"] == text
     assert "utter_color_not_offered" not in responses(dispatcher)
+
+
+def user_says(text, intent, **entities):
+    return {
+        "event": "user",
+        "text": text,
+        "parse_data": {"intent": {"name": intent}, "entities": [entity(k, v) for k, v in entities.items()]},
+    }
+
+
+@pytest.mark.parametrize(
+    "earlier, expected",
+    [
+        ([user_says("i want to return something", "refund")], "refund_form"),
+        ([user_says("where is my order", "order_status"), user_says("a@b.co", "inform")], "order_status_form"),
+        ([user_says("refund please", "refund"), user_says("where is my order", "order_status")], "order_status_form"),
+        ([user_says("hi", "greet")], None),
+        ([], None),
+        # Too long ago: the refund was three messages before.
+        ([user_says("refund", "refund"), *[user_says("hm", "inform")] * 3], None),
+    ],
+)
+def test_order_task_of_an_order_number_said_on_its_own(earlier, expected):
+    from actions.orders import order_task_of
+
+    assert order_task_of([*earlier, user_says("A1003", "inform", order_id="A1003")]) == expected
+
+
+async def test_an_order_number_after_a_refused_refund_goes_on_with_the_refund(shop_db, domain):
+    from actions.orders import ActionOrderNumberGiven
+
+    events = [user_says("i want to return something", "refund"), user_says("A1003", "inform", order_id="A1003")]
+    tracker = make_tracker(slots={"order_id": "A1003"}, events=events)
+    dispatcher = CollectingDispatcher()
+    assert await ActionOrderNumberGiven().run(dispatcher, tracker, domain) == [
+        {"event": "followup", "timestamp": None, "name": "refund_form"}
+    ]
+    assert responses(dispatcher) == []
+
+
+async def test_an_order_number_out_of_the_blue_asks_what_for_with_buttons(shop_db, domain):
+    from actions.orders import ActionOrderNumberGiven
+
+    tracker = make_tracker(slots={"order_id": "a1003"}, events=[user_says("a1003", "inform", order_id="a1003")])
+    dispatcher = CollectingDispatcher()
+    assert await ActionOrderNumberGiven().run(dispatcher, tracker, domain) == []
+    assert filled(dispatcher, "utter_order_number_what_for") == {"order_id": "A1003"}
+    assert [b["payload"] for b in buttons_of(dispatcher)] == [
+        '/order_status{"order_id": "A1003"}',
+        '/refund{"order_id": "A1003"}',
+    ]
