@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -70,9 +71,15 @@ def notes(config: Path) -> list[str]:
     return [line.split(":", 1)[1].strip() for line in config.read_text().splitlines() if line.startswith("# note:")]
 
 
-def train(config: Path, nlu: Path, out: Path, name: str) -> float:
-    """Trains an NLU-only model; returns the wall-clock seconds it took."""
-    started = time.monotonic()
+def children_cpu_seconds() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def train(config: Path, nlu: Path, out: Path, name: str) -> tuple[float, float]:
+    """Trains an NLU-only model; returns the wall-clock and CPU seconds it took (the CPU time
+    hardly moves when the machine is shared, the wall-clock time does)."""
+    started, cpu_before = time.monotonic(), children_cpu_seconds()
     subprocess.run(
         [
             RASA,
@@ -95,7 +102,7 @@ def train(config: Path, nlu: Path, out: Path, name: str) -> float:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    return time.monotonic() - started
+    return time.monotonic() - started, children_cpu_seconds() - cpu_before
 
 
 def folds(examples: list[dict[str, Any]], k: int, seed: int = 7) -> list[list[dict[str, Any]]]:
@@ -158,13 +165,14 @@ def evaluate(name: str, config: Path, k: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix=f"compare-nlu-{name}-") as tmp:
         work = Path(tmp)
         print(f"{name}: training", flush=True)
-        seconds = train(config, ROOT / "data" / "nlu", work, name)
+        seconds, cpu_seconds = train(config, ROOT / "data" / "nlu", work, name)
         model = str(work / f"{name}.tar.gz")
         agent = nlu_metrics.load_agent(model)
         result = {
             "name": name,
             "description": description(config),
             "train_seconds": seconds,
+            "train_cpu_seconds": cpu_seconds,
             "model_mb": os.path.getsize(model) / 1e6,
         }
         for label, path in (("held_out", HELD_OUT), ("dev", DEV)):
@@ -190,6 +198,11 @@ def cell(result: dict[str, Any], subset: str, figure: str) -> str:
     return f"{value:.1%}" if figure in LOWER_IS_BETTER else f"{value:.3f}"
 
 
+def training_cost(result: dict[str, Any]) -> float:
+    """CPU seconds where measured (results before them have the wall-clock time only)."""
+    return result.get("train_cpu_seconds") or result["train_seconds"]
+
+
 def beats(ours: dict[str, Any], other: dict[str, Any]) -> list[str]:
     """The figures on which `ours` is not at least as good as `other`."""
     worse = []
@@ -199,7 +212,7 @@ def beats(ours: dict[str, Any], other: dict[str, Any]) -> list[str]:
             continue
         if (a > b) if figure in LOWER_IS_BETTER else (a < b):
             worse.append(title)
-    if ours["train_seconds"] > other["train_seconds"]:
+    if training_cost(ours) > training_cost(other):
         worse.append("training time")
     return worse
 
@@ -217,14 +230,17 @@ def markdown(
         f"and {k}-fold cross-validation on the training data. *Off-topic → action* is the share",
         "of off-topic messages taken for an intent that starts something (purchase, refund, order",
         "status, handoff, booking, opt-out...); *→ FAQ*, the share answered with an FAQ.",
+        "*Training* is one training on all of `data/`: wall-clock seconds, and CPU seconds (which",
+        "hardly move when the machine is shared; ours is held to under 5 minutes on 2 cores).",
         "",
     ]
-    header = ["configuration", "training (s)", "model (MB)"] + [c[0] for c in COLUMNS]
+    header = ["configuration", "training (s)", "training CPU (s)", "model (MB)"] + [c[0] for c in COLUMNS]
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for r in results:
         row = [
             f"**{r['name']}**" if r["name"] == "ours" else r["name"],
             f"{r['train_seconds']:.0f}",
+            f"{r['train_cpu_seconds']:.0f}" if r.get("train_cpu_seconds") else "—",
             f"{r['model_mb']:.0f}",
         ] + [cell(r, s, f) for _, s, f in COLUMNS]
         lines.append("| " + " | ".join(row) + " |")

@@ -39,3 +39,24 @@ def test_markdown_marks_ours_and_what_is_missing():
     assert "Not measured yet" in text and "rasa_default" in text
     assert "- rasa_default: stopped at epoch 50" in text
     assert "- alt: held-out in-scope acc., training time" in text
+
+
+def test_training_is_compared_by_cpu_seconds_where_both_have_them():
+    # Ours waited longer on a shared machine but used less CPU: not worse.
+    ours = {**result("ours", 300), "train_cpu_seconds": 70}
+    other = {**result("other", 100), "train_cpu_seconds": 90}
+    assert c.beats(ours, other) == []
+    assert "| **ours** | 300 | 70 |" in c.markdown([ours, other], 2)
+    assert "| other | 100 | 90 |" in c.markdown([ours, other], 2)
+
+
+def test_train_returns_wall_and_cpu_seconds_of_the_training(monkeypatch, tmp_path):
+    """The CPU time is the training process's own (a stand-in for rasa that burns 0.3 s)."""
+    fake_rasa = tmp_path / "rasa"
+    fake_rasa.write_text(
+        "#!/usr/bin/env python3\nimport time\nt = time.process_time()\nwhile time.process_time() - t < 0.3: pass\n"
+    )
+    fake_rasa.chmod(0o755)
+    monkeypatch.setattr(c, "RASA", str(fake_rasa))
+    wall, cpu = c.train(tmp_path / "config.yml", tmp_path, tmp_path, "x")
+    assert 0.25 <= cpu <= wall + 0.1
