@@ -188,6 +188,7 @@ def start_ours(workdir: Path, model: Path) -> Bot:
         RUN_DIR=str(run_dir),
         SHOP_DB_URL=f"sqlite:///{workdir / 'shop.db'}",
         TRACKER_STORE_URL=f"sqlite:///{workdir / 'tracker.db'}",
+        EVENT_BROKER_URL=f"sqlite:///{workdir / 'events.db'}",
         STATE_DIR=str(workdir / "state"),
         RASA_AUTH_TOKEN=token,
         ACTION_SERVER_URL=f"http://localhost:{ports['ACTION_PORT']}/webhook",

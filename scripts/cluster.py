@@ -88,6 +88,8 @@ class Cluster:
             os.environ,
             SHOP_DB_URL=fresh_database("shop_cluster"),
             TRACKER_STORE_URL=fresh_database("rasa_cluster"),
+            # Rasa's SQL event broker and tracker store both name their table `events`.
+            EVENT_BROKER_URL=fresh_database("events_cluster"),
             LOCK_STORE_TYPE="redis",
             LOCK_STORE_HOST=urlsplit(self.redis_url).hostname or "127.0.0.1",
             LOCK_STORE_PORT=str(self.redis_port),
@@ -177,6 +179,8 @@ class Cluster:
             self._spawn(f"web{index}", [PYTHON, "-m", "web"], WEB_PORT=str(port), RASA_URL=self.rasa_url(index))
         for index in range(len(self.rasa_ports)):
             self.start_rasa(index)
+        # One consumer for every Rasa server's events (shop/analytics/), as in production.
+        self._spawn("analytics", [PYTHON, "-m", "shop.analytics"], ANALYTICS_POLL_SECONDS="0.5")
         self._spawn(
             "nginx", [NGINX, "-p", str(self.workdir), "-c", str(self.workdir / "nginx.conf"), "-g", "daemon off;"]
         )

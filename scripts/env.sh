@@ -7,6 +7,7 @@ fi
 # Defaults for what Rasa reads from endpoints.yml and the scripts use; the shop's own settings
 # (SHOP_DB_URL, PUBLIC_BASE_URL, RASA_URL...) have theirs in shop/settings.py.
 export TRACKER_STORE_URL="${TRACKER_STORE_URL:-sqlite:///$ROOT/var/tracker.db}"
+export EVENT_BROKER_URL="${EVENT_BROKER_URL:-sqlite:///$ROOT/var/events.db}"
 export RASA_PORT="${RASA_PORT:-5005}"
 export ACTION_PORT="${ACTION_PORT:-5055}"
 export ACTION_SERVER_URL="${ACTION_SERVER_URL:-http://localhost:$ACTION_PORT/webhook}"

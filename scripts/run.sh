@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts the action server, the Rasa server and the web app, restarts any of them that exits,
+# Starts the action server, the Rasa server, the web app and the analytics consumer, restarts any of them that exits,
 # waits until they answer, prints how to chat, and stops them all on Ctrl-C or SIGTERM.
 # Expects scripts/env.sh to be sourced (the Makefile does).
 set -uo pipefail
@@ -63,6 +63,9 @@ supervise "Rasa server" "$RUN_DIR/log/rasa.log" .venv/bin/python -m scripts.rasa
   --cors "${RASA_CORS_ORIGINS:-http://localhost:$WEB_PORT}" &
 supervisors+=($!)
 supervise "web app" "$RUN_DIR/log/web.log" .venv/bin/python -m web &
+supervisors+=($!)
+# Reads what the Rasa server publishes to its event broker (EVENT_BROKER_URL) for the funnel.
+supervise "analytics consumer" "$RUN_DIR/log/analytics.log" .venv/bin/python -m shop.analytics &
 supervisors+=($!)
 
 # Loading the model takes a minute or two on a small machine, longer on a loaded one.

@@ -173,6 +173,7 @@ class Agent(Base):
     name = Column(String(120), nullable=False)
     email = Column(String(254), unique=True, nullable=False)
     teams = Column(Text, nullable=False, default="[]")  # JSON list of team keys
+    roles = Column(Text, nullable=False, default="[]", server_default="[]")  # JSON list: "analytics" sees the funnel
     password_hash = Column(String(255), nullable=True)  # None: cannot log in yet
     session_epoch = Column(Integer, nullable=False, default=0)  # bumped to end every session
     online = Column(Boolean, nullable=False, default=False)
@@ -305,3 +306,40 @@ class Lead(Base):
     team = Column(String(40), nullable=True)
     created_at = Column(DateTime, nullable=False, default=naive_now)
     updated_at = Column(DateTime, nullable=False, default=naive_now, onupdate=naive_now)
+
+
+class ConversationEvent(Base):
+    """One event of a conversation that the funnel needs, as Rasa's event broker published it
+    (shop/analytics/): the customer's messages (intent; the text only of one not understood),
+    the bot's responses by name, actions, forms started and ended, and a few slots. `key` is the
+    event's fingerprint, so an event delivered twice is stored once."""
+
+    __tablename__ = "conversation_events"
+
+    id = Column(Integer, primary_key=True)
+    key = Column(String(64), unique=True, nullable=False)
+    sender_id = Column(String(255), nullable=False)
+    at = Column(DateTime, nullable=False)  # UTC, from the event's own timestamp
+    kind = Column(String(20), nullable=False)  # session, message, bot, action, form, slot
+    name = Column(String(100), nullable=True)  # intent, response, action, form or slot
+    value = Column(Text, nullable=True)  # a slot's value, or the text of a message not understood
+    channel = Column(String(40), nullable=True)  # of a customer's message
+    page = Column(String(200), nullable=True)  # of a customer's message on the web
+    campaign = Column(String(200), nullable=True)
+
+    __table_args__ = (
+        Index("ix_conversation_events_sender_at", "sender_id", "at"),
+        Index("ix_conversation_events_at", "at"),
+    )
+
+
+class WidgetSession(Base):
+    """A chat widget opened on a page (the widget reports it), for the engagement rate."""
+
+    __tablename__ = "widget_sessions"
+
+    id = Column(Integer, primary_key=True)
+    session_id = Column(String(64), unique=True, nullable=False)
+    opened_at = Column(DateTime, nullable=False, default=naive_now, index=True)
+    page = Column(String(200), nullable=True)
+    campaign = Column(String(200), nullable=True)

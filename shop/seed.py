@@ -153,7 +153,7 @@ def seed_reps(session: Session, data: dict[str, Any]) -> int:
 
 
 def seed_agents(session: Session, config: InboxConfig) -> int:
-    """Upserts the inbox agents of inbox.yml by email (name, teams); passwords are left alone.
+    """Upserts the inbox agents of inbox.yml by email (name, teams, roles); passwords are left alone.
     Returns how many agents the file has."""
     for entry in config.agents:
         email = str(entry["email"]).strip().lower()
@@ -163,6 +163,7 @@ def seed_agents(session: Session, config: InboxConfig) -> int:
             session.add(agent)
         agent.name = entry["name"]
         agent.teams = json.dumps(list(entry.get("teams") or []))
+        agent.roles = json.dumps(list(entry.get("roles") or []))
         agent.active = bool(entry.get("active", True))
     session.flush()
     return len(config.agents)

@@ -20,6 +20,12 @@ DEFAULTS = {
     "ACTION_SERVER_URL": "http://localhost:5055/webhook",  # where the Rasa server calls it
     "METRICS_TOKEN": "",  # empty: /metrics answers this machine only
     "TRACKER_STORE_URL": f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}",
+    # Where Rasa publishes every event for the analytics consumer: a database (Rasa's SQL event
+    # broker) or amqp://user:password@host:5672/ (RabbitMQ, with several Rasa servers).
+    "EVENT_BROKER_URL": f"sqlite:///{PROJECT_ROOT / 'var' / 'events.db'}",
+    "ANALYTICS_POLL_SECONDS": "1",  # how often the consumer reads the SQL event broker
+    "ANALYTICS_HEARTBEAT": "",  # a file the consumer touches while it runs (its liveness probe)
+    "ANALYTICS_API_TOKEN": "",  # empty: the funnel API answers only agents with the analytics role
     "RETENTION_DAYS": "365",  # conversations last active longer ago are deleted (make retention)
     "PRIVACY_API_TOKEN": "",  # empty: the erasure API is off (the command still works)
     "RATE_LIMIT_PER_SENDER": "30",  # messages a minute one conversation may send

@@ -21,6 +21,7 @@ from shop.models import Handoff
 from shop.settings import SEED_DIR
 
 INBOX_CONFIG_PATH = SEED_DIR / "inbox.yml"
+ROLES = ("analytics",)  # what an agent may do besides answering handoffs: see the funnel
 REASONS = ("customer_asked", "talk_to_sales", "misunderstood", "refund_refused", "hot_lead")
 STRATEGIES = ("round_robin", "least_open")
 # The typical wait is measured once the team has answered this many handoffs.
@@ -86,6 +87,8 @@ def parse_config(raw: dict[str, Any]) -> InboxConfig:
     for agent in agents:
         if not set(agent.get("teams") or []) <= set(teams):
             raise ValueError(f"inbox.yml: agent {agent.get('email')} is in an unknown team")
+        if not set(agent.get("roles") or []) <= set(ROLES):
+            raise ValueError(f"inbox.yml: agent {agent.get('email')} has an unknown role (known: {', '.join(ROLES)})")
     return InboxConfig(
         teams=teams,
         routing=routing,

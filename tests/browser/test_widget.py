@@ -400,3 +400,29 @@ def test_phone_sized_screen(shop, new_page, screenshot, snap):
     page.get_by_role("button", name="Close chat").click()
     expect(dialog).to_be_hidden()
     no_errors(page)
+
+
+def test_opening_the_chat_is_reported_once_per_tab_for_the_engagement_rate(shop, new_page):
+    """The funnel's denominator: the widget tells the web app it was opened, once a tab, with
+    its page and campaign; a panel kept open on the next page is not a new opening."""
+    from sqlalchemy import select
+
+    from shop.db import session_scope
+    from shop.models import WidgetSession
+
+    def sessions():
+        with session_scope(shop.servers.shop_db) as session:
+            return [(w.session_id, w.page, w.campaign) for w in session.scalars(select(WidgetSession))]
+
+    before = sessions()
+    page = new_page()
+    page.goto(shop.url + "/pricing?utm_campaign=winter-sale")
+    open_widget(page)
+    wait_for_bot(page, 1)
+    page.wait_for_function("() => sessionStorage.getItem('shopChat:opened')")
+    reported = page.evaluate("() => sessionStorage.getItem('shopChat:opened')")
+    page.goto(shop.url + "/")  # the panel stays open on the next page
+    wait_for_bot(page, 1)
+    new = [row for row in sessions() if row not in before]
+    assert new == [(reported, "pricing", "winter-sale")]
+    no_errors(page)

@@ -91,10 +91,29 @@ def test_100_conversations_of_10_turns_lose_nothing(cluster, capsys):
     assert answered == [TURNS] * CONVERSATIONS  # every turn answered, none failed
     for sender in senders:  # each user message stored once, in order, whichever server took it
         assert user_messages(cluster, sender) == SCRIPT[:TURNS], sender
+    # Both servers' events reach the one analytics consumer: every message counted once.
+    assert analytics_messages(cluster, senders) == CONVERSATIONS * TURNS
     with capsys.disabled():
         print(
-            f"\ncluster: {CONVERSATIONS} conversations x {TURNS} turns through nginx, all answered and stored in order"
+            f"\ncluster: {CONVERSATIONS} conversations x {TURNS} turns through nginx, all answered and stored in order,"
+            f" {CONVERSATIONS * TURNS} messages counted once by the analytics consumer"
         )
+
+
+def analytics_messages(cluster: Cluster, senders: list[str], timeout: float = 60) -> int:
+    """The customer messages the consumer kept for `senders`, once it has caught up."""
+    engine = create_engine(cluster.env["SHOP_DB_URL"])
+    query = text("SELECT COUNT(*) FROM conversation_events WHERE kind = 'message' AND sender_id = ANY(:senders)")
+    deadline, last = time.monotonic() + timeout, -1
+    while time.monotonic() < deadline:
+        with engine.connect() as connection:
+            now = connection.execute(query, {"senders": senders}).scalar_one()
+        if now == last and now >= CONVERSATIONS * TURNS:
+            break
+        last = now
+        time.sleep(1.5)
+    engine.dispose()
+    return last
 
 
 def test_20_buyers_racing_through_both_action_servers_get_one_last_unit(cluster):

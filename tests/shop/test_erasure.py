@@ -14,7 +14,18 @@ from sqlalchemy import create_engine, func, select
 from shop import erasure, migrations
 from shop.clock import naive_now
 from shop.db import session_scope
-from shop.models import Booking, Contact, FollowUp, Handoff, HandoffEvent, Lead, Order, OwnershipFailure, Rep
+from shop.models import (
+    Booking,
+    Contact,
+    ConversationEvent,
+    FollowUp,
+    Handoff,
+    HandoffEvent,
+    Lead,
+    Order,
+    OwnershipFailure,
+    Rep,
+)
 from shop.seed import seed
 from tests.support import services
 
@@ -79,6 +90,9 @@ def everything_about(sender: str, email: str, order_reference: str = "A1003") ->
         session.add(OwnershipFailure(sender_id=sender, reference="A1001", failed_at=naive_now()))
         order = session.scalar(select(Order).where(Order.reference == order_reference))
         order.email, order.sender_id = email, sender
+        session.add(
+            ConversationEvent(key=f"k-{sender}", sender_id=sender, at=naive_now(), kind="message", name="greet")
+        )
 
 
 def count(model, **where) -> int:
@@ -104,13 +118,15 @@ def test_erasing_a_contact_deletes_everything_but_the_anonymized_orders(database
     assert counts["contacts"] == counts["leads"] == counts["bookings"] == counts["handoffs"] == 1
     assert counts["handoff_events"] == counts["follow_ups"] == counts["ownership_failures"] == 1
     assert counts["orders_anonymized"] == 1 and counts["conversation_events"] >= 1
-    for model in (Contact, Lead, Booking, Handoff, FollowUp, OwnershipFailure):
+    assert counts["analytics_events"] == 1
+    for model in (Contact, Lead, Booking, Handoff, FollowUp, OwnershipFailure, ConversationEvent):
         assert count(model, sender_id=ALICE) == 0, model.__name__
     assert count(Order) == orders_before  # the sale stays
     assert count(Order, email="alice@example.com") == 0 and count(Order, sender_id=ALICE) == 0
     assert events_of(store, ALICE) == 0
     # Bob is untouched.
     assert count(Contact, sender_id=BOB) == count(Lead, sender_id=BOB) == count(Handoff, sender_id=BOB) == 1
+    assert count(ConversationEvent, sender_id=BOB) == 1
     assert count(Order, email="bob@example.com") == 1
     assert events_of(store, BOB) >= 1
 
@@ -130,9 +146,13 @@ def test_retention_deletes_old_conversations_and_transcripts_only(databases):
         session.scalar(select(Handoff).where(Handoff.sender_id == ALICE)).closed_at = (
             NOW - timedelta(days=400)
         ).replace(tzinfo=None)
+        old = (NOW - timedelta(days=400)).replace(tzinfo=None)
+        session.add(ConversationEvent(key="old", sender_id=ALICE, at=old, kind="message", name="greet"))
+        session.add(ConversationEvent(key="new", sender_id=BOB, at=naive_now(), kind="message", name="greet"))
     with session_scope() as session:
         counts = erasure.expire(session, tracker, NOW, days=365)
     assert counts["conversation_events"] >= 1 and counts["handoffs"] == 1 and counts["handoff_events"] == 1
+    assert counts["analytics_events"] == 1  # the old one; those of today stay
     assert events_of(store, ALICE) == 0 and events_of(store, BOB) >= 1
     assert count(Contact, sender_id=ALICE) == 1  # contacts and their consent stay until erased
 

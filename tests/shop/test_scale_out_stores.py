@@ -133,6 +133,7 @@ def _endpoint(name, env, monkeypatch):
         "ACTION_SERVER_URL": "http://127.0.0.1:5055/webhook",
         "ACTION_SERVER_TOKEN": "",
         "TRACKER_STORE_URL": "sqlite://",
+        "EVENT_BROKER_URL": "sqlite://",
         "LOCK_STORE_TYPE": "in_memory",
         "LOCK_STORE_HOST": "",
         "LOCK_STORE_PORT": "6379",

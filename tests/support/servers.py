@@ -44,6 +44,8 @@ class Servers:
             os.environ,
             SHOP_DB_URL=self.shop_db,
             TRACKER_STORE_URL=f"sqlite:///{workdir / 'tracker.db'}",
+            EVENT_BROKER_URL=f"sqlite:///{workdir / 'events.db'}",
+            ANALYTICS_POLL_SECONDS="0.2",
             ACTION_SERVER_URL=f"http://127.0.0.1:{self.action_port}/webhook",
             ACTION_PORT=str(self.action_port),
             ACTION_SERVER_TOKEN=secrets.token_hex(16),
@@ -77,6 +79,7 @@ class Servers:
             [str(BIN / "python"), "-m", "shop.seed"], cwd=ROOT, env=self.env, check=True, capture_output=True
         )
         self._spawn("actions", [str(BIN / "python"), "-m", "actions"])
+        self._spawn("analytics", [str(BIN / "python"), "-m", "shop.analytics"])  # as make run does
         self._start_rasa()
         self._wait(f"http://127.0.0.1:{self.action_port}/health", "actions")
         return self
@@ -130,16 +133,16 @@ class Servers:
 class Chat:
     """One customer talking over the REST channel."""
 
-    def __init__(self, servers: Servers, sender: str | None = None) -> None:
+    def __init__(self, servers: Servers, sender: str | None = None, metadata: dict | None = None) -> None:
         self.servers = servers
         self.sender = sender or f"e2e-{secrets.token_hex(4)}"
+        self.metadata = metadata  # sent with every message, as the widget sends its page
 
     def say(self, text: str, with_notice: bool = False) -> list[dict]:
         """The bot's messages; the privacy notice of a first contact is left out unless asked for
         (tests/e2e/test_privacy_notice.py checks it)."""
-        response = requests.post(
-            f"{self.servers.url}/webhooks/rest/webhook", json={"sender": self.sender, "message": text}, timeout=60
-        )
+        body = {"sender": self.sender, "message": text, **({"metadata": self.metadata} if self.metadata else {})}
+        response = requests.post(f"{self.servers.url}/webhooks/rest/webhook", json=body, timeout=60)
         response.raise_for_status()
         return response.json() if with_notice else without_notice(response.json())
 

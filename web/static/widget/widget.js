@@ -420,9 +420,31 @@
     launcher.setAttribute("aria-label", open ? "Hide chat" : unread ? "Chat with us, " + unread + " new" : "Chat with us");
   }
 
+  // The funnel's engagement rate counts the tabs where the customer opened the chat: each tab
+  // reports itself once (a panel kept open from the last page is not a new opening).
+  function reportOpened() {
+    var key = PREFIX + "opened";
+    try {
+      if (window.sessionStorage.getItem(key)) return;
+      var id = Array.from(window.crypto.getRandomValues(new Uint8Array(12)), function (b) {
+        return ("0" + b.toString(16)).slice(-2);
+      }).join("");
+      window.sessionStorage.setItem(key, id);
+      var body = { session_id: id, page: config.page || "other" };
+      if (visit.utm_campaign) body.campaign = visit.utm_campaign;
+      window.fetch(config.openedUrl || "/analytics/widget-opened", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+        keepalive: true,
+      }).catch(function () { /* the chat works without it */ });
+    } catch (e) { /* storage or fetch blocked: not counted */ }
+  }
+
   function openChat(options) {
     options = options || {};
     var wasClosed = dialog.hidden;
+    if (wasClosed && !options.restored) reportOpened();
     dialog.hidden = false;
     root.classList.add("sc-open");
     document.documentElement.classList.add("sc-chat-open");
@@ -487,7 +509,7 @@
   redraw();
   updateLauncher();
   if (store.get("open", false)) {
-    openChat({ focus: false }); // it was open on the last page: keep it open, without taking focus
+    openChat({ focus: false, restored: true }); // open on the last page: kept open, without taking focus
   } else if (sessionId) {
     connect(); // an ongoing conversation: agents' replies arrive (and are counted) while it is closed
   }

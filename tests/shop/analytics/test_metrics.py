@@ -1,0 +1,189 @@
+"""The funnel's figures on a generated set of conversations whose figures are known in advance."""
+
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from shop.analytics.feed import record_events
+from shop.analytics.metrics import Filters, funnel, percentile
+from shop.db import session_scope
+from shop.models import Handoff, Order, WidgetSession
+from tests.support.analytics import Published
+
+START = date(2026, 11, 2)
+
+
+def utc(day_offset: int, hour: int) -> float:
+    """Epoch seconds of START + day_offset at hour:00 UTC."""
+    from datetime import timezone
+
+    moment = datetime.combine(START + timedelta(days=day_offset), datetime.min.time()).replace(tzinfo=timezone.utc)
+    return (moment + timedelta(hours=hour)).timestamp()
+
+
+def naive(day_offset: int, hour: int, seconds: float = 0) -> datetime:
+    return datetime.combine(START + timedelta(days=day_offset), datetime.min.time()) + timedelta(
+        hours=hour, seconds=seconds
+    )
+
+
+WEB = {"path": "/p/hoodie", "utm_campaign": "winter"}
+
+
+def generated() -> list[dict]:
+    conversations = [
+        # Day 1: a finished purchase on the web (from the winter campaign), an abandoned one,
+        # two messages not understood then a person, an opt-out on the web, a hot lead who booked.
+        Published("A", utc(0, 9), "socketio", WEB).session().says("hi", "greet").bot("utter_greet").purchase(),
+        Published("B", utc(0, 10)).session().purchase(finish=False, stop_at="email"),
+        Published("C", utc(0, 11))
+        .session()
+        .says("blorp", "nlu_fallback")
+        .action("action_handle_misunderstanding")
+        .bot("utter_default")
+        .says("Blorp", "out_of_scope")
+        .action("action_handle_misunderstanding")
+        .bot("utter_offer_person")
+        .says("a person please", "human_handoff")
+        .action("action_handoff")
+        .bot("utter_handoff_queued"),
+        Published("D", utc(0, 12), "socketio", {"path": "/"})
+        .session()
+        .says("stop", "opt_out")
+        .action("action_opt_out")
+        .bot("utter_opted_out"),
+        Published("E", utc(0, 13))
+        .session()
+        .says("we need uniforms", "sales_inquiry")
+        .action("lead_form")
+        .form("lead_form")
+        .asks("company_size", "utter_ask_company_size")
+        .says("60", "inform")
+        .slot("requested_slot", None)
+        .form(None)
+        .action("action_qualify_lead")
+        .slot("lead_grade", "hot")
+        .bot("utter_lead_meeting_offer_team_out")
+        .says("book it", "book_meeting")
+        .form("booking_form")
+        .asks("meeting_time", "utter_ask_meeting_time")
+        .says("tomorrow 10am", "inform")
+        .form(None)
+        .action("action_book_meeting")
+        .bot("utter_meeting_booked"),
+        # Day 2: an order status told, a greeting on Messenger, one sender with two sessions.
+        Published("F", utc(1, 9))
+        .session()
+        .says("where is my order", "order_status")
+        .form("order_status_form")
+        .asks("email", "utter_ask_email")
+        .says("a@b.co", "inform")
+        .form(None)
+        .action("action_order_status")
+        .bot("utter_order_status_delivered"),
+        Published("G", utc(1, 10), "facebook").session().says("hello", "greet").bot("utter_greet"),
+        Published("H", utc(1, 11))
+        .session()
+        .says("hi", "greet")
+        .bot("utter_greet")
+        .session()
+        .says("hi again", "greet")
+        .bot("utter_greet"),
+    ]
+    return [e for c in conversations for e in c.events]
+
+
+@pytest.fixture
+def figures_db(shop_db):
+    with session_scope() as session:
+        record_events(session, generated())
+        session.add(
+            Order(reference="A9001", sender_id="A", email="a@b.co", total_cents=6500, placed_at=naive(0, 9, 30))
+        )
+        session.add(
+            Handoff(
+                sender_id="C",
+                team="support",
+                reason="customer_asked",
+                created_at=naive(0, 11, 10),
+                first_reply_at=naive(0, 11, 40),
+                closed_at=naive(0, 11, 310),
+            )
+        )
+        for i, (page, campaign, day) in enumerate(
+            [("/p/hoodie", "winter", 0), ("/p/hoodie", None, 0), ("/", None, 0), ("/", None, 0), ("/", None, 1)]
+        ):
+            session.add(WidgetSession(session_id=f"w{i}", opened_at=naive(day, 8), page=page, campaign=campaign))
+    return shop_db
+
+
+def figures(**filters):
+    with session_scope() as session:
+        return funnel(session, START, START + timedelta(days=1), Filters(**filters))
+
+
+def test_every_figure_of_the_generated_set(figures_db):
+    f = figures()
+    assert f["conversations"] == 9  # H's two sessions are two conversations
+    assert (f["widget_sessions"], f["web_conversations"], f["engagement_rate"]) == (5, 2, 0.4)
+    assert f["flows"]["purchase"] == {"started": 2, "finished": 1, "completion_rate": 0.5, "abandoned_at": {"email": 1}}
+    assert f["flows"]["order_status"]["completion_rate"] == 1.0
+    assert f["flows"]["qualification"] == {"started": 1, "finished": 1, "completion_rate": 1.0, "abandoned_at": {}}
+    assert f["flows"]["booking"]["finished"] == 1 and f["flows"]["refund"]["started"] == 0
+    assert f["leads"] == {"qualified": 1, "qualification_rate": 1 / 9, "by_grade": {"hot": 1}}
+    assert f["bookings"] == {"count": 1, "booking_rate": 1 / 9}
+    assert f["conversation_to_pipeline"] == 1 / 9
+    assert f["orders"] == {"count": 1, "revenue_cents": 6500}
+    handoffs = f["handoffs"]
+    assert (handoffs["count"], handoffs["rate"], handoffs["reasons"]) == (1, 1 / 9, {"customer_asked": 1})
+    assert handoffs["agent_first_response_seconds"]["median"] == 30
+    assert handoffs["resolution_seconds"]["p95"] == 300
+    # Each answer comes 0.5 s after the action or slot (0.01 s) that follows the message.
+    assert f["bot_response_seconds"]["median"] == pytest.approx(0.51, abs=0.001)
+    assert f["opt_outs"]["socketio"] == {"conversations": 2, "opt_outs": 1, "rate": 0.5, "warning": True}
+    assert f["opt_outs"]["rest"]["opt_outs"] == 0 and not f["opt_outs"]["rest"]["warning"]
+    assert f["misunderstanding"]["misunderstood_messages"] == 2
+    assert f["misunderstanding"]["per_conversation"] == 2 / 9
+    assert f["misunderstanding"]["top_unrecognized"] == [{"text": "blorp", "count": 2}]
+    assert [(d["date"], d["conversations"], d["orders"], d["handoffs"]) for d in f["daily"]] == [
+        ("2026-11-02", 5, 1, 1),
+        ("2026-11-03", 4, 0, 0),
+    ]
+
+
+def test_filters_by_channel_page_and_campaign(figures_db):
+    web = figures(channel="socketio")
+    assert web["conversations"] == 2 and web["orders"]["count"] == 1
+    winter = figures(campaign="winter")
+    assert (winter["conversations"], winter["widget_sessions"], winter["engagement_rate"]) == (1, 1, 1.0)
+    assert figures(page="/p/hoodie")["widget_sessions"] == 2
+    assert figures(channel="facebook")["conversations"] == 1
+
+
+def test_a_range_counts_the_conversations_begun_in_it(figures_db):
+    with session_scope() as session:
+        first_day = funnel(session, START, START)
+        nothing = funnel(session, START - timedelta(days=30), START - timedelta(days=1))
+    assert first_day["conversations"] == 5 and first_day["orders"]["count"] == 1
+    assert nothing["conversations"] == 0 and nothing["engagement_rate"] is None
+
+
+def test_a_purchase_interrupted_and_taken_up_again_is_one_purchase(shop_db):
+    p = Published("I", utc(0, 9)).session().says("I want a hoodie", "purchase").form("purchase_form")
+    p.asks("purchase_confirmed", "utter_ask_to_place_the_order").says("where is my order A1003", "order_status")
+    p.form("order_status_form").asks("email", "utter_ask_email").says("j@x.co", "inform").form(None)
+    p.bot("utter_order_status_delivered").form("purchase_form").bot("utter_resume_purchase_form")
+    p.asks("purchase_confirmed", "utter_ask_to_place_the_order").says("yes", "affirm").form(None).bot(
+        "utter_order_placed"
+    )
+    with session_scope() as session:
+        record_events(session, p.events)
+    f = figures()
+    assert f["flows"]["purchase"]["started"] == 1 and f["flows"]["purchase"]["finished"] == 1
+    assert f["flows"]["order_status"]["finished"] == 1
+
+
+def test_percentile_is_nearest_rank():
+    assert percentile([], 0.5) is None
+    assert percentile([3, 1, 2], 0.5) == 2
+    assert percentile(list(range(1, 101)), 0.95) == 95

@@ -1,0 +1,134 @@
+"""The funnel for the marketing team (shop/analytics/metrics.py):
+- GET /analytics/api/funnel?from=YYYY-MM-DD&to=YYYY-MM-DD[&channel=&page=&campaign=]: the
+  figures as JSON, for the shop's BI (`Authorization: Bearer <ANALYTICS_API_TOKEN>`) or an
+  inbox agent with the analytics role (seed/inbox.yml);
+- POST /analytics/widget-opened {"session_id", "page", "campaign"}: the chat widget saying it
+  was opened (the engagement rate's denominator); once per session id, bounded."""
+
+import contextlib
+import hmac
+import json
+import re
+from datetime import date, timedelta
+from typing import Any
+
+from redis import RedisError
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from shop import settings, shared_state
+from shop.analytics.metrics import Filters, funnel
+from shop.clock import naive_now
+from shop.models import WidgetSession
+from shop.visit import clean_value
+from web.db_thread import in_thread
+from web.inbox import current_agent
+
+bp = Blueprint("analytics", url_prefix="/analytics")
+
+ROLE = "analytics"
+MAX_DAYS = 366  # one request reads at most a year
+DEFAULT_DAYS = 30
+SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+WIDGET_OPENS_PER_MINUTE = 30  # per client address
+
+
+class BadRange(ValueError):
+    pass
+
+
+def date_range(args: dict[str, Any], today: date) -> tuple[date, date]:
+    """from/to (inclusive) of a request; the last 30 days by default."""
+
+    def day(name: str, default: date) -> date:
+        value = args.get(name)
+        if not value:
+            return default
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise BadRange(f"{name} must be a date like 2026-11-30") from None
+
+    end = day("to", today)
+    start = day("from", end - timedelta(days=DEFAULT_DAYS - 1))
+    if start > end:
+        raise BadRange("from is after to")
+    if (end - start).days >= MAX_DAYS:
+        raise BadRange(f"at most {MAX_DAYS} days at a time")
+    return start, end
+
+
+def filters_of(args: dict[str, Any]) -> Filters:
+    return Filters(**{name: clean_value(args.get(name)) for name in ("channel", "page", "campaign")})
+
+
+def _has_token(request: Request) -> bool:
+    token = settings.get("ANALYTICS_API_TOKEN")
+    given = (request.headers.get("authorization") or "").encode()
+    return bool(token) and hmac.compare_digest(given, f"Bearer {token}".encode())
+
+
+def may_see_funnel(request: Request, session) -> bool:
+    """The BI's token, or an agent's session with the analytics role."""
+    if _has_token(request):
+        return True
+    agent = current_agent(request, session)
+    return agent is not None and ROLE in json.loads(agent.roles or "[]")
+
+
+@bp.get("/api/funnel")
+async def funnel_api(request: Request) -> HTTPResponse:
+    args = {name: request.args.get(name) for name in ("from", "to", "channel", "page", "campaign")}
+    try:
+        start, end = date_range(args, naive_now().date())
+    except BadRange as error:
+        return response.json({"error": str(error)}, status=400)
+
+    def read(session) -> dict[str, Any] | None:
+        if not may_see_funnel(request, session):
+            return None
+        return funnel(session, start, end, filters_of(args))
+
+    figures = await in_thread(request.app.ctx.settings.db_url, read)
+    if figures is None:
+        return response.json({"error": "unauthorized"}, status=401)
+    return response.json(figures, headers={"Cache-Control": "no-store"})
+
+
+_opens = None
+
+
+def _widget_opens() -> shared_state.RateLimit:
+    global _opens
+    if _opens is None:
+        _opens = shared_state.rate_limit("widget-opens", WIDGET_OPENS_PER_MINUTE)
+    return _opens
+
+
+@bp.post("/widget-opened")
+async def widget_opened(request: Request) -> HTTPResponse:
+    try:
+        body = request.json
+    except Exception:  # sanic's own parse error: not JSON
+        body = None
+    session_id = body.get("session_id") if isinstance(body, dict) else None
+    if not isinstance(session_id, str) or not SESSION_ID.match(session_id):
+        return response.json({"error": 'give {"session_id": "..."} (8 to 64 letters, digits, - or _)'}, status=400)
+    try:
+        allowed = _widget_opens().hit(request.remote_addr or request.ip or "unknown")
+    except RedisError:  # the shared limit cannot be asked: refuse rather than count unlimited
+        return response.json({"error": "try again later"}, status=503)
+    if not allowed:
+        return response.json({"error": "too many"}, status=429, headers={"Retry-After": "60"})
+    page, campaign = clean_value(body.get("page")), clean_value(body.get("campaign"))
+
+    def record(session) -> None:
+        if session.scalar(select(WidgetSession.id).where(WidgetSession.session_id == session_id)) is None:
+            session.add(WidgetSession(session_id=session_id, page=page, campaign=campaign))
+
+    with contextlib.suppress(IntegrityError):  # the same session reported twice at once: recorded
+        await in_thread(request.app.ctx.settings.db_url, record)
+    return response.json({"ok": True}, status=202)
