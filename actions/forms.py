@@ -130,7 +130,16 @@ class EndsAForm(Action, ABC):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         events = await self.finish(dispatcher, tracker, domain)
-        return events + take_up_interrupted_form(dispatcher, tracker, domain, events)
+        # An interrupted task goes on first; the satisfaction question (actions/csat.py) waits.
+        without_question = [e for e in events if not _asks_satisfaction(e)]
+        taken_up = take_up_interrupted_form(dispatcher, tracker, domain, without_question)
+        return without_question + taken_up if taken_up else events
+
+
+def _asks_satisfaction(event: EventType) -> bool:
+    return (event.get("event") == "followup" and event.get("name") == "csat_form") or (
+        event.get("event") == "slot" and event.get("name") == "csat_outcome"
+    )
 
 
 def take_up_interrupted_form(

@@ -11,6 +11,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 
 from actions.common import customer_zone, team_of
+from actions.csat import csat_followup
 from actions.forms import AnswersInAnyOrder, EndsAForm, email_reader, validate_email_value
 from shop import invites, meetings
 from shop.answers import Reader
@@ -261,7 +262,7 @@ class ActionBookMeeting(EndsAForm):
             dispatcher.utter_message(response="utter_meeting_slot_taken")
             return reset
         dispatcher.utter_message(response="utter_meeting_booked", **message)
-        return reset + [SlotSet("booking_ref", booking.reference)]
+        return reset + [SlotSet("booking_ref", booking.reference)] + csat_followup(tracker, "booking")
 
 
 # --------------------------------------------------------------------------- reschedule, cancel

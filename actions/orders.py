@@ -8,6 +8,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.csat import csat_followup
 from actions.forms import (
     AnswersInAnyOrder,
     EndsAForm,
@@ -287,7 +288,7 @@ class ActionPlaceOrder(EndsAForm):
             total=money(purchase.total_cents),
             email=tracker.get_slot("email"),
         )
-        return reset + [SlotSet("order_id", purchase.reference)]
+        return reset + [SlotSet("order_id", purchase.reference)] + csat_followup(tracker, "order")
 
 
 class ValidateOrderStatusForm(AnswersInAnyOrder):

@@ -7,6 +7,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.csat import csat_followup
 from actions.forms import (
     AnswersInAnyOrder,
     EndsAForm,
@@ -263,4 +264,5 @@ class ActionSubmitRefund(EndsAForm):
             dispatcher.utter_message(response="utter_refund_taken_meanwhile", order_id=order_id)
         else:  # no_order
             dispatcher.utter_message(response="utter_refund_order_gone")
-        return [SlotSet(slot, None) for slot in REFUND_SLOTS]
+        reset = [SlotSet(slot, None) for slot in REFUND_SLOTS]
+        return reset + csat_followup(tracker, "refund") if filing.outcome == "filed" else reset

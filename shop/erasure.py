@@ -2,11 +2,12 @@
 
 erase() deletes everything the assistant keeps about a contact, found by conversation id or
 email: the conversation (Rasa's tracker store), the contact and its consent, leads, bookings,
-handoffs with their transcripts, follow-ups, failed order checks and the funnel's events of
-the conversation. Orders stay, because the shop must keep its sales records, but lose what
-names the customer (email, conversation, the refund reasons they wrote). expire() deletes
-conversations, transcripts, checks and the funnel's events older than the retention period.
-Both run in one transaction per database: nothing is half-erased."""
+handoffs with their transcripts, follow-ups, failed order checks, satisfaction answers and the
+funnel's events of the conversation. Orders stay, because the shop must keep its sales
+records, but lose what names the customer (email, conversation, the refund reasons they
+wrote). expire() deletes conversations, transcripts, checks, satisfaction answers and the
+funnel's events older than the retention period. Both run in one transaction per database:
+nothing is half-erased."""
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -21,6 +22,7 @@ from shop.models import (
     Booking,
     Contact,
     ConversationEvent,
+    CsatResponse,
     FollowUp,
     Handoff,
     HandoffEvent,
@@ -86,6 +88,7 @@ def erase(
     counts["ownership_failures"] = _run(session, delete(OwnershipFailure).where(OwnershipFailure.sender_id.in_(ids)))
     counts["contacts"] = _run(session, delete(Contact).where(of(Contact)))
     counts["analytics_events"] = _run(session, delete(ConversationEvent).where(ConversationEvent.sender_id.in_(ids)))
+    counts["satisfaction_answers"] = _run(session, delete(CsatResponse).where(CsatResponse.sender_id.in_(ids)))
     orders = select(Order.id).where(of(Order))
     lines = select(OrderItem.id).where(OrderItem.order_id.in_(orders))
     _run(session, update(Refund).where(Refund.order_item_id.in_(lines)).values(reason=ERASED_REASON))
@@ -123,6 +126,7 @@ def expire(session: Session, tracker: Engine | None, now: datetime, days: int) -
     counts["handoffs"] = _run(session, delete(Handoff).where(Handoff.status == "closed", Handoff.closed_at < cutoff))
     counts["ownership_failures"] = _run(session, delete(OwnershipFailure).where(OwnershipFailure.failed_at < cutoff))
     counts["analytics_events"] = _run(session, delete(ConversationEvent).where(ConversationEvent.at < cutoff))
+    counts["satisfaction_answers"] = _run(session, delete(CsatResponse).where(CsatResponse.asked_at < cutoff))
     counts["conversation_events"] = 0
     if tracker is not None:
         with tracker.begin() as conn:

@@ -9,6 +9,8 @@ from typing import Any
 
 # Events after which nothing said earlier is taken up again.
 _RESETS = {"restart", "session_started"}
+# Forms not taken up again: a satisfaction question the customer left for another request.
+NOT_TAKEN_UP = ("csat_form",)
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,6 @@ def interrupted_form(events: Iterable[dict[str, Any]]) -> Interrupted | None:
             elif current is None and name != ended:
                 paused = []  # a new task: nothing older waits any more (a form reopened keeps them)
             current, ended = name, None
-    if current is None and ended and paused and paused[-1].by == ended:
+    if current is None and ended and paused and paused[-1].by == ended and paused[-1].form not in NOT_TAKEN_UP:
         return paused[-1]
     return None

@@ -343,3 +343,18 @@ class WidgetSession(Base):
     opened_at = Column(DateTime, nullable=False, default=naive_now, index=True)
     page = Column(String(200), nullable=True)
     campaign = Column(String(200), nullable=True)
+
+
+class CsatResponse(Base):
+    """A satisfaction question asked after an outcome (shop/csat.py), and its answer: a rating
+    from 1 to 5 and an optional comment; unanswered while rating is None."""
+
+    __tablename__ = "csat_responses"
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), nullable=False, index=True)
+    outcome = Column(String(30), nullable=False)  # order, refund, booking, agent_closed
+    asked_at = Column(DateTime, nullable=False, default=naive_now, index=True)
+    rating = Column(Integer, nullable=True)
+    comment = Column(Text, nullable=True)
+    answered_at = Column(DateTime, nullable=True)

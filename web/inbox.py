@@ -13,8 +13,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy import select
 
-from shop import metrics, shared_state
-from shop.clock import now_utc
+from shop import csat, metrics, shared_state
+from shop.clock import naive_now, now_utc
 from shop.db import session_scope
 from shop.handoff import assignment
 from shop.handoff.assignment import HandoffError
@@ -33,7 +33,7 @@ from web.auth import (
 )
 from web.db_thread import Transaction
 from web.pages import STATIC_DIR
-from web.rasa_client import RasaError, bot_event, sent_reply_ids, valid_reply_id
+from web.rasa_client import RasaError, bot_event, satisfaction_question, sent_reply_ids, valid_reply_id
 
 COOKIE = "inbox_session"
 # Cookie-authenticated writes must carry this header: browsers refuse to add custom headers to
@@ -358,16 +358,25 @@ async def close(request: Request, db: Transaction, agent: Agent, handoff_id: int
     config = load_config()
     note = _body(request).get("note")
 
-    def close_it(session) -> tuple[dict[str, Any], str]:
+    def close_it(session) -> tuple[dict[str, Any], str, bool]:
         _own_handoff(session, agent, handoff_id)
         handoff = assignment.close(
             session, handoff_id, now_utc(), closed_by="agent", agent=agent, note=note if isinstance(note, str) else None
         )
-        return handoff_json(handoff, config), handoff.sender_id
+        # The chat reached its outcome: the satisfaction question, when the customer may be asked
+        # (rolled back with the rest if Rasa cannot take the chat back).
+        asks = csat.may_ask(session, handoff.sender_id, naive_now())
+        if asks:
+            csat.record_asked(session, handoff.sender_id, "agent_closed", naive_now())
+        return handoff_json(handoff, config), handoff.sender_id, asks
 
-    shown, sender_id = await db.run(close_it)
+    shown, sender_id, asks = await db.run(close_it)
     try:
-        await request.app.ctx.rasa.resume(sender_id, render("utter_agent_left", agent_name=agent.name)["text"])
+        await request.app.ctx.rasa.resume(
+            sender_id,
+            render("utter_agent_left", agent_name=agent.name)["text"],
+            then=satisfaction_question("agent_closed") if asks else None,
+        )
     except RasaError as problem:
         await db.rollback()
         return error(502, f"Could not hand the chat back to the bot: {problem}")

@@ -8,6 +8,8 @@ from urllib.parse import quote
 
 import aiohttp
 
+from shop.responses import render
+
 
 class RasaError(RuntimeError):
     """The Rasa server could not be reached or refused the request."""
@@ -52,12 +54,37 @@ class RasaClient:
             events,
         )
 
-    async def resume(self, sender_id: str, text: str, buttons: list[dict[str, str]] | None = None) -> None:
-        """The bot takes the conversation back, with its slots, and says so."""
+    async def resume(
+        self,
+        sender_id: str,
+        text: str,
+        buttons: list[dict[str, str]] | None = None,
+        then: list[dict[str, Any]] | None = None,
+    ) -> None:
+        """The bot takes the conversation back, with its slots, and says so (then `then`)."""
         await self.append(
             sender_id,
-            [{"event": "resume"}, bot_event(text, None, buttons), {"event": "action", "name": "action_listen"}],
+            [
+                {"event": "resume"},
+                bot_event(text, None, buttons),
+                *(then or []),
+                {"event": "action", "name": "action_listen"},
+            ],
         )
+
+
+def satisfaction_question(outcome: str) -> list[dict[str, Any]]:
+    """The events that ask the satisfaction question as csat_form asks it (actions/csat.py), for
+    an outcome the web app sees (an agent closing the chat)."""
+    question = render("utter_ask_csat_rating")
+    event = bot_event(question["text"], None, question["buttons"])
+    event.setdefault("metadata", {})["utter_action"] = "utter_ask_csat_rating"
+    return [
+        {"event": "active_loop", "name": "csat_form"},
+        {"event": "slot", "name": "csat_outcome", "value": outcome},
+        {"event": "slot", "name": "requested_slot", "value": "csat_rating"},
+        event,
+    ]
 
 
 def bot_event(

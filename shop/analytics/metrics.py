@@ -9,7 +9,8 @@ Which figure comes from where:
   bookings, opt-outs, misunderstandings and bot response times: the published events;
 - orders and revenue, refunds requested and granted, handoffs (reasons, agents' first
   response, resolution): the shop's tables, for the senders of those conversations;
-- widget sessions: what the widget reported (web/analytics.py)."""
+- widget sessions: what the widget reported (web/analytics.py);
+- CSAT: the satisfaction questions asked after an outcome and their answers (shop/csat.py)."""
 
 import math
 from collections import Counter, defaultdict
@@ -21,7 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shop.models import ConversationEvent, Handoff, Order, OrderItem, Refund, WidgetSession
+from shop.models import ConversationEvent, CsatResponse, Handoff, Order, OrderItem, Refund, WidgetSession
 
 # A flow: its form, and the responses that say it reached its outcome (names or prefixes).
 FLOWS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -204,6 +205,7 @@ def funnel(session: Session, start: date, end: date, filters: Filters | None = N
         "bot_response_seconds": spread([s for c in conversations for s in c.bot_response_seconds]),
         "opt_outs": _opt_outs(conversations),
         "misunderstanding": _misunderstanding(conversations),
+        "csat": _csat(session, senders, since, until),
         "daily": _daily(session, conversations, senders, start, end),
     }
 
@@ -334,6 +336,39 @@ def _misunderstanding(conversations: list[Conversation]) -> dict[str, Any]:
         "messages": sum(c.messages for c in conversations),
         "per_conversation": rate(misunderstood, len(conversations)),
         "top_unrecognized": [{"text": t, "count": n} for t, n in texts.most_common(TOP_UNRECOGNIZED)],
+    }
+
+
+RECENT_COMMENTS = 10
+
+
+def _csat(session: Session, senders: set[str], since: datetime, until: datetime) -> dict[str, Any]:
+    asked = (
+        list(
+            session.scalars(
+                select(CsatResponse).where(
+                    CsatResponse.sender_id.in_(senders), CsatResponse.asked_at >= since, CsatResponse.asked_at < until
+                )
+            )
+        )
+        if senders
+        else []
+    )
+    rated = [q for q in asked if q.rating is not None]
+    by_outcome: dict[str, list[int]] = defaultdict(list)
+    for question in rated:
+        by_outcome[question.outcome].append(question.rating)
+    commented = sorted((q for q in rated if q.comment), key=lambda q: q.answered_at or q.asked_at, reverse=True)
+    return {
+        "asked": len(asked),
+        "answered": len(rated),
+        "response_rate": rate(len(rated), len(asked)),
+        "average": sum(q.rating for q in rated) / len(rated) if rated else None,
+        "distribution": {str(n): sum(1 for q in rated if q.rating == n) for n in range(1, 6)},
+        "average_by_outcome": {o: sum(r) / len(r) for o, r in sorted(by_outcome.items())},
+        "recent_comments": [
+            {"rating": q.rating, "outcome": q.outcome, "comment": q.comment} for q in commented[:RECENT_COMMENTS]
+        ],
     }
 
 

@@ -117,3 +117,29 @@ async def test_the_purchase_taken_up_does_not_read_the_order_checks_answer(shop_
     result = await ValidatePurchaseForm().run(dispatcher, tracker, domain)
     assert "email" not in slot_events(result)
     assert responses(dispatcher) == []
+
+
+async def test_an_interrupted_task_goes_on_before_the_satisfaction_question(shop_db, domain):
+    """An order placed while a refund waited: the refund is taken up, the question is not asked."""
+    from actions.orders import ActionPlaceOrder
+
+    events = [
+        action_event("action_listen"),
+        user_event("I want to return something", "refund"),
+        loop("refund_form"),
+        slot("order_id", "A1003"),
+        action_event("action_listen"),
+        user_event("actually first buy the dress shoes", "purchase"),
+        loop("purchase_form"),
+        action_event("action_listen"),
+        user_event("yes", "affirm"),
+        loop(None),
+    ]
+    slots = {"product": "Classic Dress Shoes", "size": "11", "color": "black", "quantity": 1}
+    slots |= {"email": "jane@example.com", "purchase_confirmed": True}
+    tracker = make_tracker(slots=slots, events=events, text="yes")
+    dispatcher = CollectingDispatcher()
+    result = await ActionPlaceOrder().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_order_placed", "utter_resume_refund_form"]
+    assert [e["name"] for e in result if e["event"] == "followup"] == ["refund_form"]
+    assert "csat_outcome" not in slot_events(result)

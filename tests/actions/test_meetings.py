@@ -447,7 +447,8 @@ async def test_confirmed_booking_is_written_with_a_signed_invite(shop_db, domain
     assert f"UID:{reference}@" in unfolded
 
     slots = slot_events(events)
-    assert slots == {**dict.fromkeys(MEETING_SLOTS), "booking_ref": reference}
+    assert slots == {**dict.fromkeys(MEETING_SLOTS), "booking_ref": reference, "csat_outcome": "booking"}
+    assert events[-1] == {"event": "followup", "timestamp": None, "name": "csat_form"}  # how did I do?
 
 
 async def test_declined_booking_writes_nothing(shop_db, domain):

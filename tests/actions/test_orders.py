@@ -399,7 +399,13 @@ async def test_place_order_confirmed(shop_db, dispatcher, domain):
         "total": "$178.00",
         "email": "jane@example.com",
     }
-    assert slot_events(events) == {"quantity": None, "purchase_confirmed": None, "order_id": "A1009"}
+    assert slot_events(events) == {
+        "quantity": None,
+        "purchase_confirmed": None,
+        "order_id": "A1009",
+        "csat_outcome": "order",
+    }
+    assert events[-1] == {"event": "followup", "timestamp": None, "name": "csat_form"}  # how did I do?
     with session_scope() as session:
         order = session.scalar(select(Order).where(Order.reference == "A1009"))
         assert (order.email, order.sender_id, order.status, order.total_cents) == (

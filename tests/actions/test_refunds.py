@@ -259,7 +259,8 @@ async def test_submit_refund_creates_the_refund(shop_db, dispatcher, domain):
         "item": "Classic Dress Shoes (black, size 9)",
         "amount": "$89.00",
     }
-    assert slot_events(events) == dict.fromkeys(REFUND_SLOTS)
+    assert slot_events(events) == {**dict.fromkeys(REFUND_SLOTS), "csat_outcome": "refund"}
+    assert events[-1] == {"event": "followup", "timestamp": None, "name": "csat_form"}  # how did I do?
     with session_scope() as session:
         order = session.scalar(select(Order).where(Order.reference == "A1003"))
         assert [i.refunded for i in order.items] == [True, False]

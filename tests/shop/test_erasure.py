@@ -18,6 +18,7 @@ from shop.models import (
     Booking,
     Contact,
     ConversationEvent,
+    CsatResponse,
     FollowUp,
     Handoff,
     HandoffEvent,
@@ -93,6 +94,7 @@ def everything_about(sender: str, email: str, order_reference: str = "A1003") ->
         session.add(
             ConversationEvent(key=f"k-{sender}", sender_id=sender, at=naive_now(), kind="message", name="greet")
         )
+        session.add(CsatResponse(sender_id=sender, outcome="order", asked_at=naive_now(), rating=4, comment="nice"))
 
 
 def count(model, **where) -> int:
@@ -118,8 +120,8 @@ def test_erasing_a_contact_deletes_everything_but_the_anonymized_orders(database
     assert counts["contacts"] == counts["leads"] == counts["bookings"] == counts["handoffs"] == 1
     assert counts["handoff_events"] == counts["follow_ups"] == counts["ownership_failures"] == 1
     assert counts["orders_anonymized"] == 1 and counts["conversation_events"] >= 1
-    assert counts["analytics_events"] == 1
-    for model in (Contact, Lead, Booking, Handoff, FollowUp, OwnershipFailure, ConversationEvent):
+    assert counts["analytics_events"] == counts["satisfaction_answers"] == 1
+    for model in (Contact, Lead, Booking, Handoff, FollowUp, OwnershipFailure, ConversationEvent, CsatResponse):
         assert count(model, sender_id=ALICE) == 0, model.__name__
     assert count(Order) == orders_before  # the sale stays
     assert count(Order, email="alice@example.com") == 0 and count(Order, sender_id=ALICE) == 0

@@ -10,17 +10,18 @@ import concurrent.futures
 import secrets
 import sqlite3
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import requests
 from sqlalchemy import select
 
+from shop.clock import naive_now
 from shop.db import session_scope
 from shop.handoff import assignment
 from shop.handoff.context import build_packet
 from shop.handoff.routing import load_config
-from shop.models import Agent, Handoff, HandoffEvent
+from shop.models import Agent, CsatResponse, Handoff, HandoffEvent
 from shop.responses import render
 from tests.support import database
 from tests.support.web_app import RasaStandIn, WebApp, set_agent_password
@@ -483,8 +484,19 @@ def test_closing_needs_a_note_and_gives_the_chat_back_to_the_bot(app, rasa):
     assert closed.status_code == 200
     assert closed.json()["conversation"]["status"] == "closed"
     [request] = [r for r in rasa.requests if r["sender"] == sender and r["events"][0]["event"] == "resume"]
-    assert [e["event"] for e in request["events"]] == ["resume", "bot", "action"]
+    # The bot says the agent left, then asks the satisfaction question as csat_form asks it.
+    assert [e["event"] for e in request["events"]] == ["resume", "bot", "active_loop", "slot", "slot", "bot", "action"]
     assert request["events"][1]["text"] == render("utter_agent_left", agent_name="Alice Moreno")["text"]
+    assert request["events"][2] == {
+        "event": "active_loop",
+        "name": "csat_form",
+        "timestamp": request["events"][2]["timestamp"],
+    }
+    assert request["events"][5]["text"] == render("utter_ask_csat_rating")["text"]
+    assert len(request["events"][5]["data"]["buttons"]) == 6
+    with session_scope(app.db_url) as session:
+        [asked] = session.scalars(select(CsatResponse).where(CsatResponse.sender_id == sender)).all()
+        assert (asked.outcome, asked.rating) == ("agent_closed", None)
     assert rasa.tracker(sender)["paused"] is False
     row = handoff_row(app, handoff_id)
     assert (row.status, row.closed_by, row.closing_note) == ("closed", "agent", "Refund sent; nothing left.")
@@ -598,3 +610,23 @@ def test_metrics_show_the_handoffs_by_status(app):
 def test_the_erasure_api_is_off_without_its_token(app):
     answer = requests.post(f"{app.url}/privacy/api/erase", json={"sender_id": "x"}, timeout=10)
     assert answer.status_code == 503 and "PRIVACY_API_TOKEN" in answer.json()["error"]
+
+
+def test_the_satisfaction_question_is_not_asked_twice_a_day_nor_after_an_opt_out(app, rasa):
+    from shop.contacts import set_opted_out
+
+    alice = token_of(app, ALICE)
+    asked = []
+    for opted_out in (False, True):
+        handoff_id = hand_over(app, rasa)
+        sender = sender_of(app, handoff_id)
+        with session_scope(app.db_url) as session:
+            if opted_out:
+                set_opted_out(session, sender, True)
+            else:  # asked an hour ago, after another chat
+                session.add(CsatResponse(sender_id=sender, outcome="order", asked_at=naive_now() - timedelta(hours=1)))
+        assert post(app, f"/conversations/{handoff_id}/take", alice).status_code == 200
+        assert post(app, f"/conversations/{handoff_id}/close", alice, note="Done.").status_code == 200
+        [request] = [r for r in rasa.requests if r["sender"] == sender and r["events"][0]["event"] == "resume"]
+        asked.append(any(e["event"] == "active_loop" for e in request["events"]))
+    assert asked == [False, False]

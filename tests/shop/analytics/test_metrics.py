@@ -7,7 +7,7 @@ import pytest
 from shop.analytics.feed import record_events
 from shop.analytics.metrics import Filters, funnel, percentile
 from shop.db import session_scope
-from shop.models import Handoff, Order, WidgetSession
+from shop.models import CsatResponse, Handoff, Order, WidgetSession
 from tests.support.analytics import Published
 
 START = date(2026, 11, 2)
@@ -110,6 +110,11 @@ def figures_db(shop_db):
                 closed_at=naive(0, 11, 310),
             )
         )
+        # CSAT: A rated the purchase 4 with a comment, E the booking 2, C was asked and did not answer.
+        session.add(CsatResponse(sender_id="A", outcome="order", asked_at=naive(0, 9, 40), rating=4, comment="quick"))
+        session.add(CsatResponse(sender_id="E", outcome="booking", asked_at=naive(0, 13, 30), rating=2))
+        session.add(CsatResponse(sender_id="C", outcome="agent_closed", asked_at=naive(0, 11, 320)))
+        session.add(CsatResponse(sender_id="someone-else", outcome="order", asked_at=naive(0, 9), rating=1))
         for i, (page, campaign, day) in enumerate(
             [("/p/hoodie", "winter", 0), ("/p/hoodie", None, 0), ("/", None, 0), ("/", None, 0), ("/", None, 1)]
         ):
@@ -145,6 +150,11 @@ def test_every_figure_of_the_generated_set(figures_db):
     assert f["misunderstanding"]["misunderstood_messages"] == 2
     assert f["misunderstanding"]["per_conversation"] == 2 / 9
     assert f["misunderstanding"]["top_unrecognized"] == [{"text": "blorp", "count": 2}]
+    csat = f["csat"]
+    assert (csat["asked"], csat["answered"], csat["response_rate"], csat["average"]) == (3, 2, 2 / 3, 3.0)
+    assert csat["distribution"] == {"1": 0, "2": 1, "3": 0, "4": 1, "5": 0}
+    assert csat["average_by_outcome"] == {"booking": 2.0, "order": 4.0}
+    assert csat["recent_comments"] == [{"rating": 4, "outcome": "order", "comment": "quick"}]
     assert [(d["date"], d["conversations"], d["orders"], d["handoffs"]) for d in f["daily"]] == [
         ("2026-11-02", 5, 1, 1),
         ("2026-11-03", 4, 0, 0),
