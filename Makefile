@@ -7,7 +7,7 @@ BIN         := $(VENV)/bin
 INSTALLED   := $(VENV)/.installed
 SPACY_MODEL := var/spacy/blank_en/meta.json
 MODEL       := models/shop.tar.gz
-WEB_ASSETS  := web/static/vendor/socket.io.min.js
+WEB_ASSETS  := web/static/vendor/socket.io.min.js web/static/vendor/chart.umd.js
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(wildcard addons/*.py)
 ENV         := source scripts/env.sh &&
 
@@ -16,7 +16,7 @@ ENV         := source scripts/env.sh &&
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
-install: $(INSTALLED) $(SPACY_MODEL) $(WEB_ASSETS) ## create .venv with Python 3.10, install the pinned dependencies and the widget's browser library
+install: $(INSTALLED) $(SPACY_MODEL) $(WEB_ASSETS) ## create .venv with Python 3.10, install the pinned dependencies and the web app's browser libraries
 
 $(INSTALLED): pyproject.toml requirements.txt requirements-dev.txt constraints.txt scripts/make_venv.sh
 	scripts/make_venv.sh
@@ -24,15 +24,17 @@ $(INSTALLED): pyproject.toml requirements.txt requirements-dev.txt constraints.t
 $(SPACY_MODEL): $(INSTALLED)
 	$(BIN)/python -m scripts.make_spacy_blank var/spacy/blank_en
 
-# The chat widget's socket.io client, from the npm registry (pinned by web/package-lock.json),
-# copied into the web app's static files: the pages load nothing from elsewhere at run time.
-$(WEB_ASSETS): web/package.json web/package-lock.json
-	@command -v npm >/dev/null || { echo "npm is needed for the widget's assets: apt-get install nodejs npm"; exit 1; }
+# The chat widget's socket.io client and the analytics dashboard's Chart.js, from the npm
+# registry (pinned by web/package-lock.json), copied into the web app's static files: the pages
+# load nothing from elsewhere at run time. One npm ci makes both (a grouped target).
+$(WEB_ASSETS) &: web/package.json web/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for the web app's assets: apt-get install nodejs npm"; exit 1; }
 	cd web && npm ci --no-audit --no-fund --ignore-scripts --prefer-offline
-	mkdir -p $(@D)
-	cp web/node_modules/socket.io-client/dist/socket.io.min.js $@
+	mkdir -p web/static/vendor
+	cp web/node_modules/socket.io-client/dist/socket.io.min.js web/static/vendor/socket.io.min.js
+	cp web/node_modules/chart.js/dist/chart.umd.js web/static/vendor/chart.umd.js
 
-web-assets: $(WEB_ASSETS) ## vendor the widget's socket.io client (npm ci) into web/static/vendor
+web-assets: $(WEB_ASSETS) ## vendor the widget's socket.io client and the dashboard's Chart.js (npm ci) into web/static/vendor
 
 seed: install ## create the shop database and load the demo catalog and orders (idempotent)
 	$(ENV) $(BIN)/python -m shop.seed

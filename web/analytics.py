@@ -1,7 +1,10 @@
 """The funnel for the marketing team (shop/analytics/metrics.py):
+- GET /analytics/: the dashboard (web/static/analytics.*), for inbox agents with the analytics
+  role; GET /analytics/api/me says who is logged in and whether they have it;
 - GET /analytics/api/funnel?from=YYYY-MM-DD&to=YYYY-MM-DD[&channel=&page=&campaign=]: the
   figures as JSON, for the shop's BI (`Authorization: Bearer <ANALYTICS_API_TOKEN>`) or an
-  inbox agent with the analytics role (seed/inbox.yml);
+  inbox agent with the analytics role (seed/inbox.yml): 401 without either, 403 for an agent
+  without the role;
 - POST /analytics/widget-opened {"session_id", "page", "campaign"}: the chat widget saying it
   was opened (the engagement rate's denominator); once per session id, bounded."""
 
@@ -22,10 +25,11 @@ from sqlalchemy.exc import IntegrityError
 from shop import settings, shared_state
 from shop.analytics.metrics import Filters, funnel
 from shop.clock import naive_now
-from shop.models import WidgetSession
+from shop.models import Agent, WidgetSession
 from shop.visit import clean_value
 from web.db_thread import in_thread
 from web.inbox import current_agent
+from web.pages import STATIC_DIR
 
 bp = Blueprint("analytics", url_prefix="/analytics")
 
@@ -71,12 +75,52 @@ def _has_token(request: Request) -> bool:
     return bool(token) and hmac.compare_digest(given, f"Bearer {token}".encode())
 
 
-def may_see_funnel(request: Request, session) -> bool:
-    """The BI's token, or an agent's session with the analytics role."""
+def has_role(agent: Agent) -> bool:
+    return ROLE in json.loads(agent.roles or "[]")
+
+
+def funnel_access(request: Request, session) -> int:
+    """200 for the BI's token or an agent's session with the analytics role; 403 for an agent
+    without it; 401 for anyone else."""
     if _has_token(request):
-        return True
+        return 200
     agent = current_agent(request, session)
-    return agent is not None and ROLE in json.loads(agent.roles or "[]")
+    if agent is None:
+        return 401
+    return 200 if has_role(agent) else 403
+
+
+def may_see_funnel(request: Request, session) -> bool:
+    return funnel_access(request, session) == 200
+
+
+# The dashboard's page: its own scripts and styles, and calls to this server, only.
+PAGE_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'; object-src 'none'"
+)
+
+
+@bp.get("/")
+async def dashboard(request: Request) -> HTTPResponse:
+    """The page is the same for everyone: its script asks /api/me who is there (a login form, the
+    analytics role missing, or the figures)."""
+    return await response.file(
+        STATIC_DIR / "analytics.html",
+        headers={"Cache-Control": "no-store", "Content-Security-Policy": PAGE_POLICY, "X-Frame-Options": "DENY"},
+    )
+
+
+@bp.get("/api/me")
+async def me(request: Request) -> HTTPResponse:
+    def read(session) -> dict[str, Any] | None:
+        agent = current_agent(request, session)
+        return None if agent is None else {"name": agent.name, "email": agent.email, "analytics": has_role(agent)}
+
+    agent = await in_thread(request.app.ctx.settings.db_url, read)
+    if agent is None:
+        return response.json({"error": "Log in first."}, status=401, headers={"Cache-Control": "no-store"})
+    return response.json({"agent": agent, "role": ROLE}, headers={"Cache-Control": "no-store"})
 
 
 @bp.get("/api/funnel")
@@ -87,12 +131,13 @@ async def funnel_api(request: Request) -> HTTPResponse:
     except BadRange as error:
         return response.json({"error": str(error)}, status=400)
 
-    def read(session) -> dict[str, Any] | None:
-        if not may_see_funnel(request, session):
-            return None
-        return funnel(session, start, end, filters_of(args))
+    def read(session) -> tuple[int, dict[str, Any] | None]:
+        status = funnel_access(request, session)
+        return status, funnel(session, start, end, filters_of(args)) if status == 200 else None
 
-    figures = await in_thread(request.app.ctx.settings.db_url, read)
+    status, figures = await in_thread(request.app.ctx.settings.db_url, read)
+    if status == 403:
+        return response.json({"error": f"the {ROLE} role is needed"}, status=403)
     if figures is None:
         return response.json({"error": "unauthorized"}, status=401)
     return response.json(figures, headers={"Cache-Control": "no-store"})

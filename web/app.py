@@ -41,7 +41,7 @@ def create_app(settings: Settings, name: str = "shop_web") -> Sanic:
     async def security_headers(request, response) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        if request.path.startswith("/inbox"):
+        if request.path.startswith(("/inbox", "/analytics")):  # the agents' pages are never framed
             response.headers.setdefault("X-Frame-Options", "DENY")
 
     return app

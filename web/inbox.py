@@ -9,6 +9,7 @@ from typing import Any
 
 from redis import RedisError
 from sanic import Blueprint, response
+from sanic.cookies import Cookie
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy import select
@@ -36,6 +37,8 @@ from web.pages import STATIC_DIR
 from web.rasa_client import RasaError, bot_event, satisfaction_question, sent_reply_ids, valid_reply_id
 
 COOKIE = "inbox_session"
+# The session cookie goes to the agents' pages only: the inbox and the analytics dashboard.
+COOKIE_PATHS = ("/inbox", "/analytics")
 # Cookie-authenticated writes must carry this header: browsers refuse to add custom headers to
 # cross-site requests without CORS, which this app never grants.
 CSRF_HEADER = "X-Requested-With"
@@ -167,12 +170,17 @@ async def login(request: Request) -> HTTPResponse:
     if status != 200:
         return error(status, answer)
     result = response.json(answer)
-    result.cookies[COOKIE] = answer["token"]
-    cookie = result.cookies[COOKIE]
-    cookie["httponly"], cookie["samesite"], cookie["path"] = True, "Strict", "/inbox"
-    cookie["max-age"] = 12 * 3600
-    cookie["secure"] = request.app.ctx.settings.secure_cookies
+    for path in COOKIE_PATHS:
+        _set_cookie(result, answer["token"], path, 12 * 3600, request.app.ctx.settings.secure_cookies)
     return result
+
+
+def _set_cookie(result: HTTPResponse, value: str, path: str, max_age: int, secure: bool) -> None:
+    """One Set-Cookie of the session per path (sanic's cookie jar keeps one per name)."""
+    cookie = Cookie(COOKIE, value)
+    cookie["path"], cookie["max-age"], cookie["samesite"] = path, max_age, "Strict"
+    cookie["httponly"], cookie["secure"] = True, secure
+    result.headers.add("Set-Cookie", str(cookie))
 
 
 def _check_login(settings, email: str, password: str, address: str) -> tuple[int, Any]:
@@ -203,9 +211,8 @@ async def logout(request: Request, db: Transaction, agent: Agent) -> HTTPRespons
 
     await db.run(end_sessions)
     result = response.json({"ok": True})
-    result.cookies[COOKIE] = ""
-    result.cookies[COOKIE]["path"] = "/inbox"  # the login cookie's path, or the browser keeps it
-    result.cookies[COOKIE]["max-age"] = 0
+    for path in COOKIE_PATHS:  # the login cookies' paths, or the browser keeps them
+        _set_cookie(result, "", path, 0, request.app.ctx.settings.secure_cookies)
     return result
 
 

@@ -1,6 +1,8 @@
-"""The funnel's JSON API and the widget's report of an opened chat (web/analytics.py), on the
-web app started for real, with conversation events the consumer would have kept."""
+"""The funnel's JSON API, the dashboard's page and the widget's report of an opened chat
+(web/analytics.py), on the web app started for real, with conversation events the consumer
+would have kept."""
 
+import re
 import secrets
 from datetime import datetime, timedelta, timezone
 
@@ -64,9 +66,62 @@ def agent_headers(app, email):
 def test_the_funnel_needs_the_token_or_the_analytics_role(app):
     assert funnel(app).status_code == 401
     assert funnel(app, bearer("wrong")).status_code == 401
-    assert funnel(app, agent_headers(app, BEN)).status_code == 401  # an agent without the role
+    refused = funnel(app, agent_headers(app, BEN))  # logged in, without the role
+    assert refused.status_code == 403 and "analytics role" in refused.json()["error"]
     assert funnel(app, agent_headers(app, ALICE)).status_code == 200
     assert funnel(app, bearer(TOKEN)).status_code == 200
+
+
+def test_the_dashboard_page_is_served_no_store_unframed_and_self_only(app):
+    for path in ("/analytics/", "/analytics"):
+        page = requests.get(app.url + path, timeout=10, allow_redirects=False)
+        assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+        assert page.headers["Cache-Control"] == "no-store"
+        assert page.headers["X-Frame-Options"] == "DENY"
+        policy = dict(part.strip().split(" ", 1) for part in page.headers["Content-Security-Policy"].split(";"))
+        assert policy["default-src"] == "'none'"
+        for directive in ("script-src", "style-src", "connect-src"):
+            assert policy[directive] == "'self'", directive  # no inline code, nothing from elsewhere
+        assert policy["frame-ancestors"] == "'none'" and policy["object-src"] == "'none'"
+    assert '<script src="/static/vendor/chart.umd.js" defer></script>' in page.text
+    assert '<script src="/static/analytics.js" defer></script>' in page.text
+    assert "http://" not in page.text and "https://" not in page.text  # nothing loaded from elsewhere
+    for asset in ("/static/analytics.js", "/static/analytics.css"):
+        assert requests.get(app.url + asset, timeout=10).status_code == 200, asset
+
+
+def test_the_vendored_chart_js_is_served(app):
+    vendor = requests.get(app.url + "/static/vendor/chart.umd.js", timeout=10)
+    assert vendor.status_code == 200, "web/static/vendor is built by `make web-assets` (part of make install)"
+    assert "javascript" in vendor.headers["Content-Type"]
+    assert re.search(r"Chart\.js v4\.\d+\.\d+", vendor.text[:300]) and "MIT License" in vendor.text[:300]
+
+
+def test_me_says_who_is_logged_in_and_whether_they_have_the_role(app):
+    assert requests.get(f"{app.url}/analytics/api/me", timeout=10).status_code == 401
+    assert requests.get(f"{app.url}/analytics/api/me", headers=bearer(TOKEN), timeout=10).status_code == 401
+    alice = requests.get(f"{app.url}/analytics/api/me", headers=agent_headers(app, ALICE), timeout=10).json()
+    ben = requests.get(f"{app.url}/analytics/api/me", headers=agent_headers(app, BEN), timeout=10).json()
+    assert alice["agent"] == {"name": "Alice Moreno", "email": ALICE, "analytics": True}
+    assert ben["agent"]["email"] == BEN and ben["agent"]["analytics"] is False
+
+
+def test_the_login_cookie_reaches_the_dashboard_and_logout_clears_it(app):
+    with requests.Session() as browser:
+        answer = browser.post(f"{app.url}/inbox/api/login", json={"email": ALICE, "password": PASSWORD}, timeout=10)
+        paths = sorted(cookie.path for cookie in browser.cookies if cookie.name == "inbox_session")
+        assert paths == ["/analytics", "/inbox"]
+        assert all(c.has_nonstandard_attr("HttpOnly") for c in browser.cookies if c.name == "inbox_session")
+        assert browser.get(f"{app.url}/analytics/api/funnel", timeout=30).status_code == 200
+        assert browser.get(f"{app.url}/analytics/api/me", timeout=10).json()["agent"]["email"] == ALICE
+        # Logging out from the dashboard: the cookie with the CSRF header (any value), as the page sends it.
+        out = browser.post(f"{app.url}/inbox/api/logout", headers={"X-Requested-With": "analytics"}, timeout=10)
+        assert out.status_code == 200
+        cleared = [c for c in out.headers.get("Set-Cookie", "").split(", ") if c.startswith("inbox_session=")]
+        assert len(cleared) == 2 and all("max-age=0" in c.lower() for c in cleared)
+        assert not [c for c in browser.cookies if c.name == "inbox_session"]
+        assert browser.get(f"{app.url}/analytics/api/funnel", timeout=30).status_code == 401
+    assert answer.ok
 
 
 def test_the_funnel_of_the_last_30_days_by_default_and_filtered(app):
