@@ -97,8 +97,8 @@ report: $(INSTALLED) ## the funnel as one HTML file with charts for the weekly e
 	$(ENV) $(BIN)/python -m shop.analytics.report $(if $(FROM),--from "$(FROM)") $(if $(TO),--to "$(TO)") \
 	  $(if $(CHANNEL),--channel "$(CHANNEL)") $(if $(PAGE),--page "$(PAGE)") $(if $(CAMPAIGN),--campaign "$(CAMPAIGN)") $(if $(OUT),--out "$(OUT)")
 
-compare-nlu: $(INSTALLED) $(SPACY_MODEL) ## train and score config.yml, Rasa's default and scripts/nlu_configs/ side by side -> docs/nlu.md (FOLDS=3; long)
-	$(ENV) $(BIN)/python -m scripts.compare_nlu --folds $(or $(FOLDS),3) $(if $(ONLY),--only $(ONLY))
+compare-nlu: $(INSTALLED) $(SPACY_MODEL) ## train and score config.yml, Rasa's default and scripts/nlu_configs/ side by side -> docs/nlu.md (FOLDS=3, JOBS=1 folds at once, CV_ONLY=1 adds the folds to results measured before; long)
+	$(ENV) $(BIN)/python -m scripts.compare_nlu --folds $(or $(FOLDS),3) $(if $(ONLY),--only $(ONLY)) $(if $(CV_ONLY),--cv-only) --jobs $(or $(JOBS),1)
 
 tune-thresholds: $(MODEL) ## tune the per-intent fallback thresholds on tests/nlu/dev and write them into config.yml
 	$(ENV) $(BIN)/python -m scripts.tune_thresholds --model $(MODEL) --write

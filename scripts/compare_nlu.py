@@ -9,6 +9,7 @@ gate (scripts/nlu_metrics.py). `make compare-nlu` runs it; FOLDS=0 skips cross-v
 """
 
 import argparse
+import concurrent.futures
 import json
 import os
 import random
@@ -148,17 +149,35 @@ def training_examples() -> list[dict[str, Any]]:
     return examples
 
 
-def cross_validate(config: Path, k: int, work: Path) -> dict[str, Any]:
+def cross_validate(config: Path, k: int, work: Path, jobs: int = 1) -> dict[str, Any]:
+    """k-fold cross-validation; `jobs` folds train at once (a slow configuration on 2 cores)."""
     examples = training_examples()
     parts = folds(examples, k)
+    for i in range(k):
+        write_nlu([e for j, part in enumerate(parts) if j != i for e in part], work / f"fold{i}.yml")
+
+    def train_fold(i: int) -> None:
+        train(config, work / f"fold{i}.yml", work, f"fold{i}")
+        print(f"    fold {i + 1}/{k} trained", flush=True)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        list(pool.map(train_fold, range(k)))
     records: list[dict[str, Any]] = []
     for i, test in enumerate(parts):
-        train_file = work / f"fold{i}.yml"
-        write_nlu([e for j, part in enumerate(parts) if j != i for e in part], train_file)
-        train(config, train_file, work, f"fold{i}")
-        print(f"    fold {i + 1}/{k} trained", flush=True)
         records += nlu_metrics.parse_examples(str(work / f"fold{i}.tar.gz"), test, progress=False)
     return nlu_metrics.score(records)
+
+
+def cross_validate_only(name: str, config: Path, k: int, jobs: int) -> dict[str, Any]:
+    """Adds the cross-validation to a result measured before (its held-out and dev scores kept)."""
+    path = RESULTS / f"{name}.json"
+    if not path.exists():
+        raise SystemExit(f"{name}: no result under {RESULTS} yet; run it without --cv-only first")
+    result = json.loads(path.read_text())
+    with tempfile.TemporaryDirectory(prefix=f"compare-nlu-{name}-cv-") as tmp:
+        print(f"{name}: {k}-fold cross-validation, {jobs} at once", flush=True)
+        result["cv"] = cross_validate(config, k, Path(tmp), jobs)
+    return result
 
 
 def evaluate(name: str, config: Path, k: int) -> dict[str, Any]:
@@ -268,11 +287,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folds", type=int, default=int(os.environ.get("FOLDS", 3)))
     parser.add_argument("--only", nargs="*", default=[])
     parser.add_argument("--doc", type=Path, default=DOC)
+    parser.add_argument("--cv-only", action="store_true", help="add the cross-validation to results measured before")
+    parser.add_argument("--jobs", type=int, default=int(os.environ.get("JOBS", 1)), help="folds trained at once")
     args = parser.parse_args(argv)
     nlu_metrics.quiet_rasa()
     RESULTS.mkdir(parents=True, exist_ok=True)
     for name, config in configurations(args.only).items():
-        result = evaluate(name, config, args.folds)
+        if args.cv_only:
+            result = cross_validate_only(name, config, args.folds, args.jobs)
+        else:
+            result = evaluate(name, config, args.folds)
         save(result)
         print(
             f"{name}: trained in {result['train_seconds']:.0f} s; held-out in-scope "

@@ -60,3 +60,19 @@ def test_train_returns_wall_and_cpu_seconds_of_the_training(monkeypatch, tmp_pat
     monkeypatch.setattr(c, "RASA", str(fake_rasa))
     wall, cpu = c.train(tmp_path / "config.yml", tmp_path, tmp_path, "x")
     assert 0.25 <= cpu <= wall + 0.1
+
+
+def test_cv_only_adds_the_folds_to_a_result_measured_before(tmp_path, monkeypatch):
+    import json
+
+    import pytest
+
+    monkeypatch.setattr(c, "RESULTS", tmp_path)
+    with pytest.raises(SystemExit, match="no result"):
+        c.cross_validate_only("slow", tmp_path / "slow.yml", 2, 2)
+    (tmp_path / "slow.json").write_text(json.dumps(result("slow", 4848, in_scope_accuracy=0.79)))
+    seen = {}
+    monkeypatch.setattr(c, "cross_validate", lambda config, k, work, jobs: seen.update(k=k, jobs=jobs) or {"x": 1})
+    updated = c.cross_validate_only("slow", tmp_path / "slow.yml", 2, 2)
+    assert updated["cv"] == {"x": 1} and updated["held_out"] == {"in_scope_accuracy": 0.79}
+    assert seen == {"k": 2, "jobs": 2}
