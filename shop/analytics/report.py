@@ -405,6 +405,37 @@ def _unrecognized_table(figures: dict[str, Any]) -> str:
     return _table(("#", "Message", "Times"), rows, numeric=(0, 2))
 
 
+def _csat_parts(figures: dict[str, Any]) -> list[str]:
+    """The ratings asked for after an outcome, and the latest comments."""
+    csat = figures.get("csat") or {}
+    if not csat.get("asked"):
+        return [_p("No satisfaction question was asked in this period.")]
+    average = f"{csat['average']:.1f} of 5" if csat.get("average") is not None else "—"
+    parts = [
+        _p(
+            f"{csat['answered']} of {csat['asked']} customers asked rated the chat "
+            f"({percent(csat['response_rate'])}); average {average}."
+        ),
+        _table(("Rating", "Answers"), [(n, csat["distribution"].get(n, 0)) for n in "54321"], numeric=(1,)),
+    ]
+    if csat.get("average_by_outcome"):
+        parts.append(
+            _table(
+                ("After", "Average rating"),
+                [(plain(outcome), f"{value:.1f}") for outcome, value in csat["average_by_outcome"].items()],
+                numeric=(1,),
+            )
+        )
+    if csat.get("recent_comments"):
+        parts.append(
+            _table(
+                ("Rating", "After", "Comment"),
+                [(c["rating"], plain(c["outcome"]), c["comment"]) for c in csat["recent_comments"]],
+            )
+        )
+    return parts
+
+
 def render(figures: dict[str, Any], pngs: dict[str, bytes | None] | None = None) -> str:
     """The report of one funnel() answer, as a complete HTML document."""
     pngs = charts(figures) if pngs is None else pngs
@@ -494,6 +525,7 @@ def render(figures: dict[str, Any], pngs: dict[str, bytes | None] | None = None)
                 numeric=(1, 2, 3),
             ),
         ),
+        _section("Customer satisfaction (CSAT)", *_csat_parts(figures)),
         _section("Opt-outs per channel", _opt_outs_table(figures)),
         _section(
             "Messages not understood",

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from shop.analytics.feed import record_events
 from shop.db import session_scope
-from shop.models import Handoff, Order, WidgetSession
+from shop.models import CsatResponse, Handoff, Order, WidgetSession
 from tests.support import database
 from tests.support.analytics import Published
 from tests.support.web_app import RasaStandIn, WebApp, set_agent_password
@@ -120,6 +120,10 @@ def dashboard(seeded_template, tmp_path_factory):
                 closed_at=moment(2, 11, 310),
             )
         )
+        # CSAT: A rated the purchase 4 with a comment that is markup; C was asked, no answer.
+        comment = '<img src=x onerror="window.csatHacked=1">too slow'
+        session.add(CsatResponse(sender_id="A", outcome="order", asked_at=moment(2, 9, 40), rating=4, comment=comment))
+        session.add(CsatResponse(sender_id="C", outcome="agent_closed", asked_at=moment(2, 11, 320)))
         for i, (page, campaign, days_ago) in enumerate(
             [("/p/hoodie", "winter", 2), ("/p/hoodie", None, 2), ("/", None, 2), ("/", None, 1)]
         ):
@@ -270,6 +274,14 @@ def test_alice_reads_the_funnel_and_filters_it(dashboard, browser, shot):
         expect(web.locator("td")).to_have_text(["2", "1", "50%above 3%"])
         expect(page.locator('[data-table="opt-outs"] tr[data-channel="rest"] .badge')).to_have_count(0)
 
+        # CSAT: 1 of the 2 asked rated (4); the comment shown as text, never run.
+        expect(page.locator('#csat [data-figure="csat"]')).to_have_text(
+            "1 of 2 customers asked rated the chat (50%); average 4.0 of 5."
+        )
+        expect(page.locator('[data-table="csat-comments"] tbody td.message')).to_have_text(
+            '<img src=x onerror="window.csatHacked=1">too slow'
+        )
+        assert page.evaluate("() => window.csatHacked") is None
         # The unrecognized messages, most frequent first, as text.
         rows = page.locator('[data-table="unrecognized"] tbody tr')
         expect(rows).to_have_count(2)

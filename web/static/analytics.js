@@ -310,6 +310,7 @@
       "No lead was qualified in this range.", "grades");
     renderShares($("reasons"), f.handoffs.reasons, "Reason", "Handoffs", (reason) => REASONS[reason] || reason,
       "No conversation was handed to a person in this range.", "reasons");
+    renderCsat(f.csat);
     renderOptOuts(f.opt_outs);
     renderUnrecognized(f.misunderstanding);
   }
@@ -481,6 +482,31 @@
         el("th", { scope: "row" }, label(key)),
         el("td", { className: "num" }, count(n)),
         el("td", { className: "num share" }, percent(n / total), shareBar(n / total))))));
+  }
+
+  function renderCsat(csat) {
+    const box = $("csat");
+    if (!csat || !csat.asked) {
+      box.replaceChildren(el("p", { className: "muted empty" }, "No satisfaction question was asked in this range."));
+      return;
+    }
+    const average = csat.average === null ? "—" : `${csat.average.toFixed(1)} of 5`;
+    const parts = [
+      el("p", { "data-figure": "csat" },
+        `${csat.answered} of ${plural(csat.asked, "customer", "customers")} asked rated the chat (${percent(csat.response_rate)}); average ${average}.`),
+    ];
+    box.replaceChildren(...parts);
+    renderShares(box.appendChild(el("div")), Object.fromEntries(["5", "4", "3", "2", "1"]
+      .map((n) => [n, csat.distribution[n] || 0]).filter(([, n]) => n > 0)), "Rating", "Answers", (n) => n,
+      "No rating yet.", "csat-ratings");
+    const comments = csat.recent_comments || [];
+    if (comments.length) {
+      box.appendChild(dataTable("csat-comments", [["Rating", true], ["After"], ["Comment"]],
+        comments.map((c) => el("tr", {},
+          el("td", { className: "num" }, c.rating),
+          el("td", {}, c.outcome.replace("_", " ")),
+          el("td", { className: "message" }, c.comment))))); // text, never HTML
+    }
   }
 
   function renderOptOuts(optOuts) {

@@ -19,7 +19,7 @@ from shop.analytics import report
 from shop.analytics.feed import record_events
 from shop.analytics.metrics import Filters, funnel
 from shop.db import session_scope
-from shop.models import Handoff, Order, WidgetSession
+from shop.models import CsatResponse, Handoff, Order, WidgetSession
 from shop.settings import PROJECT_ROOT
 from tests.shop.analytics import test_metrics as known
 from tests.support.analytics import Published
@@ -60,6 +60,11 @@ def report_db(shop_db):
         session.add(
             Handoff(sender_id="J", team="support", reason="bot_misunderstood", created_at=known.naive(1, 14, 9))
         )
+        session.add(
+            CsatResponse(sender_id="A", outcome="order", asked_at=known.naive(0, 9, 40), rating=4, comment=MARKUP)
+        )
+        session.add(CsatResponse(sender_id="E", outcome="booking", asked_at=known.naive(0, 13, 30), rating=2))
+        session.add(CsatResponse(sender_id="C", outcome="agent_closed", asked_at=known.naive(0, 11, 320)))
         for i, day in enumerate([0, 0, 0, 0, 1]):
             session.add(WidgetSession(session_id=f"w{i}", opened_at=known.naive(day, 8), page="/", campaign=None))
     return shop_db
@@ -148,6 +153,11 @@ def test_the_report_shows_the_known_figures(report_db):
     # Day by day: conversations, flows started and finished, orders, handoffs, not understood, opt-outs.
     assert "Mon 2 Nov 5 4 3 2 1 2 1" in text
     assert "Tue 3 Nov 5 1 1 0 1 1 0" in text
+    # CSAT: 2 of the 3 asked rated, 4 and 2; the comment (markup) as text.
+    assert "2 of 3 customers asked rated the chat (66.7%); average 3.0 of 5." in text
+    assert "Rating Answers 5 0 4 1 3 0 2 1 1 0" in text
+    assert "booking 2.0" in text and "order 4.0" in text
+    assert f"4 order {MARKUP}" in text
     # The unrecognized messages: the customer's markup is shown as text, never run.
     assert "1 blorp 2" in text
     assert f"2 {MARKUP.lower()} 1" in text
