@@ -12,7 +12,7 @@ import contextlib
 import hmac
 import json
 import re
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from redis import RedisError
@@ -23,7 +23,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from shop import settings, shared_state
-from shop.analytics.metrics import Filters, funnel
+from shop.analytics.metrics import BadRange, Filters, funnel
+from shop.analytics.metrics import date_range as metrics_date_range
 from shop.clock import naive_now
 from shop.models import Agent, WidgetSession
 from shop.visit import clean_value
@@ -34,35 +35,14 @@ from web.pages import STATIC_DIR
 bp = Blueprint("analytics", url_prefix="/analytics")
 
 ROLE = "analytics"
-MAX_DAYS = 366  # one request reads at most a year
 DEFAULT_DAYS = 30
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 WIDGET_OPENS_PER_MINUTE = 30  # per client address
 
 
-class BadRange(ValueError):
-    pass
-
-
 def date_range(args: dict[str, Any], today: date) -> tuple[date, date]:
     """from/to (inclusive) of a request; the last 30 days by default."""
-
-    def day(name: str, default: date) -> date:
-        value = args.get(name)
-        if not value:
-            return default
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            raise BadRange(f"{name} must be a date like 2026-11-30") from None
-
-    end = day("to", today)
-    start = day("from", end - timedelta(days=DEFAULT_DAYS - 1))
-    if start > end:
-        raise BadRange("from is after to")
-    if (end - start).days >= MAX_DAYS:
-        raise BadRange(f"at most {MAX_DAYS} days at a time")
-    return start, end
+    return metrics_date_range(args.get("from"), args.get("to"), today, DEFAULT_DAYS)
 
 
 def filters_of(args: dict[str, Any]) -> Filters:

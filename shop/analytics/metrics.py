@@ -42,6 +42,36 @@ OPT_OUT_WARNING = 0.03  # opt-outs per conversation on a channel above this get 
 TOP_UNRECOGNIZED = 20
 
 
+MAX_DAYS = 366  # one request or report reads at most a year
+
+
+class BadRange(ValueError):
+    """A date range that cannot be read; its message says why, naming the option as given."""
+
+
+def date_range(
+    start: str | None, end: str | None, today: date, default_days: int, names: tuple[str, str] = ("from", "to")
+) -> tuple[date, date]:
+    """`start`/`end` as typed (YYYY-MM-DD, inclusive); the last `default_days` up to today by default."""
+
+    def day(name: str, value: str | None, default: date) -> date:
+        if not value:
+            return default
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise BadRange(f"{name} must be a date like 2026-11-30, not {value!r}") from None
+
+    first_name, last_name = names
+    last = day(last_name, end, today)
+    first = day(first_name, start, last - timedelta(days=default_days - 1))
+    if first > last:
+        raise BadRange(f"{first_name} ({first}) is after {last_name} ({last})")
+    if (last - first).days >= MAX_DAYS:
+        raise BadRange(f"at most {MAX_DAYS} days at a time")
+    return first, last
+
+
 @dataclass
 class Filters:
     channel: str | None = None

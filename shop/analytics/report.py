@@ -14,7 +14,7 @@ import html
 import io
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +22,12 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 
+from shop.analytics import metrics
 from shop.analytics.metrics import FLOWS, OPT_OUT_WARNING, Filters
 from shop.formatting import money
 from shop.settings import PROJECT_ROOT
 
 DEFAULT_DAYS = 7
-MAX_DAYS = 366  # as the funnel API: at most a year at a time
 DAILY_TABLE_DAYS = 31  # a longer range shows its days as a chart only
 NONE = "—"  # a rate of nothing (no conversations, no widget sessions...)
 
@@ -573,28 +573,9 @@ def _count(n: int, thing: str) -> str:
 # --------------------------------------------------------------------------- command
 
 
-class BadInput(ValueError):
-    pass
-
-
 def date_range(start: str | None, end: str | None, today: date) -> tuple[date, date]:
     """--from/--to (inclusive); the last 7 days by default."""
-
-    def day(option: str, value: str | None, default: date) -> date:
-        if not value:
-            return default
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            raise BadInput(f"{option} must be a date like 2026-11-30, not {value!r}") from None
-
-    last = day("--to", end, today)
-    first = day("--from", start, last - timedelta(days=DEFAULT_DAYS - 1))
-    if first > last:
-        raise BadInput(f"--from ({first}) is after --to ({last})")
-    if (last - first).days >= MAX_DAYS:
-        raise BadInput(f"at most {MAX_DAYS} days at a time")
-    return first, last
+    return metrics.date_range(start, end, today, DEFAULT_DAYS, names=("--from", "--to"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -615,7 +596,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         start, end = date_range(args.start, args.end, naive_now().date())
-    except BadInput as error:
+    except metrics.BadRange as error:
         print(f"report: {error}", file=sys.stderr)
         return 2
     filters = Filters(**{name: clean_value(getattr(args, name)) for name in ("channel", "page", "campaign")})

@@ -16,13 +16,12 @@ from shop.analytics.feed import record_events
 from shop.db import session_scope
 from shop.models import CsatResponse, Handoff, Order, WidgetSession
 from tests.support import database
-from tests.support.analytics import Published
+from tests.support.analytics import Published, a_busy_day, order_status_told
 from tests.support.web_app import RasaStandIn, WebApp, set_agent_password
 
 PASSWORD = "analytics-dashboard-password"
 ALICE, BEN = "alice@shop.example", "ben@shop.example"  # the analytics role; none
 TODAY = datetime.now(timezone.utc).date()
-WINTER = {"path": "/p/hoodie", "utm_campaign": "winter"}
 # Whatever a customer wrote is shown as text, never run as markup.
 INJECTED = "<img src=x onerror=window.__injected=1> where is it"
 
@@ -39,56 +38,9 @@ def epoch(days_ago: int, hour: int) -> float:
 def generated() -> list[dict]:
     """Eight conversations two days and one day ago (inside the default last 30 days)."""
     conversations = [
-        # Two days ago: a finished purchase on the web from the winter campaign, an abandoned
-        # one, two messages not understood then a person, an opt-out on the web, a hot lead who
-        # booked a meeting.
-        Published("A", epoch(2, 9), "socketio", WINTER).session().says("hi", "greet").bot("utter_greet").purchase(),
-        Published("B", epoch(2, 10)).session().purchase(finish=False, stop_at="email"),
-        Published("C", epoch(2, 11))
-        .session()
-        .says("blorp", "nlu_fallback")
-        .action("action_handle_misunderstanding")
-        .bot("utter_default")
-        .says("Blorp", "out_of_scope")
-        .action("action_handle_misunderstanding")
-        .bot("utter_offer_person")
-        .says("a person please", "human_handoff")
-        .action("action_handoff")
-        .bot("utter_handoff_queued"),
-        Published("D", epoch(2, 12), "socketio", {"path": "/"})
-        .session()
-        .says("stop", "opt_out")
-        .action("action_opt_out")
-        .bot("utter_opted_out"),
-        Published("E", epoch(2, 13))
-        .session()
-        .says("we need uniforms", "sales_inquiry")
-        .action("lead_form")
-        .form("lead_form")
-        .asks("company_size", "utter_ask_company_size")
-        .says("60", "inform")
-        .slot("requested_slot", None)
-        .form(None)
-        .action("action_qualify_lead")
-        .slot("lead_grade", "hot")
-        .bot("utter_lead_meeting_offer_team_out")
-        .says("book it", "book_meeting")
-        .form("booking_form")
-        .asks("meeting_time", "utter_ask_meeting_time")
-        .says("tomorrow 10am", "inform")
-        .form(None)
-        .action("action_book_meeting")
-        .bot("utter_meeting_booked"),
+        *a_busy_day(lambda hour: epoch(2, hour)),
         # Yesterday: an order status told, a greeting on Messenger, one message not understood.
-        Published("F", epoch(1, 9))
-        .session()
-        .says("where is my order", "order_status")
-        .form("order_status_form")
-        .asks("email", "utter_ask_email")
-        .says("a@b.co", "inform")
-        .form(None)
-        .action("action_order_status")
-        .bot("utter_order_status_delivered"),
+        order_status_told("F", epoch(1, 9)),
         Published("G", epoch(1, 10), "facebook").session().says("hello", "greet").bot("utter_greet"),
         Published("H", epoch(1, 11)).session().says(INJECTED, "nlu_fallback").bot("utter_default"),
     ]
@@ -342,8 +294,12 @@ def test_alice_reads_the_funnel_and_filters_it(dashboard, browser, shot):
         empty = shot(page, "2-desktop-empty")
 
         # A range the server refuses: why, in words.
-        page.get_by_label("From", exact=True).fill((TODAY + timedelta(days=5)).isoformat())
-        expect(page.locator("#load-error")).to_have_text("The figures could not be read: from is after to")
+        after = (TODAY + timedelta(days=5)).isoformat()
+        page.get_by_label("From", exact=True).fill(after)
+        until = page.get_by_label("To", exact=True).input_value()
+        expect(page.locator("#load-error")).to_have_text(
+            f"The figures could not be read: from ({after}) is after to ({until})"
+        )
 
         # Back to the last 30 days.
         page.get_by_role("button", name="Last 30 days").click()

@@ -61,3 +61,65 @@ class Published:
         self.says("black", "inform").asks("purchase_confirmed", "utter_ask_to_place_the_order")
         self.says("yes", "affirm").slot("requested_slot", None).form(None).action("action_place_order")
         return self.bot("utter_order_placed")
+
+
+WINTER = {"path": "/p/hoodie", "utm_campaign": "winter"}
+
+
+def a_busy_day(at) -> list[Published]:
+    """Five conversations of one day, `at(hour)` giving each one's start (epoch seconds): A a
+    finished purchase on the web from the winter campaign, B one abandoned at the email, C two
+    messages not understood then a person, D an opt-out on the web, E a hot lead who booked."""
+    return [
+        Published("A", at(9), "socketio", WINTER).session().says("hi", "greet").bot("utter_greet").purchase(),
+        Published("B", at(10)).session().purchase(finish=False, stop_at="email"),
+        Published("C", at(11))
+        .session()
+        .says("blorp", "nlu_fallback")
+        .action("action_handle_misunderstanding")
+        .bot("utter_default")
+        .says("Blorp", "out_of_scope")
+        .action("action_handle_misunderstanding")
+        .bot("utter_offer_person")
+        .says("a person please", "human_handoff")
+        .action("action_handoff")
+        .bot("utter_handoff_queued"),
+        Published("D", at(12), "socketio", {"path": "/"})
+        .session()
+        .says("stop", "opt_out")
+        .action("action_opt_out")
+        .bot("utter_opted_out"),
+        Published("E", at(13))
+        .session()
+        .says("we need uniforms", "sales_inquiry")
+        .action("lead_form")
+        .form("lead_form")
+        .asks("company_size", "utter_ask_company_size")
+        .says("60", "inform")
+        .slot("requested_slot", None)
+        .form(None)
+        .action("action_qualify_lead")
+        .slot("lead_grade", "hot")
+        .bot("utter_lead_meeting_offer_team_out")
+        .says("book it", "book_meeting")
+        .form("booking_form")
+        .asks("meeting_time", "utter_ask_meeting_time")
+        .says("tomorrow 10am", "inform")
+        .form(None)
+        .action("action_book_meeting")
+        .bot("utter_meeting_booked"),
+    ]
+
+
+def order_status_told(sender: str, start: float) -> Published:
+    return (
+        Published(sender, start)
+        .session()
+        .says("where is my order", "order_status")
+        .form("order_status_form")
+        .asks("email", "utter_ask_email")
+        .says("a@b.co", "inform")
+        .form(None)
+        .action("action_order_status")
+        .bot("utter_order_status_delivered")
+    )

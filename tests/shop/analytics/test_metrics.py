@@ -8,7 +8,7 @@ from shop.analytics.feed import record_events
 from shop.analytics.metrics import Filters, funnel, percentile
 from shop.db import session_scope
 from shop.models import CsatResponse, Handoff, Order, WidgetSession
-from tests.support.analytics import Published
+from tests.support.analytics import Published, a_busy_day, order_status_told
 
 START = date(2026, 11, 2)
 
@@ -27,60 +27,11 @@ def naive(day_offset: int, hour: int, seconds: float = 0) -> datetime:
     )
 
 
-WEB = {"path": "/p/hoodie", "utm_campaign": "winter"}
-
-
 def generated() -> list[dict]:
     conversations = [
-        # Day 1: a finished purchase on the web (from the winter campaign), an abandoned one,
-        # two messages not understood then a person, an opt-out on the web, a hot lead who booked.
-        Published("A", utc(0, 9), "socketio", WEB).session().says("hi", "greet").bot("utter_greet").purchase(),
-        Published("B", utc(0, 10)).session().purchase(finish=False, stop_at="email"),
-        Published("C", utc(0, 11))
-        .session()
-        .says("blorp", "nlu_fallback")
-        .action("action_handle_misunderstanding")
-        .bot("utter_default")
-        .says("Blorp", "out_of_scope")
-        .action("action_handle_misunderstanding")
-        .bot("utter_offer_person")
-        .says("a person please", "human_handoff")
-        .action("action_handoff")
-        .bot("utter_handoff_queued"),
-        Published("D", utc(0, 12), "socketio", {"path": "/"})
-        .session()
-        .says("stop", "opt_out")
-        .action("action_opt_out")
-        .bot("utter_opted_out"),
-        Published("E", utc(0, 13))
-        .session()
-        .says("we need uniforms", "sales_inquiry")
-        .action("lead_form")
-        .form("lead_form")
-        .asks("company_size", "utter_ask_company_size")
-        .says("60", "inform")
-        .slot("requested_slot", None)
-        .form(None)
-        .action("action_qualify_lead")
-        .slot("lead_grade", "hot")
-        .bot("utter_lead_meeting_offer_team_out")
-        .says("book it", "book_meeting")
-        .form("booking_form")
-        .asks("meeting_time", "utter_ask_meeting_time")
-        .says("tomorrow 10am", "inform")
-        .form(None)
-        .action("action_book_meeting")
-        .bot("utter_meeting_booked"),
+        *a_busy_day(lambda hour: utc(0, hour)),
         # Day 2: an order status told, a greeting on Messenger, one sender with two sessions.
-        Published("F", utc(1, 9))
-        .session()
-        .says("where is my order", "order_status")
-        .form("order_status_form")
-        .asks("email", "utter_ask_email")
-        .says("a@b.co", "inform")
-        .form(None)
-        .action("action_order_status")
-        .bot("utter_order_status_delivered"),
+        order_status_told("F", utc(1, 9)),
         Published("G", utc(1, 10), "facebook").session().says("hello", "greet").bot("utter_greet"),
         Published("H", utc(1, 11))
         .session()
