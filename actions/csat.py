@@ -20,6 +20,23 @@ NO_COMMENT = ""
 DECLINING_INTENTS = ("skip", "deny", "goodbye", "cancel")
 NO_COMMENT_INTENTS = DECLINING_INTENTS + ("affirm", "thank")
 LOW_RATING = 2  # at or below: the thanks offers a person
+# A new task instead of an answer ends the question, then is started (a question one action
+# answers is its rule's: data/rules/csat.yml).
+HANDLER_OF_REQUEST = {
+    "purchase": "purchase_form",
+    "order_status": "order_status_form",
+    "refund": "refund_form",
+    "book_meeting": "booking_form",
+    "sales_inquiry": "lead_form",
+    "reschedule_meeting": "reschedule_form",
+    "cancel_meeting": "cancel_booking_form",
+    "request_followup": "followup_form",
+}
+
+
+def new_request(tracker: Tracker) -> str | None:
+    """The form of the customer's new task, when their message is one instead of an answer."""
+    return HANDLER_OF_REQUEST.get(latest_intent(tracker) or "")
 
 
 def csat_followup(tracker: Tracker, outcome: str) -> list[EventType]:
@@ -48,7 +65,7 @@ class ValidateCsatForm(FormValidationAction):
     def validate_csat_rating(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if latest_intent(tracker) in DECLINING_INTENTS:
+        if latest_intent(tracker) in DECLINING_INTENTS or new_request(tracker):
             return {"csat_rating": DECLINED, "csat_comment": NO_COMMENT}
         rating = csat.parse_rating(value)
         if rating is not None:  # kept at once: a customer who leaves at the comment has rated
@@ -63,7 +80,7 @@ class ValidateCsatForm(FormValidationAction):
     def validate_csat_comment(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if latest_intent(tracker) in NO_COMMENT_INTENTS or not isinstance(value, str):
+        if latest_intent(tracker) in NO_COMMENT_INTENTS or new_request(tracker) or not isinstance(value, str):
             return {"csat_comment": NO_COMMENT}
         return {"csat_comment": value.strip()[: csat.MAX_COMMENT]}
 
@@ -91,6 +108,10 @@ class ActionRecordCsat(Action):
     async def run(self, dispatcher, tracker, domain):
         rating = csat.parse_rating(tracker.get_slot("csat_rating"))
         comment = tracker.get_slot("csat_comment")
+        reset = [SlotSet(slot, None) for slot in ("csat_rating", "csat_comment", "csat_outcome")]
+        handler = new_request(tracker)
+        if handler:  # the customer moved on: no thanks, their request
+            return reset + [FollowupAction(handler)]
         if rating is not None and comment:  # the rating itself was kept when it was given
             with session_scope() as session:
                 csat.record_answer(session, tracker.sender_id, rating, comment, naive_now())
@@ -100,4 +121,4 @@ class ActionRecordCsat(Action):
             dispatcher.utter_message(response="utter_csat_thanks_low")
         else:
             dispatcher.utter_message(response="utter_csat_thanks")
-        return [SlotSet(slot, None) for slot in ("csat_rating", "csat_comment", "csat_outcome")]
+        return reset

@@ -36,7 +36,8 @@ def _withdraw_candidate(tracker: Tracker, slot: str) -> None:
 
 def _answered_another_form(tracker: Tracker, domain: DomainDict, form: str) -> bool:
     """Whether the latest message went to another form, this one being taken up again after it."""
-    forms = set(domain.get("forms") or {}) - {form}
+    # csat_form hands a message that is no answer on (actions/csat.py): it never keeps one.
+    forms = set(domain.get("forms") or {}) - {form, "csat_form"}
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             return False

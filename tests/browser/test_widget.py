@@ -197,8 +197,12 @@ def test_purchase_with_buttons_and_a_product_card_kept_across_reload_and_pages(s
     expect(log_of(page).get_by_role("group", name="Product: Hoodie")).to_be_visible()
     snap(page, "5-after-reload")
     click_choice(page, "Yes, place the order")
-    done = wait_for_bot(page, 8, "Your order A10")
+    # The order, then the satisfaction question with its buttons (the chat reached an outcome).
+    wait_for_bot(page, 9, "how did I do?")
+    done = bot_messages(page).nth(7)
+    expect(done).to_contain_text("Your order A10")
     expect(done).to_contain_text("in total")
+    expect(bot_messages(page).nth(8).get_by_role("button", name="5")).to_be_visible()
     assert session_id(page) == sender
     slots = tracker(shop, sender)["slots"]
     assert slots["product"] == "Hoodie" and slots["order_id"].startswith("A10")
@@ -208,21 +212,21 @@ def test_purchase_with_buttons_and_a_product_card_kept_across_reload_and_pages(s
     # first time the widget is open there (it stays open from page to page).
     page.get_by_role("link", name="Business pricing").click()
     page.wait_for_url("**/pricing")
-    pricing = wait_for_bot(page, 9, "business pricing")
+    pricing = wait_for_bot(page, 10, "business pricing")
     expect(log_of(page)).to_contain_text("Your order A10")
     for title in ("See business pricing", "Book a demo", "Talk to sales"):
         expect(pricing.get_by_role("button", name=title)).to_be_visible()
     snap(page, "7-pricing-greeting")
     click_choice(page, "See business pricing")
-    wait_for_bot(page, 10, "What are you looking for?")
+    wait_for_bot(page, 11, "What are you looking for?")  # a new request, not a rating
     snap(page, "8-lead-question")
     assert session_id(page) == sender
 
     # Back on the pricing page later: no second greeting.
     page.reload()
-    expect(bot_messages(page)).to_have_count(10)
+    expect(bot_messages(page)).to_have_count(11)
     page.wait_for_timeout(1500)
-    expect(bot_messages(page)).to_have_count(10)
+    expect(bot_messages(page)).to_have_count(11)
 
     events = user_events(shop, sender)
     assert events[0]["text"] == "/greet" and events[0]["metadata"]["page"] == "home"

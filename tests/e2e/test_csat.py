@@ -33,8 +33,8 @@ def test_a_purchase_is_rated_and_commented_then_not_asked_again_that_day(servers
     assert "Your order A10" in done and QUESTION in done
     assert "Just a number" in chat.text("hmm, let me think")
     assert "Anything we could do better?" in chat.text("4 out of 5")
-    assert "Thanks for telling us" in chat.text("the delivery options were hard to find")
-    assert questions(servers, chat) == [("order", 4, "the delivery options were hard to find")]
+    assert "Thanks for telling us" in chat.text("the checkout page was confusing")
+    assert questions(servers, chat) == [("order", 4, "the checkout page was confusing")]
     assert QUESTION not in buy(chat)  # the same day: not asked again
     assert len(questions(servers, chat)) == 1
 
@@ -55,6 +55,26 @@ def test_a_new_request_instead_of_a_rating_is_handled_and_the_question_left(serv
     status = chat.text("james.carter@example.com")
     assert "A1003" in status and QUESTION not in status  # not asked again after it
     assert questions(servers, chat) == [("order", None, None)]
+
+
+def test_a_product_question_instead_of_a_rating_is_answered_once(servers):
+    chat = Chat(servers)
+    buy(chat)
+    reply = chat.text("how much is the wool coat?")
+    assert "$" in reply and QUESTION not in reply and "Just a number" not in reply
+    assert "didn't get that" not in reply
+    greeting = chat.text("/greet")  # the widget's greeting on the next page: just the greeting
+    assert "didn't get that" not in greeting and QUESTION not in greeting
+    assert not (chat.tracker()["active_loop"] or {}).get("name")
+
+
+def test_a_new_purchase_instead_of_a_comment_starts_it(servers):
+    chat = Chat(servers)
+    buy(chat)
+    chat.say("5")
+    reply = chat.text("I want to buy a hoodie")
+    assert "size" in reply.lower() and "Thanks for telling us" not in reply
+    assert questions(servers, chat) == [("order", 5, None)]
 
 
 def test_two_answers_that_are_no_rating_let_the_customer_go(servers):

@@ -102,11 +102,13 @@ def test_rest_conversation_is_handed_over_answered_closed_and_resumed(servers, w
     ben.call("POST", f"/conversations/{conversation['id']}/close", note="Confirmed size 10 stock.")
     tracker = chat.tracker()
     assert tracker["paused"] is False
-    assert "has left the chat" in [e for e in tracker["events"] if e["event"] == "bot"][-1]["text"]
+    left, question = [e for e in tracker["events"] if e["event"] == "bot"][-2:]
+    assert "has left the chat" in left["text"]
+    assert "how did I do?" in question["text"]  # the chat reached its outcome: the satisfaction question
     status, closed_by, note, first_reply = handoff_row(servers, chat.sender)
     assert (status, closed_by, note) == ("closed", "agent", "Confirmed size 10 stock.") and first_reply
 
-    reply = chat.text("how much are they?")  # the bot is back, with its slots
+    reply = chat.text("how much are they?")  # the bot is back, with its slots; a question, not a rating
     assert "$110.00" in reply and "Running Shoes" in reply
     after = chat.slots()
     assert {k: after[k] for k in ("product", "size")} == {k: before[k] for k in ("product", "size")}
