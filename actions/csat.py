@@ -13,7 +13,7 @@ from shop import csat
 from shop.clock import naive_now
 from shop.db import session_scope
 
-FORM = "csat_form"
+FORM = csat.FORM
 DECLINED = "declined"  # csat_rating when the customer would not rate
 NO_COMMENT = ""
 # Intents that answer "no" to the question, whatever their words; and that give no comment.

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from shop import ownership
 from shop.answers import Reader, may_answer, read_all, sort_answers
 from shop.clock import naive_now
+from shop.csat import FORM as CSAT_FORM
 from shop.interrupted_forms import interrupted_form
 from shop.parsing.ids import parse_email
 
@@ -37,7 +38,7 @@ def _withdraw_candidate(tracker: Tracker, slot: str) -> None:
 def _answered_another_form(tracker: Tracker, domain: DomainDict, form: str) -> bool:
     """Whether the latest message went to another form, this one being taken up again after it."""
     # csat_form hands a message that is no answer on (actions/csat.py): it never keeps one.
-    forms = set(domain.get("forms") or {}) - {form, "csat_form"}
+    forms = set(domain.get("forms") or {}) - {form, CSAT_FORM}
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             return False
@@ -138,7 +139,7 @@ class EndsAForm(Action, ABC):
 
 
 def _asks_satisfaction(event: EventType) -> bool:
-    return (event.get("event") == "followup" and event.get("name") == "csat_form") or (
+    return (event.get("event") == "followup" and event.get("name") == CSAT_FORM) or (
         event.get("event") == "slot" and event.get("name") == "csat_outcome"
     )
 

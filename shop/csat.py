@@ -13,6 +13,7 @@ from shop.contacts import is_opted_out
 from shop.models import CsatResponse
 from shop.parsing.numbers import CARDINALS
 
+FORM = "csat_form"  # the form that asks it (actions/csat.py); the web app asks it as that form does
 OUTCOMES = ("order", "refund", "booking", "agent_closed")
 ASK_AGAIN_AFTER = timedelta(days=1)
 MAX_COMMENT = 500

@@ -7,10 +7,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from shop.csat import FORM as CSAT_FORM
+
 # Events after which nothing said earlier is taken up again.
 _RESETS = {"restart", "session_started"}
 # Forms not taken up again: a satisfaction question the customer left for another request.
-NOT_TAKEN_UP = ("csat_form",)
+NOT_TAKEN_UP = (CSAT_FORM,)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@
   was opened (the engagement rate's denominator); once per session id, bounded."""
 
 import contextlib
-import hmac
 import json
 import re
 from datetime import date
@@ -28,6 +27,7 @@ from shop.analytics.metrics import date_range as metrics_date_range
 from shop.clock import naive_now
 from shop.models import Agent, WidgetSession
 from shop.visit import clean_value
+from web.auth import bearer_matches
 from web.db_thread import in_thread
 from web.inbox import current_agent
 from web.pages import STATIC_DIR
@@ -50,9 +50,7 @@ def filters_of(args: dict[str, Any]) -> Filters:
 
 
 def _has_token(request: Request) -> bool:
-    token = settings.get("ANALYTICS_API_TOKEN")
-    given = (request.headers.get("authorization") or "").encode()
-    return bool(token) and hmac.compare_digest(given, f"Bearer {token}".encode())
+    return bearer_matches(request.headers.get("authorization"), settings.get("ANALYTICS_API_TOKEN"))
 
 
 def has_role(agent: Agent) -> bool:

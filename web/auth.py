@@ -17,6 +17,11 @@ MIN_PASSWORD_CHARS = 10
 _HASHER = PasswordHasher()  # argon2id with the library's recommended cost
 
 
+def bearer_matches(authorization: str | None, token: str) -> bool:
+    """Whether an Authorization header is `Bearer <token>` for a token that is set, in constant time."""
+    return bool(token) and hmac.compare_digest((authorization or "").encode(), f"Bearer {token}".encode())
+
+
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_CHARS:
         raise ValueError(f"A password needs at least {MIN_PASSWORD_CHARS} characters.")

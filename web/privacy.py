@@ -2,13 +2,12 @@
 `Authorization: Bearer <PRIVACY_API_TOKEN>` deletes everything about that contact
 (shop/erasure.py) and answers what went. Off (503) until the token is set."""
 
-import hmac
-
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from shop import erasure, settings
+from web.auth import bearer_matches
 from web.db_thread import in_thread
 
 bp = Blueprint("privacy", url_prefix="/privacy")
@@ -19,8 +18,7 @@ async def erase(request: Request) -> HTTPResponse:
     token = settings.get("PRIVACY_API_TOKEN")
     if not token:
         return response.json({"error": "the erasure API is off: set PRIVACY_API_TOKEN"}, status=503)
-    given = (request.headers.get("authorization") or "").encode()
-    if not hmac.compare_digest(given, f"Bearer {token}".encode()):
+    if not bearer_matches(request.headers.get("authorization"), token):
         return response.json({"error": "unauthorized"}, status=401)
     try:
         body = request.json

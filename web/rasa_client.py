@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 import aiohttp
 
+from shop import csat
 from shop.responses import render
 
 
@@ -80,7 +81,7 @@ def satisfaction_question(outcome: str) -> list[dict[str, Any]]:
     event = bot_event(question["text"], None, question["buttons"])
     event.setdefault("metadata", {})["utter_action"] = "utter_ask_csat_rating"
     return [
-        {"event": "active_loop", "name": "csat_form"},
+        {"event": "active_loop", "name": csat.FORM},
         {"event": "slot", "name": "csat_outcome", "value": outcome},
         {"event": "slot", "name": "requested_slot", "value": "csat_rating"},
         event,
