@@ -7,6 +7,7 @@
   on it (a turn publishes about ten events)."""
 
 import asyncio
+import json
 import logging
 from asyncio import AbstractEventLoop
 from typing import Any, Dict, List, Optional, Text
@@ -57,7 +58,7 @@ class BatchedSQLEventBroker(SQLEventBroker):
             return
         try:
             with self.session_scope() as session:
-                session.add_all(self.SQLBrokerEvent(sender_id=e.get("sender_id"), data=_json(e)) for e in batch)
+                session.add_all(self.SQLBrokerEvent(sender_id=e.get("sender_id"), data=json.dumps(e)) for e in batch)
                 session.commit()
         except Exception:  # analytics must never stop a conversation; the loss is logged
             logger.exception("Event broker: %d events could not be written", len(batch))
@@ -68,12 +69,6 @@ class BatchedSQLEventBroker(SQLEventBroker):
         self._write(self._take())
         if self._writes:
             await asyncio.gather(*self._writes, return_exceptions=True)
-
-
-def _json(event: Dict[Text, Any]) -> Text:
-    import json
-
-    return json.dumps(event)
 
 
 def pika_config(url: Text) -> EndpointConfig:

@@ -222,6 +222,7 @@ def funnel(session: Session, start: date, end: date, filters: Filters | None = N
     conversations = [c for c in conversations_of(events) if since <= c.started_at < until and _matches(c, filters)]
     senders = {c.sender_id for c in conversations}
     total = len(conversations)
+    orders, handoffs = _orders_of(session, senders, since, until), _handoffs_of(session, senders, since, until)
     return {
         "from": start.isoformat(),
         "to": end.isoformat(),
@@ -230,13 +231,13 @@ def funnel(session: Session, start: date, end: date, filters: Filters | None = N
         **_engagement(session, conversations, since, until, filters),
         "flows": _flows(conversations),
         **_pipeline(conversations),
-        **_commerce(session, senders, since, until),
-        "handoffs": _handoffs(session, senders, total, since, until),
+        **_commerce(session, orders, senders, since, until),
+        "handoffs": _handoffs(handoffs, total),
         "bot_response_seconds": spread([s for c in conversations for s in c.bot_response_seconds]),
         "opt_outs": _opt_outs(conversations),
         "misunderstanding": _misunderstanding(conversations),
         "csat": _csat(session, senders, since, until),
-        "daily": _daily(session, conversations, senders, start, end),
+        "daily": _daily(conversations, orders, handoffs, start, end),
     }
 
 
@@ -284,16 +285,19 @@ def _pipeline(conversations: list[Conversation]) -> dict[str, Any]:
     }
 
 
-def _commerce(session: Session, senders: set[str], since: datetime, until: datetime) -> dict[str, Any]:
-    orders = (
-        list(
-            session.scalars(
-                select(Order).where(Order.sender_id.in_(senders), Order.placed_at >= since, Order.placed_at < until)
-            )
+def _orders_of(session: Session, senders: set[str], since: datetime, until: datetime) -> list[Order]:
+    if not senders:
+        return []
+    return list(
+        session.scalars(
+            select(Order).where(Order.sender_id.in_(senders), Order.placed_at >= since, Order.placed_at < until)
         )
-        if senders
-        else []
     )
+
+
+def _commerce(
+    session: Session, orders: list[Order], senders: set[str], since: datetime, until: datetime
+) -> dict[str, Any]:
     refunds = (
         list(
             session.scalars(
@@ -328,8 +332,7 @@ def _handoffs_of(session: Session, senders: set[str], since: datetime, until: da
     )
 
 
-def _handoffs(session: Session, senders: set[str], total: int, since: datetime, until: datetime) -> dict[str, Any]:
-    handoffs = _handoffs_of(session, senders, since, until)
+def _handoffs(handoffs: list[Handoff], total: int) -> dict[str, Any]:
     first_replies = [(h.first_reply_at - h.created_at).total_seconds() for h in handoffs if h.first_reply_at]
     resolutions = [(h.closed_at - h.created_at).total_seconds() for h in handoffs if h.closed_at]
     return {
@@ -403,22 +406,17 @@ def _csat(session: Session, senders: set[str], since: datetime, until: datetime)
 
 
 def _daily(
-    session: Session, conversations: list[Conversation], senders: set[str], start: date, end: date
+    conversations: list[Conversation], orders: list[Order], handoffs: list[Handoff], start: date, end: date
 ) -> list[dict[str, Any]]:
     days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
-    since, until = _bounds(start, end)
-    orders = (
-        session.scalars(
-            select(Order).where(Order.sender_id.in_(senders), Order.placed_at >= since, Order.placed_at < until)
-        )
-        if senders
-        else []
-    )
     orders_by_day = Counter(o.placed_at.date() for o in orders)
-    handoffs_by_day = Counter(h.created_at.date() for h in _handoffs_of(session, senders, since, until))
+    handoffs_by_day = Counter(h.created_at.date() for h in handoffs)
+    by_day: dict[date, list[Conversation]] = defaultdict(list)
+    for conversation in conversations:
+        by_day[conversation.started_at.date()].append(conversation)
     rows = []
     for day in days:
-        today = [c for c in conversations if c.started_at.date() == day]
+        today = by_day.get(day, [])
         rows.append(
             {
                 "date": day.isoformat(),
