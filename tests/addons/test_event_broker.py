@@ -7,6 +7,7 @@ import logging
 import sqlite3
 
 import pytest
+import sqlalchemy.exc
 from rasa.core.brokers.pika import PikaEventBroker
 from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy import func, select
@@ -63,6 +64,22 @@ def test_a_turns_events_are_written_together_after_it_and_close_writes_what_wait
         assert rows(path) == 12
 
     asyncio.run(scenario())
+
+
+def test_a_server_that_loses_the_race_to_create_the_table_uses_the_winners(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'events.db'}"
+    metadata = BatchedSQLEventBroker.Base.metadata
+    create_all = metadata.create_all
+
+    def another_server_created_it_first(engine, *args, **kwargs):
+        create_all(engine)  # the winner's table...
+        monkeypatch.setattr(metadata, "create_all", create_all)
+        raise sqlalchemy.exc.IntegrityError("CREATE TABLE events", {}, Exception("pg_type_typname_nsp_index"))
+
+    monkeypatch.setattr(metadata, "create_all", another_server_created_it_first)
+    broker = BatchedSQLEventBroker(url)  # ...and this one's CREATE failing on it
+    broker.publish(events()[0])
+    assert rows(tmp_path / "events.db") == 1
 
 
 def test_an_unwritable_batch_is_logged_not_raised(tmp_path, caplog):
