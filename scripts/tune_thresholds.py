@@ -25,8 +25,11 @@ from scripts.nlu_metrics import ACTION_INTENTS, OUT_OF_SCOPE  # noqa: E402
 
 DEV = ROOT / "tests" / "nlu" / "dev"
 CONFIG = ROOT / "config.yml"
-# The share of off-topic messages each intent may take; the FAQ answer is cheaper than an action.
-BUDGET = {**dict.fromkeys(ACTION_INTENTS, 0.004), "faq": 0.01}
+# The share of off-topic messages each intent may take: 2.5% for all actions, 0.25% for the FAQ
+# (under what Rasa's default configuration lets through, docs/nlu.md). The commonest requests get
+# more: a threshold costs them the most customers, and the dev data shows that cost.
+COMMON_REQUESTS = ("purchase", "refund", "order_status")
+BUDGET = {**dict.fromkeys(ACTION_INTENTS, 0.002), **dict.fromkeys(COMMON_REQUESTS, 0.003), "faq": 0.0025}
 GRID = [round(0.30 + 0.025 * i, 3) for i in range(27)]  # 0.30 .. 0.95
 FLOOR = 0.30  # below this the global FallbackClassifier threshold applies anyway
 

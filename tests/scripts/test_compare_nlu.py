@@ -76,3 +76,23 @@ def test_cv_only_adds_the_folds_to_a_result_measured_before(tmp_path, monkeypatc
     updated = c.cross_validate_only("slow", tmp_path / "slow.yml", 2, 2)
     assert updated["cv"] == {"x": 1} and updated["held_out"] == {"in_scope_accuracy": 0.79}
     assert seen == {"k": 2, "jobs": 2}
+
+
+def test_a_result_measured_on_other_training_data_is_flagged(monkeypatch):
+    monkeypatch.setattr(c, "training_data_fingerprint", lambda: "now")
+    fresh = {**result("ours", 10, in_scope_accuracy=0.9), "training_data": "now"}
+    old = {**result("alt", 5, in_scope_accuracy=0.8), "training_data": "before", "reconstructed": "from the doc"}
+    text = c.markdown([fresh, old], 2)
+    assert "Measured on other training data than `data/nlu/` holds now: alt " in text
+    assert "- **alt**: alt. Its scores: from the doc." in text
+    assert "other training data" not in c.markdown([fresh], 2)
+
+
+def test_the_fingerprint_follows_the_training_data(tmp_path, monkeypatch):
+    (tmp_path / "data" / "nlu").mkdir(parents=True)
+    monkeypatch.setattr(c, "ROOT", tmp_path)
+    (tmp_path / "data" / "nlu" / "a.yml").write_text("nlu: []\n")
+    first = c.training_data_fingerprint()
+    assert c.training_data_fingerprint() == first
+    (tmp_path / "data" / "nlu" / "a.yml").write_text("nlu: [x]\n")
+    assert c.training_data_fingerprint() != first
