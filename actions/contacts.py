@@ -6,10 +6,11 @@ from typing import Any
 from rasa_sdk import Action
 from rasa_sdk.events import ActionExecuted, ActiveLoop, SessionStarted, SlotSet
 
-from shop import settings
+from shop import consent, settings
 from shop.clock import naive_now
-from shop.contacts import needs_privacy_notice, set_opted_out
+from shop.contacts import needs_privacy_notice, remember_email
 from shop.db import session_scope
+from shop.responses import variation
 
 
 def carried_over_slots(events: list[dict[str, Any]]) -> list[SlotSet]:
@@ -48,7 +49,8 @@ class ActionOptOut(Action):
 
     async def run(self, dispatcher, tracker, domain):
         with session_scope() as session:
-            set_opted_out(session, tracker.sender_id, True, email=tracker.get_slot("email"))
+            consent.record(session, tracker.sender_id, tracker.get_latest_input_channel(), consent.OPTED_OUT, "chat")
+            remember_email(session, tracker.sender_id, tracker.get_slot("email"))
         dispatcher.utter_message(response="utter_opted_out")
         events = [SlotSet("opted_out", True)]
         if tracker.active_loop_name:
@@ -62,6 +64,14 @@ class ActionOptIn(Action):
 
     async def run(self, dispatcher, tracker, domain):
         with session_scope() as session:
-            set_opted_out(session, tracker.sender_id, False, email=tracker.get_slot("email"))
+            consent.record(
+                session,
+                tracker.sender_id,
+                tracker.get_latest_input_channel(),
+                consent.OPTED_IN,
+                "chat",
+                wording=variation("utter_opted_in").get("text"),
+            )
+            remember_email(session, tracker.sender_id, tracker.get_slot("email"))
         dispatcher.utter_message(response="utter_opted_in")
         return [SlotSet("opted_out", False)]

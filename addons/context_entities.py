@@ -66,7 +66,9 @@ class EntityDIET(DIETClassifier):
 
     def train(self, training_data: TrainingData) -> Resource:
         config = self.component_config
-        return super().train(entity_training_data(training_data, config["negative_intents"], config["negatives_with_numbers"]))
+        return super().train(
+            entity_training_data(training_data, config["negative_intents"], config["negatives_with_numbers"])
+        )
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
@@ -81,4 +83,6 @@ class EntityCRF(CRFEntityExtractor):
 
     def train(self, training_data: TrainingData) -> Resource:
         config = self.component_config
-        return super().train(entity_training_data(training_data, config["negative_intents"], config["negatives_with_numbers"]))
+        return super().train(
+            entity_training_data(training_data, config["negative_intents"], config["negatives_with_numbers"])
+        )

@@ -278,7 +278,8 @@ def markdown(
         lines.append("| " + " | ".join(row) + " |")
     lines += ["", "## The configurations", ""]
     lines += [
-        f"- **{r['name']}**: {r['description']}" + (f". Its scores: {r['reconstructed']}." if r.get("reconstructed") else "")
+        f"- **{r['name']}**: {r['description']}"
+        + (f". Its scores: {r['reconstructed']}." if r.get("reconstructed") else "")
         for r in results
     ]
     if missing:

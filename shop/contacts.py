@@ -30,13 +30,20 @@ def needs_privacy_notice(session: Session, sender_id: str, now: datetime) -> boo
 
 
 def set_opted_out(session: Session, sender_id: str, opted_out: bool, email: str | None = None) -> Contact:
+    """The contact's opt-out flag; shop/consent.record sets it with the record of the change."""
     contact = get_or_create_contact(session, sender_id)
     contact.opted_out = opted_out
     contact.opted_out_at = naive_now() if opted_out else None
-    if email:
-        contact.email = email
+    remember_email(session, sender_id, email)
     session.flush()
     return contact
+
+
+def remember_email(session: Session, sender_id: str, email: str | None) -> None:
+    """Keeps the email the contact gave (the opt-out then also covers what is sent there)."""
+    if email:
+        get_or_create_contact(session, sender_id).email = email
+        session.flush()
 
 
 def is_opted_out(session: Session, sender_id: str) -> bool:

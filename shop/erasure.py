@@ -20,6 +20,7 @@ from shop import settings
 from shop.clock import naive_utc
 from shop.models import (
     Booking,
+    ConsentEvent,
     Contact,
     ConversationEvent,
     CsatResponse,
@@ -87,6 +88,7 @@ def erase(
     counts["follow_ups"] = _run(session, delete(FollowUp).where(of(FollowUp)))
     counts["ownership_failures"] = _run(session, delete(OwnershipFailure).where(OwnershipFailure.sender_id.in_(ids)))
     counts["contacts"] = _run(session, delete(Contact).where(of(Contact)))
+    counts["consents"] = _run(session, delete(ConsentEvent).where(ConsentEvent.sender_id.in_(ids)))
     counts["analytics_events"] = _run(session, delete(ConversationEvent).where(ConversationEvent.sender_id.in_(ids)))
     counts["satisfaction_answers"] = _run(session, delete(CsatResponse).where(CsatResponse.sender_id.in_(ids)))
     orders = select(Order.id).where(of(Order))

@@ -358,3 +358,20 @@ class CsatResponse(Base):
     rating = Column(Integer, nullable=True)
     comment = Column(Text, nullable=True)
     answered_at = Column(DateTime, nullable=True)
+
+
+class ConsentEvent(Base):
+    """One consent given or withdrawn by a contact on one channel (shop/consent.py): the record
+    carriers and privacy law ask for (when, where, how, and the wording shown at an opt-in).
+    Append-only; a contact's consent on a channel is its latest event there."""
+
+    __tablename__ = "consent_events"
+    __table_args__ = (Index("ix_consent_events_sender_channel", "sender_id", "channel", "id"),)
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), nullable=False)
+    channel = Column(String(32), nullable=False)  # the input channel: twilio, whatsapp, facebook, socketio, rest
+    status = Column(String(16), nullable=False)  # opted_in (to marketing) or opted_out (of everything)
+    source = Column(String(64), nullable=False)  # how: "keyword STOP", "chat", "widget checkbox"...
+    wording = Column(Text, nullable=True)  # what the contact was shown when opting in
+    at = Column(DateTime, nullable=False, default=naive_now)

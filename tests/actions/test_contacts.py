@@ -5,9 +5,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import func, select
 
 from actions.contacts import ActionOptIn, ActionOptOut
+from shop import consent
 from shop.contacts import is_opted_out
 from shop.db import session_scope
 from shop.models import Contact
+from shop.responses import variation
 from tests.support.trackers import make_tracker, responses, slot_events
 
 
@@ -30,6 +32,21 @@ async def test_opt_out_is_recorded(shop_db, dispatcher, domain):
     with session_scope() as session:
         assert is_opted_out(session, "whatsapp:+15550001")
         assert not is_opted_out(session, "someone-else")
+
+
+async def test_opt_out_and_opt_in_are_kept_as_consent_on_the_channel(shop_db, domain):
+    sender = "+15550003"
+    await ActionOptIn().run(
+        CollectingDispatcher(), make_tracker(sender_id=sender, intent="opt_in", channel="twilio"), domain
+    )
+    await ActionOptOut().run(
+        CollectingDispatcher(), make_tracker(sender_id=sender, intent="opt_out", channel="twilio"), domain
+    )
+    with session_scope() as session:
+        changes = [(c.channel, c.status, c.source) for c in consent.history(session, sender)]
+        assert changes == [("twilio", "opted_in", "chat"), ("twilio", "opted_out", "chat")]
+        assert consent.history(session, sender)[0].wording == variation("utter_opted_in")["text"]
+        assert not consent.may_send(session, sender, "twilio", consent.TRANSACTIONAL).allowed
 
 
 async def test_opt_out_stops_an_active_form(shop_db, dispatcher, domain):

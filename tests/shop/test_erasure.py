@@ -16,6 +16,7 @@ from shop.clock import naive_now
 from shop.db import session_scope
 from shop.models import (
     Booking,
+    ConsentEvent,
     Contact,
     ConversationEvent,
     CsatResponse,
@@ -95,6 +96,7 @@ def everything_about(sender: str, email: str, order_reference: str = "A1003") ->
             ConversationEvent(key=f"k-{sender}", sender_id=sender, at=naive_now(), kind="message", name="greet")
         )
         session.add(CsatResponse(sender_id=sender, outcome="order", asked_at=naive_now(), rating=4, comment="nice"))
+        session.add(ConsentEvent(sender_id=sender, channel="twilio", status="opted_in", source="keyword START"))
 
 
 def count(model, **where) -> int:
@@ -120,7 +122,7 @@ def test_erasing_a_contact_deletes_everything_but_the_anonymized_orders(database
     assert counts["contacts"] == counts["leads"] == counts["bookings"] == counts["handoffs"] == 1
     assert counts["handoff_events"] == counts["follow_ups"] == counts["ownership_failures"] == 1
     assert counts["orders_anonymized"] == 1 and counts["conversation_events"] >= 1
-    assert counts["analytics_events"] == counts["satisfaction_answers"] == 1
+    assert counts["analytics_events"] == counts["satisfaction_answers"] == counts["consents"] == 1
     for model in (Contact, Lead, Booking, Handoff, FollowUp, OwnershipFailure, ConversationEvent, CsatResponse):
         assert count(model, sender_id=ALICE) == 0, model.__name__
     assert count(Order) == orders_before  # the sale stays

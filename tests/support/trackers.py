@@ -21,12 +21,16 @@ def entity(name: str, value: Any, start: int | None = None, end: int | None = No
 
 
 def user_event(
-    text: str | None = None, intent: str | None = "inform", entities: Iterable[dict[str, Any]] = ()
+    text: str | None = None,
+    intent: str | None = "inform",
+    entities: Iterable[dict[str, Any]] = (),
+    channel: str | None = None,
 ) -> dict[str, Any]:
     return {
         "event": "user",
         "timestamp": None,
         "text": text,
+        "input_channel": channel,
         "parse_data": {
             "intent": {"name": intent, "confidence": 1.0} if intent else {},
             "entities": list(entities),
@@ -48,9 +52,10 @@ def make_tracker(
     text: str | None = None,
     events: list[dict[str, Any]] | None = None,
     active_loop: str | None = None,
+    channel: str | None = None,
 ) -> Tracker:
     """A tracker as the action server gets it. Without `events`, the history is just the
-    latest user message."""
+    latest user message (from `channel`, Rasa's input channel name)."""
     entities = list(entities)
     latest_message = {
         "intent": {"name": intent, "confidence": 1.0} if intent else {},
@@ -58,7 +63,7 @@ def make_tracker(
         "text": text,
     }
     if events is None:
-        events = [action_event("action_listen"), user_event(text, intent, entities)]
+        events = [action_event("action_listen"), user_event(text, intent, entities, channel)]
     return Tracker(
         sender_id,
         dict(slots or {}),
