@@ -13,8 +13,6 @@ from asyncio import AbstractEventLoop
 from typing import Any, Dict, List, Optional, Text
 from urllib.parse import unquote, urlsplit
 
-import sqlalchemy.exc
-import sqlalchemy.orm
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.brokers.pika import PikaEventBroker
 from rasa.core.brokers.sql import SQLEventBroker
@@ -30,10 +28,8 @@ class BatchedSQLEventBroker(SQLEventBroker):
     def __init__(self, url: Text) -> None:
         try:
             super().__init__(host=url)
-        except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError):
-            # Rasa servers started together race to create `events`; the loser finds it made.
-            self.Base.metadata.create_all(self.engine)
-            self.sessionmaker = sqlalchemy.orm.sessionmaker(bind=self.engine)
+        except Exception:  # servers started together race to create `events`: the loser finds it made
+            super().__init__(host=url)  # a real failure raises again
         self._pending: List[Dict[Text, Any]] = []
         self._flush: Optional[asyncio.TimerHandle] = None
         self._writes: set = set()
