@@ -154,14 +154,16 @@ def _conversation(sender_id: str, events: list[ConversationEvent]) -> list[Conve
     current_form: str | None = None
     awaiting_answer: ConversationEvent | None = None  # the message no bot response followed yet
     latest_message_misread = False
+    # A message read as not understood counts once its answer shows a form did not take it (a
+    # free-text answer, such as a satisfaction comment, is often classified nlu_fallback).
+    misread: ConversationEvent | None = None
     for event in events:
         if event.kind == "message":
+            if misread is not None:
+                _count_misread(conversation, misread)
             conversation.messages += 1
             latest_message_misread = event.name in NOT_UNDERSTOOD_INTENTS
-            if latest_message_misread:
-                conversation.misunderstood += 1
-                if event.value:
-                    conversation.unrecognized.append(event.value)
+            misread = event if latest_message_misread else None
             awaiting_answer = event
         elif event.kind == "bot":
             if awaiting_answer is not None:
@@ -172,6 +174,9 @@ def _conversation(sender_id: str, events: list[ConversationEvent]) -> list[Conve
                     run.finished_at = event.at
                     break
         elif event.kind == "action":
+            if misread is not None and event.name != current_form:
+                _count_misread(conversation, misread)
+            misread = None  # counted, or taken by the active form as its answer
             if event.name == MISUNDERSTANDING_ACTION and not latest_message_misread:
                 conversation.misunderstood += 1
                 latest_message_misread = True
@@ -185,7 +190,15 @@ def _conversation(sender_id: str, events: list[ConversationEvent]) -> list[Conve
                 open_runs[-1].step = event.value
         elif event.kind == "slot" and event.name == "lead_grade" and event.value:
             conversation.lead_grade = event.value
+    if misread is not None:
+        _count_misread(conversation, misread)
     return [conversation]
+
+
+def _count_misread(conversation: Conversation, message: ConversationEvent) -> None:
+    conversation.misunderstood += 1
+    if message.value:
+        conversation.unrecognized.append(message.value)
 
 
 def _form_event(conversation: Conversation, event: ConversationEvent, current: str | None) -> str | None:

@@ -165,6 +165,22 @@ def test_a_purchase_interrupted_and_taken_up_again_is_one_purchase(shop_db):
     assert f["flows"]["order_status"]["finished"] == 1
 
 
+def test_a_free_text_answer_a_form_took_is_not_a_misunderstanding(shop_db):
+    # K's comment is classified nlu_fallback and csat_form takes it; L's nonsense in the purchase
+    # is refused by the form (no run of it is published) and answered as not understood.
+    k = Published("K", utc(0, 9)).session().says("hi", "greet").bot("utter_greet").form("csat_form")
+    k.asks("csat_comment", "utter_ask_csat_comment").says("quick and easy", "nlu_fallback").action("csat_form")
+    k.form(None).action("action_record_csat").bot("utter_csat_thanks")
+    lo = Published("L", utc(0, 10)).session().says("I want a hoodie", "purchase").action("purchase_form")
+    lo.form("purchase_form").asks("size", "utter_ask_size").says("qwzx", "nlu_fallback")
+    lo.action("action_handle_misunderstanding").bot("utter_not_understood")
+    with session_scope() as session:
+        record_events(session, k.events + lo.events)
+    misunderstanding = figures()["misunderstanding"]
+    assert misunderstanding["misunderstood_messages"] == 1
+    assert misunderstanding["top_unrecognized"] == [{"text": "qwzx", "count": 1}]
+
+
 def test_percentile_is_nearest_rank():
     assert percentile([], 0.5) is None
     assert percentile([3, 1, 2], 0.5) == 2
