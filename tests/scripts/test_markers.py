@@ -45,7 +45,9 @@ def purchase(placed: bool = True) -> list:
 
 
 def csat(rating: str | None) -> list:
-    """The question after an outcome: a rating then a comment, or (None) a refusal."""
+    """The question after an outcome, as Rasa logs it (the answer's words are put in csat_rating
+    by the slot mappings before the form validates them): a rating then a comment, "no", or
+    first an answer that is no rating."""
     asked = steps(
         [SlotSet("csat_outcome", "order")],
         runs("csat_form", ActiveLoop("csat_form"), SlotSet("requested_slot", "csat_rating")),
@@ -53,18 +55,26 @@ def csat(rating: str | None) -> list:
     )
     if rating is None:
         answered = steps(
-            says("deny"),
+            says("deny", "no"),
+            [SlotSet("csat_rating", "no")],
             runs("csat_form", SlotSet("csat_rating", "declined"), SlotSet("csat_comment", ""), ActiveLoop(None)),
         )
     else:
         answered = steps(
-            says("inform"),
+            says("inform", "hmm"),
+            [SlotSet("csat_rating", "hmm")],
+            runs("csat_form", SlotSet("csat_rating", None)),  # "Just a number from 1 to 5"
+            listens(),
+            says("inform", rating),
+            [SlotSet("csat_rating", rating)],
             runs("csat_form", SlotSet("csat_rating", rating), SlotSet("requested_slot", "csat_comment")),
             listens(),
-            says("inform", "quick and easy"),
+            says("nlu_fallback", "quick and easy"),
+            [SlotSet("csat_comment", "quick and easy")],
             runs("csat_form", SlotSet("csat_comment", "quick and easy"), ActiveLoop(None)),
         )
-    return asked + answered + runs("action_record_csat", SlotSet("csat_rating", None), SlotSet("csat_outcome", None))
+    reset = [SlotSet("csat_rating", None), SlotSet("csat_comment", None), SlotSet("csat_outcome", None)]
+    return asked + answered + runs("action_record_csat", *reset)
 
 
 def misunderstood() -> list:
