@@ -46,14 +46,17 @@ def total_sessions(folder: Path) -> int:
     return 0
 
 
-def evaluate(folder: Path, endpoints: Path = ROOT / "endpoints.yml", markers: Path = MARKERS) -> None:
-    """`rasa evaluate markers all` into `folder`, emptied first (Rasa refuses to overwrite)."""
+def evaluate(
+    folder: Path, endpoints: Path = ROOT / "endpoints.yml", markers: Path = MARKERS, env: dict[str, str] | None = None
+) -> None:
+    """`rasa evaluate markers all` into `folder`, emptied first (Rasa refuses to overwrite), on
+    the tracker store that `endpoints` names (its URL from `env`, this process's by default)."""
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     command = [sys.executable, "-m", "scripts.rasa_cli", "evaluate", "markers", "all"]
     command += ["--config", str(markers), "--domain", str(ROOT / "domain.yml"), "--endpoints", str(endpoints)]
     command += ["--stats-file-prefix", str(folder / STATS_PREFIX), str(folder / EXTRACTED)]
-    subprocess.run(command, cwd=ROOT, check=True)
+    subprocess.run(command, cwd=ROOT, env=env, check=True)
 
 
 def main(argv: list[str] | None = None) -> int:
