@@ -11,7 +11,7 @@ WEB_ASSETS  := web/static/vendor/socket.io.min.js web/static/vendor/chart.umd.js
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(wildcard addons/*.py)
 ENV         := source scripts/env.sh &&
 
-.PHONY: cluster cluster-test help install web-assets seed migrate migration erase retention report train validate lint format run shell interactive review compare-nlu tune-thresholds public-data test test-unit test-conversations test-nlu test-e2e services clean
+.PHONY: cluster cluster-test help install web-assets seed migrate migration erase retention report markers train validate lint format run shell interactive review compare-nlu tune-thresholds public-data test test-unit test-conversations test-nlu test-e2e services clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -96,6 +96,9 @@ retention: $(INSTALLED) ## delete conversations last active more than RETENTION_
 report: $(INSTALLED) ## the funnel as one HTML file with charts for the weekly email: FROM= TO= (last 7 days), CHANNEL= PAGE= CAMPAIGN= -> results/report-FROM-TO.html (OUT=)
 	$(ENV) $(BIN)/python -m shop.analytics.report $(if $(FROM),--from "$(FROM)") $(if $(TO),--to "$(TO)") \
 	  $(if $(CHANNEL),--channel "$(CHANNEL)") $(if $(PAGE),--page "$(PAGE)") $(if $(CAMPAIGN),--campaign "$(CAMPAIGN)") $(if $(OUT),--out "$(OUT)")
+
+markers: $(INSTALLED) ## Rasa's markers (markers.yml: flows started and finished, handoffs, CSAT...) over the tracker store's conversations -> results/markers/ (OUT=)
+	$(ENV) $(BIN)/python -m scripts.markers $(if $(OUT),--out "$(OUT)")
 
 compare-nlu: $(INSTALLED) $(SPACY_MODEL) ## train and score config.yml, Rasa's default and scripts/nlu_configs/ side by side -> docs/nlu.md (FOLDS=3, JOBS=1 folds at once, CV_ONLY=1 adds the folds to results measured before; long)
 	$(ENV) $(BIN)/python -m scripts.compare_nlu --folds $(or $(FOLDS),3) $(if $(ONLY),--only $(ONLY)) $(if $(CV_ONLY),--cv-only) --jobs $(or $(JOBS),1)

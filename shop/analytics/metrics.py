@@ -9,7 +9,8 @@ Which figure comes from where:
   bookings, opt-outs, misunderstandings and bot response times: the published events;
 - orders and revenue, refunds requested and granted, handoffs (reasons, agents' first
   response, resolution): the shop's tables, for the senders of those conversations;
-- widget sessions: what the widget reported (web/analytics.py);
+- widget sessions: what the widget reported (web/analytics.py), by page and campaign; a
+  channel filter other than the web chat has none, and no engagement rate;
 - CSAT: the satisfaction questions asked after an outcome and their answers (shop/csat.py)."""
 
 import math
@@ -36,6 +37,7 @@ FLOW_OF_FORM = {form: flow for flow, (form, _) in FLOWS.items()}
 NOT_UNDERSTOOD_INTENTS = ("nlu_fallback", "out_of_scope")
 MISUNDERSTANDING_ACTION = "action_handle_misunderstanding"
 OPT_OUT_ACTION = "action_opt_out"
+WEB_CHANNEL = "socketio"  # the chat widget's channel (addons/webchat.py), the one whose opens are reported
 PIPELINE_GRADES = ("hot", "warm")  # a qualified lead of these grades is in the sales pipeline
 GRANTED_REFUNDS = ("approved", "refunded", "paid")
 OPT_OUT_WARNING = 0.03  # opt-outs per conversation on a channel above this get a warning
@@ -152,14 +154,16 @@ def _conversation(sender_id: str, events: list[ConversationEvent]) -> list[Conve
     current_form: str | None = None
     awaiting_answer: ConversationEvent | None = None  # the message no bot response followed yet
     latest_message_misread = False
+    # A message read as not understood counts once its answer shows a form did not take it (a
+    # free-text answer, such as a satisfaction comment, is often classified nlu_fallback).
+    misread: ConversationEvent | None = None
     for event in events:
         if event.kind == "message":
+            if misread is not None:
+                _count_misread(conversation, misread)
             conversation.messages += 1
             latest_message_misread = event.name in NOT_UNDERSTOOD_INTENTS
-            if latest_message_misread:
-                conversation.misunderstood += 1
-                if event.value:
-                    conversation.unrecognized.append(event.value)
+            misread = event if latest_message_misread else None
             awaiting_answer = event
         elif event.kind == "bot":
             if awaiting_answer is not None:
@@ -170,6 +174,9 @@ def _conversation(sender_id: str, events: list[ConversationEvent]) -> list[Conve
                     run.finished_at = event.at
                     break
         elif event.kind == "action":
+            if misread is not None and event.name != current_form:
+                _count_misread(conversation, misread)
+            misread = None  # counted, or taken by the active form as its answer
             if event.name == MISUNDERSTANDING_ACTION and not latest_message_misread:
                 conversation.misunderstood += 1
                 latest_message_misread = True
@@ -183,7 +190,15 @@ def _conversation(sender_id: str, events: list[ConversationEvent]) -> list[Conve
                 open_runs[-1].step = event.value
         elif event.kind == "slot" and event.name == "lead_grade" and event.value:
             conversation.lead_grade = event.value
+    if misread is not None:
+        _count_misread(conversation, misread)
     return [conversation]
+
+
+def _count_misread(conversation: Conversation, message: ConversationEvent) -> None:
+    conversation.misunderstood += 1
+    if message.value:
+        conversation.unrecognized.append(message.value)
 
 
 def _form_event(conversation: Conversation, event: ConversationEvent, current: str | None) -> str | None:
@@ -241,16 +256,24 @@ def funnel(session: Session, start: date, end: date, filters: Filters | None = N
     }
 
 
+def has_widget(filters: Filters) -> bool:
+    """Whether the conversations `filters` picks can have widget sessions: the widget is the web
+    chat's, so Messenger, SMS or REST alone have none (and no engagement rate)."""
+    return filters.channel in (None, WEB_CHANNEL)
+
+
 def _engagement(
     session: Session, conversations: list[Conversation], since: datetime, until: datetime, filters: Filters
 ) -> dict[str, Any]:
+    on_the_web = sum(1 for c in conversations if c.channel == WEB_CHANNEL)
+    if not has_widget(filters):
+        return {"widget_sessions": 0, "web_conversations": on_the_web, "engagement_rate": None}
     query = select(WidgetSession).where(WidgetSession.opened_at >= since, WidgetSession.opened_at < until)
     if filters.page:
         query = query.where(WidgetSession.page == filters.page)
     if filters.campaign:
         query = query.where(WidgetSession.campaign == filters.campaign)
     opened = len(list(session.scalars(query)))
-    on_the_web = sum(1 for c in conversations if c.channel == "socketio")
     return {"widget_sessions": opened, "web_conversations": on_the_web, "engagement_rate": rate(on_the_web, opened)}
 
 

@@ -17,6 +17,8 @@ from shop.db import session_scope
 from shop.models import CsatResponse, Handoff, Order, WidgetSession
 from tests.support import database
 from tests.support.analytics import Published, a_busy_day, order_status_told
+from tests.support.dashboard import chart_data, figure, flow_cell, note, ready
+from tests.support.dashboard import log_in as dashboard_log_in
 from tests.support.web_app import RasaStandIn, WebApp, set_agent_password
 
 PASSWORD = "analytics-dashboard-password"
@@ -128,34 +130,7 @@ def watch_errors(page):
 
 
 def log_in(page, email: str) -> None:
-    page.get_by_label("Email", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Log in", exact=True).click()
-
-
-def figure(page, key: str):
-    return page.locator(f'[data-figure="{key}"] .value')
-
-
-def note(page, key: str):
-    return page.locator(f'[data-figure="{key}"] .note')
-
-
-def flow_cell(page, flow: str, cell: str):
-    return page.locator(f'#flows-table tr[data-flow="{flow}"] [data-cell="{cell}"]')
-
-
-def ready(page) -> None:
-    expect(page.locator(".dashboard")).to_have_attribute("data-state", "ready")
-
-
-def chart_data(page, selector: str):
-    """The datasets' numbers of the Chart.js chart drawn on the canvas at `selector`."""
-    return page.evaluate(
-        "(selector) => { const chart = Chart.getChart(document.querySelector(selector));"
-        " return chart ? chart.data.datasets.map((d) => d.data) : null; }",
-        selector,
-    )
+    dashboard_log_in(page, email, PASSWORD)
 
 
 def test_alice_reads_the_funnel_and_filters_it(dashboard, browser, shot):
@@ -272,7 +247,8 @@ def test_alice_reads_the_funnel_and_filters_it(dashboard, browser, shot):
         expect(figure(page, "conversations")).to_have_text("1")
         ready(page)
         expect(figure(page, "orders")).to_have_text("0")
-        expect(figure(page, "engagement")).to_have_text("0%")  # no web conversation of the 4 chats opened
+        expect(figure(page, "engagement")).to_have_text("—")  # Messenger has no widget: no rate
+        expect(note(page, "engagement")).to_have_text("0 web conversations of 0 chats opened")
         expect(figure(page, "handoff-rate")).to_have_text("0%")
         expect(flow_cell(page, "purchase", "completion")).to_have_text("—")
         expect(page.locator("#funnel-empty")).to_be_visible()

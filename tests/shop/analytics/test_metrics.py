@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from shop.analytics.feed import record_events
-from shop.analytics.metrics import Filters, funnel, percentile
+from shop.analytics.metrics import Filters, funnel, has_widget, percentile
 from shop.db import session_scope
 from shop.models import CsatResponse, Handoff, Order, WidgetSession
 from tests.support.analytics import Published, a_busy_day, order_status_told
@@ -112,13 +112,34 @@ def test_every_figure_of_the_generated_set(figures_db):
     ]
 
 
+def engagement(f: dict) -> tuple:
+    return f["widget_sessions"], f["web_conversations"], f["engagement_rate"]
+
+
 def test_filters_by_channel_page_and_campaign(figures_db):
     web = figures(channel="socketio")
     assert web["conversations"] == 2 and web["orders"]["count"] == 1
     winter = figures(campaign="winter")
-    assert (winter["conversations"], winter["widget_sessions"], winter["engagement_rate"]) == (1, 1, 1.0)
+    assert (winter["conversations"], *engagement(winter)) == (1, 1, 1, 1.0)
     assert figures(page="/p/hoodie")["widget_sessions"] == 2
     assert figures(channel="facebook")["conversations"] == 1
+
+
+def test_the_engagement_rate_is_the_web_chats_only(figures_db):
+    # The web chat: its 2 conversations of the 5 widget sessions, as with no filter.
+    assert engagement(figures(channel="socketio")) == (5, 2, 0.4)
+    # Messenger and REST have no widget: no sessions opened, so no rate (not 0%).
+    assert engagement(figures(channel="facebook")) == (0, 0, None)
+    assert engagement(figures(channel="rest")) == (0, 0, None)
+    # The page and the campaign pick the widget sessions opened there, with or without the channel.
+    assert engagement(figures(channel="socketio", page="/")) == (3, 1, 1 / 3)  # D on /, of 3 opened on /
+    assert engagement(figures(channel="socketio", campaign="winter")) == (1, 1, 1.0)
+    assert engagement(figures(channel="rest", campaign="winter")) == (0, 0, None)
+
+
+def test_has_widget():
+    assert has_widget(Filters()) and has_widget(Filters(channel="socketio", page="/p/hoodie"))
+    assert not has_widget(Filters(channel="facebook")) and not has_widget(Filters(channel="twilio"))
 
 
 def test_a_range_counts_the_conversations_begun_in_it(figures_db):
@@ -142,6 +163,22 @@ def test_a_purchase_interrupted_and_taken_up_again_is_one_purchase(shop_db):
     f = figures()
     assert f["flows"]["purchase"]["started"] == 1 and f["flows"]["purchase"]["finished"] == 1
     assert f["flows"]["order_status"]["finished"] == 1
+
+
+def test_a_free_text_answer_a_form_took_is_not_a_misunderstanding(shop_db):
+    # K's comment is classified nlu_fallback and csat_form takes it; L's nonsense in the purchase
+    # is refused by the form (no run of it is published) and answered as not understood.
+    k = Published("K", utc(0, 9)).session().says("hi", "greet").bot("utter_greet").form("csat_form")
+    k.asks("csat_comment", "utter_ask_csat_comment").says("quick and easy", "nlu_fallback").action("csat_form")
+    k.form(None).action("action_record_csat").bot("utter_csat_thanks")
+    lo = Published("L", utc(0, 10)).session().says("I want a hoodie", "purchase").action("purchase_form")
+    lo.form("purchase_form").asks("size", "utter_ask_size").says("qwzx", "nlu_fallback")
+    lo.action("action_handle_misunderstanding").bot("utter_not_understood")
+    with session_scope() as session:
+        record_events(session, k.events + lo.events)
+    misunderstanding = figures()["misunderstanding"]
+    assert misunderstanding["misunderstood_messages"] == 1
+    assert misunderstanding["top_unrecognized"] == [{"text": "qwzx", "count": 1}]
 
 
 def test_percentile_is_nearest_rank():
