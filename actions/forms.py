@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session
 
+from actions.per_run import one_run
 from shop import ownership
 from shop.answers import Reader, may_answer, read_all, sort_answers
 from shop.clock import naive_now
@@ -84,6 +85,10 @@ class AnswersInAnyOrder(FormValidationAction, ABC):
         return {slot: value}
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        with one_run():
+            return await self._run(dispatcher, tracker, domain)
+
+    async def _run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         requested = tracker.get_slot(REQUESTED_SLOT)
         text = tracker.latest_message.get("text") or ""
         out_of_turn: dict[str, Any] = {}

@@ -17,6 +17,7 @@ from actions.forms import (
     slots_after,
     validate_email_value,
 )
+from actions.per_run import once
 from shop import orders, ownership
 from shop.answers import Reader
 from shop.buttons import alternative_buttons, button, product_buttons
@@ -61,9 +62,14 @@ class ValidatePurchaseForm(AnswersInAnyOrder):
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[str]:
-        with session_scope() as session:
-            skip = orders.options_it_lacks(session, tracker.get_slot("product"))
+        product = tracker.get_slot("product")
+        skip = once(("options_it_lacks", product), lambda: self._options_it_lacks(product))
         return [slot for slot in domain_slots if slot not in skip]
+
+    @staticmethod
+    def _options_it_lacks(product: str | None) -> set[str]:
+        with session_scope() as session:
+            return orders.options_it_lacks(session, product)
 
     def validate_product(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -1,6 +1,7 @@
 """Catalog look-ups, live stock and in-stock alternatives, read from the shop database."""
 
 import difflib
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -12,11 +13,14 @@ from shop.parsing.fuzzy import TypoCorrector
 from shop.parsing.sizes import parse_choice, parse_size
 
 
+# Every look-up normalizes every product's names: the same few hundred strings, remembered.
+@functools.lru_cache(maxsize=8192)
 def _norm(text: str) -> str:
     text = re.sub(r"[^a-z0-9 ]", " ", str(text).lower().replace("-", " "))
     return re.sub(r"\s+", " ", text).strip()
 
 
+@functools.lru_cache(maxsize=8192)
 def _singular(text: str) -> str:
     return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in text.split())
 
