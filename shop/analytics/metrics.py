@@ -267,7 +267,7 @@ def _engagement(
 ) -> dict[str, Any]:
     on_the_web = sum(1 for c in conversations if c.channel == WEB_CHANNEL)
     if not has_widget(filters):
-        return {"widget_sessions": 0, "web_conversations": on_the_web, "engagement_rate": None}
+        return {"widget_sessions": None, "web_conversations": on_the_web, "engagement_rate": None}  # no widget
     query = select(WidgetSession).where(WidgetSession.opened_at >= since, WidgetSession.opened_at < until)
     if filters.page:
         query = query.where(WidgetSession.page == filters.page)

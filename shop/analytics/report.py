@@ -163,8 +163,9 @@ def funnel_chart(figures: dict[str, Any]) -> bytes | None:
 
 
 def funnel_stages(figures: dict[str, Any]) -> list[tuple[str, int]]:
+    opened = [] if figures["widget_sessions"] is None else [("Chat opened on the web", figures["widget_sessions"])]
     return [
-        ("Chat opened on the web", figures["widget_sessions"]),
+        *opened,
         ("Conversations", figures["conversations"]),
         ("Leads qualified", figures["leads"]["qualified"]),
         ("Meetings booked", figures["bookings"]["count"]),
@@ -329,7 +330,9 @@ def headline(figures: dict[str, Any]) -> list[tuple[str, str, str]]:
         (
             "Chat engagement",
             percent(figures["engagement_rate"]),
-            f"{figures.get('web_conversations', 0)} web conversations / {figures['widget_sessions']} widget opens",
+            "no chat widget on this channel (it is on the web only)"
+            if figures["widget_sessions"] is None
+            else f"{figures.get('web_conversations', 0)} web conversations / {figures['widget_sessions']} widget opens",
         ),
         ("Orders", str(orders["count"]), "placed in the chat"),
         ("Revenue", money(orders["revenue_cents"]), "of those orders"),

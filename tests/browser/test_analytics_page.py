@@ -248,7 +248,7 @@ def test_alice_reads_the_funnel_and_filters_it(dashboard, browser, shot):
         ready(page)
         expect(figure(page, "orders")).to_have_text("0")
         expect(figure(page, "engagement")).to_have_text("—")  # Messenger has no widget: no rate
-        expect(note(page, "engagement")).to_have_text("0 web conversations of 0 chats opened")
+        expect(note(page, "engagement")).to_have_text("no chat widget on this channel (it is on the web only)")
         expect(figure(page, "handoff-rate")).to_have_text("0%")
         expect(flow_cell(page, "purchase", "completion")).to_have_text("—")
         expect(page.locator("#funnel-empty")).to_be_visible()

@@ -341,7 +341,9 @@
       ["conversations", "Conversations", count(f.conversations),
         `${plural(f.misunderstanding.messages, "customer message", "customer messages")}`],
       ["engagement", "Chat engagement", percent(f.engagement_rate),
-        `${count(f.web_conversations)} web conversations of ${plural(f.widget_sessions, "chat opened", "chats opened")}`],
+        f.widget_sessions === null
+          ? "no chat widget on this channel (it is on the web only)"
+          : `${count(f.web_conversations)} web conversations of ${plural(f.widget_sessions, "chat opened", "chats opened")}`],
       ["orders", "Orders from chat", count(f.orders.count), "placed in these conversations"],
       ["revenue", "Revenue from chat", money(f.orders.revenue_cents),
         `${plural(f.refunds.requested, "refund", "refunds")} requested (${money(f.refunds.requested_cents)}), ${count(f.refunds.granted)} granted`],

@@ -128,13 +128,13 @@ def test_filters_by_channel_page_and_campaign(figures_db):
 def test_the_engagement_rate_is_the_web_chats_only(figures_db):
     # The web chat: its 2 conversations of the 5 widget sessions, as with no filter.
     assert engagement(figures(channel="socketio")) == (5, 2, 0.4)
-    # Messenger and REST have no widget: no sessions opened, so no rate (not 0%).
-    assert engagement(figures(channel="facebook")) == (0, 0, None)
-    assert engagement(figures(channel="rest")) == (0, 0, None)
+    # Messenger and REST have no widget: no sessions to count, so no rate (not 0%).
+    assert engagement(figures(channel="facebook")) == (None, 0, None)
+    assert engagement(figures(channel="rest")) == (None, 0, None)
     # The page and the campaign pick the widget sessions opened there, with or without the channel.
     assert engagement(figures(channel="socketio", page="/")) == (3, 1, 1 / 3)  # D on /, of 3 opened on /
     assert engagement(figures(channel="socketio", campaign="winter")) == (1, 1, 1.0)
-    assert engagement(figures(channel="rest", campaign="winter")) == (0, 0, None)
+    assert engagement(figures(channel="rest", campaign="winter")) == (None, 0, None)
 
 
 def test_has_widget():

@@ -195,6 +195,13 @@ def test_each_chart_is_left_out_when_it_has_nothing_to_show(report_db):
     assert facebook["funnel"] is not None and facebook["daily"] is not None
 
 
+def test_a_channel_without_the_widget_says_so_instead_of_none_opened(report_db):
+    facebook = figures(channel="facebook")
+    assert report.funnel_stages(facebook)[0][0] == "Conversations"
+    assert "no chat widget on this channel (it is on the web only)" in report.render(facebook)
+    assert report.funnel_stages(figures())[0][0] == "Chat opened on the web"
+
+
 def test_an_empty_range_says_so_without_charts(report_db):
     f = figures(START - timedelta(days=30), START - timedelta(days=1))
     page = report.render(f)
