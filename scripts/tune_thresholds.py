@@ -3,8 +3,9 @@
 Each such intent gets the lowest threshold at which at most BUDGET of the off-topic development
 messages would be taken for it, so the budgets add up to the off-topic false-accept we accept;
 below its threshold a message becomes nlu_fallback and the bot asks instead of acting. Writes the
-thresholds into config.yml (PerIntentFallbackClassifier's intent_thresholds) and prints what each
-costs in in-scope recall on the development data.
+thresholds into config.yml (PerIntentFallbackClassifier's intent_thresholds) and into the variants
+of ours that make compare-nlu compares, and prints what each costs in in-scope recall on the
+development data.
 
     python scripts/tune_thresholds.py --model models/shop.tar.gz [--write]
 """
@@ -25,6 +26,7 @@ from scripts.nlu_metrics import ACTION_INTENTS, OUT_OF_SCOPE  # noqa: E402
 
 DEV = ROOT / "tests" / "nlu" / "dev"
 CONFIG = ROOT / "config.yml"
+VARIANTS = ROOT / "scripts" / "nlu_configs"
 # The share of off-topic messages each intent may take: 2.5% for all actions, 0.25% for the FAQ
 # (under what Rasa's default configuration lets through, docs/nlu.md). The commonest requests get
 # more: a threshold costs them the most customers, and the dev data shows that cost.
@@ -75,6 +77,12 @@ def write_thresholds(config: Path, thresholds: dict[str, float]) -> None:
     config.write_text(pattern.sub(block, text, count=1))
 
 
+def variants_of_ours(folder: Path = VARIANTS) -> list[Path]:
+    """The compared configurations that are ours with one thing changed ("# Ours with..."):
+    they share our thresholds, so that the comparison shows that one thing."""
+    return [p for p in sorted(folder.glob("*.yml")) if p.read_text().startswith("# Ours")]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=str(ROOT / "models" / "shop.tar.gz"))
@@ -97,8 +105,9 @@ def main(argv: list[str] | None = None) -> int:
         f"for an FAQ: {taken['faq'] / max(1, off_topic):.1%}"
     )
     if args.write:
-        write_thresholds(CONFIG, thresholds)
-        print(f"written to {CONFIG.relative_to(ROOT)}")
+        for config in [CONFIG, *variants_of_ours()]:
+            write_thresholds(config, thresholds)
+            print(f"written to {config.relative_to(ROOT)}")
     return 0
 
 

@@ -39,3 +39,10 @@ def test_write_thresholds_replaces_the_block_and_keeps_the_rest(tmp_path):
     text = config.read_text()
     assert "      purchase: 0.65\n      refund: 0.6\n" in text
     assert "# keep me" in text and text.endswith("\npolicies:\n")
+
+
+def test_the_variants_of_ours_share_its_thresholds(tmp_path):
+    (tmp_path / "linear_words.yml").write_text("# Ours with word n-grams only\npipeline: []\n")
+    (tmp_path / "rasa_default.yml").write_text("# Rasa's default pipeline\npipeline: []\n")
+    assert [p.name for p in tune.variants_of_ours(tmp_path)] == ["linear_words.yml"]
+    assert {p.name for p in tune.variants_of_ours()} >= {"linear_words.yml", "linear_raw_text.yml"}
