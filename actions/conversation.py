@@ -38,6 +38,7 @@ NOT_UNDERSTOOD_ANSWERS = (MISUNDERSTANDING_ACTION, "utter_out_of_scope")
 # A candidate intent below this is no better than a guess, not worth a button.
 CLARIFY_FLOOR = 0.15
 CLARIFY_OPTION = "utter_clarify_option_{}"
+FAQ = "faq"
 
 
 def misunderstandings_in_a_row(events: list[dict[str, Any]]) -> int:
@@ -77,9 +78,24 @@ def clarifying_candidates(
     return names[:limit]
 
 
-def _option_phrase(domain: dict[str, Any], intent: str) -> str | None:
-    variations = (domain.get("responses") or {}).get(CLARIFY_OPTION.format(intent)) or []
+def _option_phrase(domain: dict[str, Any], option: str) -> str | None:
+    variations = (domain.get("responses") or {}).get(CLARIFY_OPTION.format(option)) or []
     return variations[0].get("text") if variations else None
+
+
+def faq_topic(message: dict[str, Any]) -> str | None:
+    """The FAQ topic the answer selector chose for the message ("shipping"), even when the
+    classifier was too unsure of "faq" to answer it."""
+    selectors = message.get("response_selector") or {}
+    chosen = (selectors.get(FAQ) or selectors.get("default") or {}).get("response") or {}
+    key = chosen.get("intent_response_key") or ""
+    return key.split("/", 1)[1] if key.startswith(f"{FAQ}/") else None
+
+
+def _choice_button(title: str, intent: str, topic: str | None) -> dict[str, str]:
+    """A clarifying question's button: an FAQ's sends its topic (Rasa runs no NLU on a payload)."""
+    # A literal intent: the channels' payload guard (addons/payload_guard.py) reads it from here.
+    return button(title, "faq_topic_chosen", faq_topic=topic) if intent == FAQ and topic else button(title, intent)
 
 
 class ActionHandleMisunderstanding(Action):
@@ -100,6 +116,9 @@ class ActionHandleMisunderstanding(Action):
         phrases = {
             intent: _option_phrase(domain, intent) for intent in domain.get("intents", []) if isinstance(intent, str)
         }
+        topic = faq_topic(message)
+        if topic:
+            phrases[FAQ] = _option_phrase(domain, f"{FAQ}_{topic}")
         offered = [intent for intent, phrase in phrases.items() if phrase]
         candidates = clarifying_candidates(message.get("intent_ranking") or [], offered)
         if len(candidates) == 2:
@@ -108,17 +127,33 @@ class ActionHandleMisunderstanding(Action):
                 response="utter_clarify_two",
                 first=first,
                 second=second,
-                buttons=[button(phrases[c][:1].upper() + phrases[c][1:], c) for c in candidates],
+                buttons=[_choice_button(phrases[c][:1].upper() + phrases[c][1:], c, topic) for c in candidates],
             )
         elif len(candidates) == 1:
             dispatcher.utter_message(
                 response="utter_clarify_one",
                 first=phrases[candidates[0]],
-                buttons=[button("Yes", candidates[0]), button("No, something else", "deny")],
+                buttons=[_choice_button("Yes", candidates[0], topic), button("No, something else", "deny")],
             )
         else:
             dispatcher.utter_message(response="utter_not_understood")
         return [SlotSet("person_offered", False)]
+
+
+class ActionAnswerFaqTopic(Action):
+    """Answers the FAQ topic a customer confirmed with a clarifying question's button."""
+
+    def name(self) -> str:
+        return "action_answer_faq_topic"
+
+    async def run(self, dispatcher, tracker: Tracker, domain):
+        topic = next(tracker.get_latest_entity_values("faq_topic"), None)
+        answer = f"utter_{FAQ}/{topic}"
+        if topic and answer in (domain.get("responses") or {}):
+            dispatcher.utter_message(response=answer)
+        else:  # a payload typed or made up: no such answer
+            dispatcher.utter_message(response="utter_not_understood")
+        return []
 
 
 class ActionValidateSlotMappings(Action):

@@ -6,6 +6,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import (
     MISUNDERSTANDING_ACTION,
+    ActionAnswerFaqTopic,
     ActionHandleMisunderstanding,
     clarifying_candidates,
     misunderstandings_in_a_row,
@@ -170,12 +171,16 @@ def test_clarifying_candidates(candidates, expected):
     assert clarifying_candidates(candidates, OFFERED) == expected
 
 
-def test_every_clarified_intent_is_an_intent_of_the_domain(domain):
+def test_every_clarified_intent_is_an_intent_of_the_domain_and_every_faq_topic_an_answer(domain):
     offered = [
         name[len("utter_clarify_option_") :] for name in domain["responses"] if name.startswith("utter_clarify_option_")
     ]
-    assert offered and set(offered) <= set(domain["intents"])
-    assert "faq" not in offered and "nlu_fallback" not in offered
+    topics = {o[len("faq_") :] for o in offered if o.startswith("faq_")}
+    intents = [o for o in offered if not o.startswith("faq_")]
+    assert intents and set(intents) <= set(domain["intents"])
+    assert "faq" not in intents and "nlu_fallback" not in intents
+    answers = {name[len("utter_faq/") :] for name in domain["responses"] if name.startswith("utter_faq/")}
+    assert topics == answers  # each FAQ answer can be offered, and only those
 
 
 def fallback_tracker(candidates, events=None):
@@ -213,6 +218,49 @@ async def test_one_candidate_gets_a_yes_no_question(domain):
         {"title": "Yes", "payload": "/refund"},
         {"title": "No, something else", "payload": "/deny"},
     ]
+
+
+def with_faq_choice(tracker, key="faq/shipping"):
+    tracker.latest_message["response_selector"] = {
+        "all_retrieval_intents": ["faq"],
+        "default": {"response": {"intent_response_key": key, "confidence": 0.55}, "ranking": []},
+    }
+    return tracker
+
+
+async def test_an_faq_not_sure_enough_is_offered_by_its_topic(domain):
+    dispatcher = CollectingDispatcher()
+    tracker = with_faq_choice(fallback_tracker(ranking(("nlu_fallback", 0.62), ("faq", 0.52), ("check_stock", 0.09))))
+    await ActionHandleMisunderstanding().run(dispatcher, tracker, domain)
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_clarify_one"
+    assert message["first"] == "know about shipping (delivery times, costs and where we ship)"
+    assert message["buttons"][0] == {"title": "Yes", "payload": '/faq_topic_chosen{"faq_topic": "shipping"}'}
+
+
+async def test_an_faq_beside_another_intent_gets_both_buttons(domain):
+    dispatcher = CollectingDispatcher()
+    tracker = with_faq_choice(fallback_tracker(ranking(("faq", 0.4), ("refund", 0.35))), "faq/returns")
+    await ActionHandleMisunderstanding().run(dispatcher, tracker, domain)
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_clarify_two"
+    assert [b["payload"] for b in message["buttons"]] == ['/faq_topic_chosen{"faq_topic": "returns"}', "/refund"]
+
+
+async def test_an_faq_without_a_topic_chosen_is_not_offered(domain):
+    dispatcher = CollectingDispatcher()
+    await ActionHandleMisunderstanding().run(dispatcher, fallback_tracker(ranking(("faq", 0.5))), domain)
+    assert responses(dispatcher) == ["utter_not_understood"]
+
+
+@pytest.mark.parametrize("topic, answer", [("payment", "utter_faq/payment"), ("bitcoin", "utter_not_understood")])
+async def test_the_chosen_topic_is_answered_and_an_unknown_one_is_not(domain, topic, answer):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        intent="faq_topic_chosen", text="/faq_topic_chosen", entities=[{"entity": "faq_topic", "value": topic}]
+    )
+    assert await ActionAnswerFaqTopic().run(dispatcher, tracker, domain) == []
+    assert responses(dispatcher) == [answer]
 
 
 async def test_no_candidate_gets_the_generic_answer(domain):

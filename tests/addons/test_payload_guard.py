@@ -77,7 +77,8 @@ def test_the_allow_list_is_what_our_buttons_send():
         "inform",
         "request_followup",
         "sales_inquiry",
-        "delivery_estimate",  # actions/
+        "delivery_estimate",
+        "faq_topic_chosen",  # actions/
         "greet",
     } <= allowed
     # never what customers must not trigger by typing ("cancel" is a button: the refund's Stop)
