@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 from collections.abc import Iterable
+from urllib.parse import parse_qsl
 
 
 def signature(url: str, params: Iterable[tuple[str, str]], auth_token: str) -> str:
@@ -25,3 +26,11 @@ def signature_ok(url: str, params: Iterable[tuple[str, str]], auth_token: str, h
 def public_url(base_url: str, path: str, query: str = "") -> str:
     """The URL as Twilio called it: behind a proxy the server sees another host and scheme."""
     return base_url.rstrip("/") + path + (f"?{query}" if query else "")
+
+
+def form_params(body: bytes) -> list[tuple[str, str]] | None:
+    """The POST parameters of a form-encoded body, None when it is not one."""
+    try:
+        return parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(body))
+    except (UnicodeDecodeError, ValueError):
+        return None
