@@ -91,7 +91,7 @@ def text_message(form: Dict[Text, Text], channel: Text) -> Optional[Inbound]:
 @dataclass(frozen=True)
 class Turn:
     """What one inbound text does: `text` and `metadata` for Rasa, or the HELP answer, or, for a
-    contact who texted STOP, only the record of the message (`muted`: nothing is sent back)."""
+    contact who texted STOP, only the record of the message in the conversation (`muted`)."""
 
     text: Text
     metadata: Dict[Text, Any]
@@ -270,17 +270,18 @@ class TwilioSmsInput(InputChannel):
             if turn.help:
                 await self.answer_help(item.sender_id)
                 return
-            out = self.output(gate=self.muted) if turn.muted else self.output()
-            await on_new_message(
-                UserMessage(
-                    turn.text,
-                    out,
-                    item.sender_id,
-                    input_channel=self.name(),
-                    message_id=item.mid,
-                    metadata=turn.metadata,
-                )
+            message = UserMessage(
+                turn.text,
+                self.output(),
+                item.sender_id,
+                input_channel=self.name(),
+                message_id=item.mid,
+                metadata=turn.metadata,
             )
+            if turn.muted:
+                await self.keep_only(message)
+            else:
+                await on_new_message(message)
         except Exception:
             logger.exception("Rasa failed on a %s message of %s.", self.name(), number_hash(item.sender_id))
         finally:
@@ -293,9 +294,11 @@ class TwilioSmsInput(InputChannel):
             for action in (HELP_RESPONSE, "action_listen"):
                 await agent.execute_action(sender_id, action, self.output(), None, 1.0)
 
-    @staticmethod
-    async def muted(sender_id: Text) -> bool:
-        return False
+    async def keep_only(self, message: UserMessage) -> None:
+        # Nothing may go to an opted-out number, so nothing is run either (no form, no handoff, no order).
+        agent = self.app.ctx.agent
+        async with agent.lock_store.lock(message.sender_id):
+            await agent.log_message(message)
 
 
 class TwilioWhatsAppInput(TwilioSmsInput):

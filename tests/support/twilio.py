@@ -18,6 +18,7 @@ _counter = itertools.count(1)
 
 # The Twilio account of the end-to-end runs (tests/conftest.py starts the servers with it).
 E2E_AUTH_TOKEN = secrets.token_hex(16)
+E2E_PUBLIC_URL = "https://chat.example.com"  # where Twilio calls the Rasa server, through a proxy
 E2E_TWILIO_ENV = {
     "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
     "TWILIO_AUTH_TOKEN": E2E_AUTH_TOKEN,
