@@ -195,6 +195,7 @@ class TwilioSmsInput(InputChannel):
             problem = message_problem(form, self.whatsapp)
             if problem:
                 return response.text(problem, status=400)
+            self.app = request.app  # also before after_server_start has run
             try:
                 self.accept(form, on_new_message)
             except RedisError:  # redeliveries cannot be told apart: Twilio may retry later
