@@ -7,6 +7,7 @@ from rasa_sdk import Action
 from rasa_sdk.events import ActionExecuted, ActiveLoop, SessionStarted, SlotSet
 
 from shop import consent, settings
+from shop.carrier_keywords import carrier_keyword
 from shop.clock import naive_now
 from shop.contacts import needs_privacy_notice, remember_email
 from shop.db import session_scope
@@ -43,14 +44,35 @@ class ActionSessionStart(Action):
         return [*events, ActionExecuted("action_listen")]
 
 
+def consent_source(tracker) -> str:
+    """How the contact changed their consent: "keyword STOP" for a carrier keyword alone (the
+    Twilio channel names it in the message's metadata), else "chat"."""
+    latest = tracker.latest_message or {}
+    named = (latest.get("metadata") or {}).get("keyword")
+    keyword = carrier_keyword(named or latest.get("text"), tracker.get_latest_input_channel())
+    return f"keyword {keyword.word}" if keyword else "chat"
+
+
+def record_consent(tracker, status: str, response: str) -> None:
+    channel = tracker.get_latest_input_channel()
+    with session_scope() as session:
+        consent.record(
+            session,
+            tracker.sender_id,
+            channel,
+            status,
+            consent_source(tracker),
+            wording=variation(response, channel).get("text"),
+        )
+        remember_email(session, tracker.sender_id, tracker.get_slot("email"))
+
+
 class ActionOptOut(Action):
     def name(self) -> str:
         return "action_opt_out"
 
     async def run(self, dispatcher, tracker, domain):
-        with session_scope() as session:
-            consent.record(session, tracker.sender_id, tracker.get_latest_input_channel(), consent.OPTED_OUT, "chat")
-            remember_email(session, tracker.sender_id, tracker.get_slot("email"))
+        record_consent(tracker, consent.OPTED_OUT, "utter_opted_out")
         dispatcher.utter_message(response="utter_opted_out")
         events = [SlotSet("opted_out", True)]
         if tracker.active_loop_name:
@@ -63,15 +85,6 @@ class ActionOptIn(Action):
         return "action_opt_in"
 
     async def run(self, dispatcher, tracker, domain):
-        with session_scope() as session:
-            consent.record(
-                session,
-                tracker.sender_id,
-                tracker.get_latest_input_channel(),
-                consent.OPTED_IN,
-                "chat",
-                wording=variation("utter_opted_in").get("text"),
-            )
-            remember_email(session, tracker.sender_id, tracker.get_slot("email"))
+        record_consent(tracker, consent.OPTED_IN, "utter_opted_in")
         dispatcher.utter_message(response="utter_opted_in")
         return [SlotSet("opted_out", False)]

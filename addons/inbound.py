@@ -11,6 +11,7 @@ import uuid
 from typing import Any, Dict, Optional
 
 from sanic import Blueprint
+from sanic.request import Request
 
 from shop import settings, shared_state
 
@@ -108,3 +109,19 @@ def limit_request_size(blueprint: Blueprint) -> None:
     @blueprint.listener("before_server_start")
     async def cap(app: Any, _loop: Any) -> None:
         app.config.REQUEST_MAX_SIZE = min(app.config.REQUEST_MAX_SIZE, MAX_BODY_BYTES)
+
+
+async def read_body(request: Request, limit: int) -> Optional[bytes]:
+    """The raw body of a streamed request, or None as soon as it is larger than `limit`."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks, size = [], 0
+    while True:
+        chunk = await request.stream.read()
+        if chunk is None:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)

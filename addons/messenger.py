@@ -8,14 +8,13 @@ a batched call, skips redeliveries, answers Meta at once and handles the events 
 Get Started and m.me referrals into a greeting with the ref as page context, and can send an
 agent's messages through Rasa's HTTP API (see addons/messenger_output.py for the sending)."""
 
-import asyncio
 import hashlib
 import hmac
 import json
 import logging
 import time
-from dataclasses import asdict, dataclass, field
-from typing import Any, Awaitable, Callable, Dict, Iterator, List, Optional, Set, Text
+from dataclasses import asdict
+from typing import Any, Awaitable, Callable, Dict, Iterator, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.facebook import FacebookInput
@@ -25,9 +24,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from addons.inbound import MAX_BODY_BYTES, clean_text, limit_request_size, valid_sender
+from addons.inbound import MAX_BODY_BYTES, clean_text, limit_request_size, read_body, valid_sender
 from addons.messenger_output import GRAPH_API_BASE_URL, GraphApi, ShopMessengerBot, psid_hash
 from addons.payload_guard import guard_payload
+from addons.sender_queues import Inbound, SenderQueues
 from shop import metrics, shared_state
 
 logger = logging.getLogger(__name__)
@@ -46,22 +46,6 @@ def signature_ok(app_secret: Text, body: bytes, header: Optional[Text]) -> bool:
     return hmac.compare_digest(expected.encode(), digest.strip().lower().encode("utf-8", "replace"))
 
 
-async def read_body(request: Request, limit: int) -> Optional[bytes]:
-    """The raw body of a streamed request, or None as soon as it is larger than `limit`."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        return None
-    chunks, size = [], 0
-    while True:
-        chunk = await request.stream.read()
-        if chunk is None:
-            return b"".join(chunks)
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-
-
 def messaging_events(payload: Dict[Text, Any]) -> Iterator[Dict[Text, Any]]:
     """Every event of every entry; `standby` (another app owns the thread) is left alone."""
     entries = payload.get("entry")
@@ -70,17 +54,6 @@ def messaging_events(payload: Dict[Text, Any]) -> Iterator[Dict[Text, Any]]:
         for event in events if isinstance(events, list) else []:
             if isinstance(event, dict):
                 yield event
-
-
-@dataclass
-class Inbound:
-    """One customer event as Rasa gets it."""
-
-    sender_id: Text
-    text: Text
-    key: Text  # what identifies a redelivery of the same event
-    mid: Optional[Text] = None
-    metadata: Dict[Text, Any] = field(default_factory=dict)
 
 
 def attachment_url(message: Dict[Text, Any]) -> Optional[Text]:
@@ -132,40 +105,6 @@ def referral_metadata(referral: Any) -> Dict[Text, Any]:
     return metadata
 
 
-class SenderQueues:
-    """Runs each customer's events one after another in arrival order, customers side by side.
-    In memory: events still queued when the server stops are lost (Meta already got its 200)."""
-
-    def __init__(self) -> None:
-        self._waiting: Dict[Text, List[Callable[[], Awaitable[Any]]]] = {}
-        self._tasks: Set[asyncio.Task] = set()  # asyncio keeps only weak references to tasks
-
-    def submit(self, sender_id: Text, job: Callable[[], Awaitable[Any]]) -> None:
-        if sender_id in self._waiting:
-            self._waiting[sender_id].append(job)
-            return
-        self._waiting[sender_id] = [job]
-        task = asyncio.get_running_loop().create_task(self._drain(sender_id))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _drain(self, sender_id: Text) -> None:
-        jobs = self._waiting[sender_id]
-        try:
-            while jobs:
-                try:
-                    await jobs[0]()
-                except Exception:
-                    logger.exception("Messenger event of %s failed.", psid_hash(sender_id))
-                jobs.pop(0)
-        finally:
-            del self._waiting[sender_id]
-
-    @property
-    def busy(self) -> bool:
-        return bool(self._waiting)
-
-
 class MessengerInput(FacebookInput):
     """Messenger webhook at /webhooks/facebook/webhook, replies through the Send API."""
 
@@ -198,7 +137,7 @@ class MessengerInput(FacebookInput):
         self.seen = shared_state.seen_ids("messenger:seen")  # in Redis when several servers share the page
         # Accepted events are kept until their turn starts: a restart loses none Meta got a 200 for.
         self.pending = shared_state.pending("messenger")
-        self.queues = SenderQueues()
+        self.queues = SenderQueues("Messenger", psid_hash)
 
     def get_output_channel(self) -> OutputChannel:
         """Lets Rasa's HTTP API (output_channel=latest) reach a Messenger customer."""

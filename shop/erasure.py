@@ -32,6 +32,7 @@ from shop.models import (
     OrderItem,
     OwnershipFailure,
     Refund,
+    TwilioMessage,
 )
 
 ERASED_REASON = "(erased at the customer's request)"
@@ -91,6 +92,8 @@ def erase(
     counts["consents"] = _run(session, delete(ConsentEvent).where(ConsentEvent.sender_id.in_(ids)))
     counts["analytics_events"] = _run(session, delete(ConversationEvent).where(ConversationEvent.sender_id.in_(ids)))
     counts["satisfaction_answers"] = _run(session, delete(CsatResponse).where(CsatResponse.sender_id.in_(ids)))
+    texted = or_(TwilioMessage.to.in_(ids), TwilioMessage.from_.in_(ids))  # a texting contact's id is the number
+    counts["text_message_statuses"] = _run(session, delete(TwilioMessage).where(texted))
     orders = select(Order.id).where(of(Order))
     lines = select(OrderItem.id).where(OrderItem.order_id.in_(orders))
     _run(session, update(Refund).where(Refund.order_item_id.in_(lines)).values(reason=ERASED_REASON))

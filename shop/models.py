@@ -375,3 +375,18 @@ class ConsentEvent(Base):
     source = Column(String(64), nullable=False)  # how: "keyword STOP", "chat", "widget checkbox"...
     wording = Column(Text, nullable=True)  # what the contact was shown when opting in
     at = Column(DateTime, nullable=False, default=naive_now)
+
+
+class TwilioMessage(Base):
+    """A message Twilio sent for the shop (SMS or WhatsApp) and its latest delivery status, from
+    Twilio's status callbacks (shop/twilio_messages.py)."""
+
+    __tablename__ = "twilio_messages"
+
+    id = Column(Integer, primary_key=True)
+    message_sid = Column(String(64), nullable=False, unique=True)
+    to = Column(String(64), nullable=True)  # "+1555..." or "whatsapp:+1555..."
+    from_ = Column("from", String(64), nullable=True)
+    status = Column(String(16), nullable=False)  # queued, sent, delivered, undelivered, failed...
+    error_code = Column(String(16), nullable=True)  # Twilio's, e.g. 30003 (unreachable handset)
+    updated_at = Column(DateTime, nullable=False, default=naive_now)

@@ -19,10 +19,12 @@ def _responses() -> dict[str, list[dict[str, Any]]]:
     return yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
 
 
-def variation(name: str) -> dict[str, Any]:
-    """The response's first variation for any channel and condition (KeyError if none)."""
-    variations = _responses()[name]
-    return next((v for v in variations if not v.get("channel") and not v.get("condition")), variations[0])
+def variation(name: str, channel: str | None = None) -> dict[str, Any]:
+    """The response's first variation for `channel` (as Rasa picks it: one written for that
+    channel, else one for any) and any condition (KeyError if none)."""
+    variations = [v for v in _responses()[name] if not v.get("condition")] or _responses()[name]
+    own = [v for v in variations if channel and v.get("channel") == channel]
+    return next(iter(own), None) or next((v for v in variations if not v.get("channel")), variations[0])
 
 
 def render(name: str, **values: Any) -> dict[str, Any]:

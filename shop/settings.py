@@ -47,6 +47,13 @@ DEFAULTS = {
     "WEB_PORT": "8000",
     "WEB_SECRET_KEY": "",
     "WEB_PUBLIC_URL": "",  # empty: http://localhost:WEB_PORT
+    # SMS and WhatsApp through Twilio (scripts/make_credentials.py; the web app checks status callbacks).
+    "TWILIO_ACCOUNT_SID": "",
+    "TWILIO_AUTH_TOKEN": "",  # empty: the status callback endpoint is off
+    "TWILIO_SMS_NUMBER": "",
+    "TWILIO_WHATSAPP_NUMBER": "",
+    "TWILIO_WEBHOOK_BASE_URL": "",  # empty: PUBLIC_BASE_URL
+    "TWILIO_API_BASE_URL": "https://api.twilio.com",
 }
 
 

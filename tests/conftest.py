@@ -110,18 +110,30 @@ def graph():
 
 
 @pytest.fixture(scope="session")
-def servers(tmp_path_factory, inbox_config, graph):
+def twilio():
+    """The local stand-in of Twilio's Messages API that the SMS and WhatsApp channels reply to."""
+    from tests.support.twilio import TwilioStandIn
+
+    with TwilioStandIn() as stand_in:
+        yield stand_in
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory, inbox_config, graph, twilio):
     """The action server and the Rasa server with the trained model, started once per run (the
-    model takes ~100 s to load): REST, the web chat and Messenger (replying to `graph`), with
-    credentials made by scripts/make_credentials.py as `make run` makes them."""
+    model takes ~100 s to load): REST, the web chat, Messenger (replying to `graph`), SMS and
+    WhatsApp (replying to `twilio`; Twilio signs a public URL, not the local one), with credentials
+    made by scripts/make_credentials.py as `make run` makes them."""
     from scripts.make_credentials import main as make_credentials
     from tests.support.messenger import E2E_MESSENGER_ENV
     from tests.support.servers import MODEL, Servers
+    from tests.support.twilio import E2E_PUBLIC_URL, E2E_TWILIO_ENV
 
     if not MODEL.exists():
         pytest.fail(f"{MODEL} is missing: run `make train` (make test does it first)")
     workdir = tmp_path_factory.mktemp("e2e")
     env = {"INBOX_CONFIG": str(inbox_config), "FACEBOOK_GRAPH_API_URL": graph.url, **E2E_MESSENGER_ENV}
+    env |= {**E2E_TWILIO_ENV, "TWILIO_API_BASE_URL": twilio.url, "TWILIO_WEBHOOK_BASE_URL": E2E_PUBLIC_URL}
     credentials = workdir / "credentials.yml"
     assert make_credentials([str(credentials)], env=env) == 0
     running = Servers(workdir, extra_env=env, credentials=credentials)

@@ -5,7 +5,7 @@ from urllib.parse import unquote
 
 from sanic import Sanic, response
 
-from web import analytics, inbox, invites, pages, privacy, shop, sweeper
+from web import analytics, inbox, invites, pages, privacy, shop, sweeper, twilio_status
 from web.rasa_client import RasaClient
 from web.settings import Settings
 
@@ -21,6 +21,7 @@ def create_app(settings: Settings, name: str = "shop_web") -> Sanic:
     app.blueprint(invites.bp)
     app.blueprint(privacy.bp)
     app.blueprint(analytics.bp)
+    app.blueprint(twilio_status.bp)
 
     @app.before_server_start
     async def make_db_lock(app_, _loop) -> None:

@@ -45,7 +45,8 @@ async def test_opt_out_and_opt_in_are_kept_as_consent_on_the_channel(shop_db, do
     with session_scope() as session:
         changes = [(c.channel, c.status, c.source) for c in consent.history(session, sender)]
         assert changes == [("twilio", "opted_in", "chat"), ("twilio", "opted_out", "chat")]
-        assert consent.history(session, sender)[0].wording == variation("utter_opted_in")["text"]
+        assert consent.history(session, sender)[0].wording == variation("utter_opted_in", "twilio")["text"]
+        assert "Reply START to resubscribe" in consent.history(session, sender)[1].wording
         assert not consent.may_send(session, sender, "twilio", consent.TRANSACTIONAL).allowed
 
 
@@ -120,3 +121,20 @@ async def test_a_new_session_keeps_the_slots_set_since_the_last_restart(shop_db,
     ]
     events = await ActionSessionStart().run(CollectingDispatcher(), tracker, domain)
     assert slot_events(events) == {"product": "Wool Coat", "email": "a@example.com"}
+
+
+async def test_a_carrier_keyword_is_recorded_as_the_source_with_the_confirmation_shown(shop_db, domain):
+    sms = make_tracker(sender_id="+15550004", intent="opt_out", text="/opt_out", channel="twilio")
+    sms.latest_message["metadata"] = {"keyword": "CANCEL", "typed": "cancel!"}  # as addons/twilio.py sends it
+    await ActionOptOut().run(CollectingDispatcher(), sms, domain)
+    web_stop = make_tracker(sender_id="web-9", intent="opt_out", text="Stop!", channel="socketio")
+    await ActionOptOut().run(CollectingDispatcher(), web_stop, domain)
+    web_words = make_tracker(sender_id="web-10", intent="opt_out", text="please stop emailing me", channel="socketio")
+    await ActionOptOut().run(CollectingDispatcher(), web_words, domain)
+    with session_scope() as session:
+        [by_sms] = consent.history(session, "+15550004")
+        assert (by_sms.channel, by_sms.source) == ("twilio", "keyword CANCEL")
+        assert by_sms.wording == variation("utter_opted_out", "twilio")["text"] != variation("utter_opted_out")["text"]
+        assert [c.source for c in consent.history(session, "web-9")] == ["keyword STOP"]
+        assert [c.source for c in consent.history(session, "web-10")] == ["chat"]
+        assert consent.history(session, "web-10")[0].wording == variation("utter_opted_out")["text"]

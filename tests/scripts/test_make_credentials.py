@@ -97,3 +97,29 @@ def test_command_line_prints_to_stdout():
     assert partial.returncode == 2 and partial.stdout == ""
     assert "FACEBOOK_VERIFY_TOKEN, FACEBOOK_PAGE_ACCESS_TOKEN" in partial.stderr
     assert make_credentials.channels(done.stdout)[-1] == MESSENGER
+
+
+def test_twilio_channels_per_number_set(tmp_path):
+    from scripts.make_credentials import TWILIO_SMS, TWILIO_WHATSAPP, credentials
+
+    base = (tmp_path / "c.yml").read_text() if (tmp_path / "c.yml").exists() else "rest:\n"
+    env = {"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t", "TWILIO_SMS_NUMBER": "+15005550006"}
+    text = credentials(base, {**env, "WEB_PUBLIC_URL": "https://shop.example.com"})
+    assert TWILIO_SMS in text and TWILIO_WHATSAPP not in text
+    assert "auth-token: ${TWILIO_AUTH_TOKEN}" in text and "t\n" not in text  # no secret on disk
+    assert "status-callback-url: https://shop.example.com/twilio/status" in text
+    both = credentials(base, {**env, "TWILIO_WHATSAPP_NUMBER": "+14155238886", "TWILIO_API_BASE_URL": "http://x"})
+    assert TWILIO_WHATSAPP in both and "api-base-url: ${TWILIO_API_BASE_URL}" in both
+
+
+def test_twilio_with_only_some_variables_names_the_missing_ones():
+    import pytest
+
+    from scripts.make_credentials import ConfigError, credentials
+
+    with pytest.raises(ConfigError, match="TWILIO_AUTH_TOKEN"):
+        credentials("rest:\n", {"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_SMS_NUMBER": "+1"})
+    with pytest.raises(ConfigError, match="TWILIO_SMS_NUMBER or TWILIO_WHATSAPP_NUMBER"):
+        credentials("rest:\n", {"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t"})
+    with pytest.raises(ConfigError, match="already configures twilio"):
+        credentials("twilio:\n", {"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t", "TWILIO_SMS_NUMBER": "+1"})

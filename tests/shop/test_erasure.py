@@ -27,6 +27,7 @@ from shop.models import (
     Order,
     OwnershipFailure,
     Rep,
+    TwilioMessage,
 )
 from shop.seed import seed
 from tests.support import services
@@ -97,6 +98,7 @@ def everything_about(sender: str, email: str, order_reference: str = "A1003") ->
         )
         session.add(CsatResponse(sender_id=sender, outcome="order", asked_at=naive_now(), rating=4, comment="nice"))
         session.add(ConsentEvent(sender_id=sender, channel="twilio", status="opted_in", source="keyword START"))
+        session.add(TwilioMessage(message_sid=f"SM-{sender}", to=sender, from_="+15550009999", status="delivered"))
 
 
 def count(model, **where) -> int:
@@ -123,6 +125,7 @@ def test_erasing_a_contact_deletes_everything_but_the_anonymized_orders(database
     assert counts["handoff_events"] == counts["follow_ups"] == counts["ownership_failures"] == 1
     assert counts["orders_anonymized"] == 1 and counts["conversation_events"] >= 1
     assert counts["analytics_events"] == counts["satisfaction_answers"] == counts["consents"] == 1
+    assert counts["text_message_statuses"] == 1 and count(TwilioMessage, to=ALICE) == 0
     for model in (Contact, Lead, Booking, Handoff, FollowUp, OwnershipFailure, ConversationEvent, CsatResponse):
         assert count(model, sender_id=ALICE) == 0, model.__name__
     assert count(Order) == orders_before  # the sale stays

@@ -24,3 +24,12 @@ def test_a_missing_value_is_an_error_not_a_brace_the_customer_reads():
 def test_an_unknown_response_is_an_error():
     with pytest.raises(KeyError):
         render("utter_no_such_thing")
+
+
+def test_a_channel_gets_its_own_variation_as_rasa_picks_it():
+    from shop.responses import variation
+
+    assert "Reply STOP to unsubscribe" in variation("utter_privacy_notice", "twilio")["text"]
+    assert "Reply STOP" not in variation("utter_privacy_notice")["text"]
+    assert variation("utter_privacy_notice", "socketio") == variation("utter_privacy_notice")  # none of its own
+    assert variation("utter_greet", "twilio") == variation("utter_greet")

@@ -1,0 +1,55 @@
+"""Webhook events answered at once and handled after, each customer's in arrival order
+(Messenger, Twilio): the sender of the webhook never waits for a turn, so it never retries one."""
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Inbound:
+    """One customer event as Rasa gets it."""
+
+    sender_id: Text
+    text: Text
+    key: Text  # what identifies a redelivery of the same event
+    mid: Optional[Text] = None
+    metadata: Dict[Text, Any] = field(default_factory=dict)
+
+
+class SenderQueues:
+    """Runs each customer's events one after another in arrival order, customers side by side.
+    In memory: events still queued when the server stops are lost (the sender already got its 200)."""
+
+    def __init__(self, channel: Text, who: Callable[[Text], Text]) -> None:
+        self.channel, self.who = channel, who  # who: what logs show of a customer's id
+        self._waiting: Dict[Text, List[Callable[[], Awaitable[Any]]]] = {}
+        self._tasks: Set[asyncio.Task] = set()  # asyncio keeps only weak references to tasks
+
+    def submit(self, sender_id: Text, job: Callable[[], Awaitable[Any]]) -> None:
+        if sender_id in self._waiting:
+            self._waiting[sender_id].append(job)
+            return
+        self._waiting[sender_id] = [job]
+        task = asyncio.get_running_loop().create_task(self._drain(sender_id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _drain(self, sender_id: Text) -> None:
+        jobs = self._waiting[sender_id]
+        try:
+            while jobs:
+                try:
+                    await jobs[0]()
+                except Exception:
+                    logger.exception("%s event of %s failed.", self.channel, self.who(sender_id))
+                jobs.pop(0)
+        finally:
+            del self._waiting[sender_id]
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._waiting)
