@@ -8,6 +8,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.common import remember_reach
 from actions.csat import csat_followup
 from actions.forms import (
     AnswersInAnyOrder,
@@ -261,6 +262,7 @@ class ActionPlaceOrder(EndsAForm):
             dispatcher.utter_message(response="utter_order_not_placed")
             return reset
         with session_scope() as session:
+            remember_reach(session, tracker)  # before the order: its confirmation goes there
             purchase = orders.buy(
                 session,
                 tracker.get_slot("product"),

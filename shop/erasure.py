@@ -30,6 +30,7 @@ from shop.models import (
     Lead,
     Order,
     OrderItem,
+    OutboundMessage,
     OwnershipFailure,
     Refund,
 )
@@ -89,6 +90,7 @@ def erase(
     counts["ownership_failures"] = _run(session, delete(OwnershipFailure).where(OwnershipFailure.sender_id.in_(ids)))
     counts["contacts"] = _run(session, delete(Contact).where(of(Contact)))
     counts["consents"] = _run(session, delete(ConsentEvent).where(ConsentEvent.sender_id.in_(ids)))
+    counts["outbound_messages"] = _run(session, delete(OutboundMessage).where(OutboundMessage.sender_id.in_(ids)))
     counts["analytics_events"] = _run(session, delete(ConversationEvent).where(ConversationEvent.sender_id.in_(ids)))
     counts["satisfaction_answers"] = _run(session, delete(CsatResponse).where(CsatResponse.sender_id.in_(ids)))
     orders = select(Order.id).where(of(Order))

@@ -402,6 +402,7 @@ class OutboundMessage(Base):
     kind = Column(String(16), nullable=False)  # marketing or transactional (shop/consent.py)
     response = Column(String(100), nullable=False)  # the domain's response that says it
     variables = Column(Text, nullable=False, default="{}")  # JSON: the response's {placeholders}
+    slots = Column(Text, nullable=True)  # JSON: slots set with it, so the customer's reply has its context
     subject = Column(String(60), nullable=True)  # what it is about: "order:A1003", "booking:M3001"
     timezone = Column(String(64), nullable=True)  # the contact's, for the marketing hours
     status = Column(String(16), nullable=False, default="pending")

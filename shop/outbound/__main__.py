@@ -15,7 +15,7 @@ from pathlib import Path
 from shop import log_redaction, settings
 from shop.db import session_factory
 from shop.outbound.rasa_api import RasaApi
-from shop.outbound.rules import load_rules
+from shop.outbound.rules import configured
 from shop.outbound.worker import run_once
 
 ALIVE_WITHIN_SECONDS = 60
@@ -26,7 +26,7 @@ def main() -> None:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    rules = load_rules(Path(settings.get("OUTBOUND_RULES")))
+    rules = configured()
     sessions, rasa = session_factory(), RasaApi()
     poll = float(settings.get("OUTBOUND_POLL_SECONDS"))
     heartbeat = settings.get("OUTBOUND_HEARTBEAT")

@@ -15,8 +15,8 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from shop.clock import naive_utc
-from shop.contacts import get_or_create_contact
-from shop.models import OutboundMessage
+from shop.contacts import remember_reach
+from shop.models import Contact, OutboundMessage
 from shop.outbound.rules import Rules, retry_delay
 
 PENDING, SENDING, SENT, PARKED, DROPPED, CANCELLED = "pending", "sending", "sent", "parked", "dropped", "cancelled"
@@ -35,15 +35,15 @@ def enqueue(
     channel: str | None = None,
     timezone: str | None = None,
     subject: str | None = None,
+    slots: dict[str, Any] | None = None,
 ) -> OutboundMessage | None:
     """Writes one message to send at `due_at` to the contact, on `channel` (remembered as the
-    contact's) or the contact's known channel; None when the shop has no channel for them."""
-    contact = get_or_create_contact(session, sender_id)
+    contact's) or the contact's known channel; None when the shop has no channel for them.
+    `slots` are set in the conversation with it (what the customer's reply refers to)."""
     if channel:
-        contact.channel = channel
-    if timezone:
-        contact.timezone = timezone
-    if not contact.channel:
+        remember_reach(session, sender_id, channel, timezone)
+    contact = session.scalar(select(Contact).where(Contact.sender_id == sender_id))
+    if contact is None or not contact.channel:
         return None
     message = OutboundMessage(
         sender_id=sender_id,
@@ -52,6 +52,7 @@ def enqueue(
         kind=rules.kind(message_type),
         response=response,
         variables=json.dumps(variables),
+        slots=json.dumps(slots) if slots else None,
         subject=subject,
         timezone=contact.timezone,
         status=PENDING,
@@ -163,6 +164,10 @@ def deliver(session: Session, message_id: int, now: datetime) -> OutboundMessage
 
 def variables_of(message: OutboundMessage) -> dict[str, Any]:
     return json.loads(message.variables or "{}")
+
+
+def slots_of(message: OutboundMessage) -> dict[str, Any]:
+    return json.loads(message.slots or "{}")
 
 
 def sent_to(session: Session, sender_id: str, limit: int = 50) -> list[OutboundMessage]:

@@ -8,11 +8,13 @@ another channel. A message that may not go now gets the next time it may."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from shop import settings
 from shop.clock import as_utc, zone
 from shop.consent import MARKETING, TRANSACTIONAL, Decision
 from shop.settings import SEED_DIR
@@ -76,6 +78,16 @@ def parse_rules(raw: dict[str, Any]) -> Rules:
 def load_rules(path: Path = RULES_PATH) -> Rules:
     with open(path, encoding="utf-8") as handle:
         return parse_rules(yaml.safe_load(handle))
+
+
+@cache
+def _loaded(path: str) -> Rules:
+    return load_rules(Path(path))
+
+
+def configured() -> Rules:
+    """The rules of OUTBOUND_RULES (seed/outbound.yml), read once per process."""
+    return _loaded(settings.get("OUTBOUND_RULES"))
 
 
 def contact_zone(rules: Rules, name: str | None) -> tzinfo:

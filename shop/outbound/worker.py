@@ -32,7 +32,7 @@ def _moved_elsewhere(session: Session, message: OutboundMessage, reason: str) ->
     copy = OutboundMessage(
         **{
             column: getattr(message, column)
-            for column in ("message_type", "kind", "response", "variables", "subject", "due_at")
+            for column in ("message_type", "kind", "response", "variables", "slots", "subject", "due_at")
         },
         sender_id=others[0].sender_id,
         channel=others[0].channel,

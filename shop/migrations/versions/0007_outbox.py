@@ -24,6 +24,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("response", sa.String(length=100), nullable=False),
         sa.Column("variables", sa.Text(), nullable=False),
+        sa.Column("slots", sa.Text(), nullable=True),
         sa.Column("subject", sa.String(length=60), nullable=True),
         sa.Column("timezone", sa.String(length=64), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),

@@ -1,0 +1,104 @@
+"""The messages the shop sends first, written to the outbox by the change that causes them, in
+its transaction: an order placed in the chat, an order shipped, a meeting booked (its reminders
+24 hours and 1 hour before; cancelled when the meeting is moved or cancelled). Their words are
+the domain's responses named here; the values filled in are computed here."""
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from shop.clock import as_utc, aware
+from shop.formatting import day, money, variant_label
+from shop.models import Booking, Order, OutboundMessage
+from shop.outbound import outbox
+from shop.outbound.rules import configured, contact_zone
+from shop.parsing.dates import describe
+
+ORDER_CONFIRMATION, SHIPPING_UPDATE, MEETING_REMINDER = "order_confirmation", "shipping_update", "meeting_reminder"
+# How long before a meeting each reminder goes, and the response that says it.
+REMINDERS = (
+    (timedelta(hours=24), "utter_outbound_meeting_reminder_day"),
+    (timedelta(hours=1), "utter_outbound_meeting_reminder_hour"),
+)
+
+
+def _items(order: Order) -> str:
+    return ", ".join(
+        f"{item.quantity} x {variant_label(item.variant.product.name, item.variant.size, item.variant.color)}"
+        for item in order.items
+    )
+
+
+def order_confirmation(session: Session, order: Order, now: datetime) -> OutboundMessage | None:
+    """The confirmation of an order placed in a conversation, to go at once."""
+    if not order.sender_id:
+        return None
+    values = {"order_id": order.reference, "items": _items(order), "total": money(order.total_cents)}
+    return outbox.enqueue(
+        session,
+        configured(),
+        order.sender_id,
+        ORDER_CONFIRMATION,
+        "utter_outbound_order_confirmation",
+        values,
+        now,
+        subject=f"order:{order.reference}",
+    )
+
+
+def shipping_update(
+    session: Session, order: Order, earliest: date, latest: date, now: datetime
+) -> OutboundMessage | None:
+    """The order has shipped and should arrive between `earliest` and `latest`."""
+    if not order.sender_id:
+        return None
+    values = {"order_id": order.reference, "items": _items(order), "earliest": day(earliest), "latest": day(latest)}
+    return outbox.enqueue(
+        session,
+        configured(),
+        order.sender_id,
+        SHIPPING_UPDATE,
+        "utter_outbound_shipping_update",
+        values,
+        now,
+        subject=f"order:{order.reference}",
+        slots={"order_id": order.reference, "email": order.email},
+    )
+
+
+def meeting_reminders(session: Session, booking: Booking, now: datetime) -> list[OutboundMessage]:
+    """A reminder 24 hours and one 1 hour before the meeting, those still ahead; the reply to
+    either can move or cancel it (the booking's reference and email come with them)."""
+    if not booking.sender_id:
+        return []
+    start = aware(booking.starts_at)
+    where = contact_zone(configured(), booking.customer_timezone)
+    values = {"when": describe(start.astimezone(where)), "rep": booking.rep.name, "reference": booking.reference}
+    slots = {"booking_ref": booking.reference, "email": booking.email, "customer_timezone": booking.customer_timezone}
+    written = []
+    for before, response in REMINDERS:
+        if start - before <= as_utc(now):
+            continue
+        message = outbox.enqueue(
+            session,
+            configured(),
+            booking.sender_id,
+            MEETING_REMINDER,
+            response,
+            values,
+            start - before,
+            timezone=booking.customer_timezone,
+            subject=booking_subject(booking),
+            slots=slots,
+        )
+        if message is not None:
+            written.append(message)
+    return written
+
+
+def booking_subject(booking: Booking) -> str:
+    return f"booking:{booking.reference}"
+
+
+def cancel_meeting_reminders(session: Session, booking: Booking) -> int:
+    return outbox.cancel_about(session, booking_subject(booking))
