@@ -18,7 +18,7 @@ from shop.outbound.rasa_api import RasaApi
 from shop.outbound.rules import configured
 from shop.outbound.worker import run_once
 
-ALIVE_WITHIN_SECONDS = 60
+ALIVE_WITHIN_SECONDS = 300  # a pass may wait on Rasa: a batch of 5 at up to 30 s each
 logger = logging.getLogger("shop.outbound")
 
 

@@ -8,7 +8,7 @@ from shop import settings
 
 INTENT = "EXTERNAL_outbound"
 ENTITY = "outbox_id"
-TIMEOUT_SECONDS = 60  # below the outbox's claim lease (outbox.LEASE)
+TIMEOUT_SECONDS = 30  # below the outbox's claim lease (outbox.LEASE)
 
 
 class SendFailed(RuntimeError):

@@ -95,7 +95,7 @@ def run_once(
     rules: Rules,
     sender: Sender,
     now: Callable[[], datetime] = now_utc,
-    batch: int = 10,
+    batch: int = 5,
 ) -> dict[int, str]:
     """Claims a batch of due messages and handles each; {message id: status after}."""
     with sessions.begin() as session:
