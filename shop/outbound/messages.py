@@ -62,7 +62,7 @@ def shipping_update(
         values,
         now,
         subject=f"order:{order.reference}",
-        slots={"order_id": order.reference, "email": order.email},
+        slots={"order_id": order.reference},  # not the email: a purchase under way may hold another
     )
 
 

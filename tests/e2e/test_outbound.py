@@ -154,3 +154,22 @@ def test_a_meeting_reminder_reaches_messenger_with_its_tag(servers, worker, grap
     )
     with session_scope() as session:
         assert meetings.find_booking(session, reference, "lee@example.com").status == "cancelled"
+
+
+def test_an_update_arriving_during_a_purchase_leaves_the_purchase_where_it_was(servers, worker):
+    chat = Chat(servers)
+    reference = buy(chat)
+    wait_until(lambda: said(chat, "utter_outbound_order_confirmation"), "order confirmation")
+    assert "how many" in chat.text("I want to buy a hoodie").lower()  # size and color as before
+    ship(worker, reference)
+    wait_until(lambda: said(chat, "utter_outbound_shipping_update"), "shipping update")
+    events = chat.tracker()["events"]
+    names = [e.get("name") for e in events]
+    after_update = events[len(names) - names[::-1].index("action_send_outbound") :]
+    # The update, then the purchase asks its question again; nothing else is said.
+    [update_text, question] = [e["text"] for e in after_update if e["event"] == "bot"]
+    assert update_text.startswith(f"Good news: your order {reference}") and question.startswith("How many")
+    tracker = chat.tracker()
+    assert (tracker["active_loop"]["name"], tracker["slots"]["requested_slot"]) == ("purchase_form", "quantity")
+    chat.say("1")
+    assert chat.slots()["quantity"] == 1
