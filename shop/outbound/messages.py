@@ -1,6 +1,7 @@
 """The messages the shop sends first, written to the outbox by the change that causes them, in
 its transaction: an order placed in the chat, an order shipped, a meeting booked (its reminders
-24 hours and 1 hour before; cancelled when the meeting is moved or cancelled). Their words are
+24 hours and 1 hour before; cancelled when the meeting is moved or cancelled), a purchase begun
+(one reminder should it be left unfinished; cancelled by the order). Their words are
 the domain's responses named here; the values filled in are computed here."""
 
 from datetime import date, datetime, timedelta
@@ -15,6 +16,7 @@ from shop.outbound.rules import configured, contact_zone
 from shop.parsing.dates import describe
 
 ORDER_CONFIRMATION, SHIPPING_UPDATE, MEETING_REMINDER = "order_confirmation", "shipping_update", "meeting_reminder"
+ABANDONED_PURCHASE = "abandoned_purchase"
 # How long before a meeting each reminder goes, and the response that says it.
 REMINDERS = (
     (timedelta(hours=24), "utter_outbound_meeting_reminder_day"),
@@ -33,6 +35,7 @@ def order_confirmation(session: Session, order: Order, now: datetime) -> Outboun
     """The confirmation of an order placed in a conversation, to go at once."""
     if not order.sender_id:
         return None
+    purchase_finished(session, order.sender_id)
     values = {"order_id": order.reference, "items": _items(order), "total": money(order.total_cents)}
     return outbox.enqueue(
         session,
@@ -44,6 +47,32 @@ def order_confirmation(session: Session, order: Order, now: datetime) -> Outboun
         now,
         subject=f"order:{order.reference}",
     )
+
+
+def purchase_begun(session: Session, sender_id: str, product: str, now: datetime) -> OutboundMessage | None:
+    """A purchase of `product` started in the chat: its reminder, should it be left unfinished,
+    replaces any earlier one still waiting; none when one was sent for this product already."""
+    outbox.cancel_pending(session, sender_id, ABANDONED_PURCHASE)
+    subject = f"purchase:{product}"[:60]
+    if outbox.was_sent(session, sender_id, subject):
+        return None
+    rules = configured()
+    return outbox.enqueue(
+        session,
+        rules,
+        sender_id,
+        ABANDONED_PURCHASE,
+        "utter_outbound_abandoned_purchase",
+        {"product": product},
+        as_utc(now) + rules.abandoned_after,
+        subject=subject,
+        slots={"product": product},
+    )
+
+
+def purchase_finished(session: Session, sender_id: str) -> int:
+    """The order is placed: no reminder of an unfinished purchase."""
+    return outbox.cancel_pending(session, sender_id, ABANDONED_PURCHASE)
 
 
 def shipping_update(

@@ -75,6 +75,28 @@ def cancel_about(session: Session, subject: str) -> int:
     return int(result.rowcount)
 
 
+def cancel_pending(session: Session, sender_id: str, message_type: str) -> int:
+    """Cancels the contact's messages of that type still to be sent (the purchase was finished)."""
+    result = session.execute(
+        update(OutboundMessage)
+        .where(
+            OutboundMessage.sender_id == sender_id,
+            OutboundMessage.message_type == message_type,
+            OutboundMessage.status == PENDING,
+        )
+        .values(status=CANCELLED)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)
+
+
+def was_sent(session: Session, sender_id: str, subject: str) -> bool:
+    query = select(OutboundMessage.id).where(
+        OutboundMessage.sender_id == sender_id, OutboundMessage.subject == subject, OutboundMessage.status == SENT
+    )
+    return session.scalar(query.limit(1)) is not None
+
+
 def _due(now: datetime):
     now = naive_utc(now)
     return or_(

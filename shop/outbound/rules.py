@@ -38,6 +38,7 @@ class Rules:
     attempts: int
     first_delay: timedelta
     max_delay: timedelta
+    abandoned_after: timedelta  # a purchase left unfinished this long gets its one reminder
 
     def kind(self, message_type: str) -> str:
         if message_type not in self.kinds:
@@ -72,6 +73,7 @@ def parse_rules(raw: dict[str, Any]) -> Rules:
         attempts=int(retry["attempts"]),
         first_delay=timedelta(seconds=float(retry["first_delay_seconds"])),
         max_delay=timedelta(seconds=float(retry["max_delay_seconds"])),
+        abandoned_after=timedelta(minutes=float(raw["abandoned_purchase"]["after_minutes"])),
     )
 
 

@@ -4,6 +4,7 @@ with its values and Messenger tag, sets the slots the reply needs, and says it o
 from datetime import datetime, timezone
 
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
 
 from actions.outbound import ActionSendOutbound
 from shop.db import session_scope
@@ -70,3 +71,21 @@ async def test_a_trigger_without_a_message_id_says_nothing(shop_db, domain):
         tracker = make_tracker(intent="EXTERNAL_outbound", entities=entities)
         assert await ActionSendOutbound().run(dispatcher, tracker, domain) == []
         assert dispatcher.messages == []
+
+
+async def test_a_product_chosen_in_the_purchase_form_writes_the_unfinished_purchase_reminder(shop_db, domain):
+    from actions.orders import ValidatePurchaseForm
+
+    tracker = make_tracker(
+        sender_id="web-8",
+        intent="purchase",
+        text="I want to buy a hoodie",
+        entities=[{"entity": "product", "value": "hoodie"}],
+        active_loop="purchase_form",
+        channel="socketio",
+    )
+    ValidatePurchaseForm().validate_product("hoodie", CollectingDispatcher(), tracker, domain)
+    with session_scope() as session:
+        [message] = session.scalars(select(OutboundMessage))
+        assert (message.sender_id, message.channel, message.message_type) == ("web-8", "socketio", "abandoned_purchase")
+        assert outbox.variables_of(message) == {"product": "Hoodie"}

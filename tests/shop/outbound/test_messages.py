@@ -12,6 +12,7 @@ from shop import meetings, orders
 from shop.contacts import remember_reach
 from shop.db import session_scope
 from shop.models import Order, OutboundMessage, Rep
+from shop.outbound import messages as outbound
 from shop.outbound import outbox
 
 NOW = datetime(2026, 3, 9, 14, 5, tzinfo=timezone.utc)  # a Monday, 10:05 in New York
@@ -170,3 +171,49 @@ def test_moving_a_meeting_moves_its_reminders_and_cancelling_it_cancels_them(rep
 
 def test_the_day_the_shipping_update_promises_is_counted_in_business_days():
     assert orders.add_business_days(date(2026, 3, 9), 3) == date(2026, 3, 12)
+
+
+# --------------------------------------------------------------------------- an unfinished purchase
+
+
+def abandoned() -> list[tuple]:
+    with session_scope() as session:
+        query = select(OutboundMessage).where(OutboundMessage.message_type == "abandoned_purchase")
+        return [(m.subject, m.due_at, m.status) for m in session.scalars(query.order_by(OutboundMessage.id))]
+
+
+def begin(product: str, at: datetime = NOW) -> None:
+    with session_scope() as session:
+        remember_reach(session, "web-1", "socketio")
+        outbound.purchase_begun(session, "web-1", product, at)
+
+
+def test_a_purchase_begun_is_reminded_once_after_the_configured_delay(shop_db):
+    begin("Hoodie")
+    [(subject, due, status)] = abandoned()
+    assert (subject, due, status) == ("purchase:Hoodie", datetime(2026, 3, 9, 15, 5), "pending")
+    with session_scope() as session:
+        [message] = session.scalars(select(OutboundMessage))
+        assert outbox.variables_of(message) == outbox.slots_of(message) == {"product": "Hoodie"}
+        assert message.kind == "marketing"
+
+
+def test_beginning_another_purchase_replaces_the_waiting_reminder(shop_db):
+    begin("Hoodie")
+    begin("Beanie", NOW + timedelta(minutes=10))
+    assert [(s, st) for s, _, st in abandoned()] == [("purchase:Hoodie", "cancelled"), ("purchase:Beanie", "pending")]
+
+
+def test_the_order_placed_cancels_the_reminder(shop_db):
+    begin("Classic Dress Shoes")
+    buy()
+    assert [st for _, _, st in abandoned()] == ["cancelled"]
+
+
+def test_a_product_reminded_of_once_is_not_reminded_of_again(shop_db):
+    begin("Hoodie")
+    with session_scope() as session:
+        [message_id] = outbox.claim(session, NOW + timedelta(hours=2))
+        outbox.deliver(session, message_id, NOW + timedelta(hours=2))
+    begin("Hoodie", NOW + timedelta(days=1))
+    assert [st for _, _, st in abandoned()] == ["sent"]

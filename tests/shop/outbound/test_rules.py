@@ -167,6 +167,7 @@ def test_every_rule_comes_from_the_configuration():
             "messenger": {"window_hours": 1, "tags": {}},
             "messages": {"newsletter": "marketing"},
             "retry": {"attempts": 2, "first_delay_seconds": 5, "max_delay_seconds": 5},
+            "abandoned_purchase": {"after_minutes": 15},
         }
     )
     friday = utc(2026, 3, 13, 10, 0)
@@ -174,6 +175,7 @@ def test_every_rule_comes_from_the_configuration():
     assert rules.decide(custom, situation("newsletter", marketing_sent_this_month=1), friday).action == WAIT
     with pytest.raises(KeyError):
         custom.kind("back_in_stock")
+    assert custom.abandoned_after == timedelta(minutes=15)
 
 
 def test_a_configuration_that_makes_no_sense_is_refused():
@@ -183,6 +185,7 @@ def test_a_configuration_that_makes_no_sense_is_refused():
         "messenger": {"window_hours": 24},
         "messages": {},
         "retry": {"attempts": 2, "first_delay_seconds": 5, "max_delay_seconds": 5},
+        "abandoned_purchase": {"after_minutes": 60},
     }
     with pytest.raises(ValueError, match="end after"):
         rules.parse_rules(raw)
