@@ -11,7 +11,7 @@ WEB_ASSETS  := web/static/vendor/socket.io.min.js web/static/vendor/chart.umd.js
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(wildcard addons/*.py)
 ENV         := source scripts/env.sh &&
 
-.PHONY: cluster cluster-test help install web-assets seed migrate migration erase ship retention report train validate lint format run shell interactive review compare-nlu tune-thresholds public-data test test-unit test-conversations test-nlu test-e2e services clean
+.PHONY: cluster cluster-test help install web-assets seed migrate migration erase ship restock retention report train validate lint format run shell interactive review compare-nlu tune-thresholds public-data test test-unit test-conversations test-nlu test-e2e services clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -92,6 +92,9 @@ erase: $(INSTALLED) ## delete everything about one contact: make erase SENDER=<c
 
 ship: $(INSTALLED) ## mark an order shipped, its customer's update written to the outbox for the worker: make ship ORDER=A1003
 	$(ENV) $(BIN)/python -m shop.shipping "$(ORDER)"
+
+restock: $(INSTALLED) ## add stock, telling the customers who waited for it: make restock SKU=TOP-HOODIE QUANTITY=5 SIZE=M COLOR=black
+	$(ENV) $(BIN)/python -m shop.restock "$(SKU)" "$(QUANTITY)" $(if $(SIZE),--size "$(SIZE)") $(if $(COLOR),--color "$(COLOR)")
 
 retention: $(INSTALLED) ## delete conversations last active more than RETENTION_DAYS (365) days ago
 	$(ENV) $(BIN)/python -m shop.erasure expire $(if $(DAYS),--days $(DAYS))

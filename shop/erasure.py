@@ -33,6 +33,7 @@ from shop.models import (
     OutboundMessage,
     OwnershipFailure,
     Refund,
+    RestockWish,
 )
 
 ERASED_REASON = "(erased at the customer's request)"
@@ -91,6 +92,7 @@ def erase(
     counts["contacts"] = _run(session, delete(Contact).where(of(Contact)))
     counts["consents"] = _run(session, delete(ConsentEvent).where(ConsentEvent.sender_id.in_(ids)))
     counts["outbound_messages"] = _run(session, delete(OutboundMessage).where(OutboundMessage.sender_id.in_(ids)))
+    counts["restock_wishes"] = _run(session, delete(RestockWish).where(RestockWish.sender_id.in_(ids)))
     counts["analytics_events"] = _run(session, delete(ConversationEvent).where(ConversationEvent.sender_id.in_(ids)))
     counts["satisfaction_answers"] = _run(session, delete(CsatResponse).where(CsatResponse.sender_id.in_(ids)))
     orders = select(Order.id).where(of(Order))

@@ -413,3 +413,19 @@ class OutboundMessage(Base):
     tag = Column(String(40), nullable=True)  # the Messenger tag it went with
     created_at = Column(DateTime, nullable=False, default=naive_now)
     sent_at = Column(DateTime, nullable=True)
+
+
+class RestockWish(Base):
+    """A customer asked to be told when a sold-out product (in a size and color, '' for any)
+    is back (shop/restock.py); `notified_at` once the notice was written to the outbox."""
+
+    __tablename__ = "restock_wishes"
+    __table_args__ = (Index("ix_restock_wishes_product", "product_id", "notified_at"),)
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), nullable=False)
+    product_id = Column(Integer, ForeignKey("products.id"), nullable=False)
+    size = Column(String(10), nullable=False, default="")
+    color = Column(String(30), nullable=False, default="")
+    created_at = Column(DateTime, nullable=False, default=naive_now)
+    notified_at = Column(DateTime, nullable=True)

@@ -1,7 +1,8 @@
 """The messages the shop sends first, written to the outbox by the change that causes them, in
 its transaction: an order placed in the chat, an order shipped, a meeting booked (its reminders
 24 hours and 1 hour before; cancelled when the meeting is moved or cancelled), a purchase begun
-(one reminder should it be left unfinished; cancelled by the order). Their words are
+(one reminder should it be left unfinished; cancelled by the order), a sold-out product back
+for a customer who asked to be told (shop/restock.py). Their words are
 the domain's responses named here; the values filled in are computed here."""
 
 from datetime import date, datetime, timedelta
@@ -10,13 +11,13 @@ from sqlalchemy.orm import Session
 
 from shop.clock import as_utc, aware
 from shop.formatting import day, money, variant_label
-from shop.models import Booking, Order, OutboundMessage
+from shop.models import Booking, Order, OutboundMessage, Variant
 from shop.outbound import outbox
 from shop.outbound.rules import configured, contact_zone
 from shop.parsing.dates import describe
 
 ORDER_CONFIRMATION, SHIPPING_UPDATE, MEETING_REMINDER = "order_confirmation", "shipping_update", "meeting_reminder"
-ABANDONED_PURCHASE = "abandoned_purchase"
+ABANDONED_PURCHASE, BACK_IN_STOCK = "abandoned_purchase", "back_in_stock"
 # How long before a meeting each reminder goes, and the response that says it.
 REMINDERS = (
     (timedelta(hours=24), "utter_outbound_meeting_reminder_day"),
@@ -67,6 +68,24 @@ def purchase_begun(session: Session, sender_id: str, product: str, now: datetime
         as_utc(now) + rules.abandoned_after,
         subject=subject,
         slots={"product": product},
+    )
+
+
+def back_in_stock(
+    session: Session, sender_id: str, product: str, label: str, variant: Variant, now: datetime
+) -> OutboundMessage | None:
+    """The product a customer waited for is back: its notice, with a way to buy it."""
+    slots = {"product": product, "size": variant.size or None, "color": variant.color or None}
+    return outbox.enqueue(
+        session,
+        configured(),
+        sender_id,
+        BACK_IN_STOCK,
+        "utter_outbound_back_in_stock",
+        {"item": label},
+        now,
+        subject=f"restock:{variant.id}",
+        slots=slots,
     )
 
 

@@ -89,3 +89,25 @@ async def test_a_product_chosen_in_the_purchase_form_writes_the_unfinished_purch
         [message] = session.scalars(select(OutboundMessage))
         assert (message.sender_id, message.channel, message.message_type) == ("web-8", "socketio", "abandoned_purchase")
         assert outbox.variables_of(message) == {"product": "Hoodie"}
+
+
+async def test_let_me_know_keeps_the_wish_and_asks_for_consent_when_there_is_none(shop_db, domain):
+    from actions.catalog import ActionNotifyRestock
+    from shop import consent
+    from shop.models import RestockWish
+
+    slots = {"product": "Hoodie", "size": "M", "color": "black"}
+    first = CollectingDispatcher()
+    tracker = make_tracker(sender_id="web-9", intent="notify_restock", slots=slots, channel="socketio")
+    await ActionNotifyRestock().run(first, tracker, domain)
+    assert [m["response"] for m in first.messages] == ["utter_restock_noted_needs_opt_in"]
+    with session_scope() as session:
+        consent.record(session, "web-9", "socketio", consent.OPTED_IN, "chat")
+    again = CollectingDispatcher()
+    await ActionNotifyRestock().run(again, tracker, domain)
+    assert [(m["response"], m["item"]) for m in again.messages] == [("utter_restock_noted", "Hoodie (black, size M)")]
+    with session_scope() as session:
+        assert len(session.scalars(select(RestockWish)).all()) == 1
+    unknown = CollectingDispatcher()
+    await ActionNotifyRestock().run(unknown, make_tracker(intent="notify_restock"), domain)
+    assert [m["response"] for m in unknown.messages] == ["utter_restock_which_product"]
