@@ -1,7 +1,8 @@
 """What the shop sends first, said in the conversation: the outbox worker (shop/outbound/)
 triggers EXTERNAL_outbound with the message's id, and this action marks it sent (once: a
 repeated trigger finds it sent and says nothing), says its response with the Messenger tag the
-rules chose, and sets the slots the customer's reply refers to (the booking to move or cancel)."""
+rules chose, and sets the slots the customer's reply refers to (the booking to move or cancel),
+unless a form is under way."""
 
 from typing import Any
 
@@ -42,4 +43,6 @@ class ActionSendOutbound(Action):
             )
         # `outbound` and `messenger_tag` reach the output channel with the message (addons/messenger_output.py).
         dispatcher.utter_message(response=response, outbound=True, messenger_tag=tag, **values)
+        if (tracker.active_loop or {}).get("name"):
+            return []  # a task under way keeps its answers (the product, the email it was given)
         return [SlotSet(name, value) for name, value in slots.items()]

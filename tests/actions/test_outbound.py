@@ -56,6 +56,17 @@ async def test_the_message_is_said_with_its_values_and_tag_and_its_slots_set(sho
         assert session.get(OutboundMessage, message_id).status == "sent"
 
 
+async def test_during_a_form_the_message_is_said_but_sets_no_slot(shop_db, domain):
+    message_id = claimed_reminder(None)
+    entities = [{"entity": "outbox_id", "value": message_id}]
+    tracker = make_tracker(
+        sender_id="psid-5", intent="EXTERNAL_outbound", entities=entities, active_loop="purchase_form"
+    )
+    dispatcher = CollectingDispatcher()
+    assert await ActionSendOutbound().run(dispatcher, tracker, domain) == []
+    assert [m["response"] for m in dispatcher.messages] == ["utter_outbound_meeting_reminder_hour"]
+
+
 async def test_a_second_trigger_of_the_same_message_says_nothing(shop_db, domain):
     message_id = claimed_reminder(None)
     await ActionSendOutbound().run(CollectingDispatcher(), triggered(message_id), domain)
