@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import requests
+import yaml
 from sqlalchemy import create_engine, select, text, update
 
 from shop import meetings
@@ -24,7 +25,13 @@ WAIT_SECONDS = 90
 
 @pytest.fixture(scope="module")
 def worker(servers):
-    env = {**servers.env, "RASA_URL": servers.url, "OUTBOUND_POLL_SECONDS": "0.3"}
+    """The worker as make run starts it, except that marketing may go at any hour of any day
+    here (the runs happen at any time; tests/shop/outbound tests the hours)."""
+    rules = yaml.safe_load((ROOT / "seed" / "outbound.yml").read_text())
+    rules["marketing"].update(hours=["00:00", "23:59"], days=["mon", "tue", "wed", "thu", "fri", "sat", "sun"])
+    always = servers.workdir / "outbound-always.yml"
+    always.write_text(yaml.safe_dump(rules))
+    env = {**servers.env, "RASA_URL": servers.url, "OUTBOUND_POLL_SECONDS": "0.3", "OUTBOUND_RULES": str(always)}
     log = open(servers.workdir / "outbound.log", "ab")  # noqa: SIM115 (open while the worker runs)
     process = subprocess.Popen([str(BIN / "python"), "-m", "shop.outbound"], cwd=ROOT, env=env, stdout=log, stderr=log)
     yield env
@@ -177,3 +184,31 @@ def test_an_update_arriving_during_a_purchase_leaves_the_purchase_where_it_was(s
     assert (tracker["active_loop"]["name"], tracker["slots"]["requested_slot"]) == ("purchase_form", "quantity")
     chat.say("1")
     assert chat.slots()["quantity"] == 1
+
+
+def test_a_customer_who_asked_to_be_told_hears_when_the_product_is_back(servers, worker):
+    chat = Chat(servers)
+    with create_engine(servers.shop_db).begin() as conn:  # the last black M hoodies are sold
+        conn.execute(
+            text(
+                "UPDATE variants SET stock = 0 WHERE color = 'black' AND size = 'M' AND product_id ="
+                " (SELECT id FROM products WHERE sku = 'TOP-HOODIE')"
+            )
+        )
+    [sold_out] = chat.say("do you have the hoodie in black size M?")
+    assert "sold out" in sold_out["text"]
+    assert {"title": "Tell me when it's back", "payload": "/notify_restock"} in sold_out["buttons"]
+    [asked] = chat.say("/notify_restock")
+    assert asked["text"].startswith("I've noted that you'd like to hear when the Hoodie (black, size M) is back.")
+    chat.say("/opt_in")
+    done = subprocess.run(
+        [str(BIN / "python"), "-m", "shop.restock", "TOP-HOODIE", "4", "--size", "M", "--color", "black"],
+        cwd=ROOT,
+        env=worker,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0 and "1 waiting customer(s) will be told" in done.stdout, done.stderr
+    [notice] = wait_until(lambda: said(chat, "utter_outbound_back_in_stock"), "back-in-stock notice")
+    assert notice == "Good news: the Hoodie (black, size M) you asked about is back in stock."
+    assert statuses(servers, chat.sender)[-1] == ("back_in_stock", "sent", None)
