@@ -11,7 +11,7 @@ WEB_ASSETS  := web/static/vendor/socket.io.min.js web/static/vendor/chart.umd.js
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(wildcard addons/*.py)
 ENV         := source scripts/env.sh &&
 
-.PHONY: cluster cluster-test help install web-assets seed migrate migration erase retention report markers train validate lint format run shell interactive review compare-nlu tune-thresholds public-data test test-unit test-conversations test-nlu test-e2e services clean
+.PHONY: cluster cluster-test help install web-assets seed migrate migration erase retention ship restock report markers train validate lint format run shell interactive review compare-nlu tune-thresholds public-data test test-unit test-conversations test-nlu test-e2e services clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -49,7 +49,7 @@ train: $(MODEL) ## train the model if data, domain or config changed
 validate: install ## check the training data: rasa data validate, then scripts/validate_data.py (file:line per finding)
 	$(ENV) scripts/validate.sh
 
-run: $(MODEL) seed $(WEB_ASSETS) ## start the action server, the Rasa server and the web app; Ctrl-C stops them
+run: $(MODEL) seed $(WEB_ASSETS) ## start the action server, the Rasa server, the web app, the analytics consumer and the outbox worker; Ctrl-C stops them
 	$(ENV) RASA_MODEL=$(MODEL) scripts/run.sh
 
 shell: $(MODEL) seed ## chat in the terminal (starts the action server in the background)
@@ -89,6 +89,12 @@ migration: $(INSTALLED) ## write the next migration from shop/models.py: make mi
 
 erase: $(INSTALLED) ## delete everything about one contact: make erase SENDER=<conversation id> or EMAIL=<address>
 	$(ENV) $(BIN)/python -m shop.erasure erase $(if $(SENDER),--sender "$(SENDER)") $(if $(EMAIL),--email "$(EMAIL)")
+
+ship: $(INSTALLED) ## mark an order shipped, its customer's update written to the outbox for the worker: make ship ORDER=A1003
+	$(ENV) $(BIN)/python -m shop.shipping "$(ORDER)"
+
+restock: $(INSTALLED) ## add stock, telling the customers who waited for it: make restock SKU=TOP-HOODIE QUANTITY=5 SIZE=M COLOR=black
+	$(ENV) $(BIN)/python -m shop.restock "$(SKU)" "$(QUANTITY)" $(if $(SIZE),--size "$(SIZE)") $(if $(COLOR),--color "$(COLOR)")
 
 retention: $(INSTALLED) ## delete conversations last active more than RETENTION_DAYS (365) days ago
 	$(ENV) $(BIN)/python -m shop.erasure expire $(if $(DAYS),--days $(DAYS))

@@ -8,8 +8,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
-from actions.common import ProductMention, latest_entity, product_mention
-from shop import catalog
+from actions.common import ProductMention, latest_entity, product_mention, remember_reach
+from shop import catalog, consent, restock
 from shop.buttons import alternative_buttons, button, product_buttons
 from shop.catalog import ProductFacts
 from shop.clock import now_utc
@@ -118,6 +118,10 @@ def product_card(facts: ProductFacts) -> dict[str, Any]:
     }
 
 
+# Offered with every sold-out answer: the customer is told when it is back (shop/restock.py).
+TELL_ME = button("Tell me when it's back", "notify_restock")
+
+
 class ActionCheckStock(ProductQuestion):
     question = "check_stock"
 
@@ -141,7 +145,9 @@ class ActionCheckStock(ProductQuestion):
                     response="utter_stock_summary", product=stock.product, stock=stock_list(stock.levels), buttons=buy
                 )
             else:
-                dispatcher.utter_message(response="utter_stock_sold_out_everywhere", product=stock.product, buttons=buy)
+                dispatcher.utter_message(
+                    response="utter_stock_sold_out_everywhere", product=stock.product, buttons=[TELL_ME, *buy]
+                )
             return []
         if stock.kind == "in_stock":
             dispatcher.utter_message(
@@ -156,10 +162,12 @@ class ActionCheckStock(ProductQuestion):
                 response="utter_stock_sold_out_alternatives",
                 product=stock.product,
                 options=options,
-                buttons=alternative_buttons(stock.alternatives),
+                buttons=[*alternative_buttons(stock.alternatives), TELL_ME],
             )
         else:
-            dispatcher.utter_message(response="utter_stock_sold_out", product=stock.product, options=options)
+            dispatcher.utter_message(
+                response="utter_stock_sold_out", product=stock.product, options=options, buttons=[TELL_ME]
+            )
         return [SlotSet(slot, value) for slot, value in (("size", stock.size), ("color", stock.color)) if value]
 
 
@@ -175,4 +183,29 @@ class ActionDeliveryEstimate(ProductQuestion):
             dispatcher.utter_message(
                 response="utter_delivery_estimate", product=product.name, earliest=day(earliest), latest=day(latest)
             )
+        return []
+
+
+class ActionNotifyRestock(Action):
+    """ "Let me know when it's back": the wish is kept; the notice goes once stock returns, on this
+    channel, if the customer agreed to messages from us here (asked now when not)."""
+
+    def name(self) -> str:
+        return "action_notify_restock"
+
+    async def run(self, dispatcher, tracker, domain):
+        product = latest_entity(tracker, "product") or tracker.get_slot("product")
+        size = latest_entity(tracker, "size") or tracker.get_slot("size")
+        color = latest_entity(tracker, "color") or tracker.get_slot("color")
+        with session_scope() as session:
+            remember_reach(session, tracker)
+            item = restock.remember_wish(session, tracker.sender_id, product, size, color)
+            channel = tracker.get_latest_input_channel() or ""
+            agreed = consent.may_send(session, tracker.sender_id, channel, consent.MARKETING).allowed
+        if item is None:
+            dispatcher.utter_message(response="utter_restock_which_product")
+        elif agreed:
+            dispatcher.utter_message(response="utter_restock_noted", item=item)
+        else:
+            dispatcher.utter_message(response="utter_restock_noted_needs_opt_in", item=item)
         return []

@@ -8,7 +8,7 @@ from datetime import timezone, tzinfo
 from rasa_sdk import Tracker
 from sqlalchemy.orm import Session
 
-from shop import catalog
+from shop import catalog, contacts
 from shop.clock import zone
 from shop.models import Product
 from shop.visit import latest_metadata
@@ -35,6 +35,12 @@ _QUESTION_WORDS = set(
 def customer_zone(tracker: Tracker) -> tzinfo:
     """The customer's time zone (asked, or from the channel), New York until known."""
     return zone(tracker.get_slot("customer_timezone") or "America/New_York") or timezone.utc
+
+
+def remember_reach(session: Session, tracker: Tracker) -> None:
+    """The conversation's channel and the customer's zone, where and when the shop writes first."""
+    channel = tracker.get_latest_input_channel()
+    contacts.remember_reach(session, tracker.sender_id, channel, tracker.get_slot("customer_timezone"))
 
 
 DEFAULT_TEAM = "smb"

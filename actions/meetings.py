@@ -10,7 +10,7 @@ from dateutil import parser as date_parser
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 
-from actions.common import customer_zone, team_of
+from actions.common import customer_zone, remember_reach, team_of
 from actions.csat import csat_followup
 from actions.forms import AnswersInAnyOrder, EndsAForm, email_reader, validate_email_value
 from shop import invites, meetings
@@ -248,6 +248,7 @@ class ActionBookMeeting(EndsAForm):
         zone = customer_zone(tracker)
         try:
             with session_scope() as session:
+                remember_reach(session, tracker)  # before the booking: its reminders go there
                 booking = meetings.book(
                     session,
                     option["rep_id"],

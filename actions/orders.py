@@ -8,6 +8,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.common import remember_reach
 from actions.csat import csat_followup
 from actions.forms import (
     AnswersInAnyOrder,
@@ -21,10 +22,11 @@ from actions.per_run import once
 from shop import orders, ownership
 from shop.answers import Reader
 from shop.buttons import alternative_buttons, button, product_buttons
-from shop.clock import naive_now
+from shop.clock import naive_now, now_utc
 from shop.db import session_scope
 from shop.formatting import join_words, money, short_date
 from shop.orders import OptionChoice
+from shop.outbound import messages as outbound
 from shop.parsing.ids import find_order_id, parse_email, parse_order_id
 from shop.parsing.numbers import MAX_QUANTITY, parse_quantity
 
@@ -78,6 +80,9 @@ class ValidatePurchaseForm(AnswersInAnyOrder):
             choice = orders.choose_product(
                 session, value, tracker.get_slot("size"), tracker.get_slot("color"), said_now(tracker, "product")
             )
+            if not choice.problem:  # a purchase begun: reminded once if it is left unfinished
+                remember_reach(session, tracker)
+                outbound.purchase_begun(session, tracker.sender_id, choice.product, now_utc())
         if choice.problem == "unknown" and choice.similar:
             dispatcher.utter_message(
                 response="utter_product_not_found_did_you_mean",
@@ -267,6 +272,7 @@ class ActionPlaceOrder(EndsAForm):
             dispatcher.utter_message(response="utter_order_not_placed")
             return reset
         with session_scope() as session:
+            remember_reach(session, tracker)  # before the order: its confirmation goes there
             purchase = orders.buy(
                 session,
                 tracker.get_slot("product"),

@@ -1,8 +1,9 @@
 """What the assistant sends to Messenger: Rasa's MessengerBot with the gaps of its 3.6 version
 fixed. Replies go out through an async Send API client with a timeout (fbmessenger's client
 blocks the event loop without one), more than three buttons become quick replies instead of
-vanishing, long texts are split, product cards become generic templates, and a human agent's
-messages carry the HUMAN_AGENT tag so they may be sent after the 24-hour window."""
+vanishing, long texts are split, product cards become generic templates, a human agent's
+messages carry the HUMAN_AGENT tag so they may be sent after the 24-hour window, and what the
+shop sends first carries the tag its rules allow."""
 
 import asyncio
 import hashlib
@@ -15,7 +16,9 @@ from rasa.core.channels.facebook import MessengerBot
 
 logger = logging.getLogger(__name__)
 
-GRAPH_API_BASE_URL = "https://graph.facebook.com/v18.0"
+# Meta serves each Graph API version about two years (v18.0 ended in January 2026): the one setting.
+GRAPH_API_VERSION = "v23.0"
+GRAPH_API_BASE_URL = f"https://graph.facebook.com/{GRAPH_API_VERSION}"
 # Limits of the Send API (developers.facebook.com/docs/messenger-platform/reference).
 TEXT_LIMIT = 2000
 TEMPLATE_TEXT_LIMIT = 640
@@ -108,8 +111,14 @@ def context_of(message: Dict[Text, Any]) -> Dict[Text, Any]:
 
 
 def messaging_fields(message: Dict[Text, Any]) -> Dict[Text, Text]:
+    """A reply, a person's message (HUMAN_AGENT), or a message the shop sends first: an UPDATE
+    inside the 24-hour window, outside it with the tag its rules chose (shop/outbound/rules.py)."""
     if is_from_agent(message):
         return {"messaging_type": "MESSAGE_TAG", "tag": "HUMAN_AGENT"}
+    if message.get("messenger_tag"):
+        return {"messaging_type": "MESSAGE_TAG", "tag": str(message["messenger_tag"])}
+    if message.get("outbound"):
+        return {"messaging_type": "UPDATE"}
     return {"messaging_type": "RESPONSE"}
 
 

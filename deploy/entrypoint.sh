@@ -1,6 +1,7 @@
 #!/bin/sh
 # The container's process, by name: rasa (the Rasa server), actions (the action server), web (the
-# web app), analytics (the consumer of the Rasa server's events), migrate (apply pending
+# web app), analytics (the consumer of the Rasa server's events), outbound (the outbox worker),
+# migrate (apply pending
 # migrations to SHOP_DB_URL, then exit). Secrets come from the
 # environment (Kubernetes secrets); none has a default, and the servers refuse to start without.
 set -eu
@@ -17,9 +18,10 @@ case "${1:-rasa}" in
   actions) exec python -m actions ;;
   web) exec python -m web ;;
   analytics) exec python -m shop.analytics ;;
+  outbound) exec python -m shop.outbound ;;
   migrate) exec python -m shop.migrations ;;
   *)
-    echo "usage: entrypoint.sh rasa|actions|web|analytics|migrate" >&2
+    echo "usage: entrypoint.sh rasa|actions|web|analytics|outbound|migrate" >&2
     exit 2
     ;;
 esac

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts the action server, the Rasa server, the web app and the analytics consumer, restarts any of them that exits,
+# Starts the action server, the Rasa server, the web app, the analytics consumer and the outbox worker, restarts any of them that exits,
 # waits until they answer, prints how to chat, and stops them all on Ctrl-C or SIGTERM.
 # Expects scripts/env.sh to be sourced (the Makefile does).
 set -uo pipefail
@@ -66,6 +66,9 @@ supervise "web app" "$RUN_DIR/log/web.log" .venv/bin/python -m web &
 supervisors+=($!)
 # Reads what the Rasa server publishes to its event broker (EVENT_BROKER_URL) for the funnel.
 supervise "analytics consumer" "$RUN_DIR/log/analytics.log" .venv/bin/python -m shop.analytics &
+supervisors+=($!)
+# Sends what the shop writes first (order and shipping updates, meeting reminders) through Rasa's API.
+supervise "outbox worker" "$RUN_DIR/log/outbound.log" .venv/bin/python -m shop.outbound &
 supervisors+=($!)
 
 # Loading the model takes a minute or two on a small machine, longer on a loaded one.

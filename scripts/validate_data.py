@@ -247,6 +247,10 @@ def check_duplicates(training: Sequence[Example]) -> list[Finding]:
     return findings
 
 
+# Rasa's convention for intents triggered through its API (trigger_intent), never typed: no examples.
+EXTERNAL_PREFIX = "EXTERNAL_"
+
+
 def check_too_few(
     training: Sequence[Example], intents: dict[str, int], domain_file: str, minimum: int = MIN_EXAMPLES
 ) -> list[Finding]:
@@ -262,7 +266,7 @@ def check_too_few(
             intent,
         )
         for intent, line in intents.items()
-        if counts[intent] < minimum
+        if counts[intent] < minimum and not intent.startswith(EXTERNAL_PREFIX)
     ]
 
 

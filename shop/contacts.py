@@ -49,3 +49,14 @@ def remember_email(session: Session, sender_id: str, email: str | None) -> None:
 def is_opted_out(session: Session, sender_id: str) -> bool:
     contact = session.scalar(select(Contact).where(Contact.sender_id == sender_id))
     return bool(contact and contact.opted_out)
+
+
+def remember_reach(session: Session, sender_id: str, channel: str | None, timezone: str | None = None) -> None:
+    """Where the contact talks to the shop (their conversation's channel) and their time zone, as
+    last seen: where and when the shop may write first (shop/outbound/)."""
+    contact = get_or_create_contact(session, sender_id)
+    if channel:
+        contact.channel = channel
+    if timezone:
+        contact.timezone = timezone
+    session.flush()

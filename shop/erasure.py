@@ -30,9 +30,11 @@ from shop.models import (
     Lead,
     Order,
     OrderItem,
+    OutboundMessage,
     OwnershipFailure,
     Refund,
     TwilioMessage,
+    RestockWish,
 )
 
 ERASED_REASON = "(erased at the customer's request)"
@@ -90,6 +92,8 @@ def erase(
     counts["ownership_failures"] = _run(session, delete(OwnershipFailure).where(OwnershipFailure.sender_id.in_(ids)))
     counts["contacts"] = _run(session, delete(Contact).where(of(Contact)))
     counts["consents"] = _run(session, delete(ConsentEvent).where(ConsentEvent.sender_id.in_(ids)))
+    counts["outbound_messages"] = _run(session, delete(OutboundMessage).where(OutboundMessage.sender_id.in_(ids)))
+    counts["restock_wishes"] = _run(session, delete(RestockWish).where(RestockWish.sender_id.in_(ids)))
     counts["analytics_events"] = _run(session, delete(ConversationEvent).where(ConversationEvent.sender_id.in_(ids)))
     counts["satisfaction_answers"] = _run(session, delete(CsatResponse).where(CsatResponse.sender_id.in_(ids)))
     texted = or_(TwilioMessage.to.in_(ids), TwilioMessage.from_.in_(ids))  # a texting contact's id is the number

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from shop.clock import as_utc, aware, naive_utc, now_utc
 from shop.hours import Window, day_windows, hours_next_open, hours_open_at, windows_between, zone_of
 from shop.models import BOOKING_REFERENCE_OFFSET, BOOKING_REFERENCE_PREFIX, Booking, Rep
+from shop.outbound import messages as outbound
 from shop.settings import SEED_DIR
 
 MEETING = timedelta(minutes=30)
@@ -241,6 +242,7 @@ def _insert_booking(
     customer_timezone: str,
     sender_id: str | None,
     lead_id: int | None,
+    now: datetime | None,
 ) -> Booking:
     booking = Booking(
         rep=rep,
@@ -264,6 +266,7 @@ def _insert_booking(
         raise
     booking.reference = booking_reference(booking.id)
     session.flush()
+    outbound.meeting_reminders(session, booking, as_utc(now) if now is not None else now_utc())
     return booking
 
 
@@ -297,7 +300,7 @@ def book(
     start = as_utc(start_utc)
     email, customer_timezone = _clean_booking_details(email, customer_timezone)
     rep = _bookable_rep(session, rep_id, start, now)
-    return _insert_booking(session, rep, start, email, customer_timezone, sender_id, lead_id)
+    return _insert_booking(session, rep, start, email, customer_timezone, sender_id, lead_id, now)
 
 
 def find_booking(session: Session, reference: str, email: str) -> Booking | None:
@@ -311,9 +314,10 @@ def find_booking(session: Session, reference: str, email: str) -> Booking | None
 
 
 def cancel_booking(session: Session, booking: Booking) -> None:
-    """Frees the slot: the booking stays, with status "cancelled"."""
+    """Frees the slot: the booking stays, with status "cancelled"; its reminders are not sent."""
     booking.status = CANCELLED
     session.flush()
+    outbound.cancel_meeting_reminders(session, booking)
 
 
 def reschedule(session: Session, booking: Booking, new_start_utc: datetime, *, now: datetime | None = None) -> Booking:
@@ -329,7 +333,7 @@ def reschedule(session: Session, booking: Booking, new_start_utc: datetime, *, n
     rep = _bookable_rep(session, booking.rep_id, new_start, now)
     cancel_booking(session, booking)
     return _insert_booking(
-        session, rep, new_start, booking.email, booking.customer_timezone, booking.sender_id, booking.lead_id
+        session, rep, new_start, booking.email, booking.customer_timezone, booking.sender_id, booking.lead_id, now
     )
 
 

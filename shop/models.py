@@ -128,6 +128,10 @@ class Contact(Base):
     opted_out_at = Column(DateTime, nullable=True)
     # When the contact was shown the privacy notice (its first message); None: not yet.
     privacy_notice_at = Column(DateTime, nullable=True)
+    # Where and when the shop may write first (shop/outbound/): the conversation's channel
+    # (a sender id belongs to one) and the contact's time zone, as last seen.
+    channel = Column(String(32), nullable=True)
+    timezone = Column(String(64), nullable=True)
     updated_at = Column(DateTime, nullable=False, default=naive_now, onupdate=naive_now)
 
 
@@ -390,3 +394,53 @@ class TwilioMessage(Base):
     status = Column(String(16), nullable=False)  # queued, sent, delivered, undelivered, failed...
     error_code = Column(String(16), nullable=True)  # Twilio's, e.g. 30003 (unreachable handset)
     updated_at = Column(DateTime, nullable=False, default=naive_now)
+
+
+class OutboundMessage(Base):
+    """A message the shop sends first (shop/outbound/): written in the transaction of the change
+    that causes it, sent by the worker when due and the rules allow. `status`: pending (due at
+    `due_at`), sending (claimed by a worker until `locked_until`), sent, parked (kept failing:
+    `last_error`), dropped (the rules refused it: `last_error` says why), cancelled (what it was
+    about changed, e.g. the meeting moved)."""
+
+    __tablename__ = "outbound_messages"
+    __table_args__ = (
+        Index("ix_outbound_messages_due", "status", "due_at"),
+        Index("ix_outbound_messages_sender", "sender_id", "status"),
+        Index("ix_outbound_messages_subject", "subject", "status"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), nullable=False)
+    channel = Column(String(32), nullable=False)  # Rasa's name of the output channel
+    message_type = Column(String(40), nullable=False)  # a message of seed/outbound.yml
+    kind = Column(String(16), nullable=False)  # marketing or transactional (shop/consent.py)
+    response = Column(String(100), nullable=False)  # the domain's response that says it
+    variables = Column(Text, nullable=False, default="{}")  # JSON: the response's {placeholders}
+    slots = Column(Text, nullable=True)  # JSON: slots set with it, so the customer's reply has its context
+    subject = Column(String(60), nullable=True)  # what it is about: "order:A1003", "booking:M3001"
+    timezone = Column(String(64), nullable=True)  # the contact's, for the marketing hours
+    status = Column(String(16), nullable=False, default="pending")
+    due_at = Column(DateTime, nullable=False, default=naive_now)
+    attempts = Column(Integer, nullable=False, default=0)
+    locked_until = Column(DateTime, nullable=True)
+    last_error = Column(Text, nullable=True)
+    tag = Column(String(40), nullable=True)  # the Messenger tag it went with
+    created_at = Column(DateTime, nullable=False, default=naive_now)
+    sent_at = Column(DateTime, nullable=True)
+
+
+class RestockWish(Base):
+    """A customer asked to be told when a sold-out product (in a size and color, '' for any)
+    is back (shop/restock.py); `notified_at` once the notice was written to the outbox."""
+
+    __tablename__ = "restock_wishes"
+    __table_args__ = (Index("ix_restock_wishes_product", "product_id", "notified_at"),)
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), nullable=False)
+    product_id = Column(Integer, ForeignKey("products.id"), nullable=False)
+    size = Column(String(10), nullable=False, default="")
+    color = Column(String(30), nullable=False, default="")
+    created_at = Column(DateTime, nullable=False, default=naive_now)
+    notified_at = Column(DateTime, nullable=True)

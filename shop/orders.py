@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 
 from shop import catalog
 from shop.catalog import Alternative, reserve_stock
-from shop.clock import naive_now
+from shop.clock import naive_now, naive_utc, now_utc
 from shop.formatting import variant_label
 from shop.models import ORDER_REFERENCE_OFFSET, ORDER_REFERENCE_PREFIX, Order, OrderItem, Product, Variant
+from shop.outbound import messages as outbound
 from shop.parsing.ids import parse_email
 from shop.parsing.numbers import parse_quantity
 from shop.parsing.sizes import parse_choice, parse_size
@@ -61,6 +62,7 @@ def place_order(
     session.flush()
     order.reference = order_reference(order.id)
     session.flush()
+    outbound.order_confirmation(session, order, now_utc())  # sent by the worker once committed
     return order
 
 
@@ -105,6 +107,33 @@ def delivery_estimate(product: Product, size: str | None, color: str | None, tod
     if not any(v.stock for v in catalog.matching_variants(product, size, color)):
         return None
     return delivery_window(today)
+
+
+# --------------------------------------------------------------------------- shipping
+
+
+class CannotShip(Exception):
+    """The order is unknown, or not in a state that ships (already shipped, delivered, refunded)."""
+
+
+SHIPPABLE = ("placed", "paid")
+
+
+def ship_order(session: Session, reference: str, now: datetime) -> Order:
+    """Marks the order shipped at `now` and writes the customer's shipping update in the same
+    transaction (CannotShip when it can't be shipped)."""
+    order = get_order(session, reference)
+    if order is None:
+        raise CannotShip(f"no order {reference!r}")
+    if order.status not in SHIPPABLE:
+        raise CannotShip(f"order {order.reference} is {order.status}")
+    order.status, order.shipped_at = "shipped", naive_utc(now)
+    session.flush()
+    shipped_on = now.date()
+    earliest = add_business_days(shipped_on, DELIVERY_BUSINESS_DAYS[0])
+    latest = add_business_days(shipped_on, DELIVERY_BUSINESS_DAYS[1])
+    outbound.shipping_update(session, order, earliest, latest, now)
+    return order
 
 
 # --------------------------------------------------------------------------- order status

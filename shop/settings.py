@@ -26,6 +26,9 @@ DEFAULTS = {
     "ANALYTICS_POLL_SECONDS": "1",  # how often the consumer reads the SQL event broker
     "ANALYTICS_HEARTBEAT": "",  # a file the consumer touches while it runs (its liveness probe)
     "ANALYTICS_API_TOKEN": "",  # empty: the funnel API answers only agents with the analytics role
+    "OUTBOUND_RULES": str(SEED_DIR / "outbound.yml"),  # what the shop sends first, when and where
+    "OUTBOUND_POLL_SECONDS": "2",  # how often the outbox worker looks for due messages
+    "OUTBOUND_HEARTBEAT": "",  # a file the worker touches while it runs (its liveness probe)
     "RETENTION_DAYS": "365",  # conversations last active longer ago are deleted (make retention)
     "PRIVACY_API_TOKEN": "",  # empty: the erasure API is off (the command still works)
     "RATE_LIMIT_PER_SENDER": "30",  # messages a minute one conversation may send
@@ -79,6 +82,11 @@ def public_base_url(env: Mapping[str, str] | None = None) -> str:
 def web_public_url(env: Mapping[str, str] | None = None) -> str:
     """Where customers reach the web app (the shop pages, calendar invites)."""
     return (get("WEB_PUBLIC_URL", env) or f"http://localhost:{get('WEB_PORT', env)}").rstrip("/")
+
+
+def rasa_url(env: Mapping[str, str] | None = None) -> str:
+    """Where the other processes reach the Rasa server's HTTP API."""
+    return (get("RASA_URL", env) or f"http://127.0.0.1:{rasa_port(env)}").rstrip("/")
 
 
 def booking_link_secret() -> str:

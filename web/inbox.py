@@ -4,7 +4,7 @@ note; the bot then takes the conversation back."""
 
 import asyncio
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from redis import RedisError
@@ -14,7 +14,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy import select
 
-from shop import csat, metrics, shared_state
+from shop import consent, csat, metrics, shared_state
 from shop.clock import naive_now, now_utc
 from shop.db import session_scope
 from shop.handoff import assignment
@@ -22,6 +22,7 @@ from shop.handoff.assignment import HandoffError
 from shop.handoff.context import transcript
 from shop.handoff.routing import agent_teams, load_config
 from shop.models import Agent, Handoff
+from shop.outbound import opt_outs, outbox
 from shop.responses import render
 from web.auth import (
     DECOY_HASH,
@@ -272,11 +273,12 @@ def _own_handoff(session, agent: Agent, handoff_id: int) -> Handoff:
 async def conversation(request: Request, db: Transaction, agent: Agent, handoff_id: int) -> HTTPResponse:
     config = load_config()
 
-    def read(session) -> tuple[dict[str, Any], dict[str, Any], str]:
+    def read(session) -> tuple[dict[str, Any], dict[str, Any], str, dict[str, Any]]:
         handoff = _own_handoff(session, agent, handoff_id)
-        return handoff_json(handoff, config), json.loads(handoff.context or "{}"), handoff.sender_id
+        reach = contact_reach(session, handoff.sender_id)
+        return handoff_json(handoff, config), json.loads(handoff.context or "{}"), handoff.sender_id, reach
 
-    shown, context, sender_id = await db.run(read)
+    shown, context, sender_id, reach = await db.run(read)
     live, live_error = None, None
     try:
         tracker = await request.app.ctx.rasa.tracker(sender_id)
@@ -289,6 +291,63 @@ async def conversation(request: Request, db: Transaction, agent: Agent, handoff_
             "context": context,
             "transcript": live if live is not None else context.get("transcript", []),
             "transcript_error": live_error,
+            **reach,
+        }
+    )
+
+
+def contact_reach(session, sender_id: str) -> dict[str, Any]:
+    """The contact's consent per channel (every change) and the messages the shop wrote them."""
+    return {
+        "consent": [
+            {"channel": c.channel, "status": c.status, "source": c.source, "wording": c.wording, "at": _iso(c.at)}
+            for c in consent.history(session, sender_id)
+        ],
+        "outbound": [
+            {
+                "message_type": m.message_type,
+                "channel": m.channel,
+                "status": m.status,
+                "due_at": _iso(m.due_at),
+                "sent_at": _iso(m.sent_at),
+                "tag": m.tag,
+                "note": m.last_error,
+            }
+            for m in outbox.sent_to(session, sender_id)
+        ],
+    }
+
+
+OPT_OUT_DAYS = 30  # the inbox's warning looks at the messages of the last month
+
+
+@bp.get("/api/outbound/opt-outs")
+@with_agent
+async def outbound_opt_outs(request: Request, db: Transaction, agent: Agent) -> HTTPResponse:
+    """Opt-out rates of what the shop sent in the last month, by channel and kind; a rate above
+    3% is logged as a warning and flagged for the inbox's banner."""
+
+    def read(session) -> list[opt_outs.OptOutRate]:
+        now = now_utc()
+        return opt_outs.opt_out_rates(session, now - timedelta(days=OPT_OUT_DAYS), now)
+
+    rates = await db.run(read)
+    opt_outs.warn(rates)
+    return response.json(
+        {
+            "days": OPT_OUT_DAYS,
+            "threshold": opt_outs.OPT_OUT_WARNING,
+            "rates": [
+                {
+                    "channel": r.channel,
+                    "message_type": r.message_type,
+                    "sent": r.sent,
+                    "opt_outs": r.opt_outs,
+                    "rate": round(r.rate, 4),
+                    "warning": r.warning,
+                }
+                for r in rates
+            ],
         }
     )
 

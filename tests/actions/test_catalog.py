@@ -190,9 +190,11 @@ async def test_check_stock_sold_out_size_and_color_offers_alternatives(shop_db, 
         "product": "Classic Dress Shoes",
         "options": "brown, size 10",
     }
-    alternatives = [payload_entities(b) for b in buttons_of(dispatcher)]
+    *to_buy, tell_me = buttons_of(dispatcher)
+    alternatives = [payload_entities(b) for b in to_buy]
     assert {"product": "Classic Dress Shoes", "size": "10", "color": "black"} in alternatives
-    assert all(b["payload"].startswith("/purchase") for b in buttons_of(dispatcher))
+    assert all(b["payload"].startswith("/purchase") for b in to_buy)
+    assert tell_me == {"title": "Tell me when it's back", "payload": "/notify_restock"}
     for alt in alternatives:
         assert in_stock(alt["product"], alt.get("size"), alt["color"]) > 0
     assert slot_events(events) == {
@@ -296,7 +298,7 @@ async def test_check_stock_reads_live_stock(shop_db, dispatcher, domain):
     await ActionCheckStock().run(dispatcher, tracker, domain)
     assert responses(dispatcher) == ["utter_stock_sold_out"]  # nothing in stock to offer
     assert filled(dispatcher, "utter_stock_sold_out") == {"product": "Hoodie", "options": "black, size M"}
-    assert buttons_of(dispatcher) == []
+    assert [b["payload"] for b in buttons_of(dispatcher)] == ["/notify_restock"]  # only to be told when it's back
 
 
 # --------------------------------------------------------------------------- delivery

@@ -24,7 +24,7 @@ from sanic import Sanic
 
 from actions.catalog import ActionProductInfo
 from addons.messenger import MessengerInput, signature_ok
-from addons.messenger_output import GraphApi, ShopMessengerBot, split_text
+from addons.messenger_output import GRAPH_API_BASE_URL, GRAPH_API_VERSION, GraphApi, ShopMessengerBot, split_text
 from tests.support.messenger import (
     GraphStandIn,
     delivery_event,
@@ -473,6 +473,27 @@ async def test_a_human_agents_messages_carry_the_human_agent_tag(bot, graph, met
     assert assistant["messaging_type"] == "RESPONSE" and "tag" not in assistant
 
 
+async def test_what_the_shop_sends_first_goes_as_an_update_or_with_the_tag_its_rules_chose(bot, graph):
+    # As action_send_outbound's response reaches the channel: its keywords are in the metadata.
+    reminder = BotUttered(
+        "Your meeting starts in an hour.",
+        data={"buttons": [{"title": "Move it", "payload": "/reschedule_meeting"}]},
+        metadata={"outbound": True, "messenger_tag": "CONFIRMED_EVENT_UPDATE", "reference": "M3001"},
+    )
+    await bot.channel.send_response("psid-1", reminder.message())
+    inside_window = BotUttered("Your order has shipped.", metadata={"outbound": True})
+    await bot.channel.send_response("psid-1", inside_window.message())
+    tagged, update = graph.messages("psid-1")
+    assert (tagged["messaging_type"], tagged["tag"]) == ("MESSAGE_TAG", "CONFIRMED_EVENT_UPDATE")
+    assert tagged["message"]["attachment"]["payload"]["buttons"][0]["title"] == "Move it"
+    assert update["messaging_type"] == "UPDATE" and "tag" not in update
+
+
+def test_the_graph_api_default_is_a_version_meta_still_serves():
+    assert f"https://graph.facebook.com/{GRAPH_API_VERSION}" == GRAPH_API_BASE_URL
+    assert int(GRAPH_API_VERSION.removeprefix("v").split(".")[0]) >= 23  # v18.0 ended in January 2026
+
+
 async def test_custom_data_for_other_channels_is_not_sent(bot, graph):
     await bot.send_response("psid-1", {"text": "Booked.", "custom": {"type": "calendar_invite", "ics": "BEGIN"}})
     await bot.send_response("psid-1", {"custom": {"text": "raw Messenger message"}})
@@ -486,7 +507,7 @@ async def test_graph_api_errors_are_logged_not_raised(bot, graph, caplog):
     assert "No matching user found" in caplog.text
     assert "psid-1" not in caplog.text and TOKEN not in caplog.text  # psids are hashed
 
-    unreachable = ShopMessengerBot(GraphApi(TOKEN, f"http://127.0.0.1:{free_port()}/v18.0"))
+    unreachable = ShopMessengerBot(GraphApi(TOKEN, f"http://127.0.0.1:{free_port()}/{GRAPH_API_VERSION}"))
     await unreachable.send_response("psid-1", {"text": "hello?"})
     await unreachable.graph.close()
     assert "unreachable" in caplog.text
@@ -498,7 +519,7 @@ async def test_output_channel_for_rasas_http_api(graph):
     assert out.name() == "facebook"
     await out.send_response("psid-9", {"text": "An agent will call you.", "agent": {"name": "Sam"}})
     [sent] = graph.messages("psid-9")
-    assert sent["tag"] == "HUMAN_AGENT" and graph.calls[0]["path"] == "/v18.0/me/messages"
+    assert sent["tag"] == "HUMAN_AGENT" and graph.calls[0]["path"] == f"/{GRAPH_API_VERSION}/me/messages"
     await channel.graph.close()
 
 

@@ -6,17 +6,18 @@ answer arrive without reloading, and close it with a note. Screenshots: results/
 import re
 import secrets
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
 from playwright.sync_api import expect
 
+from shop import consent
 from shop.db import session_scope
 from shop.handoff import assignment
 from shop.handoff.context import build_packet
 from shop.handoff.routing import load_config
-from shop.models import Agent, Handoff
+from shop.models import Agent, Handoff, OutboundMessage
 from tests.support import database
 from tests.support.web_app import RasaStandIn, WebApp, set_agent_password, wait_until
 
@@ -305,6 +306,47 @@ def test_agent_takes_answers_and_closes_a_handed_over_chat(inbox, browser, scree
             "POST /inbox/api/conversations/N/messages -> 502",
             "GET /inbox/api/me -> 401",
         ]
+    finally:
+        context.close()
+
+
+def test_the_contacts_consent_the_messages_sent_and_the_opt_out_warning_are_shown(inbox, browser):
+    sender = "web-" + secrets.token_hex(4)
+    reference = hand_over(inbox, sender, "Lee Park", [user_event("A person please", "human_handoff", time.time())])
+    sent_at = datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(days=1)
+    with session_scope(inbox.db_url) as session:
+        consent.record(session, sender, "socketio", consent.OPTED_IN, "widget checkbox", wording="Offers?")
+        consent.record(session, sender, "twilio", consent.OPTED_OUT, "keyword STOP", at=sent_at + timedelta(hours=1))
+        session.add(
+            OutboundMessage(
+                sender_id=sender,
+                channel="twilio",
+                message_type="shipping_update",
+                kind="transactional",
+                response="utter_x",
+                variables="{}",
+                status="sent",
+                attempts=0,
+                sent_at=sent_at,
+            )
+        )
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors = watch_errors(page)
+    try:
+        page.goto(f"{inbox.url}/inbox/")
+        log_in(page, PASSWORD)
+        warning = page.locator("#opt-out-warning")
+        expect(warning).to_contain_text("100.0% of the shipping update messages sent on twilio")
+        expect(warning).to_contain_text("(above 3%)")
+        page.locator("button.conversation", has_text=reference).click()
+        consent_list = page.locator("#ctx-consent")
+        expect(consent_list.locator("dt")).to_have_text(["socketio", "twilio"])
+        expect(consent_list.locator("dd").nth(0)).to_contain_text("opted in (widget checkbox")
+        expect(consent_list.locator("dd").nth(1)).to_contain_text("opted out (keyword STOP")
+        expect(page.locator("#ctx-outbound dt")).to_have_text(["shipping update"])
+        expect(page.locator("#ctx-outbound dd")).to_contain_text("sent · on twilio")
+        assert errors == ["GET /inbox/api/me -> 401"]  # before logging in, as always
     finally:
         context.close()
 

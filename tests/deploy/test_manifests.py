@@ -96,7 +96,7 @@ def test_no_secret_has_a_value_in_the_manifests():
 
 def test_our_containers_run_as_non_root_with_limits_and_probes():
     ours = [(name, doc, c) for name, doc in documents() for c in containers(doc) if c["image"] == "shop-assistant"]
-    assert {c["args"][0] for _, _, c in ours} == {"rasa", "actions", "web", "analytics", "migrate"}
+    assert {c["args"][0] for _, _, c in ours} == {"rasa", "actions", "web", "analytics", "outbound", "migrate"}
     for name, doc, container in ours:
         security = container["securityContext"]
         assert security["runAsNonRoot"] and security["readOnlyRootFilesystem"], name
@@ -133,7 +133,7 @@ def test_the_dockerfile_passes_hadolint_and_runs_as_non_root():
 
 def test_the_entrypoint_starts_each_process(tmp_path):
     done = subprocess.run(["sh", str(ROOT / "deploy" / "entrypoint.sh"), "nonsense"], capture_output=True, text=True)
-    assert done.returncode == 2 and "rasa|actions|web|analytics|migrate" in done.stderr
+    assert done.returncode == 2 and "rasa|actions|web|analytics|outbound|migrate" in done.stderr
 
 
 @pytest.mark.parametrize(

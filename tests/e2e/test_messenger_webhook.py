@@ -8,6 +8,7 @@ import secrets
 import pytest
 import requests
 
+from addons.messenger_output import GRAPH_API_VERSION
 from scripts.make_credentials import MESSENGER
 from tests.support.messenger import (
     E2E_SECRET,
@@ -81,7 +82,7 @@ def test_greeting_with_its_buttons_as_quick_replies(messenger, graph):
     ]
     assert graph.actions(customer)[:2] == ["mark_seen", "typing_on"]
     assert {c["access_token"] for c in graph.calls} == {TOKEN}
-    assert {c["path"] for c in graph.calls} == {"/v18.0/me/messages"}
+    assert {c["path"] for c in graph.calls} == {f"/{GRAPH_API_VERSION}/me/messages"}
 
     # Tapping a quick reply sends its payload: the intent, without NLU guessing.
     assert messenger.post(webhook_body([quick_reply_event(customer, "Track an order", "/order_status")])).ok

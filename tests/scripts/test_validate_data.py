@@ -172,6 +172,14 @@ def test_too_few_examples_points_at_the_domain_intent(tmp_path):
     assert "1 training examples" in findings[0].message
 
 
+def test_an_intent_triggered_through_rasas_api_needs_no_examples(tmp_path):
+    root = make_project(tmp_path, dict(CLEAN))
+    domain = root / "domain.yml"
+    domain.write_text(domain.read_text().replace("intents:\n", "intents:\n  - EXTERNAL_reminder\n  - EXTRA\n", 1))
+    findings = by_check(run_checks(root))["too_few"]
+    assert [f.key for f in findings] == ["EXTRA"]
+
+
 def test_entity_left_unannotated_in_a_similar_example(tmp_path):
     files = dict(CLEAN)
     files["shopping.yml"] = nlu(

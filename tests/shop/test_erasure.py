@@ -25,6 +25,7 @@ from shop.models import (
     HandoffEvent,
     Lead,
     Order,
+    OutboundMessage,
     OwnershipFailure,
     Rep,
     TwilioMessage,
@@ -99,6 +100,18 @@ def everything_about(sender: str, email: str, order_reference: str = "A1003") ->
         session.add(CsatResponse(sender_id=sender, outcome="order", asked_at=naive_now(), rating=4, comment="nice"))
         session.add(ConsentEvent(sender_id=sender, channel="twilio", status="opted_in", source="keyword START"))
         session.add(TwilioMessage(message_sid=f"SM-{sender}", to=sender, from_="+15550009999", status="delivered"))
+        session.add(
+            OutboundMessage(
+                sender_id=sender,
+                channel="twilio",
+                message_type="shipping_update",
+                kind="transactional",
+                response="utter_outbound_shipping_update",
+                variables="{}",
+                status="sent",
+                attempts=0,
+            )
+        )
 
 
 def count(model, **where) -> int:
@@ -126,7 +139,9 @@ def test_erasing_a_contact_deletes_everything_but_the_anonymized_orders(database
     assert counts["orders_anonymized"] == 1 and counts["conversation_events"] >= 1
     assert counts["analytics_events"] == counts["satisfaction_answers"] == counts["consents"] == 1
     assert counts["text_message_statuses"] == 1 and count(TwilioMessage, to=ALICE) == 0
-    for model in (Contact, Lead, Booking, Handoff, FollowUp, OwnershipFailure, ConversationEvent, CsatResponse):
+    assert counts["outbound_messages"] == 1
+    models = (Contact, Lead, Booking, Handoff, FollowUp, OwnershipFailure, ConversationEvent, CsatResponse)
+    for model in (*models, OutboundMessage):
         assert count(model, sender_id=ALICE) == 0, model.__name__
     assert count(Order) == orders_before  # the sale stays
     assert count(Order, email="alice@example.com") == 0 and count(Order, sender_id=ALICE) == 0

@@ -13,6 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from addons.messenger_output import GRAPH_API_VERSION
+
 PAGE_ID = "1000000000000001"
 _counter = itertools.count(1)
 
@@ -61,7 +63,7 @@ class GraphStandIn:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v18.0"
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/{GRAPH_API_VERSION}"
         self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
 
     def __enter__(self) -> "GraphStandIn":

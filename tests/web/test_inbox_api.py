@@ -16,12 +16,13 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from shop import consent
 from shop.clock import naive_now
 from shop.db import session_scope
 from shop.handoff import assignment
 from shop.handoff.context import build_packet
 from shop.handoff.routing import load_config
-from shop.models import Agent, CsatResponse, Handoff, HandoffEvent
+from shop.models import Agent, CsatResponse, Handoff, HandoffEvent, OutboundMessage
 from shop.responses import render
 from tests.support import database
 from tests.support.web_app import RasaStandIn, WebApp, set_agent_password
@@ -309,6 +310,66 @@ def test_the_detail_has_the_packet_and_the_live_transcript(app, rasa):
     assert body["conversation"]["id"] == handoff_id and body["transcript_error"] is None
     assert body["context"]["slots"] == {"Order": "1042"} and body["context"]["intents"] == ["human_handoff"]
     assert [line["text"] for line in body["transcript"]] == ["Can I talk to a person?", "Hello? Anyone there?"]
+
+
+def test_the_detail_has_the_contacts_consent_per_channel_and_the_messages_sent_to_them(app, rasa):
+    handoff_id = hand_over(app, rasa)
+    sender = sender_of(app, handoff_id)
+    with session_scope(app.db_url) as session:
+        consent.record(session, sender, "socketio", consent.OPTED_IN, "widget checkbox", wording="Offers by chat?")
+        consent.record(session, sender, "twilio", consent.OPTED_OUT, "keyword STOP")
+        session.add(
+            OutboundMessage(
+                sender_id=sender,
+                channel="facebook",
+                message_type="meeting_reminder",
+                kind="transactional",
+                response="utter_x",
+                variables="{}",
+                status="sent",
+                attempts=0,
+                tag="CONFIRMED_EVENT_UPDATE",
+                sent_at=naive_now(),
+            )
+        )
+    body = get(app, f"/conversations/{handoff_id}", token_of(app, BEN)).json()
+    assert [(c["channel"], c["status"], c["source"], c["wording"]) for c in body["consent"]] == [
+        ("socketio", "opted_in", "widget checkbox", "Offers by chat?"),
+        ("twilio", "opted_out", "keyword STOP", None),
+    ]
+    [message] = body["outbound"]
+    assert (message["message_type"], message["channel"], message["status"], message["tag"]) == (
+        "meeting_reminder",
+        "facebook",
+        "sent",
+        "CONFIRMED_EVENT_UPDATE",
+    )
+
+
+def test_opt_out_rates_above_three_percent_are_flagged_and_logged(app):
+    start = naive_now() - timedelta(days=2)
+    with session_scope(app.db_url) as session:
+        for n in range(10):
+            session.add(
+                OutboundMessage(
+                    sender_id=f"rate-{n}",
+                    channel="twilio",
+                    message_type="back_in_stock",
+                    kind="marketing",
+                    response="utter_x",
+                    variables="{}",
+                    status="sent",
+                    attempts=0,
+                    sent_at=start,
+                )
+            )
+        consent.record(session, "rate-0", "twilio", consent.OPTED_OUT, "keyword STOP", at=start + timedelta(hours=1))
+    assert get(app, "/outbound/opt-outs").status_code == 401
+    body = get(app, "/outbound/opt-outs", token_of(app, BEN)).json()
+    [rate] = [r for r in body["rates"] if r["message_type"] == "back_in_stock"]
+    assert (rate["sent"], rate["opt_outs"], rate["rate"], rate["warning"]) == (10, 1, 0.1, True)
+    assert body["threshold"] == 0.03
+    assert "10.0% of the back_in_stock messages sent on twilio" in app.log()
 
 
 def test_once_taken_nobody_else_can_take_it(app, rasa):

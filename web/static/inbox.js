@@ -172,6 +172,7 @@
     clearNotice();
     $("conversation-list").replaceChildren(el("p", { className: "muted" }, "Loading conversations…"));
     startPolling();
+    checkOptOuts();
   }
 
   async function onLogin(event) {
@@ -370,10 +371,11 @@
     show($("detail-empty"), false);
     show($("detail-body"), true);
     renderActions(conv);
-    const contextKey = JSON.stringify([data.context, conv.contact]);
+    const contextKey = JSON.stringify([data.context, conv.contact, data.consent, data.outbound]);
     if (contextKey !== state.detailKeys.context) {
       state.detailKeys.context = contextKey;
       renderContext(data.context || {}, conv);
+      renderReach(data.consent || [], data.outbound || []);
     }
     const transcriptKey = JSON.stringify([data.transcript, data.transcript_error]);
     if (transcriptKey !== state.detailKeys.transcript) {
@@ -413,6 +415,32 @@
     fillChips($("ctx-intents"), context.intents || []);
     fillPairs($("ctx-slots"), Object.entries(context.slots || {}), "Nothing known yet.");
     renderLead(context.lead);
+  }
+
+  // The contact's latest consent on each channel, and what the shop wrote them (shop/outbound/).
+  function renderReach(consent, outbound) {
+    const latest = {};
+    consent.forEach((change) => { latest[change.channel] = change; });
+    fillPairs($("ctx-consent"), Object.values(latest).map((c) => [c.channel,
+      `${c.status === "opted_in" ? "opted in" : "opted out"} (${c.source}, ${clockText(c.at)})`]),
+    "No opt-in or opt-out recorded.");
+    fillPairs($("ctx-outbound"), outbound.map((m) => [m.message_type.replace(/_/g, " "),
+      [m.status, `on ${m.channel}`, m.tag, m.sent_at ? clockText(m.sent_at) : null, m.note]
+        .filter(Boolean).join(" · ")]), "Nothing sent.");
+  }
+
+  async function checkOptOuts() {
+    try {
+      const data = await api("GET", "/outbound/opt-outs");
+      const high = data.rates.filter((r) => r.warning);
+      const box = $("opt-out-warning");
+      box.textContent = high.map((r) => `${(100 * r.rate).toFixed(1)}% of the ${r.message_type.replace(/_/g, " ")} ` +
+        `messages sent on ${r.channel} in the last ${data.days} days were followed by an opt-out ` +
+        `(above ${(100 * data.threshold).toFixed(0)}%).`).join(" ");
+      show(box, high.length > 0);
+    } catch (problem) {
+      // The banner is advice: the inbox works without it.
+    }
   }
 
   function renderLead(lead) {

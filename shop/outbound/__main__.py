@@ -1,0 +1,58 @@
+"""python -m shop.outbound: the outbox worker, until SIGTERM or SIGINT. Every OUTBOUND_POLL_SECONDS
+it sends the due messages of the shop database through Rasa's HTTP API (RASA_URL, with
+RASA_AUTH_TOKEN). Start as many as you like: they never send a message twice. With
+OUTBOUND_HEARTBEAT set it touches that file each pass, and `python -m shop.outbound --alive`
+answers whether it did lately (Kubernetes' liveness probe)."""
+
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+from shop import log_redaction, settings
+from shop.db import session_factory
+from shop.outbound.rasa_api import RasaApi
+from shop.outbound.rules import configured
+from shop.outbound.worker import run_once
+
+ALIVE_WITHIN_SECONDS = 300  # a pass may wait on Rasa: a batch of 5 at up to 30 s each
+logger = logging.getLogger("shop.outbound")
+
+
+def main() -> None:
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    rules = configured()
+    sessions, rasa = session_factory(), RasaApi()
+    poll = float(settings.get("OUTBOUND_POLL_SECONDS"))
+    heartbeat = settings.get("OUTBOUND_HEARTBEAT")
+    logger.info("Outbox worker sending through %s every %s s", rasa.base_url, poll)
+    while not stop.is_set():
+        try:
+            handled = run_once(sessions, rules, rasa)
+        except Exception:  # the database away for a moment: try again at the next pass
+            logger.exception("Outbox pass failed")
+            handled = {}
+        if heartbeat:
+            Path(heartbeat).touch()
+        if not handled:  # a full batch: straight on to the next one
+            stop.wait(poll)
+
+
+def alive(now: float | None = None) -> bool:
+    heartbeat = settings.get("OUTBOUND_HEARTBEAT")
+    if not heartbeat or not os.path.exists(heartbeat):
+        return False
+    return (now or time.time()) - os.path.getmtime(heartbeat) < ALIVE_WITHIN_SECONDS
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--alive"]:
+        sys.exit(0 if alive() else 1)
+    log_redaction.install()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    main()
