@@ -33,8 +33,8 @@ from shop.models import (
     OutboundMessage,
     OwnershipFailure,
     Refund,
-    TwilioMessage,
     RestockWish,
+    TwilioMessage,
 )
 
 ERASED_REASON = "(erased at the customer's request)"
