@@ -4,13 +4,11 @@ With ANALYTICS_HEARTBEAT set it touches that file every few seconds, and
 
 import asyncio
 import logging
-import os
 import signal
 import sys
-import time
 from pathlib import Path
 
-from shop import log_redaction, settings
+from shop import heartbeat, log_redaction, settings
 from shop.analytics.consumer import consumer_for, pause
 
 HEARTBEAT_SECONDS = 10
@@ -30,18 +28,15 @@ async def main() -> None:
         loop.add_signal_handler(signum, stop.set)
     url = settings.get("EVENT_BROKER_URL")
     logging.getLogger(__name__).info("Analytics consumer reading %s", url.split("://")[0])
-    heartbeat = settings.get("ANALYTICS_HEARTBEAT")
-    beating = asyncio.create_task(beat(Path(heartbeat), stop)) if heartbeat else None
+    beat_file = settings.get("ANALYTICS_HEARTBEAT")
+    beating = asyncio.create_task(beat(Path(beat_file), stop)) if beat_file else None
     await consumer_for(url, settings.database_url())(stop)
     if beating:
         await beating
 
 
 def alive(now: float | None = None) -> bool:
-    heartbeat = settings.get("ANALYTICS_HEARTBEAT")
-    if not heartbeat or not os.path.exists(heartbeat):
-        return False
-    return (now or time.time()) - os.path.getmtime(heartbeat) < ALIVE_WITHIN_SECONDS
+    return heartbeat.alive(settings.get("ANALYTICS_HEARTBEAT"), ALIVE_WITHIN_SECONDS, now)
 
 
 if __name__ == "__main__":

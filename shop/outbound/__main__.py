@@ -5,14 +5,12 @@ OUTBOUND_HEARTBEAT set it touches that file each pass, and `python -m shop.outbo
 answers whether it did lately (Kubernetes' liveness probe)."""
 
 import logging
-import os
 import signal
 import sys
 import threading
-import time
 from pathlib import Path
 
-from shop import log_redaction, settings
+from shop import heartbeat, log_redaction, settings
 from shop.db import session_factory
 from shop.outbound.rasa_api import RasaApi
 from shop.outbound.rules import configured
@@ -29,7 +27,7 @@ def main() -> None:
     rules = configured()
     sessions, rasa = session_factory(), RasaApi()
     poll = float(settings.get("OUTBOUND_POLL_SECONDS"))
-    heartbeat = settings.get("OUTBOUND_HEARTBEAT")
+    beat_file = settings.get("OUTBOUND_HEARTBEAT")
     logger.info("Outbox worker sending through %s every %s s", rasa.base_url, poll)
     while not stop.is_set():
         try:
@@ -37,17 +35,14 @@ def main() -> None:
         except Exception:  # the database away for a moment: try again at the next pass
             logger.exception("Outbox pass failed")
             handled = {}
-        if heartbeat:
-            Path(heartbeat).touch()
+        if beat_file:
+            Path(beat_file).touch()
         if not handled:  # a full batch: straight on to the next one
             stop.wait(poll)
 
 
 def alive(now: float | None = None) -> bool:
-    heartbeat = settings.get("OUTBOUND_HEARTBEAT")
-    if not heartbeat or not os.path.exists(heartbeat):
-        return False
-    return (now or time.time()) - os.path.getmtime(heartbeat) < ALIVE_WITHIN_SECONDS
+    return heartbeat.alive(settings.get("OUTBOUND_HEARTBEAT"), ALIVE_WITHIN_SECONDS, now)
 
 
 if __name__ == "__main__":
