@@ -13,7 +13,6 @@ import hmac
 import json
 import logging
 import time
-from dataclasses import asdict
 from typing import Any, Awaitable, Callable, Dict, Iterator, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -27,7 +26,7 @@ from sanic.response import HTTPResponse
 from addons.inbound import MAX_BODY_BYTES, clean_text, limit_request_size, read_body, valid_sender
 from addons.messenger_output import GRAPH_API_BASE_URL, GraphApi, ShopMessengerBot, psid_hash
 from addons.payload_guard import guard_payload
-from addons.sender_queues import Inbound, SenderQueues
+from addons.sender_queues import Inbound, QueuedWebhook, SenderQueues
 from shop import metrics, shared_state
 
 logger = logging.getLogger(__name__)
@@ -105,7 +104,7 @@ def referral_metadata(referral: Any) -> Dict[Text, Any]:
     return metadata
 
 
-class MessengerInput(FacebookInput):
+class MessengerInput(QueuedWebhook, FacebookInput):
     """Messenger webhook at /webhooks/facebook/webhook, replies through the Send API."""
 
     @classmethod
@@ -203,30 +202,8 @@ class MessengerInput(FacebookInput):
                 continue
             if item is None:
                 continue
-            if not self.seen.add(item.key):
-                logger.info("Messenger redelivered %s; already handled.", item.key)
-                continue
-            self.pending.put(item.key, asdict(item))
-            self._queue(item, on_new_message)
-            accepted += 1
+            accepted += self.enqueue(item, on_new_message)
         return accepted
-
-    def _queue(self, item: Inbound, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
-        # After the 200, not inline: Meta retries a call still open after 20 s, so a slow turn would run twice.
-        async def job() -> None:
-            if self.pending.claim(item.key):  # else another server (or a drain) took it
-                await self.handle(item, on_new_message)
-
-        self.queues.submit(item.sender_id, job)
-
-    def resume_pending(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> int:
-        """Queues the events a stopped server had accepted but not started; returns how many."""
-        leftovers = self.pending.leftovers()
-        for _key, data in leftovers:
-            self._queue(Inbound(**data), on_new_message)
-        if leftovers:
-            logger.info("Messenger: %d event(s) accepted before a restart are handled now.", len(leftovers))
-        return len(leftovers)
 
     async def handle(self, item: Inbound, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
         out = self.get_output_channel()

@@ -3,7 +3,7 @@
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text
 
 logger = logging.getLogger(__name__)
@@ -53,3 +53,44 @@ class SenderQueues:
     @property
     def busy(self) -> bool:
         return bool(self._waiting)
+
+
+class QueuedWebhook:
+    """What a webhook channel of answered-at-once events shares (Messenger, Twilio): each new
+    event kept as pending (so a restart resumes it) and queued for its customer; a redelivery
+    dropped. The channel provides `seen`, `pending`, `queues` and `handle(item, on_new_message)`."""
+
+    seen: Any
+    pending: Any
+    queues: SenderQueues
+
+    async def handle(self, item: Inbound, on_new_message: Callable[..., Awaitable[Any]]) -> None:
+        raise NotImplementedError  # the channel's own turn
+
+    def enqueue(self, item: Inbound, on_new_message: Callable[..., Awaitable[Any]]) -> bool:
+        """Queues a new event; False for a redelivery of one already taken."""
+        if not self.seen.add(item.key):
+            logger.info("%s redelivered %s; already handled.", self.queues.channel, item.key)
+            return False
+        self.pending.put(item.key, asdict(item))
+        self._queue(item, on_new_message)
+        return True
+
+    def _queue(self, item: Inbound, on_new_message: Callable[..., Awaitable[Any]]) -> None:
+        # After the answer, not inline: the sender retries (Meta) or gives up on (Twilio) a slow call.
+        async def job() -> None:
+            if self.pending.claim(item.key):  # else another server (or a drain) took it
+                await self.handle(item, on_new_message)
+
+        self.queues.submit(item.sender_id, job)
+
+    def resume_pending(self, on_new_message: Callable[..., Awaitable[Any]]) -> int:
+        """Queues the events a stopped server had accepted but not started; returns how many."""
+        leftovers = self.pending.leftovers()
+        for _key, data in leftovers:
+            self._queue(Inbound(**data), on_new_message)
+        if leftovers:
+            logger.info(
+                "%s: %d event(s) accepted before a restart are handled now.", self.queues.channel, len(leftovers)
+            )
+        return len(leftovers)

@@ -12,7 +12,7 @@ and the rest opt the contact out with one confirmation and nothing more until ST
 
 import logging
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -25,7 +25,7 @@ from sanic.response import HTTPResponse
 
 from addons.inbound import MAX_BODY_BYTES, clean_text, limit_request_size, read_body, valid_sender
 from addons.numbered_choices import chosen_payload, last_choices
-from addons.sender_queues import Inbound, SenderQueues
+from addons.sender_queues import Inbound, QueuedWebhook, SenderQueues
 from addons.twilio_output import (
     TWILIO_API_BASE_URL,
     WHATSAPP_PREFIX,
@@ -113,7 +113,7 @@ def turn_for(item: Inbound, channel: Text, opted_out: bool, choices: List[Dict[T
     return Turn(item.text, item.metadata)
 
 
-class TwilioSmsInput(InputChannel):
+class TwilioSmsInput(QueuedWebhook, InputChannel):
     """SMS webhook at /webhooks/twilio/webhook, replies through Twilio's Messages API."""
 
     output_class = TwilioSmsBot
@@ -219,27 +219,7 @@ class TwilioSmsInput(InputChannel):
         item = text_message(form, self.name())
         if item is None:
             return False
-        if not self.seen.add(item.key):
-            logger.info("Twilio redelivered %s; already handled.", item.key)
-            return False
-        self.pending.put(item.key, asdict(item))
-        self._queue(item, on_new_message)
-        return True
-
-    def _queue(self, item: Inbound, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
-        # After the answer, not inline: Twilio gives up on a webhook after 15 s.
-        async def job() -> None:
-            if self.pending.claim(item.key):  # else another server (or a drain) took it
-                await self.handle(item, on_new_message)
-
-        self.queues.submit(item.sender_id, job)
-
-    def resume_pending(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> int:
-        """Queues the messages a stopped server had accepted but not started; returns how many."""
-        leftovers = self.pending.leftovers()
-        for _key, data in leftovers:
-            self._queue(Inbound(**data), on_new_message)
-        return len(leftovers)
+        return self.enqueue(item, on_new_message)
 
     async def _tracker(self, sender_id: Text) -> Any:
         agent = getattr(getattr(self.app, "ctx", None), "agent", None)
