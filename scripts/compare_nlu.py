@@ -132,13 +132,22 @@ def folds(examples: list[dict[str, Any]], k: int, seed: int = 7) -> list[list[di
 
 
 def write_nlu(examples: list[dict[str, Any]], path: Path) -> None:
-    """Training examples back to Rasa YAML, with their entity annotations."""
+    """Training examples back to Rasa YAML, with their entity annotations, and all of data/'s
+    lookup tables, regexes and synonyms: a fold leaves out examples, not knowledge (as Rasa's
+    own cross-validation, rasa.nlu.test.generate_folds, keeps them in every fold)."""
     from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLWriter
+    from rasa.shared.nlu.training_data.loading import load_data
     from rasa.shared.nlu.training_data.message import Message
     from rasa.shared.nlu.training_data.training_data import TrainingData
 
-    messages = [Message(data=e["message"]) for e in examples]
-    path.write_text(RasaYAMLWriter().dumps(TrainingData(training_examples=messages)))
+    everything = load_data(str(ROOT / "data" / "nlu"))
+    fold = TrainingData(
+        training_examples=[Message(data=e["message"]) for e in examples],
+        entity_synonyms=everything.entity_synonyms,
+        regex_features=everything.regex_features,
+        lookup_tables=everything.lookup_tables,
+    )
+    path.write_text(RasaYAMLWriter().dumps(fold))
 
 
 def training_examples() -> list[dict[str, Any]]:

@@ -96,3 +96,15 @@ def test_the_fingerprint_follows_the_training_data(tmp_path, monkeypatch):
     assert c.training_data_fingerprint() == first
     (tmp_path / "data" / "nlu" / "a.yml").write_text("nlu: [x]\n")
     assert c.training_data_fingerprint() != first
+
+
+def test_a_fold_keeps_the_lookup_tables_and_synonyms_of_all_the_data(tmp_path):
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    everything = load_data(str(c.ROOT / "data" / "nlu"))
+    examples = c.training_examples()[:20]
+    c.write_nlu(examples, tmp_path / "fold.yml")
+    fold = load_data(str(tmp_path / "fold.yml"))
+    assert [m.get("text") for m in fold.training_examples] == [e["text"] for e in examples]
+    assert fold.lookup_tables == everything.lookup_tables and fold.lookup_tables
+    assert fold.entity_synonyms == everything.entity_synonyms and fold.entity_synonyms
