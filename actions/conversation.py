@@ -1,20 +1,21 @@
 """Keeping the conversation on track: cancelling a task, and not understanding twice in a row."""
 
-from collections.abc import Iterable
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 
+from actions.clarifying import FAQ, NOT_UNDERSTOOD_INTENTS, ask_what_they_meant
 from actions.forms import EndsAForm
 from actions.orders import PURCHASE_SLOTS
 from actions.refunds import REFUND_SLOTS
-from shop.buttons import button
 from shop.further_requests import further_request_to_acknowledge
 from shop.interrupted_forms import interrupted_form
 
 MISUNDERSTANDING_ACTION = "action_handle_misunderstanding"
 HUMAN_OFFER_AFTER = 2
+# A message answered with one of these was not understood (misunderstandings_in_a_row).
+NOT_UNDERSTOOD_ANSWERS = (MISUNDERSTANDING_ACTION, "utter_out_of_scope")
 
 
 class ActionCancelTask(EndsAForm):
@@ -30,15 +31,6 @@ class ActionCancelTask(EndsAForm):
         back = interrupted_form([*tracker.events, *events]) is not None
         dispatcher.utter_message(response="utter_cancelled_back_to_earlier" if back else "utter_cancelled")
         return events + [SlotSet(slot, None) for slot in PURCHASE_SLOTS + REFUND_SLOTS]
-
-
-# Messages the bot could not take: nothing understood, or taken as off-topic nonsense.
-NOT_UNDERSTOOD_INTENTS = ("nlu_fallback", "out_of_scope")
-NOT_UNDERSTOOD_ANSWERS = (MISUNDERSTANDING_ACTION, "utter_out_of_scope")
-# A candidate intent below this is no better than a guess, not worth a button.
-CLARIFY_FLOOR = 0.15
-CLARIFY_OPTION = "utter_clarify_option_{}"
-FAQ = "faq"
 
 
 def misunderstandings_in_a_row(events: list[dict[str, Any]]) -> int:
@@ -59,45 +51,6 @@ def misunderstandings_in_a_row(events: list[dict[str, Any]]) -> int:
     return count
 
 
-def clarifying_candidates(
-    ranking: Iterable[dict[str, Any]], offered: Iterable[str], floor: float = CLARIFY_FLOOR, limit: int = 2
-) -> list[str]:
-    """The intents worth asking about, best first: among the classifier's ranking, those the
-    bot can act on (`offered`) at `floor` confidence or more; nlu_fallback is no candidate."""
-    offered = set(offered)
-    names: list[str] = []
-    for candidate in ranking or []:
-        name = candidate.get("name")
-        if (
-            name in offered
-            and name not in names
-            and name not in NOT_UNDERSTOOD_INTENTS
-            and (candidate.get("confidence") or 0) >= floor
-        ):
-            names.append(name)
-    return names[:limit]
-
-
-def _option_phrase(domain: dict[str, Any], option: str) -> str | None:
-    variations = (domain.get("responses") or {}).get(CLARIFY_OPTION.format(option)) or []
-    return variations[0].get("text") if variations else None
-
-
-def faq_topic(message: dict[str, Any]) -> str | None:
-    """The FAQ topic the answer selector chose for the message ("shipping"), even when the
-    classifier was too unsure of "faq" to answer it."""
-    selectors = message.get("response_selector") or {}
-    chosen = (selectors.get(FAQ) or selectors.get("default") or {}).get("response") or {}
-    key = chosen.get("intent_response_key") or ""
-    return key.split("/", 1)[1] if key.startswith(f"{FAQ}/") else None
-
-
-def _choice_button(title: str, intent: str, topic: str | None) -> dict[str, str]:
-    """A clarifying question's button: an FAQ's sends its topic (Rasa runs no NLU on a payload)."""
-    # A literal intent: the channels' payload guard (addons/payload_guard.py) reads it from here.
-    return button(title, "faq_topic_chosen", faq_topic=topic) if intent == FAQ and topic else button(title, intent)
-
-
 class ActionHandleMisunderstanding(Action):
     """Answers a message the bot did not take: off-topic, a clarifying question between the
     likely intents, or plainly not understood; the second miss in a row offers a person."""
@@ -113,29 +66,7 @@ class ActionHandleMisunderstanding(Action):
         if (message.get("intent") or {}).get("name") == "out_of_scope":
             dispatcher.utter_message(response="utter_out_of_scope")
             return [SlotSet("person_offered", False)]
-        phrases = {
-            intent: _option_phrase(domain, intent) for intent in domain.get("intents", []) if isinstance(intent, str)
-        }
-        topic = faq_topic(message)
-        if topic:
-            phrases[FAQ] = _option_phrase(domain, f"{FAQ}_{topic}")
-        offered = [intent for intent, phrase in phrases.items() if phrase]
-        candidates = clarifying_candidates(message.get("intent_ranking") or [], offered)
-        if len(candidates) == 2:
-            first, second = (phrases[c] for c in candidates)
-            dispatcher.utter_message(
-                response="utter_clarify_two",
-                first=first,
-                second=second,
-                buttons=[_choice_button(phrases[c][:1].upper() + phrases[c][1:], c, topic) for c in candidates],
-            )
-        elif len(candidates) == 1:
-            dispatcher.utter_message(
-                response="utter_clarify_one",
-                first=phrases[candidates[0]],
-                buttons=[_choice_button("Yes", candidates[0], topic), button("No, something else", "deny")],
-            )
-        else:
+        if not ask_what_they_meant(dispatcher, message, domain):
             dispatcher.utter_message(response="utter_not_understood")
         return [SlotSet("person_offered", False)]
 

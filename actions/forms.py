@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session
 
+from actions.clarifying import FAQ, ask_what_they_meant
 from actions.per_run import one_run
 from shop import ownership
 from shop.answers import Reader, may_answer, read_all, sort_answers
@@ -18,6 +19,7 @@ from shop.interrupted_forms import interrupted_form
 from shop.parsing.ids import parse_email
 
 REQUESTED_SLOT = "requested_slot"
+FALLBACK = "nlu_fallback"
 
 
 def latest_intent(tracker: Tracker) -> str | None:
@@ -46,6 +48,13 @@ def _answered_another_form(tracker: Tracker, domain: DomainDict, form: str) -> b
         if event.get("event") == "action" and event.get("name") in forms:
             return True
     return False
+
+
+def _faq_instead(tracker: Tracker) -> bool:
+    """Whether the message reads most like an FAQ the classifier was too unsure of to answer
+    ("do you take bitcoin" while a color is asked)."""
+    ranking = [r for r in tracker.latest_message.get("intent_ranking") or [] if r.get("name") != FALLBACK]
+    return latest_intent(tracker) == FALLBACK and bool(ranking) and ranking[0].get("name") == FAQ
 
 
 def _named_as_entity(tracker: Tracker, domain: DomainDict, slot: str) -> bool:
@@ -93,7 +102,16 @@ class AnswersInAnyOrder(FormValidationAction, ABC):
         text = tracker.latest_message.get("text") or ""
         out_of_turn: dict[str, Any] = {}
         withdrawn = False
-        if may_answer(latest_intent(tracker), text) and not _answered_another_form(tracker, domain, self.form_name()):
+        if (
+            _faq_instead(tracker)
+            and not _named_as_entity(tracker, domain, requested)
+            and ask_what_they_meant(dispatcher, tracker.latest_message, domain, among={FAQ})
+        ):
+            # "Did you want to know how you can pay?": the form's question comes again, unanswered.
+            if requested in tracker.slots_to_validate():
+                _withdraw_candidate(tracker, requested)
+                withdrawn = True
+        elif may_answer(latest_intent(tracker), text) and not _answered_another_form(tracker, domain, self.form_name()):
             # All the form's slots, not only those required now: "60 people, $20k" makes the
             # budget a question worth asking only once the size is read.
             form_slots = self.domain_slots(domain)

@@ -4,11 +4,11 @@ intents was meant, saying what it can do, and offering a person after two."""
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.clarifying import clarifying_candidates
 from actions.conversation import (
     MISUNDERSTANDING_ACTION,
     ActionAnswerFaqTopic,
     ActionHandleMisunderstanding,
-    clarifying_candidates,
     misunderstandings_in_a_row,
 )
 from tests.support.trackers import action_event, buttons_of, make_tracker, responses, slot_events, user_event

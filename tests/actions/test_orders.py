@@ -586,3 +586,34 @@ async def test_an_order_number_out_of_the_blue_asks_what_for_with_buttons(shop_d
         '/order_status{"order_id": "A1003"}',
         '/refund{"order_id": "A1003"}',
     ]
+
+
+@pytest.mark.parametrize(
+    "ranking, asked",
+    [
+        # "do you take bitcoin", under the FAQ's threshold: asked about, not taken for a color.
+        ([("nlu_fallback", 0.62), ("faq", 0.41), ("out_of_scope", 0.15)], True),
+        # Not understood, but no FAQ either: read as the answer (and refused by the validation).
+        ([("nlu_fallback", 0.7), ("inform", 0.25), ("faq", 0.2)], False),
+    ],
+)
+async def test_an_faq_the_bot_is_unsure_of_is_asked_about_not_taken_for_the_color(shop_db, domain, ranking, asked):
+    text = "do you take bitcoin"
+    tracker = form_tracker(
+        "purchase_form",
+        {"color": text},
+        slots={"product": "Hoodie", "size": "M"},
+        requested_slot="color",
+        text=text,
+        intent="nlu_fallback",
+    )
+    tracker.latest_message["intent_ranking"] = [{"name": n, "confidence": c} for n, c in ranking]
+    tracker.latest_message["response_selector"] = {"faq": {"response": {"intent_response_key": "faq/payment"}}}
+    dispatcher = CollectingDispatcher()
+    events = await ValidatePurchaseForm().run(dispatcher, tracker, domain)
+    assert slot_events(events)["color"] is None  # the question comes again
+    if asked:
+        assert responses(dispatcher) == ["utter_clarify_one"]
+        assert buttons_of(dispatcher)[0]["payload"] == '/faq_topic_chosen{"faq_topic": "payment"}'
+    else:
+        assert responses(dispatcher) == ["utter_color_not_offered"]
