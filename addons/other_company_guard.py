@@ -1,12 +1,12 @@
 """A request about another company's account, subscription, refund, appointment or hours is
 out_of_scope: the shop can act only on its own. "cancel my netflix subscription" was opt_out,
 "connect me to a human at the DMV" human_handoff, "is the chase bank open today" the
-opening-hours FAQ.
+opening-hours FAQ, "where is my amazon package" order_status.
 
 The names are the `other_company` lookup table of the training data (data/nlu/other_companies.yml),
 kept in the model. Three things keep a message ours: it names something of ours (a product, an
-order id, a booking reference), its intent is one the catalog or the order desk answers
-whoever the customer names (buying, stock, order status), or the name is one of the shop's own
+order id, a booking reference), its intent is one the catalog answers whoever the customer
+names (buying, stock), or the name is one of the shop's own
 partners (how customers pay, who delivers).
 """
 
@@ -66,10 +66,11 @@ class OtherCompanyGuard(GraphComponent, IntentClassifier):
     def get_default_config() -> Dict[Text, Any]:
         return {
             "lookup": "other_company",
-            # The intents it overrules: those that act on the shop's own accounts and calendars,
-            # and the FAQ. Buying, stock and order status stay (the catalog and the order desk
-            # answer them, and public data counts "my amazon order" as an order status).
+            # The intents it overrules: those that act on the shop's own orders, accounts and
+            # calendars, and the FAQ. Buying and stock stay: the catalog answers them ("do you
+            # have shoes like nike's").
             "intents": [
+                "order_status",
                 "refund",
                 "opt_out",
                 "opt_in",
