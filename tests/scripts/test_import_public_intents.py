@@ -43,14 +43,15 @@ def test_not_trained_intents_are_left_out_of_training_but_kept_in_dev_as_off_top
     assert dev["out_of_scope"] == ["my refund is not showing"] and dev["refund"] == ["refund please"]
 
 
-def test_our_intents_asked_of_another_company_are_not_trained():
+def test_requests_the_guard_overrules_made_of_another_company_are_not_trained():
     import re
 
     rows = [("what's the status of my last amazon order", "order_status"), ("did my order ship", "order_status")]
-    rows += [("where is my amazon package", "oos")]
+    rows += [("where is my amazon package", "oos"), ("order dog food from amazon", "order")]
     elsewhere = re.compile(r"\bamazon\b")
     selected = imp.select_training(rows, imp.CLINC_TO_OURS, 5, {}, elsewhere)
     assert selected["order_status"] == ["did my order ship"]
+    assert selected["purchase"] == ["order dog food from amazon"]  # the guard lets buying through
     assert selected["out_of_scope"] == ["where is my amazon package"]  # off-topic anyway
     assert imp.other_companies().search("can you check my amazon order")  # our lookup table
     assert not imp.other_companies().search("did ups ship it")  # a partner of the shop
