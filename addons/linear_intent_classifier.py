@@ -39,7 +39,7 @@ def fit(rows: List[scipy.sparse.csr_matrix], labels: List[str], config: Dict[Tex
     X = tfidf.fit_transform(scipy.sparse.vstack(rows).tocsr())
     classifier = LogisticRegression(
         C=config["C"],
-        class_weight=config["class_weight"],
+        class_weight=class_weights(labels, config["class_weight"], config.get("class_weight_scale") or {}),
         max_iter=config["max_iter"],
         random_state=config["random_seed"],
     )
@@ -47,6 +47,21 @@ def fit(rows: List[scipy.sparse.csr_matrix], labels: List[str], config: Dict[Tex
         warnings.simplefilter("ignore")  # convergence chatter on tiny test data
         classifier.fit(X, np.array(labels))
     return {"tfidf": tfidf, "classifier": classifier}
+
+
+def class_weights(labels: List[str], class_weight: Any, scale: Dict[str, float]) -> Any:
+    """sklearn's class_weight, with the weights of the labels in `scale` multiplied by their factor."""
+    if not scale:
+        return class_weight
+    from sklearn.utils.class_weight import compute_class_weight
+
+    classes = np.array(sorted(set(labels)))
+    base = (
+        compute_class_weight(class_weight, classes=classes, y=np.array(labels))
+        if class_weight
+        else np.ones(len(classes))
+    )
+    return {label: float(weight) * scale.get(label, 1.0) for label, weight in zip(classes, base, strict=True)}
 
 
 def rank(model: Dict[str, Any], features: scipy.sparse.csr_matrix) -> List[Dict[str, Any]]:
@@ -70,6 +85,9 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             "C": 10.0,
             # "balanced" keeps the large off-topic class from drowning the small intents.
             "class_weight": "balanced",
+            # Factors on the weights above, by label: a heavier out_of_scope rejects more of the
+            # off-topic text that lies between the intents.
+            "class_weight_scale": {},
             "max_iter": 2000,
             # Only these featurizers' features are used (None: all sparse featurizers).
             "featurizers": None,

@@ -2,7 +2,7 @@
 
 from rasa.engine.storage.resource import Resource
 
-from addons.linear_intent_classifier import LinearIntentClassifier
+from addons.linear_intent_classifier import LinearIntentClassifier, class_weights
 from tests.support.nlu_pipeline import config_of, context, featurized, storage
 
 EXAMPLES = [
@@ -92,3 +92,12 @@ def test_text_without_features_gets_no_intent(tmp_path):
 
     [message] = classifier.process([Message(data={"text": ""})])
     assert message.get("intent")["name"] is None
+
+
+def test_class_weights_scale_the_balanced_weight_of_the_labels_named():
+    labels = ["out_of_scope"] * 6 + ["refund"] * 2
+    assert class_weights(labels, "balanced", {}) == "balanced"
+    balanced = {"out_of_scope": 8 / (2 * 6), "refund": 8 / (2 * 2)}
+    scaled = class_weights(labels, "balanced", {"out_of_scope": 2.0})
+    assert scaled == {"out_of_scope": 2.0 * balanced["out_of_scope"], "refund": balanced["refund"]}
+    assert class_weights(labels, None, {"refund": 3.0}) == {"out_of_scope": 1.0, "refund": 3.0}
