@@ -7,6 +7,7 @@ Its Message-ID comes from the delivery, so a resend after a crash is recognisabl
 import re
 import smtplib
 import ssl
+from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate
 from functools import cache
@@ -20,6 +21,9 @@ from shop.integrations.senders import DeliveryFailed, Parcel, Records
 
 TIMEOUT_SECONDS = 30  # below the claim lease (shop/work_queue.LEASE)
 MESSAGE_DOMAIN = "shop.example"
+# Headers folded only past 200 characters: Python folds a subject with an address in it before
+# its first word otherwise, and readers then show it with a leading space.
+POLICY = policy.SMTP.clone(max_line_length=200)
 _METHOD = re.compile(r"^METHOD:(\w+)\s*$", re.MULTILINE)
 
 
@@ -43,7 +47,7 @@ def compose(parcel: Parcel, smtp: Smtp) -> EmailMessage:
     if template is None:
         raise DeliveryFailed(f"no email template {name!r} in {smtp.templates.name}")
     values = dict(parcel.payload.get("values") or {})
-    message = EmailMessage()
+    message = EmailMessage(policy=POLICY)
     message["From"] = smtp.sender
     message["To"] = parcel.recipient or ""
     if smtp.reply_to:
