@@ -115,9 +115,10 @@ def erase(
 
 
 def _deliveries_about(senders: list[str], emails: list[str]):
-    """Deliveries to one of the emails, or whose payload (JSON) names a sender id or email."""
+    """Deliveries about one of the conversations or to one of the emails, or whose payload
+    (JSON) names a sender id or email."""
     named = [Delivery.payload.contains(json.dumps(value)) for value in [*senders, *emails]]
-    return or_(func.lower(Delivery.recipient).in_(emails), *named)
+    return or_(Delivery.sender_id.in_(senders), func.lower(Delivery.recipient).in_(emails), *named)
 
 
 def _delete_events(tracker: Engine | None, senders: list[str]) -> int:

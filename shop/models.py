@@ -457,6 +457,7 @@ class Delivery(Base):
     __table_args__ = (
         Index("ix_deliveries_due", "status", "due_at"),
         Index("ix_deliveries_subject", "subject"),
+        Index("ix_deliveries_sender", "sender_id"),
     )
 
     id = Column(Integer, primary_key=True)
@@ -464,6 +465,7 @@ class Delivery(Base):
     event = Column(String(40), nullable=False)  # "lead.created", "meeting.booked"... (seed/integrations.yml)
     target = Column(String(60), nullable=False)  # "webhook:<name>", "hubspot", "email"
     recipient = Column(String(254), nullable=True)  # an email's address
+    sender_id = Column(String(255), nullable=True)  # the conversation it is about, when one
     subject = Column(String(60), nullable=True)  # what it is about: "lead:12", "booking:M3001"
     payload = Column(Text, nullable=False)  # JSON
     status = Column(String(16), nullable=False, default="pending")

@@ -27,6 +27,7 @@ def _row(event_id: str, event: str, target: str, payload: dict[str, Any], subjec
         event=event,
         target=target,
         subject=subject,
+        sender_id=None,
         payload=json.dumps(payload, default=str),
         status=PENDING,
         due_at=naive_utc(now),
@@ -41,6 +42,7 @@ def enqueue(
     data: dict[str, Any],
     *,
     subject: str | None = None,
+    sender_id: str | None = None,
     emails: list[tuple[str, dict[str, Any]]] = (),  # type: ignore[assignment]
     now: datetime | None = None,
 ) -> list[Delivery]:
@@ -57,6 +59,8 @@ def enqueue(
             row = _row(event_id, event, EMAIL, message, subject, now)
             row.recipient = recipient[:254]
             rows.append(row)
+    for row in rows:
+        row.sender_id = sender_id
     session.add_all(rows)
     session.flush()
     return rows
@@ -103,13 +107,15 @@ def retry(session: Session, delivery_id: int, now: datetime) -> bool:
     return True
 
 
-def recent(session: Session, status: str | None = None, subject: str | None = None, limit: int = 100) -> list[Delivery]:
-    """The latest deliveries, newest first, of one status or subject when given (the inbox)."""
+def recent(
+    session: Session, status: str | None = None, sender_id: str | None = None, limit: int = 100
+) -> list[Delivery]:
+    """The latest deliveries, newest first, of one status or conversation when given (the inbox)."""
     query = select(Delivery)
     if status:
         query = query.where(Delivery.status == status)
-    if subject:
-        query = query.where(Delivery.subject == subject)
+    if sender_id:
+        query = query.where(Delivery.sender_id == sender_id)
     return list(session.scalars(query.order_by(Delivery.id.desc()).limit(limit)))
 
 

@@ -44,7 +44,9 @@ def lead_saved(session: Session, lead: Lead, created: bool, visit: dict[str, Any
     """A lead qualified in the chat (created) or qualified again (updated), with the visit it
     came from (page, UTM tags, landing page)."""
     event = LEAD_CREATED if created else LEAD_UPDATED
-    return deliveries.enqueue(session, configured(), event, lead_data(lead, visit), subject=f"lead:{lead.id}")
+    return deliveries.enqueue(
+        session, configured(), event, lead_data(lead, visit), subject=f"lead:{lead.id}", sender_id=lead.sender_id
+    )
 
 
 # --------------------------------------------------------------------------- meetings
@@ -95,6 +97,7 @@ def meeting_booked(session: Session, booking: Booking) -> list:
         MEETING_BOOKED,
         meeting_data(booking),
         subject=f"booking:{booking.reference}",
+        sender_id=booking.sender_id,
         emails=_meeting_emails("booked", booking, None),
     )
 
@@ -107,6 +110,7 @@ def meeting_moved(session: Session, previous: Booking, booking: Booking) -> list
         MEETING_MOVED,
         meeting_data(booking, previous),
         subject=f"booking:{booking.reference}",
+        sender_id=booking.sender_id,
         emails=_meeting_emails("moved", booking, previous),
     )
 
@@ -118,6 +122,7 @@ def meeting_cancelled(session: Session, booking: Booking) -> list:
         MEETING_CANCELLED,
         meeting_data(booking),
         subject=f"booking:{booking.reference}",
+        sender_id=booking.sender_id,
         emails=_meeting_emails("cancelled", booking, None),
     )
 
@@ -149,13 +154,27 @@ def handoff_data(handoff: Handoff) -> dict[str, Any]:
 
 def handoff_opened(session: Session, handoff: Handoff) -> list:
     data = handoff_data(handoff)
-    return deliveries.enqueue(session, configured(), HANDOFF_OPENED, data, subject=f"handoff:{handoff.reference}")
+    return deliveries.enqueue(
+        session,
+        configured(),
+        HANDOFF_OPENED,
+        data,
+        subject=f"handoff:{handoff.reference}",
+        sender_id=handoff.sender_id,
+    )
 
 
 def handoff_closed(session: Session, handoff: Handoff) -> list:
     """Closed by the agent (with their note), by the customer leaving, or by nobody answering."""
     data = handoff_data(handoff)
-    return deliveries.enqueue(session, configured(), HANDOFF_CLOSED, data, subject=f"handoff:{handoff.reference}")
+    return deliveries.enqueue(
+        session,
+        configured(),
+        HANDOFF_CLOSED,
+        data,
+        subject=f"handoff:{handoff.reference}",
+        sender_id=handoff.sender_id,
+    )
 
 
 def follow_up_requested(session: Session, follow_up: FollowUp, reference: str, team_name: str) -> list:
@@ -182,6 +201,7 @@ def follow_up_requested(session: Session, follow_up: FollowUp, reference: str, t
         FOLLOW_UP_REQUESTED,
         data,
         subject=f"followup:{reference}",
+        sender_id=follow_up.sender_id,
         emails=[(follow_up.email or "", email)],
     )
 
@@ -195,6 +215,7 @@ def agent_replied(session: Session, handoff: Handoff, email: str, agent_name: st
         AGENT_REPLIED,
         {"handoff": {"reference": handoff.reference, "sender_id": handoff.sender_id}},
         subject=f"handoff:{handoff.reference}",
+        sender_id=handoff.sender_id,
         emails=[(email, {"template": "agent_reply", "values": values})],
     )
 
@@ -225,7 +246,12 @@ def order_data(order: Order) -> dict[str, Any]:
 
 def order_placed(session: Session, order: Order) -> list:
     return deliveries.enqueue(
-        session, configured(), ORDER_PLACED, order_data(order), subject=f"order:{order.reference}"
+        session,
+        configured(),
+        ORDER_PLACED,
+        order_data(order),
+        subject=f"order:{order.reference}",
+        sender_id=order.sender_id,
     )
 
 
@@ -245,4 +271,6 @@ def refund_requested(session: Session, refund: Refund) -> list:
             "requested_at": _iso(refund.created_at),
         }
     }
-    return deliveries.enqueue(session, configured(), REFUND_REQUESTED, data, subject=f"refund:{refund.reference}")
+    return deliveries.enqueue(
+        session, configured(), REFUND_REQUESTED, data, subject=f"refund:{refund.reference}", sender_id=order.sender_id
+    )

@@ -22,6 +22,7 @@ def upgrade() -> None:
         sa.Column("event", sa.String(length=40), nullable=False),
         sa.Column("target", sa.String(length=60), nullable=False),
         sa.Column("recipient", sa.String(length=254), nullable=True),
+        sa.Column("sender_id", sa.String(length=255), nullable=True),
         sa.Column("subject", sa.String(length=60), nullable=True),
         sa.Column("payload", sa.Text(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
@@ -35,6 +36,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_deliveries_due", "deliveries", ["status", "due_at"])
     op.create_index("ix_deliveries_subject", "deliveries", ["subject"])
+    op.create_index("ix_deliveries_sender", "deliveries", ["sender_id"])
     op.create_table(
         "crm_records",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -49,6 +51,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("crm_records")
+    op.drop_index("ix_deliveries_sender", table_name="deliveries")
     op.drop_index("ix_deliveries_subject", table_name="deliveries")
     op.drop_index("ix_deliveries_due", table_name="deliveries")
     op.drop_table("deliveries")
