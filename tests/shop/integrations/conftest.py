@@ -12,13 +12,6 @@ SECRET = "whsec-test-secret"
 HUBSPOT_TOKEN = "pat-na1-test-token"
 
 
-@pytest.fixture(autouse=True)
-def _nothing_configured(monkeypatch):
-    """No target unless a test starts one (a developer's own settings stay out)."""
-    for name in ("WEBHOOK_URL", "WEBHOOK_SECRET", "HUBSPOT_TOKEN", "HUBSPOT_BASE_URL", "SMTP_HOST", "SMTP_PORT"):
-        monkeypatch.delenv(name, raising=False)
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def sessions(request, shop_db, monkeypatch):
     if request.param == "sqlite":
