@@ -5,6 +5,7 @@ one delivery per target that takes it; they share the change's `event_id`."""
 
 import json
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -43,7 +44,7 @@ def enqueue(
     *,
     subject: str | None = None,
     sender_id: str | None = None,
-    emails: list[tuple[str, dict[str, Any]]] = (),  # type: ignore[assignment]
+    emails: Sequence[tuple[str, dict[str, Any]]] = (),
     now: datetime | None = None,
 ) -> list[Delivery]:
     """One delivery of `event` to each target that takes it, and one email per (recipient,

@@ -84,9 +84,13 @@ def _meeting_emails(kind: str, booking: Booking, previous: Booking | None) -> li
         "rep_when": _local(booking.starts_at, rep.timezone),
         "minutes": int((booking.ends_at - booking.starts_at).total_seconds() // 60),
     }
+    # Each answers the other: the customer's reply reaches the rep, the rep's the customer.
     return [
-        (booking.email, {"template": f"meeting_{kind}_customer", "values": values, "invite": invite}),
-        (rep.email, {"template": f"meeting_{kind}_rep", "values": values, "invite": invite}),
+        (
+            booking.email,
+            {"template": f"meeting_{kind}_customer", "values": values, "invite": invite, "reply_to": rep.email},
+        ),
+        (rep.email, {"template": f"meeting_{kind}_rep", "values": values, "invite": invite, "reply_to": booking.email}),
     ]
 
 

@@ -50,8 +50,9 @@ def compose(parcel: Parcel, smtp: Smtp) -> EmailMessage:
     message = EmailMessage(policy=POLICY)
     message["From"] = smtp.sender
     message["To"] = parcel.recipient or ""
-    if smtp.reply_to:
-        message["Reply-To"] = smtp.reply_to
+    reply_to = parcel.payload.get("reply_to") or smtp.reply_to
+    if reply_to:
+        message["Reply-To"] = reply_to
     message["Subject"] = " ".join(_filled(template["subject"], values, name).split())
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = f"<delivery-{parcel.id}.{parcel.event_id}@{MESSAGE_DOMAIN}>"
