@@ -41,6 +41,7 @@ DEFAULTS = {
     "SMTP_SECURITY": "starttls",  # starttls, tls (implicit, port 465) or none (a local relay)
     "SMTP_USERNAME": "",
     "SMTP_PASSWORD": "",
+    "SMTP_CA_FILE": "",  # a private CA's certificates for the server's; empty: the system's
     "EMAIL_FROM": "Shop <hello@shop.example>",
     "EMAIL_REPLY_TO": "",  # empty: replies go to EMAIL_FROM
     "RETENTION_DAYS": "365",  # conversations last active longer ago are deleted (make retention)

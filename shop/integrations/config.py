@@ -48,6 +48,7 @@ class Smtp:
     security: str  # starttls, tls or none
     username: str
     password: str
+    ca_file: str  # the CA bundle the server's certificate is checked against; "": the system's
     sender: str  # the From address
     reply_to: str
     templates: Path
@@ -129,6 +130,7 @@ def _smtp(mail: dict[str, Any] | None, known: frozenset[str], env, base: Path) -
         security=security,
         username=settings.get("SMTP_USERNAME", env),
         password=settings.get("SMTP_PASSWORD", env),
+        ca_file=settings.get("SMTP_CA_FILE", env),
         sender=settings.get("EMAIL_FROM", env),
         reply_to=settings.get("EMAIL_REPLY_TO", env),
         templates=base / str(mail.get("templates", "emails.yml")),

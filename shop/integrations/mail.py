@@ -76,11 +76,12 @@ class SmtpSender:
 
     def _connect(self) -> smtplib.SMTP:
         smtp = self.smtp
+        context = ssl.create_default_context(cafile=smtp.ca_file or None)  # the host name checked too
         if smtp.security == "tls":
-            return smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=TIMEOUT_SECONDS, context=ssl.create_default_context())
+            return smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=TIMEOUT_SECONDS, context=context)
         client = smtplib.SMTP(smtp.host, smtp.port, timeout=TIMEOUT_SECONDS)
         if smtp.security == "starttls":
-            client.starttls(context=ssl.create_default_context())
+            client.starttls(context=context)
         return client
 
     def send(self, parcel: Parcel, records: Records) -> None:
@@ -92,7 +93,7 @@ class SmtpSender:
                 if self.smtp.username:
                     client.login(self.smtp.username, self.smtp.password)
                 client.send_message(message)
-        except (smtplib.SMTPException, OSError) as error:
+        except (smtplib.SMTPException, OSError, ssl.SSLError) as error:
             raise DeliveryFailed(
                 f"SMTP {self.smtp.host}:{self.smtp.port}: {error.__class__.__name__}: {error}"
             ) from error

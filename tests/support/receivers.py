@@ -3,15 +3,19 @@ delivery's signature as a receiver would (shop.integrations.signing.verify), Hub
 API answering as HubSpot does, and a real SMTP server (aiosmtpd) keeping what it is sent. Each
 records every request so the tests check it field by field."""
 
+import ipaddress
 import itertools
 import json
+import ssl
 import threading
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 from scripts.processes import free_port
 from shop.integrations.signing import HEADER, verify
@@ -130,13 +134,22 @@ class HubSpotStandIn(_Recorder):
 class SmtpServer:
     """A real SMTP server (aiosmtpd) on a free local port; `messages` are the parsed emails,
     `envelopes` (mail from, recipients) as the server saw them. stop() and start() again on the
-    same port make an outage."""
+    same port make an outage. With `tls_dir`, it demands STARTTLS with a certificate of its own
+    for localhost (`ca_file`) and a login (`credentials`) before it takes a message."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls_dir: Path | None = None, credentials: tuple[str, str] = ("shop", "smtp-secret")) -> None:
         self.port = free_port()
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
+        self.logins: list[str] = []
         self.controller: Controller | None = None
+        self.credentials = credentials
+        self.ca_file: Path | None = self_signed_certificate(tls_dir) if tls_dir else None
+
+    def _authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
+        login, password = auth_data.login.decode(), auth_data.password.decode()
+        self.logins.append(login)
+        return AuthResult(success=(login, password) == self.credentials, handled=False)
 
     async def handle_DATA(self, server, session, envelope) -> str:
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
@@ -144,7 +157,17 @@ class SmtpServer:
         return "250 Message accepted for delivery"
 
     def start(self) -> "SmtpServer":
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        tls: dict[str, Any] = {}
+        if self.ca_file is not None:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(self.ca_file, self.ca_file.with_suffix(".key"))
+            tls = {
+                "tls_context": context,
+                "require_starttls": True,
+                "authenticator": self._authenticate,
+                "auth_required": True,
+            }
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port, **tls)
         self.controller.start()
         return self
 
@@ -160,5 +183,49 @@ class SmtpServer:
         self.stop()
 
     def env(self) -> dict[str, str]:
-        """The environment of a shop sending email here (plain SMTP: a local relay)."""
-        return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(self.port), "SMTP_SECURITY": "none"}
+        """The environment of a shop sending email here: plain SMTP to a local relay, or
+        STARTTLS to localhost with the login and this server's certificate."""
+        if self.ca_file is None:
+            return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(self.port), "SMTP_SECURITY": "none"}
+        return {
+            "SMTP_HOST": "localhost",
+            "SMTP_PORT": str(self.port),
+            "SMTP_SECURITY": "starttls",
+            "SMTP_USERNAME": self.credentials[0],
+            "SMTP_PASSWORD": self.credentials[1],
+            "SMTP_CA_FILE": str(self.ca_file),
+        }
+
+
+def self_signed_certificate(folder: Path) -> Path:
+    """A certificate for localhost and 127.0.0.1 (its key beside it, .key): its own CA."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    names = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName(names), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "smtp.pem"
+    path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    path.with_suffix(".key").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return path

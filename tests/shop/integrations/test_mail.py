@@ -17,6 +17,7 @@ from shop.integrations.worker import run_once
 from shop.models import Booking, Delivery
 from shop.settings import SEED_DIR
 from tests.shop.integrations.test_deliveries import NOW, at
+from tests.support.receivers import SmtpServer
 
 CUSTOMER = "ana.silva@example.com"
 
@@ -144,3 +145,27 @@ def test_every_template_has_one_question_and_asks_for_a_reply():
         assert words.count("?") == 1, name
         assert "reply to this email" in words.lower(), name
     assert load_templates(SEED_DIR / "emails.yml") == templates
+
+
+def test_starttls_with_a_login_checks_the_servers_certificate(sessions, tmp_path, monkeypatch):
+    with SmtpServer(tmp_path / "tls") as server:
+        for name, value in server.env().items():
+            monkeypatch.setenv(name, value)
+        with sessions.begin() as session:
+            record_follow_up(session, "web-ana", "smb", "email_follow_up", "{}", CUSTOMER, "Small business sales")
+        assert list(run_once(sessions, now=at(0)).values()) == ["sent"]
+        assert server.logins == ["shop"] and [m["To"] for m in server.messages] == [CUSTOMER]
+
+        monkeypatch.setenv("SMTP_PASSWORD", "wrong")  # refused: kept for a retry, with the server's answer
+        with sessions.begin() as session:
+            record_follow_up(
+                session, "web-bo", "smb", "email_follow_up", "{}", "bo@example.com", "Small business sales"
+            )
+        assert list(run_once(sessions, now=at(1)).values()) == ["pending"]
+        monkeypatch.setenv("SMTP_PASSWORD", server.credentials[1])
+        monkeypatch.delenv("SMTP_CA_FILE")  # a certificate the system does not trust: nothing is sent
+        assert list(run_once(sessions, now=at(3600)).values()) == ["pending"]
+        with sessions() as session:
+            errors = [d.last_error for d in session.scalars(select(Delivery).where(Delivery.status == "pending"))]
+        assert len(errors) == 1 and "CERTIFICATE_VERIFY_FAILED" in errors[0]
+        assert [m["To"] for m in server.messages] == [CUSTOMER]
