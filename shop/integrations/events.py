@@ -107,7 +107,13 @@ def meeting_booked(session: Session, booking: Booking) -> list:
 
 
 def meeting_moved(session: Session, previous: Booking, booking: Booking) -> list:
-    """The meeting moved from `previous` (now cancelled) to `booking` (its new reference)."""
+    """The meeting moved from `previous` (now cancelled) to `booking` (its new reference); moved
+    to another rep, the first rep gets the cancellation of theirs."""
+    emails = _meeting_emails("moved", booking, previous)
+    if previous.rep_id != booking.rep_id:
+        emails += [
+            message for message in _meeting_emails("cancelled", previous, None) if message[0] == previous.rep.email
+        ]
     return deliveries.enqueue(
         session,
         configured(),
@@ -115,7 +121,7 @@ def meeting_moved(session: Session, previous: Booking, booking: Booking) -> list
         meeting_data(booking, previous),
         subject=f"booking:{booking.reference}",
         sender_id=booking.sender_id,
-        emails=_meeting_emails("moved", booking, previous),
+        emails=emails,
     )
 
 

@@ -169,3 +169,20 @@ def test_starttls_with_a_login_checks_the_servers_certificate(sessions, tmp_path
             errors = [d.last_error for d in session.scalars(select(Delivery).where(Delivery.status == "pending"))]
         assert len(errors) == 1 and "CERTIFICATE_VERIFY_FAILED" in errors[0]
         assert [m["To"] for m in server.messages] == [CUSTOMER]
+
+
+def test_a_meeting_moved_to_another_rep_cancels_it_for_the_first_one(sessions, smtp):
+    reference, slot, first_rep = book(sessions)
+    with sessions.begin() as session:
+        offered = meetings.free_slots(session, "smb", slot.start, slot.start + timedelta(days=1), NOW, limit=10)
+        other = next(s for s in offered if s.rep_id != slot.rep_id)
+        meetings.move_meeting(session, reference, CUSTOMER, other.rep_id, other.start, now=NOW)
+    run_once(sessions, now=at(0))
+    moved = smtp.messages[2:]
+    to_first = [m for m in moved if m["To"] == first_rep]
+    assert len(to_first) == 1 and to_first[0]["Subject"].startswith(f"Call cancelled: {CUSTOMER} on ")
+    assert invite_of(to_first[0])[0] == "CANCEL"
+    new_rep = next(m for m in moved if m["To"] not in (first_rep, CUSTOMER))
+    assert new_rep["Subject"].startswith(f"Call moved: {CUSTOMER} now on ")
+    assert invite_of(new_rep)[0] == "REQUEST"
+    assert sorted(str(m["To"]) for m in moved) == sorted([first_rep, CUSTOMER, str(new_rep["To"])])
