@@ -5,11 +5,10 @@ email: the conversation (Rasa's tracker store), the contact and its consent, lea
 handoffs with their transcripts, follow-ups, failed order checks, satisfaction answers, the
 funnel's events of the conversation, and the deliveries to webhooks, the CRM and email that
 name them (with the CRM's ids of their records; the CRM itself is the shop's to clean).
-Orders stay, because the shop must keep its sales
-records, but lose what names the customer (email, conversation, the refund reasons they
-wrote). expire() deletes conversations, transcripts, checks, satisfaction answers and the
-funnel's events older than the retention period. Both run in one transaction per database:
-nothing is half-erased."""
+Orders stay, because the shop must keep its sales records, but lose what names the customer
+(email, conversation, the refund reasons they wrote). expire() deletes conversations,
+transcripts, checks, satisfaction answers and the funnel's events older than the retention
+period. Both run in one transaction per database: nothing is half-erased."""
 
 import json
 from collections.abc import Iterable
