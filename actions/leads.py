@@ -14,6 +14,7 @@ from shop.answers import Reader
 from shop.clock import now_utc
 from shop.db import session_scope
 from shop.parsing.dates import describe
+from shop.visit import visit_from_events
 
 SKIPPED = "skipped"
 LEAD_SLOTS = ["lead_need", "company_size", "timeline", "budget", "role"]
@@ -160,7 +161,7 @@ class ActionQualifyLead(Action):
     async def run(self, dispatcher, tracker, domain):
         answers = lead_answers(tracker.current_slot_values())
         with session_scope() as session:
-            lead = leads.qualify_lead(session, tracker.sender_id, answers, now_utc())
+            lead = leads.qualify_lead(session, tracker.sender_id, answers, now_utc(), visit_from_events(tracker.events))
         events = [SlotSet("sales_team", lead.team), SlotSet("lead_grade", lead.grade)]
         if lead.resource:
             dispatcher.utter_message(

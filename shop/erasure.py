@@ -2,13 +2,15 @@
 
 erase() deletes everything the assistant keeps about a contact, found by conversation id or
 email: the conversation (Rasa's tracker store), the contact and its consent, leads, bookings,
-handoffs with their transcripts, follow-ups, failed order checks, satisfaction answers and the
-funnel's events of the conversation. Orders stay, because the shop must keep its sales
-records, but lose what names the customer (email, conversation, the refund reasons they
-wrote). expire() deletes conversations, transcripts, checks, satisfaction answers and the
-funnel's events older than the retention period. Both run in one transaction per database:
-nothing is half-erased."""
+handoffs with their transcripts, follow-ups, failed order checks, satisfaction answers, the
+funnel's events of the conversation, and the deliveries to webhooks, the CRM and email that
+name them (with the CRM's ids of their records; the CRM itself is the shop's to clean).
+Orders stay, because the shop must keep its sales records, but lose what names the customer
+(email, conversation, the refund reasons they wrote). expire() deletes conversations,
+transcripts, checks, satisfaction answers and the funnel's events older than the retention
+period. Both run in one transaction per database: nothing is half-erased."""
 
+import json
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -23,7 +25,9 @@ from shop.models import (
     ConsentEvent,
     Contact,
     ConversationEvent,
+    CrmRecord,
     CsatResponse,
+    Delivery,
     FollowUp,
     Handoff,
     HandoffEvent,
@@ -93,6 +97,9 @@ def erase(
     counts["contacts"] = _run(session, delete(Contact).where(of(Contact)))
     counts["consents"] = _run(session, delete(ConsentEvent).where(ConsentEvent.sender_id.in_(ids)))
     counts["outbound_messages"] = _run(session, delete(OutboundMessage).where(OutboundMessage.sender_id.in_(ids)))
+    counts["deliveries"] = _run(session, delete(Delivery).where(_deliveries_about(ids, mails)))
+    crm_keys = [f"contact:{mail}" for mail in mails]
+    counts["crm_records"] = _run(session, delete(CrmRecord).where(CrmRecord.key.in_(crm_keys)))
     counts["restock_wishes"] = _run(session, delete(RestockWish).where(RestockWish.sender_id.in_(ids)))
     counts["analytics_events"] = _run(session, delete(ConversationEvent).where(ConversationEvent.sender_id.in_(ids)))
     counts["satisfaction_answers"] = _run(session, delete(CsatResponse).where(CsatResponse.sender_id.in_(ids)))
@@ -104,6 +111,13 @@ def erase(
     counts["orders_anonymized"] = _run(session, update(Order).where(of(Order)).values(email=None, sender_id=None))
     counts["conversation_events"] = _delete_events(tracker, ids)
     return counts
+
+
+def _deliveries_about(senders: list[str], emails: list[str]):
+    """Deliveries about one of the conversations or to one of the emails, or whose payload
+    (JSON) names a sender id or email."""
+    named = [Delivery.payload.contains(json.dumps(value)) for value in [*senders, *emails]]
+    return or_(Delivery.sender_id.in_(senders), func.lower(Delivery.recipient).in_(emails), *named)
 
 
 def _delete_events(tracker: Engine | None, senders: list[str]) -> int:

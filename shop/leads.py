@@ -19,6 +19,7 @@ from shop import meetings
 from shop.clock import now_utc
 from shop.handoff import assignment
 from shop.handoff.routing import load_config as load_inbox_config
+from shop.integrations import events
 from shop.models import Lead
 from shop.parsing import Parsed
 from shop.parsing.numbers import CARDINALS
@@ -556,11 +557,20 @@ def route_lead(answers: dict[str, Any], grade: str, routing: dict[str, Any] | No
 # --------------------------------------------------------------------------- storage
 
 
-def save_lead(session: Session, sender_id: str, answers: dict[str, Any], score: LeadScore, route: Route) -> Lead:
+def save_lead(
+    session: Session,
+    sender_id: str,
+    answers: dict[str, Any],
+    score: LeadScore,
+    route: Route,
+    visit: dict[str, Any] | None = None,
+) -> Lead:
     """Insert or update the lead of this conversation (one row per sender_id). Every column
-    takes the latest answers, so the stored score always matches the stored answers. Flushes;
-    the caller's session_scope commits."""
+    takes the latest answers, so the stored score always matches the stored answers; the CRM
+    and webhooks hear of it with the `visit` it came from. Flushes; the caller's session_scope
+    commits."""
     lead = session.scalar(select(Lead).where(Lead.sender_id == sender_id))
+    created = lead is None
     if lead is None:
         lead = Lead(sender_id=sender_id)
         session.add(lead)
@@ -576,6 +586,7 @@ def save_lead(session: Session, sender_id: str, answers: dict[str, Any], score: 
     lead.grade = score.grade
     lead.team = route.team
     session.flush()
+    events.lead_saved(session, lead, created, visit)
     return lead
 
 
@@ -594,14 +605,17 @@ class Qualified:
     sales_online: bool  # someone from sales is on the live chat, for a lead that is not cold
 
 
-def qualify_lead(session: Session, sender_id: str, answers: dict[str, Any], now: datetime) -> Qualified:
+def qualify_lead(
+    session: Session, sender_id: str, answers: dict[str, Any], now: datetime, visit: dict[str, Any] | None = None
+) -> Qualified:
     """Scores and routes the answers (need, company_size, timeline, budget, role, email; None
     for unknown), stores the lead of this conversation, and looks at the chosen team: its name,
     whether it is at work at `now` (else when it is back), and whether someone from sales is
-    online to talk straight away (a good lead should not have to wait)."""
+    online to talk straight away (a good lead should not have to wait). `visit`: the page and
+    UTM tags the conversation came from (shop/visit.py), told to the CRM with the lead."""
     score = score_lead(answers)
     route = route_lead(answers, score.grade)
-    save_lead(session, sender_id, answers, score, route)
+    save_lead(session, sender_id, answers, score, route, visit)
     team_name = meetings.load_team_config()["teams"][route.team]["name"]
     open_now = meetings.team_open_at(session, route.team, now)
     back = None if open_now else meetings.next_opening(session, route.team, now)

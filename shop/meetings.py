@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from shop.clock import as_utc, aware, naive_utc, now_utc
 from shop.hours import Window, day_windows, hours_next_open, hours_open_at, windows_between, zone_of
+from shop.integrations import events
 from shop.models import BOOKING_REFERENCE_OFFSET, BOOKING_REFERENCE_PREFIX, Booking, Rep
 from shop.outbound import messages as outbound
 from shop.settings import SEED_DIR
@@ -300,7 +301,9 @@ def book(
     start = as_utc(start_utc)
     email, customer_timezone = _clean_booking_details(email, customer_timezone)
     rep = _bookable_rep(session, rep_id, start, now)
-    return _insert_booking(session, rep, start, email, customer_timezone, sender_id, lead_id, now)
+    booking = _insert_booking(session, rep, start, email, customer_timezone, sender_id, lead_id, now)
+    events.meeting_booked(session, booking)
+    return booking
 
 
 def find_booking(session: Session, reference: str, email: str) -> Booking | None:
@@ -332,9 +335,11 @@ def reschedule(session: Session, booking: Booking, new_start_utc: datetime, *, n
         return booking
     rep = _bookable_rep(session, booking.rep_id, new_start, now)
     cancel_booking(session, booking)
-    return _insert_booking(
+    moved = _insert_booking(
         session, rep, new_start, booking.email, booking.customer_timezone, booking.sender_id, booking.lead_id, now
     )
+    events.meeting_moved(session, booking, moved)
+    return moved
 
 
 # --------------------------------------------------------------------------- a customer's booking
@@ -367,17 +372,13 @@ def move_meeting(
         return booking
     if rep_id == booking.rep_id:
         return reschedule(session, booking, start_utc, now=now)
-    moved = book(
-        session,
-        rep_id,
-        start_utc,
-        booking.email,
-        booking.customer_timezone,
-        sender_id=booking.sender_id,
-        lead_id=booking.lead_id,
-        now=now,
+    start = as_utc(start_utc)
+    rep = _bookable_rep(session, rep_id, start, now)
+    moved = _insert_booking(
+        session, rep, start, booking.email, booking.customer_timezone, booking.sender_id, booking.lead_id, now
     )
     cancel_booking(session, booking)
+    events.meeting_moved(session, booking, moved)
     return moved
 
 
@@ -388,4 +389,5 @@ def cancel_meeting(session: Session, reference: str | None, email: str | None) -
     if booking is None:
         return None
     cancel_booking(session, booking)
+    events.meeting_cancelled(session, booking)
     return booking.reference

@@ -444,3 +444,48 @@ class RestockWish(Base):
     color = Column(String(30), nullable=False, default="")
     created_at = Column(DateTime, nullable=False, default=naive_now)
     notified_at = Column(DateTime, nullable=True)
+
+
+class Delivery(Base):
+    """One thing that leaves the database for one target (shop/integrations/): a signed
+    webhook, a call to the CRM, an email. Written in the transaction of the change it tells of;
+    sent by the outbox worker like an outbound message (shop/work_queue.py). `status`: pending,
+    sending (claimed until `locked_until`), sent, parked (kept failing: `last_error`). The
+    deliveries of one change share its `event_id`, which receivers use to drop a repeat."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        Index("ix_deliveries_due", "status", "due_at"),
+        Index("ix_deliveries_subject", "subject"),
+        Index("ix_deliveries_sender", "sender_id"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    event_id = Column(String(36), nullable=False)  # a UUID per change
+    event = Column(String(40), nullable=False)  # "lead.created", "meeting.booked"... (seed/integrations.yml)
+    target = Column(String(60), nullable=False)  # "webhook:<name>", "hubspot", "email"
+    recipient = Column(String(254), nullable=True)  # an email's address
+    sender_id = Column(String(255), nullable=True)  # the conversation it is about, when one
+    subject = Column(String(60), nullable=True)  # what it is about: "lead:12", "booking:M3001"
+    payload = Column(Text, nullable=False)  # JSON
+    status = Column(String(16), nullable=False, default="pending")
+    due_at = Column(DateTime, nullable=False, default=naive_now)
+    attempts = Column(Integer, nullable=False, default=0)
+    locked_until = Column(DateTime, nullable=True)
+    last_error = Column(Text, nullable=True)
+    created_at = Column(DateTime, nullable=False, default=naive_now)
+    sent_at = Column(DateTime, nullable=True)
+
+
+class CrmRecord(Base):
+    """The id a CRM gave one of our records (a contact, a lead's deal, a meeting), so the next
+    delivery about it updates that record instead of making another."""
+
+    __tablename__ = "crm_records"
+    __table_args__ = (UniqueConstraint("target", "key", name="one_crm_record_per_key"),)
+
+    id = Column(Integer, primary_key=True)
+    target = Column(String(60), nullable=False)
+    key = Column(String(160), nullable=False)  # "deal:lead:12", "meeting:M3001"
+    remote_id = Column(String(64), nullable=False)
+    created_at = Column(DateTime, nullable=False, default=naive_now)

@@ -13,6 +13,7 @@ from shop import catalog
 from shop.catalog import Alternative, reserve_stock
 from shop.clock import naive_now, naive_utc, now_utc
 from shop.formatting import variant_label
+from shop.integrations import events
 from shop.models import ORDER_REFERENCE_OFFSET, ORDER_REFERENCE_PREFIX, Order, OrderItem, Product, Variant
 from shop.outbound import messages as outbound
 from shop.parsing.ids import parse_email
@@ -63,6 +64,7 @@ def place_order(
     order.reference = order_reference(order.id)
     session.flush()
     outbound.order_confirmation(session, order, now_utc())  # sent by the worker once committed
+    events.order_placed(session, order)
     return order
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shop.formatting import variant_label
+from shop.integrations import events
 from shop.models import REFUND_REFERENCE_OFFSET, REFUND_REFERENCE_PREFIX, Order, OrderItem, Refund
 from shop.orders import find_customer_order
 from shop.settings import SEED_DIR
@@ -132,6 +133,7 @@ def create_refund(session: Session, item: OrderItem, reason: str) -> Refund:
         order.status = "refunded"
         order.refunded_at = refund.created_at
     session.flush()
+    events.refund_requested(session, refund)
     return refund
 
 

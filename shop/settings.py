@@ -29,6 +29,21 @@ DEFAULTS = {
     "OUTBOUND_RULES": str(SEED_DIR / "outbound.yml"),  # what the shop sends first, when and where
     "OUTBOUND_POLL_SECONDS": "2",  # how often the outbox worker looks for due messages
     "OUTBOUND_HEARTBEAT": "",  # a file the worker touches while it runs (its liveness probe)
+    # What leaves the database (shop/integrations/): which events go where (seed/integrations.yml);
+    # a target whose address or token is empty is off, and nothing is written for it.
+    "INTEGRATIONS_CONFIG": str(SEED_DIR / "integrations.yml"),
+    "WEBHOOK_URL": "",  # the webhook of seed/integrations.yml: where events are POSTed, signed
+    "WEBHOOK_SECRET": "",  # the HMAC-SHA256 key they are signed with
+    "HUBSPOT_TOKEN": "",  # a HubSpot private app's access token: leads, deals, meetings to HubSpot
+    "HUBSPOT_BASE_URL": "https://api.hubapi.com",
+    "SMTP_HOST": "",  # empty: no email is sent (nor written to the outbox)
+    "SMTP_PORT": "587",
+    "SMTP_SECURITY": "starttls",  # starttls, tls (implicit, port 465) or none (a local relay)
+    "SMTP_USERNAME": "",
+    "SMTP_PASSWORD": "",
+    "SMTP_CA_FILE": "",  # a private CA's certificates for the server's; empty: the system's
+    "EMAIL_FROM": "Shop <hello@shop.example>",
+    "EMAIL_REPLY_TO": "",  # empty: replies go to EMAIL_FROM
     "RETENTION_DAYS": "365",  # conversations last active longer ago are deleted (make retention)
     "PRIVACY_API_TOKEN": "",  # empty: the erasure API is off (the command still works)
     "RATE_LIMIT_PER_SENDER": "30",  # messages a minute one conversation may send
@@ -64,6 +79,13 @@ def get(name: str, env: Mapping[str, str] | None = None) -> str:
     """The variable's value, or its default when unset or empty."""
     env = os.environ if env is None else env
     return env.get(name) or DEFAULTS[name]
+
+
+def named(name: str, env: Mapping[str, str] | None = None) -> str:
+    """A variable a configuration file names (a webhook's URL or secret): its default when it
+    is one of ours, else "" when unset."""
+    env = os.environ if env is None else env
+    return env.get(name) or DEFAULTS.get(name, "")
 
 
 def database_url() -> str:

@@ -30,6 +30,9 @@ def _state_in_tmp(tmp_path, monkeypatch):
     """What the channels keep across restarts (shop/shared_state.py) goes to the test's own folder."""
     monkeypatch.setenv("STATE_DIR", str(tmp_path / "state"))
     monkeypatch.delenv("REDIS_URL", raising=False)
+    # No webhook, CRM or email of the developer's own setup: a test starts its own stand-ins.
+    for name in ("WEBHOOK_URL", "WEBHOOK_SECRET", "HUBSPOT_TOKEN", "HUBSPOT_BASE_URL", "SMTP_HOST"):
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture(scope="session")

@@ -17,10 +17,11 @@ from sqlalchemy import select
 from shop import consent, csat, metrics, shared_state
 from shop.clock import naive_now, now_utc
 from shop.db import session_scope
-from shop.handoff import assignment
+from shop.handoff import assignment, followups
 from shop.handoff.assignment import HandoffError
 from shop.handoff.context import transcript
 from shop.handoff.routing import agent_teams, load_config
+from shop.integrations import deliveries
 from shop.models import Agent, Handoff
 from shop.outbound import opt_outs, outbox
 from shop.responses import render
@@ -297,7 +298,8 @@ async def conversation(request: Request, db: Transaction, agent: Agent, handoff_
 
 
 def contact_reach(session, sender_id: str) -> dict[str, Any]:
-    """The contact's consent per channel (every change) and the messages the shop wrote them."""
+    """The contact's consent per channel (every change), the messages the shop wrote them and
+    what went to webhooks, the CRM and email about them."""
     return {
         "consent": [
             {"channel": c.channel, "status": c.status, "source": c.source, "wording": c.wording, "at": _iso(c.at)}
@@ -315,7 +317,50 @@ def contact_reach(session, sender_id: str) -> dict[str, Any]:
             }
             for m in outbox.sent_to(session, sender_id)
         ],
+        "deliveries": [delivery_json(d) for d in deliveries.recent(session, sender_id=sender_id, limit=50)],
     }
+
+
+def delivery_json(delivery) -> dict[str, Any]:
+    return {
+        "id": delivery.id,
+        "event": delivery.event,
+        "target": delivery.target,
+        "recipient": delivery.recipient,
+        "subject": delivery.subject,
+        "status": delivery.status,
+        "attempts": delivery.attempts,
+        "last_error": delivery.last_error,
+        "created_at": _iso(delivery.created_at),
+        "due_at": _iso(delivery.due_at),
+        "sent_at": _iso(delivery.sent_at),
+    }
+
+
+@bp.get("/api/deliveries")
+@with_agent
+async def delivery_list(request: Request, db: Transaction, agent: Agent) -> HTTPResponse:
+    """What left (or is leaving) the database for webhooks, the CRM and email: the latest
+    deliveries with status, attempts and last error (?status=parked, ?sender_id=...), and the
+    count in each status. For support: a parked one can be sent again."""
+    status = request.args.get("status") or None
+    if status is not None and status not in deliveries.STATUSES:
+        return error(400, f"status is one of {', '.join(deliveries.STATUSES)}.")
+    sender_id = (request.args.get("sender_id") or "")[:255] or None
+
+    def read(session) -> dict[str, Any]:
+        found = deliveries.recent(session, status=status, sender_id=sender_id)
+        return {"counts": deliveries.counts(session), "deliveries": [delivery_json(d) for d in found]}
+
+    return response.json(await db.run(read))
+
+
+@bp.post("/api/deliveries/<delivery_id:int>/retry")
+@with_agent
+async def delivery_retry(request: Request, db: Transaction, agent: Agent, delivery_id: int) -> HTTPResponse:
+    if not await db.run(deliveries.retry, delivery_id, now_utc()):
+        return error(409, "Only a parked delivery can be sent again.")
+    return response.json({"ok": True})
 
 
 OPT_OUT_DAYS = 30  # the inbox's warning looks at the messages of the last month
@@ -393,6 +438,19 @@ async def reply(request: Request, db: Transaction, agent: Agent, handoff_id: int
         return error(400, f"Keep a message under {MAX_REPLY_CHARS} characters.")
     if reply_id is not None and not valid_reply_id(reply_id):
         return error(400, "reply_id must be 8 to 64 letters, digits or dashes.")
+
+    def emailed(session) -> dict[str, Any] | None:
+        """The customer left the chat as the agent answered: the answer goes by email."""
+        handoff = _own_handoff(session, agent, handoff_id)
+        if handoff.status != "closed" or handoff.closed_by != "customer":
+            return None
+        email = followups.email_reply(session, handoff, agent, text, config.team_name(handoff.team))
+        return {"conversation": handoff_json(handoff, config), "emailed_to": email}
+
+    by_email = await db.run(emailed)
+    if by_email is not None:
+        metrics.AGENT_REPLIES.labels("emailed").inc()
+        return response.json(by_email)
 
     def record(session) -> tuple[dict[str, Any], str, list[dict[str, Any]]]:
         _own_handoff(session, agent, handoff_id)

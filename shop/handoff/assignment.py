@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from shop.clock import naive_utc
 from shop.handoff.routing import InboxConfig, agent_teams
+from shop.integrations import events
 from shop.models import Agent, Handoff, HandoffEvent
 
 OPEN_STATUSES = ("queued", "assigned", "active")
@@ -86,6 +87,7 @@ def open_handoff(
         return existing, False
     log(session, handoff, "queued", now, note=team)
     assign(session, config, handoff, now)
+    events.handoff_opened(session, handoff)
     return handoff, True
 
 
@@ -278,6 +280,7 @@ def close(
     ):
         raise HandoffError("This conversation is already closed.")
     log(session, handoff, "closed", now, agent_id=agent.id if agent else None, note=note)
+    events.handoff_closed(session, handoff)
     return handoff
 
 

@@ -140,6 +140,12 @@ def request_follow_up(
     team = routed if routed in config.teams else FOLLOW_UP_TEAM
     packet = packet_of(session, conversation, "follow_up", team)
     reference = record_follow_up(
-        session, conversation.sender_id, team, "email_follow_up", json.dumps(packet, default=str), email=email
+        session,
+        conversation.sender_id,
+        team,
+        "email_follow_up",
+        json.dumps(packet, default=str),
+        email=email,
+        team_name=config.team_name(team),
     )
     return FollowUp(reference, team, config.team_name(team))

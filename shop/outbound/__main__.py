@@ -1,6 +1,7 @@
 """python -m shop.outbound: the outbox worker, until SIGTERM or SIGINT. Every OUTBOUND_POLL_SECONDS
 it sends the due messages of the shop database through Rasa's HTTP API (RASA_URL, with
-RASA_AUTH_TOKEN). Start as many as you like: they never send a message twice. With
+RASA_AUTH_TOKEN), and the due deliveries to webhooks, the CRM and email (shop/integrations/,
+seed/integrations.yml). Start as many as you like: they never send a message or delivery twice. With
 OUTBOUND_HEARTBEAT set it touches that file each pass, and `python -m shop.outbound --alive`
 answers whether it did lately (Kubernetes' liveness probe)."""
 
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from shop import heartbeat, log_redaction, settings
 from shop.db import session_factory
+from shop.integrations import worker as deliveries
 from shop.outbound.rasa_api import RasaApi
 from shop.outbound.rules import configured
 from shop.outbound.worker import run_once
@@ -27,14 +29,16 @@ def main() -> None:
     rules = configured()
     sessions, rasa = session_factory(), RasaApi()
     poll = float(settings.get("OUTBOUND_POLL_SECONDS"))
+    passes = {"Outbox": lambda: run_once(sessions, rules, rasa), "Delivery": lambda: deliveries.run_once(sessions)}
     beat_file = settings.get("OUTBOUND_HEARTBEAT")
     logger.info("Outbox worker sending through %s every %s s", rasa.base_url, poll)
     while not stop.is_set():
-        try:
-            handled = run_once(sessions, rules, rasa)
-        except Exception:  # the database away for a moment: try again at the next pass
-            logger.exception("Outbox pass failed")
-            handled = {}
+        handled = 0
+        for name, one_pass in passes.items():
+            try:
+                handled += len(one_pass())
+            except Exception:  # the database away for a moment: try again at the next pass
+                logger.exception("%s pass failed", name)
         if beat_file:
             Path(beat_file).touch()
         if not handled:  # a full batch: straight on to the next one

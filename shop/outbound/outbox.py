@@ -1,26 +1,27 @@
 """The outbox: every message the shop sends first is a row (OutboundMessage), written in the
 caller's transaction, so it exists exactly when the change that causes it was committed.
 
-Workers claim due rows for a lease (`claim`): on PostgreSQL with SELECT ... FOR UPDATE SKIP
-LOCKED, so workers side by side take different rows; everywhere, the claim itself is a
-conditional UPDATE that only one worker can win. A claim whose worker died runs out and the row
-is claimed again: a restart loses nothing. Rasa's action marks the row sent (`deliver`) when it
-puts the message in the conversation, once: a second delivery of the same row finds it sent."""
+Workers claim due rows for a lease (`claim`; shop/work_queue.py holds the claim, lease, backoff
+and parking shared with the deliveries of shop/integrations/): a restart loses nothing. Rasa's
+action marks the row sent (`deliver`) when it puts the message in the conversation, once: a
+second delivery of the same row finds it sent."""
 
 import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from shop import work_queue
 from shop.clock import naive_utc
 from shop.contacts import remember_reach
 from shop.models import Contact, OutboundMessage
 from shop.outbound.rules import Rules, retry_delay
 
-PENDING, SENDING, SENT, PARKED, DROPPED, CANCELLED = "pending", "sending", "sent", "parked", "dropped", "cancelled"
-LEASE = timedelta(minutes=2)  # longer than a send through Rasa may take (its HTTP timeout)
+PENDING, SENDING, SENT, PARKED = work_queue.PENDING, work_queue.SENDING, work_queue.SENT, work_queue.PARKED
+DROPPED, CANCELLED = "dropped", "cancelled"
+LEASE = work_queue.LEASE  # longer than a send through Rasa may take (its HTTP timeout)
 
 
 def enqueue(
@@ -97,49 +98,15 @@ def was_sent(session: Session, sender_id: str, subject: str) -> bool:
     return session.scalar(query.limit(1)) is not None
 
 
-def _due(now: datetime):
-    now = naive_utc(now)
-    return or_(
-        and_(OutboundMessage.status == PENDING, OutboundMessage.due_at <= now),
-        and_(OutboundMessage.status == SENDING, OutboundMessage.locked_until <= now),  # its worker died
-    )
-
-
 def claim(session: Session, now: datetime, limit: int = 10, lease: timedelta = LEASE) -> list[int]:
     """The ids of up to `limit` due messages, now this worker's until the lease ends; the caller
     commits. Oldest due first."""
-    query = select(OutboundMessage.id, OutboundMessage.status, OutboundMessage.locked_until).where(_due(now))
-    query = query.order_by(OutboundMessage.due_at, OutboundMessage.id).limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    claimed = []
-    for message_id, status, locked_until in session.execute(query).all():
-        # Only the claim that still sees the row as it was read wins (SQLite has no row locks).
-        seen = (
-            OutboundMessage.locked_until.is_(None)
-            if locked_until is None
-            else OutboundMessage.locked_until == locked_until
-        )
-        won = session.execute(
-            update(OutboundMessage)
-            .where(OutboundMessage.id == message_id, OutboundMessage.status == status, seen)
-            .values(status=SENDING, locked_until=naive_utc(now + lease))
-            .execution_options(synchronize_session=False)
-        )
-        if won.rowcount == 1:
-            claimed.append(message_id)
-    return claimed
+    return work_queue.claim(session, OutboundMessage, now, limit, lease)
 
 
 def _settle(session: Session, message_id: int, **values: Any) -> bool:
     """Changes a message this worker holds; False when it is no longer being sent (delivered)."""
-    result = session.execute(
-        update(OutboundMessage)
-        .where(OutboundMessage.id == message_id, OutboundMessage.status == SENDING)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
+    return work_queue.settle(session, OutboundMessage, message_id, **values)
 
 
 def postpone(session: Session, message_id: int, until: datetime, reason: str) -> bool:
@@ -160,17 +127,9 @@ def set_tag(session: Session, message_id: int, tag: str | None) -> bool:
 def record_failure(session: Session, rules: Rules, message_id: int, error: str, now: datetime) -> str | None:
     """A failed send: retried after a delay doubling each time, parked after the last attempt.
     The status it got (PENDING or PARKED), None when it was delivered after all."""
-    message = session.get(OutboundMessage, message_id)
-    if message is None or message.status != SENDING:
-        return None
-    attempts = message.attempts + 1
-    delay = retry_delay(rules, attempts)
-    status = PARKED if delay is None else PENDING
-    due_at = message.due_at if delay is None else naive_utc(now + delay)
-    settled = _settle(
-        session, message_id, status=status, attempts=attempts, due_at=due_at, locked_until=None, last_error=error[:2000]
+    return work_queue.record_failure(
+        session, OutboundMessage, message_id, error, now, lambda failures: retry_delay(rules, failures)
     )
-    return status if settled else None
 
 
 def deliver(session: Session, message_id: int, now: datetime) -> OutboundMessage | None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from shop import settings
+from shop import settings, work_queue
 from shop.clock import as_utc, zone
 from shop.consent import MARKETING, TRANSACTIONAL, Decision
 from shop.settings import SEED_DIR
@@ -187,6 +187,4 @@ def decide(rules: Rules, situation: Situation, now: datetime) -> Verdict:
 
 def retry_delay(rules: Rules, failures: int) -> timedelta | None:
     """How long to wait after the `failures`-th failed attempt; None: park the message."""
-    if failures >= rules.attempts:
-        return None
-    return min(rules.first_delay * 2 ** (failures - 1), rules.max_delay)
+    return work_queue.backoff(failures, rules.attempts, rules.first_delay, rules.max_delay)

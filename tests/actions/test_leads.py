@@ -587,3 +587,31 @@ async def test_a_request_for_a_person_is_no_answer(shop_db, lead_form, domain):
     )
     assert {k: v for k, v in slots.items() if k != "requested_slot"} == {}
     assert dispatcher.messages == []  # Rasa's form rejects, and the handoff rule answers
+
+
+async def test_a_qualified_lead_reaches_a_signed_webhook_with_its_visit(shop_db, domain, monkeypatch):
+    """From the chat: the customer came from a campaign; action_qualify_lead stores the lead,
+    and the worker's pass delivers it, signed, to the shop's receiver with answers and UTM tags."""
+    from shop.db import session_factory
+    from shop.integrations.worker import run_once
+    from tests.support.receivers import WebhookReceiver
+    from tests.support.trackers import action_event, make_tracker, user_event
+
+    with WebhookReceiver("whsec-chat") as receiver:
+        monkeypatch.setenv("WEBHOOK_URL", receiver.url)
+        monkeypatch.setenv("WEBHOOK_SECRET", "whsec-chat")
+        came_from = {"path": "/tees", "utm_source": "google", "utm_medium": "cpc", "utm_campaign": "bulk-tees"}
+        first = {**user_event("hi there", "greet"), "metadata": came_from}
+        history = [action_event("action_listen"), first, action_event("action_listen"), user_event("yes")]
+        tracker = make_tracker(slots=HOT, events=history)
+        await ActionQualifyLead().run(CollectingDispatcher(), tracker, domain)
+        assert list(run_once(session_factory(shop_db)).values()) == ["sent"]
+        [call] = receiver.calls
+    assert call["verified"]
+    body = call["json"]
+    assert body["event"] == "lead.created"
+    assert body["data"]["lead"]["grade"] == "hot" and body["data"]["lead"]["team"] == "wholesale"
+    assert body["data"]["lead"]["answers"]["need"] == HOT["lead_need"]
+    visit = body["data"]["visit"]
+    assert (visit["utm_source"], visit["utm_medium"], visit["utm_campaign"]) == ("google", "cpc", "bulk-tees")
+    assert visit["path"] == "/tees" and visit["landing"] == "/tees"

@@ -451,6 +451,27 @@ async def test_confirmed_booking_is_written_with_a_signed_invite(shop_db, domain
     assert events[-1] == {"event": "followup", "timestamp": None, "name": "csat_form"}  # how did I do?
 
 
+async def test_a_meeting_booked_in_the_chat_is_emailed_with_its_invite(shop_db, domain, monkeypatch):
+    """From the chat to the inbox: the booking action's meeting reaches a real SMTP server
+    (aiosmtpd) as the customer's confirmation with the same invite the chat showed."""
+    from shop.db import session_factory
+    from shop.integrations.worker import run_once
+    from tests.support.receivers import SmtpServer
+
+    with SmtpServer() as smtp:
+        for name, value in smtp.env().items():
+            monkeypatch.setenv(name, value)
+        dispatcher, _ = await book(domain, offer("tomorrow morning"), index=1)
+        assert sorted(run_once(session_factory(shop_db)).values()) == ["sent", "sent"]
+    shown = dispatcher.messages[0]["custom"]
+    [customer] = [m for m in smtp.messages if m["To"] == EMAIL]
+    assert shown["reference"] in customer.get_body(("plain",)).get_content()
+    [invite] = list(customer.iter_attachments())
+    assert invite.get_content_type() == "text/calendar" and invite.get_param("method") == "REQUEST"
+    assert invite.get_content() == shown["ics"]
+    assert {m["To"] for m in smtp.messages} == {EMAIL, "olivia.bennett@shop.example"}
+
+
 async def test_declined_booking_writes_nothing(shop_db, domain):
     options = offer("tomorrow morning")
     dispatcher, events = await book(domain, options, confirmed=False)

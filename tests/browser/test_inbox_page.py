@@ -17,7 +17,7 @@ from shop.db import session_scope
 from shop.handoff import assignment
 from shop.handoff.context import build_packet
 from shop.handoff.routing import load_config
-from shop.models import Agent, Handoff, OutboundMessage
+from shop.models import Agent, Delivery, Handoff, OutboundMessage
 from tests.support import database
 from tests.support.web_app import RasaStandIn, WebApp, set_agent_password, wait_until
 
@@ -347,6 +347,48 @@ def test_the_contacts_consent_the_messages_sent_and_the_opt_out_warning_are_show
         expect(page.locator("#ctx-outbound dt")).to_have_text(["shipping update"])
         expect(page.locator("#ctx-outbound dd")).to_contain_text("sent · on twilio")
         assert errors == ["GET /inbox/api/me -> 401"]  # before logging in, as always
+    finally:
+        context.close()
+
+
+def test_support_sees_the_deliveries_and_sends_a_parked_one_again(inbox, browser, screenshot):
+    sender = "web-" + secrets.token_hex(4)
+    reference = hand_over(inbox, sender, "Kim Ode", [user_event("A person please", "human_handoff", time.time())])
+    with session_scope(inbox.db_url) as session:
+        for status, attempts, last_error in (("sent", 1, None), ("parked", 8, "default answered 503: busy")):
+            session.add(
+                Delivery(
+                    event_id=secrets.token_hex(8),
+                    event="lead.created",
+                    target="webhook:default",
+                    sender_id=sender,
+                    subject="lead:7",
+                    payload="{}",
+                    status=status,
+                    attempts=attempts,
+                    last_error=last_error,
+                )
+            )
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors = watch_errors(page)
+    try:
+        page.goto(f"{inbox.url}/inbox/")
+        log_in(page, PASSWORD)
+        page.locator("button.conversation", has_text=reference).click()
+        expect(page.locator("#ctx-deliveries dd")).to_have_count(2)
+        expect(page.locator("#ctx-deliveries dd").nth(0)).to_contain_text("parked · 8 attempts · webhook:default")
+        page.get_by_role("button", name="Deliveries", exact=True).click()
+        dialog = page.locator("#deliveries-dialog")
+        expect(dialog.locator("#deliveries-counts")).to_contain_text("1 sent · 1 parked")
+        page.get_by_label("Show").select_option("parked")
+        expect(dialog.locator("#deliveries-list li")).to_have_count(1)
+        expect(dialog.locator("#deliveries-list li")).to_contain_text("default answered 503: busy")
+        screenshot(page, "inbox-deliveries")
+        dialog.get_by_role("button", name="Send again").click()
+        expect(dialog.locator("#deliveries-list li")).to_have_text(["No deliveries."])
+        expect(dialog.locator("#deliveries-counts")).to_contain_text("1 pending")
+        assert errors == ["GET /inbox/api/me -> 401"]
     finally:
         context.close()
 

@@ -2,6 +2,7 @@
 Rasa's own SQL tracker store."""
 
 import asyncio
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -10,6 +11,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import create_engine, func, select
+from sqlalchemy.engine import make_url
 
 from shop import erasure, migrations
 from shop.clock import naive_now
@@ -19,7 +21,9 @@ from shop.models import (
     ConsentEvent,
     Contact,
     ConversationEvent,
+    CrmRecord,
     CsatResponse,
+    Delivery,
     FollowUp,
     Handoff,
     HandoffEvent,
@@ -49,8 +53,15 @@ def databases(request, tmp_path, monkeypatch):
         migrations.upgrade(engine)
         engine.dispose()
         shop_url = tracker_url = services.POSTGRES_URL
+        url = make_url(services.POSTGRES_URL)  # the test database TEST_POSTGRES_URL names, not a fixed one
         store = SQLTrackerStore(
-            DOMAIN, dialect="postgresql", host="127.0.0.1", port=5432, db="shop_test", username="shop", password="shop"
+            DOMAIN,
+            dialect="postgresql",
+            host=url.host,
+            port=url.port or 5432,
+            db=url.database,
+            username=url.username,
+            password=url.password,
         )
     monkeypatch.setenv("SHOP_DB_URL", shop_url)
     seed(shop_url)
@@ -112,6 +123,21 @@ def everything_about(sender: str, email: str, order_reference: str = "A1003") ->
                 attempts=0,
             )
         )
+        # What went to the webhooks and the CRM about them, and the email to them.
+        for target, recipient, sender_id in (("webhook:default", None, sender), ("email", email, None)):
+            session.add(
+                Delivery(
+                    event_id=f"e-{sender}",
+                    event="lead.created",
+                    target=target,
+                    recipient=recipient,
+                    sender_id=sender_id,
+                    payload=json.dumps({"data": {"lead": {"email": email}}}),
+                    status="sent",
+                    attempts=1,
+                )
+            )
+        session.add(CrmRecord(target="hubspot", key=f"contact:{email}", remote_id="1001"))
 
 
 def count(model, **where) -> int:
@@ -140,6 +166,8 @@ def test_erasing_a_contact_deletes_everything_but_the_anonymized_orders(database
     assert counts["analytics_events"] == counts["satisfaction_answers"] == counts["consents"] == 1
     assert counts["text_message_statuses"] == 1 and count(TwilioMessage, to=ALICE) == 0
     assert counts["outbound_messages"] == 1
+    assert counts["deliveries"] == 2 and counts["crm_records"] == 1
+    assert count(Delivery) == 2 and count(CrmRecord) == 1  # Bob's stay
     models = (Contact, Lead, Booking, Handoff, FollowUp, OwnershipFailure, ConversationEvent, CsatResponse)
     for model in (*models, OutboundMessage):
         assert count(model, sender_id=ALICE) == 0, model.__name__

@@ -371,11 +371,12 @@
     show($("detail-empty"), false);
     show($("detail-body"), true);
     renderActions(conv);
-    const contextKey = JSON.stringify([data.context, conv.contact, data.consent, data.outbound]);
+    const contextKey = JSON.stringify([data.context, conv.contact, data.consent, data.outbound, data.deliveries]);
     if (contextKey !== state.detailKeys.context) {
       state.detailKeys.context = contextKey;
       renderContext(data.context || {}, conv);
       renderReach(data.consent || [], data.outbound || []);
+      renderDeliveries($("ctx-deliveries"), data.deliveries || []);
     }
     const transcriptKey = JSON.stringify([data.transcript, data.transcript_error]);
     if (transcriptKey !== state.detailKeys.transcript) {
@@ -390,7 +391,11 @@
     const heldByOther = conv.status === "active" && !mine;
     show($("take"), open && !(conv.status === "active"));
     show($("close-open"), open && conv.status === "active" && mine);
-    show($("reply-form"), open && !heldByOther);
+    // A customer who left the chat is answered by email (the server writes it to the outbox).
+    const leftChat = conv.status === "closed" && conv.closed_by === "customer";
+    show($("reply-form"), (open && !heldByOther) || leftChat);
+    $("reply-label").textContent = leftChat ? "The customer left the chat: your reply goes to them by email"
+      : "Reply to the customer";
     const held = $("held-by");
     if (!open) {
       held.textContent = `Closed${conv.closing_note ? `: ${conv.closing_note}` : "."}`;
@@ -427,6 +432,54 @@
     fillPairs($("ctx-outbound"), outbound.map((m) => [m.message_type.replace(/_/g, " "),
       [m.status, `on ${m.channel}`, m.tag, m.sent_at ? clockText(m.sent_at) : null, m.note]
         .filter(Boolean).join(" · ")]), "Nothing sent.");
+  }
+
+  // What went to webhooks, the CRM and email (shop/integrations/), one line each.
+  function deliveryText(d) {
+    return [d.status, d.attempts ? `${d.attempts} attempt${d.attempts === 1 ? "" : "s"}` : null,
+      d.recipient ? `to ${d.recipient}` : d.target, d.sent_at ? clockText(d.sent_at) : null, d.last_error]
+      .filter(Boolean).join(" · ");
+  }
+
+  function renderDeliveries(list, items) {
+    fillPairs(list, items.map((d) => [d.event, deliveryText(d)]), "Nothing sent.");
+  }
+
+  async function refreshDeliveries() {
+    const status = $("deliveries-status").value;
+    const error = $("deliveries-error");
+    try {
+      const data = await api("GET", `/deliveries${status ? `?status=${encodeURIComponent(status)}` : ""}`);
+      error.textContent = "";
+      $("deliveries-counts").textContent = Object.entries(data.counts).map(([k, n]) => `${n} ${k}`).join(" · ");
+      $("deliveries-list").replaceChildren(...(data.deliveries.length ? data.deliveries.map(deliveryItem)
+        : [el("li", { className: "muted" }, "No deliveries.")]));
+    } catch (problem) {
+      handleError(problem, (message) => { error.textContent = message; });
+    }
+  }
+
+  function deliveryItem(d) {
+    const item = el("li", {}, el("strong", {}, `${d.event} `), `${d.subject || ""} · ${deliveryText(d)}`);
+    if (d.status === "parked") {
+      const again = el("button", { type: "button", className: "quiet" }, "Send again");
+      again.addEventListener("click", () => runAction(again, async () => {
+        try {
+          await api("POST", `/deliveries/${d.id}/retry`);
+          announce(`Delivery ${d.id} will be sent again.`);
+        } catch (problem) {
+          handleError(problem, (message) => { $("deliveries-error").textContent = message; });
+        }
+        await refreshDeliveries();
+      }));
+      item.append(" ", again);
+    }
+    return item;
+  }
+
+  function openDeliveries() {
+    $("deliveries-dialog").showModal();
+    refreshDeliveries();
   }
 
   async function checkOptOuts() {
@@ -551,11 +604,12 @@
     const replyId = replyIdFor(id, text);
     return runAction($("reply-send"), async () => {
       try {
-        await api("POST", `/conversations/${id}/messages`, { text, reply_id: replyId });
+        const data = await api("POST", `/conversations/${id}/messages`, { text, reply_id: replyId });
         state.unsent = null;
         error.textContent = "";
         if (box.value === text) box.value = "";
-        announce("Message sent.");
+        announce(data.emailed_to ? `The customer had left the chat: your reply is emailed to ${data.emailed_to}.`
+          : "Message sent.");
       } catch (problem) {
         handleError(problem, (message) => { error.textContent = message; }); // the text stays for a retry
       }
@@ -617,6 +671,9 @@
     $("close-open").addEventListener("click", openCloseDialog);
     $("close-form").addEventListener("submit", onCloseSubmit);
     $("close-cancel").addEventListener("click", () => $("close-dialog").close());
+    $("deliveries-open").addEventListener("click", openDeliveries);
+    $("deliveries-status").addEventListener("change", refreshDeliveries);
+    $("deliveries-close").addEventListener("click", () => $("deliveries-dialog").close());
     $("conversation-list").tabIndex = -1;
     try {
       const data = await api("GET", "/me");

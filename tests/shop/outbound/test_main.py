@@ -1,6 +1,6 @@
 """python -m shop.outbound, the worker process: it sends what is due through Rasa's API (here
 its stand-in), beats its heartbeat, stops on SIGTERM, and a message written while it was stopped
-goes when it is back."""
+goes when it is back; it sends the deliveries to webhooks, the CRM and email too."""
 
 import os
 import signal
@@ -74,3 +74,27 @@ def test_the_worker_process_sends_survives_a_restart_and_answers_its_probe(shop_
         assert rasa.delivered == {first: 1, second: 1}
     heartbeat.unlink()
     assert subprocess.run(probe, env=env, cwd=PROJECT_ROOT).returncode == 1
+
+
+def test_the_same_worker_process_sends_the_deliveries_to_webhooks(shop_db, monkeypatch):
+    from shop.integrations import config, deliveries
+    from shop.models import Delivery
+    from tests.support.receivers import WebhookReceiver
+
+    sessions = session_factory(shop_db)
+    with WebhookReceiver("whsec-worker") as receiver:
+        monkeypatch.setenv("WEBHOOK_URL", receiver.url)
+        monkeypatch.setenv("WEBHOOK_SECRET", "whsec-worker")
+        with sessions.begin() as session:
+            [row] = deliveries.enqueue(session, config.configured(), "order.placed", {"order": {"reference": "A1"}})
+            delivery_id = row.id
+        env = {**os.environ, "SHOP_DB_URL": shop_db, "OUTBOUND_POLL_SECONDS": "0.1"}
+        process = subprocess.Popen([sys.executable, "-m", "shop.outbound"], env=env, cwd=PROJECT_ROOT)
+        try:
+            assert wait_for(lambda: len(receiver.received()) == 1)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(30) == 0
+    with sessions() as session:
+        assert session.get(Delivery, delivery_id).status == "sent"
+    assert receiver.received()[0]["data"] == {"order": {"reference": "A1"}}
