@@ -131,3 +131,20 @@ def calendars_file(path: Path, reps: dict[str, tuple[str, str, str]]) -> Path:
         )
     )
     return path
+
+
+def connect_reps(radicale: Radicale, monkeypatch, folder: Path, reps: dict[str, str]) -> dict[str, str]:
+    """Gives each rep (email -> Radicale user) a new calendar of their own and lists it in a
+    REP_CALENDARS file, the password in the variable it names; {email: calendar url}."""
+    import uuid
+
+    urls = {}
+    listed = {}
+    for email, user in reps.items():
+        url = radicale.make_calendar(user, f"work-{uuid.uuid4().hex[:8]}")
+        variable = f"CALDAV_PASSWORD_{user.upper()}"
+        monkeypatch.setenv(variable, radicale.users[user])
+        urls[email] = url
+        listed[email] = (url, user, variable)
+    monkeypatch.setenv("REP_CALENDARS", str(calendars_file(folder / "calendars.yml", listed)))
+    return urls
