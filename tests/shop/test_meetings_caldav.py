@@ -183,3 +183,32 @@ def test_a_server_that_is_not_caldav_is_a_calendar_unavailable(radicale):
         CalDAVCalendar(radicale.url + "/olivia/nothing-here/", "olivia", radicale.users["olivia"], 5).events_between(
             NOW, NOW + timedelta(days=1)
         )
+
+
+# --------------------------------------------------------------------------- erasure
+
+
+def test_erasing_a_contact_takes_their_meeting_out_of_the_reps_calendar(calendars, radicale):
+    from shop import erasure
+
+    with session_scope() as session:
+        meetings.book(session, rep_id(OLIVIA), TUESDAY_9_NY, "ada@example.com", "Europe/Berlin", now=NOW)
+    radicale.add_event(calendars[OLIVIA], "olivia", "own", busy_event("own", NOW, NOW + timedelta(hours=1)))
+    assert len(events_in(radicale, calendars[OLIVIA], "olivia")) == 2
+    with session_scope() as session:
+        assert erasure.erase(session, None, email="ada@example.com")["bookings"] == 1
+    assert [str(e["UID"]) for e in events_in(radicale, calendars[OLIVIA], "olivia")] == ["own"]
+
+
+def test_a_calendar_out_of_reach_stops_the_erasure_before_anything_goes(shop_db, monkeypatch, tmp_path):
+    from shop import erasure
+
+    with session_scope() as session:  # booked while Olivia had no calendar listed
+        meetings.book(session, rep_id(OLIVIA), TUESDAY_9_NY, "ada@example.com", "Europe/Berlin", now=NOW)
+    monkeypatch.setenv("CALDAV_PASSWORD_OLIVIA", "whatever")
+    url = f"http://127.0.0.1:{free_port()}/olivia/work/"
+    calendars_file(tmp_path / "calendars.yml", {OLIVIA: (url, "olivia", "CALDAV_PASSWORD_OLIVIA")})
+    monkeypatch.setenv("REP_CALENDARS", str(tmp_path / "calendars.yml"))
+    assert erasure.main(["erase", "--email", "ada@example.com"]) == 1
+    with session_scope() as session:
+        assert session.scalar(select(Booking.email)) == "ada@example.com"
