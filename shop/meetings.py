@@ -278,7 +278,8 @@ def _is_double_booking(error: IntegrityError) -> bool:
 
 
 def _bookable_rep(session: Session, rep_id: int, start: datetime, now: datetime | None) -> Rep:
-    """The rep, when [start, start + 30 min) can be booked with them (NotBookable / SlotTaken)."""
+    """The rep, when [start, start + 30 min) can be booked with them (NotBookable / SlotTaken):
+    also re-read in the rep's own calendar, which they may have filled since the offer."""
     now = as_utc(now) if now is not None else now_utc()
     rep = session.get(Rep, rep_id)
     if rep is None or not rep.active:
@@ -419,7 +420,8 @@ def cancel_booking(session: Session, booking: Booking) -> None:
 
 def reschedule(session: Session, booking: Booking, new_start_utc: datetime, *, now: datetime | None = None) -> Booking:
     """Moves a live booking to another start with the same rep, in the caller's transaction: the
-    old booking is cancelled and a new one (new reference) is written. NotBookable / SlotTaken
+    old booking is cancelled and a new one (new reference; the same calendar event, its UID kept
+    and SEQUENCE + 1, rewritten in the rep's calendar) is written. NotBookable / SlotTaken
     when the new time can't be had; nothing is cancelled then (checked before cancelling, and
     a lost race fails the flush, which rolls the transaction back)."""
     if booking.status != LIVE:
@@ -463,7 +465,8 @@ def move_meeting(
 ) -> Booking | None:
     """Moves the customer's live booking (reference and email) to `start_utc` with rep `rep_id`,
     in the caller's transaction: with the same rep, rescheduled; with another rep of the team,
-    booked with them (same email, zone, sender and lead), then the old one cancelled. Returns the
+    booked with them (same email, zone, sender, lead and calendar event, which moves from the
+    old rep's calendar to theirs), then the old one cancelled. Returns the
     booking now live (new reference), the booking itself when no new time is given, or None when
     there is no live booking of that reference and email. NotBookable / SlotTaken when the new
     time can't be had; nothing changes then."""
