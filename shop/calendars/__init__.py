@@ -4,6 +4,8 @@ has no calls made (the shop database alone says when they are free)."""
 
 from datetime import datetime, tzinfo
 
+import yaml
+
 from shop import settings
 from shop.calendars.busy import busy_windows
 from shop.calendars.caldav import CalDAVCalendar, CalendarUnavailable
@@ -16,7 +18,10 @@ __all__ = ["CalendarUnavailable", "remove_meeting", "rep_busy", "write_meeting"]
 
 def calendar_of(rep: Rep) -> CalDAVCalendar | None:
     """The rep's CalDAV calendar, or None when the rep has none listed."""
-    account = load_accounts().get((rep.email or "").lower())
+    try:
+        account = load_accounts().get((rep.email or "").lower())
+    except (OSError, ValueError, yaml.YAMLError) as error:  # a broken file: said, not a crash
+        raise CalendarUnavailable(f"{settings.rep_calendars_path()}: {error}") from error
     if account is None:
         return None
     if not account.password:

@@ -212,3 +212,11 @@ def test_a_calendar_out_of_reach_stops_the_erasure_before_anything_goes(shop_db,
     assert erasure.main(["erase", "--email", "ada@example.com"]) == 1
     with session_scope() as session:
         assert session.scalar(select(Booking.email)) == "ada@example.com"
+
+
+def test_a_broken_calendars_file_is_said_as_calendars_unavailable(shop_db, monkeypatch, tmp_path, caplog):
+    (tmp_path / "calendars.yml").write_text("reps:\n  olivia.bennett@shop.example: [not, a, mapping\n")
+    monkeypatch.setenv("REP_CALENDARS", str(tmp_path / "calendars.yml"))
+    with pytest.raises(CalendarUnavailable, match="no calendar of team smb"), session_scope() as session:
+        meetings.free_slots(session, "smb", TUESDAY_9_NY, TUESDAY_9_NY + timedelta(hours=1), NOW)
+    assert f"{tmp_path / 'calendars.yml'}:" in caplog.text  # the log says which file is broken
