@@ -61,7 +61,7 @@ DEFAULTS = {
     # shop database alone says who is free).
     "CLOSED_DATES": str(SEED_DIR / "closed_dates.yml"),
     "REP_CALENDARS": str(SEED_DIR / "calendars.yml"),
-    "CALDAV_TIMEOUT_SECONDS": "5",  # one call to a rep's calendar server, connecting included
+    "CALDAV_TIMEOUT_SECONDS": "5",  # to connect to a rep's calendar server, and between its answer's bytes
 }
 
 
