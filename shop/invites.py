@@ -13,7 +13,7 @@ from datetime import timezone
 
 from icalendar import Calendar, Event, vCalAddress, vText
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from shop import settings
 from shop.clock import as_utc, aware, naive_now
@@ -101,7 +101,15 @@ def _calendar(event: Event, method: str | None) -> Calendar:
 def ics(booking: Booking, rep_name: str, organizer_email: str) -> str:
     """The customer's invite: an RFC 5545 calendar with the meeting as one VEVENT (times in UTC),
     ready to send as text/calendar; METHOD:REQUEST while it is live, METHOD:CANCEL (same UID,
-    its SEQUENCE raised) once it is cancelled."""
+    its SEQUENCE raised) once it is cancelled.
+
+    A moved meeting's invite is that of the booking it moved to (what move_meeting returns): the
+    booking it moved from is superseded, and its CANCEL would cancel the moved meeting in the
+    customer's calendar, so asking for it is a ValueError."""
+    session = object_session(booking)
+    latest = current_version(session, booking) if session is not None else booking
+    if latest is not booking:
+        raise ValueError(f"booking {booking.reference} was moved to {latest.reference}: send that one's invite")
     reference = booking.reference or f"booking-{booking.id}"
     zone = zone_of(booking.customer_timezone) or timezone.utc
     local = aware(booking.starts_at).astimezone(zone)

@@ -126,15 +126,20 @@ def test_a_moved_meeting_keeps_its_uid_with_a_higher_sequence(rep):
     with session_scope() as session:
         moved = meetings.move_meeting(session, first, "jane@example.com", rep, ny(10, 14), now=NOW)
         second = moved.reference
+    events = [event_of(invite(second)[1])]
     with session_scope() as session:
         again = meetings.move_meeting(session, second, "jane@example.com", rep, ny(11, 9), now=NOW)
         third = again.reference
+    events.append(event_of(invite(third)[1]))
     assert len({first, second, third}) == 3  # each booking its own reference...
-    events = [event_of(invite(reference)[1]) for reference in (second, third)]
     assert {str(e["UID"]) for e in events} == {f"{first}@shop.example"}  # ...one event
     assert [e["SEQUENCE"] for e in events] == [1, 2]
     assert events[1].start == ny(11, 9)
     assert invite(third)[1]["METHOD"] == "REQUEST"
+    # The bookings moved from are superseded: their CANCEL would cancel the moved meeting.
+    for superseded in (first, second):
+        with pytest.raises(ValueError, match=f"was moved to {third}"):
+            invite(superseded)
 
 
 def test_a_meeting_moved_to_another_rep_keeps_its_uid(rep):
