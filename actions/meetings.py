@@ -8,7 +8,7 @@ from typing import Any
 
 from dateutil import parser as date_parser
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 
 from actions.common import customer_zone, remember_reach, team_of
 from actions.csat import csat_followup
@@ -31,21 +31,56 @@ def time_not_read(dispatcher) -> dict[str, Any]:
     return {"meeting_time": None}
 
 
-def offer_slots(session, tracker: Tracker, text: str, dispatcher) -> dict[str, Any]:
-    """Turns 'next tuesday at 3pm' into up to three free slots of the team, or says why not."""
-    zone = customer_zone(tracker)
+def slot_options(session, tracker: Tracker, text: str) -> list[dict[str, Any]] | None:
+    """Up to three free slots of the team for 'next tuesday at 3pm' (None: no time read in it).
+    CalendarUnavailable when the reps' calendars cannot be checked."""
     now = now_utc()
-    wanted = parse_time_request(str(text), now, zone)
+    wanted = parse_time_request(str(text), now, customer_zone(tracker))
     if wanted is None:
-        return time_not_read(dispatcher)
+        return None
     slots = meetings.free_slots(session, team_of(tracker), wanted.start, wanted.end, now)
-    if not slots:
-        dispatcher.utter_message(response="utter_no_free_times")
-        return {"meeting_time": None}
-    options = [
+    return [
         {"start": s.start.astimezone(timezone.utc).isoformat(), "rep_id": s.rep_id, "rep": s.rep_name} for s in slots
     ]
+
+
+def offer_slots(session, tracker: Tracker, text: str, dispatcher) -> dict[str, Any]:
+    """Turns 'next tuesday at 3pm' into up to three free slots of the team, or says why not."""
+    try:
+        options = slot_options(session, tracker, text)
+    except meetings.CalendarUnavailable:
+        dispatcher.utter_message(response="utter_calendar_unavailable")
+        return {"meeting_time": None}
+    if options is None:
+        return time_not_read(dispatcher)
+    if not options:
+        dispatcher.utter_message(response="utter_no_free_times")
+        return {"meeting_time": None}
     return {"meeting_time": str(text)[:200], "meeting_options": options, "meeting_slot": None}
+
+
+def offer_other_times(tracker: Tracker, dispatcher, form: str) -> list[EventType] | None:
+    """After the time picked was taken (booked by someone else, or filled in the rep's own
+    calendar) before it could be booked: the other free times for the same wish, the form
+    reopened at the choice. None when nothing else is free then or the calendars can't be read."""
+    wish = tracker.get_slot("meeting_time")
+    if not wish:
+        return None
+    try:
+        with session_scope() as session:
+            options = slot_options(session, tracker, wish)
+    except meetings.CalendarUnavailable:
+        return None
+    if not options:
+        return None
+    dispatcher.utter_message(response="utter_meeting_slot_taken_other_times")
+    return [
+        SlotSet("meeting_options", options),
+        SlotSet("meeting_slot", None),
+        SlotSet("booking_confirmed", None),
+        ActiveLoop(form),
+        FollowupAction(form),
+    ]
 
 
 def chosen_option(value: Any, options: list[dict[str, Any]], zone) -> dict[str, Any] | None:
@@ -260,7 +295,13 @@ class ActionBookMeeting(EndsAForm):
                 )
                 message = booked_message(booking, option["rep"], zone)
         except meetings.SlotTaken:
+            again = offer_other_times(tracker, dispatcher, "booking_form")
+            if again is not None:
+                return again
             dispatcher.utter_message(response="utter_meeting_slot_taken")
+            return reset
+        except meetings.CalendarUnavailable:
+            dispatcher.utter_message(response="utter_calendar_unavailable_nothing_booked", rep=option["rep"])
             return reset
         dispatcher.utter_message(response="utter_meeting_booked", **message)
         return reset + [SlotSet("booking_ref", booking.reference)] + csat_followup(tracker, "booking")
@@ -315,7 +356,13 @@ class ActionRescheduleMeeting(EndsAForm):
                 moved = meetings.move_meeting(session, reference, email, *to, now=now_utc())
                 message = booked_message(moved, moved.rep.name, customer_zone(tracker)) if moved and option else {}
         except meetings.SlotTaken:
+            again = offer_other_times(tracker, dispatcher, "reschedule_form")
+            if again is not None:
+                return again
             dispatcher.utter_message(response="utter_reschedule_slot_taken")
+            return reset
+        except meetings.CalendarUnavailable:
+            dispatcher.utter_message(response="utter_calendar_unavailable_meeting_unchanged", booking_ref=reference)
             return reset
         if moved is None:
             booking_not_found(dispatcher, reference, email)
@@ -346,8 +393,12 @@ class ActionCancelMeeting(EndsAForm):
 
     async def finish(self, dispatcher, tracker, domain):
         reference, email = tracker.get_slot("booking_ref"), tracker.get_slot("email")
-        with session_scope() as session:
-            cancelled = meetings.cancel_meeting(session, reference, email)
+        try:
+            with session_scope() as session:
+                cancelled = meetings.cancel_meeting(session, reference, email)
+        except meetings.CalendarUnavailable:
+            dispatcher.utter_message(response="utter_calendar_unavailable_meeting_unchanged", booking_ref=reference)
+            return [SlotSet("booking_ref", None)]
         if cancelled is None:
             booking_not_found(dispatcher, reference, email)
         else:

@@ -8,7 +8,9 @@ name them (with the CRM's ids of their records; the CRM itself is the shop's to 
 Orders stay, because the shop must keep its sales records, but lose what names the customer
 (email, conversation, the refund reasons they wrote). expire() deletes conversations,
 transcripts, checks, satisfaction answers and the funnel's events older than the retention
-period. Both run in one transaction per database: nothing is half-erased."""
+period. Both run in one transaction per database: nothing is half-erased. A live meeting's
+event in the rep's own calendar names the customer: it is taken out first, and a calendar out
+of reach stops the erasure (CalendarUnavailable) before anything is erased."""
 
 import json
 from collections.abc import Iterable
@@ -18,8 +20,9 @@ from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from shop import settings
+from shop import calendars, settings
 from shop.clock import naive_utc
+from shop.meetings import LIVE, calendar_uid
 from shop.models import (
     Booking,
     ConsentEvent,
@@ -90,6 +93,9 @@ def erase(
     handoffs = select(Handoff.id).where(Handoff.sender_id.in_(ids))
     counts["handoff_events"] = _run(session, delete(HandoffEvent).where(HandoffEvent.handoff_id.in_(handoffs)))
     counts["handoffs"] = _run(session, delete(Handoff).where(Handoff.sender_id.in_(ids)))
+    live = list(session.scalars(select(Booking).where(of(Booking), Booking.status == LIVE)))
+    for booking in live:
+        calendars.remove_meeting(booking.rep, calendar_uid(booking))
     counts["bookings"] = _run(session, delete(Booking).where(of(Booking)))
     counts["leads"] = _run(session, delete(Lead).where(of(Lead)))
     counts["follow_ups"] = _run(session, delete(FollowUp).where(of(FollowUp)))
@@ -173,6 +179,7 @@ def tracker_engine() -> Engine:
 def main(argv: list[str] | None = None) -> int:
     import argparse
     import json
+    import sys
 
     from shop.clock import now_utc
     from shop.db import session_scope
@@ -186,13 +193,17 @@ def main(argv: list[str] | None = None) -> int:
     old.add_argument("--days", type=int, default=int(settings.get("RETENTION_DAYS")))
     args = parser.parse_args(argv)
     tracker = tracker_engine()
-    with session_scope() as session:
-        if args.command == "erase":
-            if not args.sender and not args.email:
-                parser.error("erase needs --sender or --email")
-            counts = erase(session, tracker, sender_id=args.sender, email=args.email)
-        else:
-            counts = expire(session, tracker, now_utc(), args.days)
+    try:
+        with session_scope() as session:
+            if args.command == "erase":
+                if not args.sender and not args.email:
+                    parser.error("erase needs --sender or --email")
+                counts = erase(session, tracker, sender_id=args.sender, email=args.email)
+            else:
+                counts = expire(session, tracker, now_utc(), args.days)
+    except calendars.CalendarUnavailable as error:
+        print(f"nothing was erased: {error}; try again when the rep's calendar answers", file=sys.stderr)
+        return 1
     print(json.dumps(counts))
     return 0
 

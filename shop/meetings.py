@@ -1,5 +1,6 @@
 """Meetings with the sales team: free slots, booking, rescheduling, and a customer's booking found,
-moved or cancelled by its reference and email (hours: shop.hours; invites: shop.invites).
+moved or cancelled by its reference and email (hours: shop.hours; closed dates:
+shop.closed_dates; the reps' own calendars: shop.calendars; invites: shop.invites).
 
 Reps work in their own time zone (seed/sales_team.yml); working hours are wall-clock times built
 with the zone's tzinfo, so 09:00 in New York is 14:00 UTC in winter and 13:00 UTC in summer.
@@ -7,12 +8,19 @@ Meetings are 30 minutes and start on the UTC half-hour grid, so two meetings of 
 only when they start at the same moment, and the database's partial unique index (one live
 booking per rep and start) makes a double booking impossible, even between two servers.
 
+A rep is free when their working hours say so, the day is not closed, the shop database has no
+live booking then and, for a rep with a CalDAV calendar (seed/calendars.yml), nothing in that
+calendar keeps them busy. A booking is written to the rep's calendar too, in the same step: when
+the calendar cannot be reached, nothing is booked, moved or cancelled (CalendarUnavailable) and
+the caller says so, rather than promise a time the rep may not have.
+
 Functions take and return aware datetimes; the database stores naive UTC (the models' convention).
 """
 
 import json
+import logging
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -23,7 +31,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from shop import calendars
+from shop.calendars import CalendarUnavailable
 from shop.clock import as_utc, aware, naive_utc, now_utc
+from shop.closed_dates import closed_days, load_closed_dates
 from shop.hours import Window, day_windows, hours_next_open, hours_open_at, windows_between, zone_of
 from shop.integrations import events
 from shop.models import BOOKING_REFERENCE_OFFSET, BOOKING_REFERENCE_PREFIX, Booking, Rep
@@ -34,6 +45,9 @@ MEETING = timedelta(minutes=30)
 TEAM_CONFIG_PATH = SEED_DIR / "sales_team.yml"
 LIVE = "booked"
 CANCELLED = "cancelled"
+CALENDAR_DOMAIN = "shop.example"  # the right-hand side of a meeting's calendar UID
+
+log = logging.getLogger(__name__)
 
 
 class SlotTaken(Exception):
@@ -106,9 +120,18 @@ def _windows_between(rep: Rep, lo: datetime, hi: datetime) -> Iterable[Window]:
     return windows_between(_rep_zone(rep), _rep_hours(rep), lo, hi)
 
 
+def _closed_days(team: str) -> frozenset[date]:
+    return closed_days(load_closed_dates(), team)
+
+
 def _works_through(rep: Rep, start: datetime, end: datetime) -> bool:
-    """The whole of [start, end) lies inside one working window of the rep."""
-    return any(ws <= start and end <= we for ws, we in _windows_between(rep, start, end))
+    """The whole of [start, end) lies inside one working window of the rep, on a day that is
+    not closed."""
+    closed = _closed_days(rep.team)
+    return any(
+        ws <= start and end <= we and ws.astimezone(_rep_zone(rep)).date() not in closed
+        for ws, we in _windows_between(rep, start, end)
+    )
 
 
 def team_open_at(session: Session, team: str, moment: datetime) -> bool:
@@ -125,6 +148,37 @@ def next_opening(session: Session, team: str, moment: datetime, search_days: int
 
 
 # --------------------------------------------------------------------------- free slots
+
+
+def open_starts(
+    windows: Iterable[Window], busy: Sequence[Window], closed: frozenset[date], zone: tzinfo, lo: datetime, hi: datetime
+) -> Iterator[datetime]:
+    """The meeting starts (aware UTC, on the half-hour grid, in order) from `lo` to before `hi`
+    that fit a working window whose day (in `zone`, the rep's) is not closed and overlap no busy
+    interval: working hours, minus closed dates, minus what keeps the rep busy."""
+    for ws, we in windows:
+        if ws.astimezone(zone).date() in closed:
+            continue
+        start = _ceil_to_grid(max(ws, lo))
+        while start + MEETING <= we and start < hi:
+            end = start + MEETING
+            if not any(bs < end and start < be for bs, be in busy):
+                yield start
+            start += MEETING
+
+
+def _calendar_busy(reps: Sequence[Rep], lo: datetime, hi: datetime) -> tuple[dict[int, list[Window]], list[Rep]]:
+    """What the reps' own calendars say keeps them busy in [lo, hi), and the reps whose calendar
+    could not be read (logged; they are left out of the offer rather than offered blind)."""
+    busy: dict[int, list[Window]] = {}
+    unreadable = []
+    for rep in reps:
+        try:
+            busy[rep.id] = calendars.rep_busy(rep, _rep_zone(rep), lo, hi)
+        except CalendarUnavailable as error:
+            log.warning("calendar of %s not read, its slots are not offered: %s", rep.email, error)
+            unreadable.append(rep)
+    return busy, unreadable
 
 
 def _live_bookings(session: Session, rep_ids: Sequence[int], lo: datetime, hi: datetime) -> list[Booking]:
@@ -155,9 +209,13 @@ def free_slots(
     is measured to the window's edge, and on a tie the later slot comes first).
 
     Never in the past (at least 30 minutes after `now`, on the UTC half-hour grid), never
-    outside the rep's working hours, never on top of a live booking of that rep. One slot per
-    start time: when several reps are free then, the one with the fewest live bookings that day
-    (in the rep's zone) gets it, then the lowest id. Slots come back in that order of nearness."""
+    outside the rep's working hours nor on a closed date, never on top of a live booking of that
+    rep nor of a busy event in the rep's own calendar. One slot per start time: when several reps
+    are free then, the one with the fewest live bookings that day (in the rep's zone) gets it,
+    then the lowest id. Slots come back in that order of nearness.
+
+    A rep whose calendar cannot be read is left out; when that leaves no slot at all,
+    CalendarUnavailable (the caller says the calendars cannot be checked, not "no free time")."""
     window_start, window_end, now = as_utc(window_start), as_utc(window_end), as_utc(now)
     if window_end <= window_start:
         raise ValueError("the window ends before it starts")
@@ -178,16 +236,18 @@ def free_slots(
         busy[booking.rep_id].append((start, end))
         per_day[booking.rep_id, start.astimezone(zones[booking.rep_id]).date()] += 1
 
+    elsewhere, unreadable = _calendar_busy(reps, lo, hi)
+    closed = _closed_days(team)
     free: dict[datetime, list[tuple[int, int, Rep]]] = {}
     for rep in reps:
-        for ws, we in _windows_between(rep, lo, hi):
-            start = _ceil_to_grid(max(ws, lo))
-            while start + MEETING <= we and start < hi:
-                end = start + MEETING
-                if not any(bs < end and start < be for bs, be in busy[rep.id]):
-                    day = start.astimezone(zones[rep.id]).date()
-                    free.setdefault(start, []).append((per_day[rep.id, day], rep.id, rep))
-                start += MEETING
+        if rep in unreadable:
+            continue
+        taken = busy[rep.id] + elsewhere.get(rep.id, [])
+        for start in open_starts(_windows_between(rep, lo, hi), taken, closed, zones[rep.id], lo, hi):
+            day = start.astimezone(zones[rep.id]).date()
+            free.setdefault(start, []).append((per_day[rep.id, day], rep.id, rep))
+    if not free and unreadable:
+        raise CalendarUnavailable(f"no calendar of team {team} could be read")
 
     def nearness(start: datetime):
         if window_start <= start < window_end:
@@ -219,7 +279,8 @@ def _is_double_booking(error: IntegrityError) -> bool:
 
 
 def _bookable_rep(session: Session, rep_id: int, start: datetime, now: datetime | None) -> Rep:
-    """The rep, when [start, start + 30 min) can be booked with them (NotBookable / SlotTaken)."""
+    """The rep, when [start, start + 30 min) can be booked with them (NotBookable / SlotTaken):
+    also re-read in the rep's own calendar, which they may have filled since the offer."""
     now = as_utc(now) if now is not None else now_utc()
     rep = session.get(Rep, rep_id)
     if rep is None or not rep.active:
@@ -232,7 +293,30 @@ def _bookable_rep(session: Session, rep_id: int, start: datetime, now: datetime 
         raise NotBookable(f"{rep.name} is not working at {start.isoformat()}")
     if _live_bookings(session, [rep.id], start, start + MEETING):
         raise SlotTaken(f"{rep.name} is already booked at {start.isoformat()}")
+    # The rep may have filled the time in their own calendar since it was offered.
+    if calendars.rep_busy(rep, _rep_zone(rep), start, start + MEETING):
+        raise SlotTaken(f"{rep.name} has something else in their calendar at {start.isoformat()}")
     return rep
+
+
+def calendar_uid(booking: Booking) -> str:
+    """The UID of the meeting's calendar event: that of its first booking, kept when it moves."""
+    return booking.calendar_uid or f"{booking.reference}@{CALENDAR_DOMAIN}"
+
+
+def current_version(session: Session, booking: Booking) -> Booking:
+    """The booking the meeting is now: `booking`, or the last one it was moved to."""
+    latest = session.scalar(
+        select(Booking).where(Booking.calendar_uid == calendar_uid(booking)).order_by(Booking.id.desc()).limit(1)
+    )
+    return latest if latest is not None and latest.id > booking.id else booking
+
+
+def _write_to_calendar(booking: Booking) -> None:
+    """The booking as an event in its rep's own calendar (when the rep has one)."""
+    from shop.invites import calendar_resource  # invites reads this module's statuses
+
+    calendars.write_meeting(booking.rep, calendar_uid(booking), calendar_resource(booking))
 
 
 def _insert_booking(
@@ -244,7 +328,9 @@ def _insert_booking(
     sender_id: str | None,
     lead_id: int | None,
     now: datetime | None,
+    moved_from: Booking | None = None,
 ) -> Booking:
+    """A new live booking; one that a meeting is moved to keeps its calendar UID, SEQUENCE + 1."""
     booking = Booking(
         rep=rep,
         starts_at=naive_utc(start),
@@ -254,6 +340,8 @@ def _insert_booking(
         lead_id=lead_id,
         customer_timezone=customer_timezone,
         status=LIVE,
+        calendar_uid=calendar_uid(moved_from) if moved_from is not None else None,
+        sequence=(moved_from.sequence or 0) + 1 if moved_from is not None else 0,
     )
     session.add(booking)
     taken = f"{rep.name} was just booked at {start.isoformat()}"  # rep is expired after a failed flush
@@ -266,8 +354,10 @@ def _insert_booking(
             raise SlotTaken(taken) from error
         raise
     booking.reference = booking_reference(booking.id)
+    booking.calendar_uid = booking.calendar_uid or calendar_uid(booking)
     session.flush()
     outbound.meeting_reminders(session, booking, as_utc(now) if now is not None else now_utc())
+    _write_to_calendar(booking)
     return booking
 
 
@@ -316,16 +406,25 @@ def find_booking(session: Session, reference: str, email: str) -> Booking | None
     return session.scalar(select(Booking).where(Booking.reference == reference, func.lower(Booking.email) == email))
 
 
-def cancel_booking(session: Session, booking: Booking) -> None:
+def _release(session: Session, booking: Booking) -> None:
     """Frees the slot: the booking stays, with status "cancelled"; its reminders are not sent."""
     booking.status = CANCELLED
     session.flush()
     outbound.cancel_meeting_reminders(session, booking)
 
 
+def cancel_booking(session: Session, booking: Booking) -> None:
+    """Cancels the meeting: the slot freed, its SEQUENCE raised (its invite is now a CANCEL),
+    and the event taken out of the rep's calendar."""
+    booking.sequence = (booking.sequence or 0) + 1
+    _release(session, booking)
+    calendars.remove_meeting(booking.rep, calendar_uid(booking))
+
+
 def reschedule(session: Session, booking: Booking, new_start_utc: datetime, *, now: datetime | None = None) -> Booking:
     """Moves a live booking to another start with the same rep, in the caller's transaction: the
-    old booking is cancelled and a new one (new reference) is written. NotBookable / SlotTaken
+    old booking is cancelled and a new one (new reference; the same calendar event, its UID kept
+    and SEQUENCE + 1, rewritten in the rep's calendar) is written. NotBookable / SlotTaken
     when the new time can't be had; nothing is cancelled then (checked before cancelling, and
     a lost race fails the flush, which rolls the transaction back)."""
     if booking.status != LIVE:
@@ -334,9 +433,17 @@ def reschedule(session: Session, booking: Booking, new_start_utc: datetime, *, n
     if new_start == aware(booking.starts_at):
         return booking
     rep = _bookable_rep(session, booking.rep_id, new_start, now)
-    cancel_booking(session, booking)
+    _release(session, booking)  # the same event, moved: rewritten in the rep's calendar below
     moved = _insert_booking(
-        session, rep, new_start, booking.email, booking.customer_timezone, booking.sender_id, booking.lead_id, now
+        session,
+        rep,
+        new_start,
+        booking.email,
+        booking.customer_timezone,
+        booking.sender_id,
+        booking.lead_id,
+        now,
+        moved_from=booking,
     )
     events.meeting_moved(session, booking, moved)
     return moved
@@ -363,7 +470,8 @@ def move_meeting(
 ) -> Booking | None:
     """Moves the customer's live booking (reference and email) to `start_utc` with rep `rep_id`,
     in the caller's transaction: with the same rep, rescheduled; with another rep of the team,
-    booked with them (same email, zone, sender and lead), then the old one cancelled. Returns the
+    booked with them (same email, zone, sender, lead and calendar event, which moves from the
+    old rep's calendar to theirs), then the old one cancelled. Returns the
     booking now live (new reference), the booking itself when no new time is given, or None when
     there is no live booking of that reference and email. NotBookable / SlotTaken when the new
     time can't be had; nothing changes then."""
@@ -375,9 +483,18 @@ def move_meeting(
     start = as_utc(start_utc)
     rep = _bookable_rep(session, rep_id, start, now)
     moved = _insert_booking(
-        session, rep, start, booking.email, booking.customer_timezone, booking.sender_id, booking.lead_id, now
+        session,
+        rep,
+        start,
+        booking.email,
+        booking.customer_timezone,
+        booking.sender_id,
+        booking.lead_id,
+        now,
+        moved_from=booking,
     )
-    cancel_booking(session, booking)
+    _release(session, booking)
+    calendars.remove_meeting(booking.rep, calendar_uid(booking))  # the event went to the other rep
     events.meeting_moved(session, booking, moved)
     return moved
 

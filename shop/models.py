@@ -275,6 +275,10 @@ class Booking(Base):
     customer_timezone = Column(String(64), nullable=False)
     status = Column(String(20), nullable=False, default="booked")
     created_at = Column(DateTime, nullable=False, default=naive_now)
+    # One meeting's calendar event across its moves: a moved booking keeps the UID and raises
+    # the SEQUENCE (RFC 5546), so invites and the rep's calendar update the event they have.
+    calendar_uid = Column(String(255), nullable=True, index=True)
+    sequence = Column(Integer, nullable=False, default=0, server_default="0")
 
     rep = relationship("Rep", lazy="joined")
 

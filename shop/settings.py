@@ -72,6 +72,11 @@ DEFAULTS = {
     "TWILIO_WHATSAPP_NUMBER": "",
     "TWILIO_WEBHOOK_BASE_URL": "",  # empty: PUBLIC_BASE_URL
     "TWILIO_API_BASE_URL": "https://api.twilio.com",
+    # Sales meetings: days without them, and the reps' own CalDAV calendars (none listed: the
+    # shop database alone says who is free).
+    "CLOSED_DATES": str(SEED_DIR / "closed_dates.yml"),
+    "REP_CALENDARS": str(SEED_DIR / "calendars.yml"),
+    "CALDAV_TIMEOUT_SECONDS": "5",  # to connect to a rep's calendar server, and between its answer's bytes
 }
 
 
@@ -129,6 +134,26 @@ def action_server_token() -> str:
 def inbox_config_path() -> Path:
     """seed/inbox.yml, or a deployment's own teams and hours."""
     return Path(get("INBOX_CONFIG"))
+
+
+def closed_dates_path() -> Path:
+    """seed/closed_dates.yml, or a deployment's own holidays and closed dates."""
+    return Path(get("CLOSED_DATES"))
+
+
+def rep_calendars_path() -> Path:
+    """seed/calendars.yml, or a deployment's own list of the reps' CalDAV calendars."""
+    return Path(get("REP_CALENDARS"))
+
+
+def caldav_timeout() -> float:
+    return float(get("CALDAV_TIMEOUT_SECONDS"))
+
+
+def named_secret(variable: str) -> str:
+    """A secret in the variable a configuration file names (a rep's CalDAV password): the file
+    says which variable, the environment holds the value, so no secret is written to disk."""
+    return os.environ.get(variable, "")
 
 
 def catalog_path(configured: str) -> str:

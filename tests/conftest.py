@@ -58,6 +58,25 @@ def shop_db(seeded_template, tmp_path, monkeypatch) -> str:
     return url
 
 
+@pytest.fixture(autouse=True)
+def _no_rep_calendars(tmp_path, monkeypatch):
+    """No rep has a CalDAV calendar unless the test gives one (tests/support/caldav.py)."""
+    monkeypatch.setenv("REP_CALENDARS", str(tmp_path / "no-calendars.yml"))
+
+
+@pytest.fixture(scope="session")
+def radicale(tmp_path_factory):
+    """A real CalDAV server (Radicale) for the whole run; each test makes its own calendars."""
+    from tests.support.caldav import Radicale
+
+    server = Radicale(tmp_path_factory.mktemp("radicale"), CALDAV_USERS).start()
+    yield server
+    server.stop()
+
+
+CALDAV_USERS = {"olivia": "olivia-caldav-secret", "marcus": "marcus-caldav-secret"}
+
+
 # --------------------------------------------------------------------------- domain
 
 
@@ -137,6 +156,10 @@ def servers(tmp_path_factory, inbox_config, graph, twilio):
     workdir = tmp_path_factory.mktemp("e2e")
     env = {"INBOX_CONFIG": str(inbox_config), "FACEBOOK_GRAPH_API_URL": graph.url, **E2E_MESSENGER_ENV}
     env |= {**E2E_TWILIO_ENV, "TWILIO_API_BASE_URL": twilio.url, "TWILIO_WEBHOOK_BASE_URL": E2E_PUBLIC_URL}
+    # No rep calendar until a test lists some there (read at each look-up: no restart needed).
+    (workdir / "calendars.yml").write_text("reps: {}\n")
+    env |= {"REP_CALENDARS": str(workdir / "calendars.yml")}
+    env |= {f"CALDAV_PASSWORD_{user.upper()}": password for user, password in CALDAV_USERS.items()}
     credentials = workdir / "credentials.yml"
     assert make_credentials([str(credentials)], env=env) == 0
     running = Servers(workdir, extra_env=env, credentials=credentials)

@@ -6,7 +6,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from shop import erasure, settings
+from shop import calendars, erasure, settings
 from web.auth import bearer_matches
 from web.db_thread import in_thread
 
@@ -36,4 +36,11 @@ async def erase(request: Request) -> HTTPResponse:
             email=email if isinstance(email, str) else None,
         )
 
-    return response.json({"erased": await in_thread(request.app.ctx.settings.db_url, run)})
+    try:
+        erased = await in_thread(request.app.ctx.settings.db_url, run)
+    except calendars.CalendarUnavailable:
+        return response.json(
+            {"error": "a rep's calendar could not be reached to remove the meeting; nothing was erased, try again"},
+            status=503,
+        )
+    return response.json({"erased": erased})

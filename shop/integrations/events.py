@@ -68,12 +68,14 @@ def meeting_data(booking: Booking, previous: Booking | None = None) -> dict[str,
     }
 
 
-def _meeting_emails(kind: str, booking: Booking, previous: Booking | None) -> list[tuple[str, dict[str, Any]]]:
+def _meeting_emails(
+    kind: str, booking: Booking, previous: Booking | None, *, departed_rep: bool = False
+) -> list[tuple[str, dict[str, Any]]]:
     """The customer's and the rep's email about the meeting, each with the invite attached."""
     from shop import invites  # here: shop.invites imports shop.meetings, which calls this module
 
     rep = booking.rep
-    invite = invites.ics(booking, rep.name, rep.email)
+    invite = invites.ics(booking, rep.name, rep.email, for_departed_rep=departed_rep)
     values = {
         "reference": booking.reference,
         "previous_reference": previous.reference if previous is not None else "",
@@ -112,7 +114,9 @@ def meeting_moved(session: Session, previous: Booking, booking: Booking) -> list
     emails = _meeting_emails("moved", booking, previous)
     if previous.rep_id != booking.rep_id:
         emails += [
-            message for message in _meeting_emails("cancelled", previous, None) if message[0] == previous.rep.email
+            message
+            for message in _meeting_emails("cancelled", previous, None, departed_rep=True)
+            if message[0] == previous.rep.email
         ]
     return deliveries.enqueue(
         session,

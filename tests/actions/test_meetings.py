@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from dateutil import parser as date_parser
 from dateutil import tz
+from icalendar import Calendar
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
@@ -441,10 +442,11 @@ async def test_confirmed_booking_is_written_with_a_signed_invite(shop_db, domain
     custom = dispatcher.messages[0]["custom"]
     assert (custom["type"], custom["reference"]) == ("calendar_invite", reference)
     assert custom["ics"].startswith("BEGIN:VCALENDAR\r\n")
-    assert "DTSTART:20300108T143000Z" in custom["ics"]
-    unfolded = custom["ics"].replace("\r\n ", "")
-    assert f"ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:{EMAIL}" in unfolded
-    assert f"UID:{reference}@" in unfolded
+    calendar = Calendar.from_ical(custom["ics"])
+    [event] = calendar.walk("VEVENT")
+    assert (calendar["METHOD"], event["UID"], event["SEQUENCE"]) == ("REQUEST", f"{reference}@shop.example", 0)
+    assert event.start == datetime(2030, 1, 8, 14, 30, tzinfo=UTC)
+    assert (event["ATTENDEE"], event["ATTENDEE"].params["RSVP"]) == (f"mailto:{EMAIL}", "TRUE")
 
     slots = slot_events(events)
     assert slots == {**dict.fromkeys(MEETING_SLOTS), "booking_ref": reference, "csat_outcome": "booking"}
@@ -494,12 +496,32 @@ async def test_slot_taken_in_the_meantime(shop_db, domain):
     start = date_parser.isoparse(options[0]["start"])
     other = book_directly("Olivia Bennett", start, email="someone.else@example.com")
     dispatcher, events = await book(domain, options, index=0)
-    assert responses(dispatcher) == ["utter_meeting_slot_taken"]
+    assert responses(dispatcher) == ["utter_meeting_slot_taken_other_times"]
     rows = bookings()
     assert [(r["reference"], r["email"], r["start"]) for r in rows] == [(other, "someone.else@example.com", start)]
+    assert_offered_again(events, "booking_form", taken=options[0])
+
+
+def assert_offered_again(events, form: str, taken: dict[str, Any]) -> None:
+    """The form reopened at the choice, with other free times than the one taken (that time
+    may come again with another rep)."""
     slots = slot_events(events)
     assert "booking_ref" not in slots
-    assert slots["meeting_time"] is None and slots["meeting_slot"] is None  # ask for another time
+    assert slots["meeting_slot"] is None and slots["booking_confirmed"] is None
+    offered = [(o["start"], o["rep_id"]) for o in slots["meeting_options"]]
+    assert offered and (taken["start"], taken["rep_id"]) not in offered
+    assert {"event": "active_loop", "timestamp": None, "name": form} in events
+    assert events[-1] == {"event": "followup", "timestamp": None, "name": form}
+
+
+async def test_slot_taken_and_nothing_else_free_asks_for_another_time(shop_db, domain):
+    options = offer("tomorrow morning")
+    start = date_parser.isoparse(options[0]["start"])
+    book_directly("Olivia Bennett", start, email="someone.else@example.com")
+    slots = {**booking_slots(options, meeting_slot=options[0]["start"], booking_confirmed=True), "meeting_time": None}
+    dispatcher, events = await run_action(ActionBookMeeting(), domain, slots)
+    assert responses(dispatcher) == ["utter_meeting_slot_taken"]
+    assert slot_events(events)["meeting_time"] is None and "booking_ref" not in slot_events(events)
 
 
 async def test_booking_uses_the_actions_clock(shop_db, domain, monkeypatch):
@@ -509,9 +531,10 @@ async def test_booking_uses_the_actions_clock(shop_db, domain, monkeypatch):
     dispatcher, _ = await book(domain, options)
     assert len(bookings()) == 1
     at(datetime(2030, 1, 8, 14, 40, tzinfo=UTC), monkeypatch)  # 9:40 EST: 9:30 has passed
-    dispatcher, _ = await book(domain, options, index=1)
-    assert responses(dispatcher) == ["utter_meeting_slot_taken"]
+    dispatcher, events = await book(domain, options, index=1)
+    assert responses(dispatcher) == ["utter_meeting_slot_taken_other_times"]
     assert len(bookings()) == 1
+    assert_offered_again(events, "booking_form", taken=options[1])
 
 
 # --------------------------------------------------------------------------- reschedule
@@ -635,9 +658,9 @@ async def test_reschedule_to_a_taken_time_changes_nothing(shop_db, domain):
     options = offer("thursday at 1pm", team="enterprise")
     book_directly("Rafael Ortiz", date_parser.isoparse(options[0]["start"]), email="someone.else@example.com")
     dispatcher, events = await run_action(ActionRescheduleMeeting(), domain, reschedule_slots(reference, options, 0))
-    assert responses(dispatcher) == ["utter_reschedule_slot_taken"]
+    assert responses(dispatcher) == ["utter_meeting_slot_taken_other_times"]
     assert next((b["reference"], b["status"]) for b in bookings()) == (reference, "booked")
-    assert "booking_ref" not in slot_events(events)
+    assert_offered_again(events, "reschedule_form", taken=options[0])
 
 
 async def test_reschedule_with_the_wrong_email_changes_nothing(shop_db, domain):

@@ -53,7 +53,7 @@ def databases(request, tmp_path, monkeypatch):
         migrations.upgrade(engine)
         engine.dispose()
         shop_url = tracker_url = services.POSTGRES_URL
-        url = make_url(services.POSTGRES_URL)  # the test database TEST_POSTGRES_URL names, not a fixed one
+        url = make_url(services.POSTGRES_URL)  # TEST_POSTGRES_URL's database, not always shop_test
         store = SQLTrackerStore(
             DOMAIN,
             dialect="postgresql",

@@ -1,6 +1,6 @@
 """Meeting meetings: working hours across time zones and DST, free slots, booking (and two
 customers racing for one slot), rescheduling, cancelling, a customer's booking moved or
-cancelled by its reference and email, opening hours and calendar invites.
+cancelled by its reference and email, and opening hours (the invites: test_invites.py).
 
 Every test passes a fixed `now`: 2026-03-09 is the Monday after the US switched to summer time
 (2026-03-08) and before the UK does (2026-03-29), so New York is 4 hours behind London that week."""
@@ -16,7 +16,6 @@ from sqlalchemy import func, select
 from shop import meetings
 from shop.db import session_scope
 from shop.hours import normalize_working_hours
-from shop.invites import fold, ics
 from shop.meetings import (
     MEETING,
     NotBookable,
@@ -663,84 +662,6 @@ def test_the_late_starter(shop_db):
 
 def test_a_team_nobody_works_in(shop_db):
     assert open_and_next("nobody", utc(9, 12)) == (False, None)
-
-
-# --------------------------------------------------------------------------- calendar invite
-
-
-def invite_for(
-    rep: int, start: datetime, rep_name: str = "Nora York", status: str | None = None, **kwargs
-) -> tuple[str, str]:
-    reference = book_one(rep, start, **kwargs)
-    with session_scope() as session:
-        booking = session.scalar(select(Booking).where(Booking.reference == reference))
-        booking.created_at = datetime(2026, 3, 9, 14, 6, 7)
-        if status:
-            booking.status = status
-        return reference, ics(booking, rep_name, "nora.york@shop.example")
-
-
-def unfolded(text: str) -> list[str]:
-    return text.replace("\r\n ", "").split("\r\n")
-
-
-def test_ics_is_an_rfc5545_event_in_utc(ny_rep):
-    reference, text = invite_for(ny_rep, ny(9, 11), email="Jane@Example.com")
-    lines = unfolded(text)
-    assert lines[:6] == [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//shop.example//Sales meetings//EN",
-        "CALSCALE:GREGORIAN",
-        "METHOD:REQUEST",
-        "BEGIN:VEVENT",
-    ]
-    assert lines[-3:] == ["END:VEVENT", "END:VCALENDAR", ""]
-    assert f"UID:{reference}@shop.example" in lines
-    assert "DTSTAMP:20260309T140607Z" in lines
-    assert "DTSTART:20260309T150000Z" in lines  # 11:00 in New York
-    assert "DTEND:20260309T153000Z" in lines
-    assert "SUMMARY:Meeting with Nora York (M3001)" in lines
-    assert 'ORGANIZER;CN="Nora York":mailto:nora.york@shop.example' in lines
-    assert "ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:jane@example.com" in lines
-    assert "STATUS:CONFIRMED" in lines
-    [description] = [line for line in lines if line.startswith("DESCRIPTION:")]
-    assert "Monday 09 March 2026\\, 16:00 (Europe/Berlin)" in description  # the customer's time
-    assert "\\n" in description and "\n" not in description
-
-
-def test_ics_uses_crlf_and_folds_long_lines(shop_db):
-    rep = add_rep("Zoë Ångström-Łukasiewicz", "Europe/London")
-    name = "Zoë Ångström-Łukasiewicz, Senior Account Executive; Wholesale & Bulk Orders (EMEA)"
-    _, text = invite_for(rep, utc(10, 9), rep_name=name, now=utc(9, 9))
-    assert text.endswith("\r\n")
-    physical = text.split("\r\n")[:-1]
-    assert all("\n" not in line and "\r" not in line for line in physical)
-    assert all(len(line.encode("utf-8")) <= 75 for line in physical)
-    assert any(line.startswith(" ") for line in physical)  # something was folded
-    assert "DTSTART:20260310T090000Z" in physical
-    lines = unfolded(text)
-    assert (
-        "SUMMARY:Meeting with Zoë Ångström-Łukasiewicz\\, Senior Account Executive\\; "
-        "Wholesale & Bulk Orders (EMEA) (M3001)"
-    ) in lines
-    assert any(line.startswith(f'ORGANIZER;CN="{name}":mailto:') for line in lines)
-
-
-def test_a_cancelled_booking_gives_a_cancel_invite(ny_rep):
-    _, text = invite_for(ny_rep, ny(9, 11), status="cancelled")
-    lines = unfolded(text)
-    assert {"METHOD:CANCEL", "STATUS:CANCELLED", "SEQUENCE:1", "UID:M3001@shop.example"} <= set(lines)
-
-
-@pytest.mark.parametrize("line", ["A" * 75, "A" * 76, "B" * 200, "é" * 80, "x" + "€" * 40])
-def test_fold_never_exceeds_75_octets_nor_splits_a_character(line):
-    folded = fold(line)
-    physical = folded.split("\r\n")
-    assert all(len(p.encode("utf-8")) <= 75 for p in physical)
-    assert all(p.startswith(" ") for p in physical[1:])
-    assert folded.replace("\r\n ", "") == line
-    assert (len(physical) == 1) == (len(line.encode("utf-8")) <= 75)
 
 
 # --------------------------------------------------------------------------- the seeded team

@@ -70,3 +70,30 @@ def test_a_database_of_the_previous_release_is_upgraded_with_its_data(engine):
         assert (
             conn.execute(text("select email from orders where reference = 'A1001'")).scalar_one() == "old@example.com"
         )
+
+
+def test_bookings_made_before_calendar_uids_keep_the_uid_their_invites_had(engine):
+    from alembic import command
+
+    cfg = migrations.config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0008")
+        conn.execute(
+            text(
+                "insert into reps (id, name, email, team, timezone, working_hours, active)"
+                " values (1, 'Rep', 'rep@shop.example', 'smb', 'UTC', '{}', true)"
+            )
+        )
+        conn.execute(
+            text(
+                "insert into bookings (id, reference, rep_id, starts_at, ends_at, email, customer_timezone,"
+                " status, created_at) values (1, 'M3001', 1, '2026-11-02 10:00:00', '2026-11-02 10:30:00',"
+                " 'old@example.com', 'UTC', 'booked', '2026-11-01 10:00:00')"
+            )
+        )
+    migrations.upgrade(engine)
+    assert differences(engine) == []
+    with engine.connect() as conn:
+        row = conn.execute(text("select calendar_uid, sequence from bookings where id = 1")).one()
+    assert tuple(row) == ("M3001@shop.example", 0)

@@ -1,10 +1,12 @@
-"""Calendar invites served by the real web app (python -m web): a signed link to a live booking
-gives its .ics; an unsigned, forged, unknown or cancelled one is a 404 that says nothing more."""
+"""Calendar invites served by the real web app (python -m web): a signed link gives the meeting's
+.ics as it is now (a CANCEL once cancelled, so a calendar fetching it again learns of it); an
+unsigned, forged or unknown one is a 404 that says nothing more."""
 
 from datetime import datetime, timedelta, timezone
 
 import pytest
 import requests
+from icalendar import Calendar
 
 from shop import invites, meetings
 from shop.db import session_scope
@@ -49,7 +51,9 @@ def test_a_signed_link_gives_the_meetings_calendar_file(web, booking):
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("text/calendar")
     assert answer.headers["content-disposition"] == f'attachment; filename="{reference}.ics"'
-    assert "BEGIN:VEVENT" in answer.text and f"UID:{reference}" in answer.text
+    calendar = Calendar.from_ical(answer.text)
+    [event] = calendar.walk("VEVENT")
+    assert (calendar["METHOD"], event["UID"], event["SEQUENCE"]) == ("REQUEST", f"{reference}@shop.example", 0)
 
 
 @pytest.mark.parametrize("tamper", ["forged", "unsigned", "other booking"])
@@ -62,8 +66,14 @@ def test_a_link_we_did_not_sign_is_not_found(web, booking, tamper):
     assert "VEVENT" not in answer.text
 
 
-def test_a_cancelled_meeting_has_no_invite_any_more(web, booking):
+def test_a_cancelled_meeting_gives_its_cancellation(web, booking):
     reference, path = booking
     with session_scope(web.db_url) as session:
         meetings.cancel_booking(session, meetings.find_booking(session, reference, "ada@example.com"))
-    assert requests.get(web.url + path, timeout=10).status_code == 404
+    answer = requests.get(web.url + path, timeout=10)
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("text/calendar")
+    calendar = Calendar.from_ical(answer.text)
+    [event] = calendar.walk("VEVENT")
+    assert (calendar["METHOD"], event["STATUS"]) == ("CANCEL", "CANCELLED")
+    assert (event["UID"], event["SEQUENCE"]) == (f"{reference}@shop.example", 1)
