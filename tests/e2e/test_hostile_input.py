@@ -346,6 +346,44 @@ def socket_check(request: dict | None, messages: Callable[[str], list[Any]], exp
     return check
 
 
+def socket_polling_body_over_64_kib(t: Target) -> None:
+    """A long-polling POST of more than 64 KiB, in a real engine.io session: refused, not read."""
+    base = f"{t.servers.url}/socket.io/"
+    opened = requests.get(base, params={"EIO": "4", "transport": "polling"}, timeout=30)
+    assert opened.status_code == 200, opened.text[:200]
+    sid = json.loads(opened.text[opened.text.index("{") :])["sid"]
+    packet = "42" + json.dumps(["user_uttered", {"message": "x" * 70_000, "session_id": sid}])
+    answer = requests.post(base, params={"EIO": "4", "transport": "polling", "sid": sid}, data=packet, timeout=30)
+    assert answer.status_code in (400, 413), (answer.status_code, answer.text[:200])
+    assert "Traceback" not in answer.text
+
+
+def socket_websocket_message_over_64_kib(t: Target) -> None:
+    """A WebSocket frame of more than 64 KiB closes the socket, handled by nothing."""
+
+    async def run() -> None:
+        replies: asyncio.Queue = asyncio.Queue()
+        confirmed: asyncio.Queue = asyncio.Queue()
+        client = socketio.AsyncClient(reconnection=False)
+        client.on("bot_uttered", lambda data: replies.put_nowait(data))
+        client.on("session_confirm", lambda data: confirmed.put_nowait(data))
+        await client.connect(t.servers.url, socketio_path="/socket.io", transports=["websocket"])
+        try:
+            await client.emit("session_request", {})
+            session_id = await asyncio.wait_for(confirmed.get(), timeout=30)
+            await client.emit("user_uttered", {"message": "x" * 70_000, "session_id": session_id})
+            with pytest.raises(asyncio.TimeoutError):
+                await asyncio.wait_for(replies.get(), timeout=5)
+        finally:
+            await client.disconnect()
+        answer = requests.get(
+            f"{t.servers.url}/conversations/{session_id}/tracker", params={"token": t.servers.token}, timeout=30
+        )
+        assert answer.ok and not [e for e in answer.json()["events"] if e["event"] == "user"]
+
+    asyncio.run(run())
+
+
 def another_conversation_cannot_be_joined(t: Target) -> None:
     victim = new_sender()
     assert say(t, "I want to buy a hoodie", sender=victim).ok
@@ -562,6 +600,8 @@ CASES: dict[str, Callable[[Target], None]] = {
         {}, lambda sid: [{"message": "hi", "session_id": "someone-else"}], False, False
     ),
     "socket long message": socket_check({}, lambda sid: [{"message": "hi " * 3000, "session_id": sid}], True, False),
+    "socket long-polling body over 64 KiB": socket_polling_body_over_64_kib,
+    "socket WebSocket message over 64 KiB": socket_websocket_message_over_64_kib,
     "socket lone surrogate": socket_check({}, lambda sid: [{"message": "hi\ud800", "session_id": sid}], True, False),
     "socket huge metadata": socket_check(
         {}, lambda sid: [{"message": "hi", "session_id": sid, "customData": {"x": "y" * 20_000}}], True, False
