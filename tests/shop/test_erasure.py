@@ -10,6 +10,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import create_engine, func, select
+from sqlalchemy.engine import make_url
 
 from shop import erasure, migrations
 from shop.clock import naive_now
@@ -49,8 +50,15 @@ def databases(request, tmp_path, monkeypatch):
         migrations.upgrade(engine)
         engine.dispose()
         shop_url = tracker_url = services.POSTGRES_URL
+        url = make_url(services.POSTGRES_URL)  # TEST_POSTGRES_URL's database, not a fixed one
         store = SQLTrackerStore(
-            DOMAIN, dialect="postgresql", host="127.0.0.1", port=5432, db="shop_test", username="shop", password="shop"
+            DOMAIN,
+            dialect="postgresql",
+            host=url.host,
+            port=url.port or 5432,
+            db=url.database,
+            username=url.username,
+            password=url.password,
         )
     monkeypatch.setenv("SHOP_DB_URL", shop_url)
     seed(shop_url)
