@@ -28,6 +28,7 @@ from addons.messenger_output import GRAPH_API_BASE_URL, GraphApi, ShopMessengerB
 from addons.payload_guard import guard_payload
 from addons.sender_queues import Inbound, QueuedWebhook, SenderQueues
 from shop import metrics, shared_state
+from shop.responses import render
 
 logger = logging.getLogger(__name__)
 
@@ -224,6 +225,8 @@ class MessengerInput(QueuedWebhook, FacebookInput):
             )
         except Exception:
             logger.exception("Rasa failed on a Messenger message of %s.", psid_hash(item.sender_id))
+            # Said, not silence (the conversation's database or lock is out): they may send it again.
+            await out.send_text_message(item.sender_id, render("utter_action_failed")["text"])
         finally:
             metrics.TURN_SECONDS.labels("facebook").observe(time.monotonic() - started)
             await out.send_action(item.sender_id, "typing_off")
