@@ -36,6 +36,7 @@ from addons.twilio_output import (
 )
 from shop import metrics, settings, shared_state
 from shop.carrier_keywords import HELP, OPT_IN, OPT_OUT, carrier_keyword
+from shop.responses import render
 from shop.twilio_signature import form_params, public_url, signature_ok
 
 logger = logging.getLogger(__name__)
@@ -245,6 +246,7 @@ class TwilioSmsInput(QueuedWebhook, InputChannel):
     async def handle(self, item: Inbound, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
         metrics.TURNS.labels(self.name()).inc()
         started = time.monotonic()
+        opted_out = True  # until the conversation says otherwise, nothing may go to this number
         try:
             opted_out, choices = await self.conversation_state(item.sender_id)
             turn = turn_for(item, self.name(), opted_out, choices)
@@ -265,6 +267,8 @@ class TwilioSmsInput(QueuedWebhook, InputChannel):
                 await on_new_message(message)
         except Exception:
             logger.exception("Rasa failed on a %s message of %s.", self.name(), number_hash(item.sender_id))
+            if not opted_out:  # said, not silence (the conversation's lock or action server is out)
+                await self.output().send_text_message(item.sender_id, render("utter_action_failed")["text"])
         finally:
             metrics.TURN_SECONDS.labels(self.name()).observe(time.monotonic() - started)
 
