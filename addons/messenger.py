@@ -23,7 +23,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from addons.inbound import MAX_BODY_BYTES, clean_text, limit_request_size, read_body, valid_sender
+from addons.inbound import MAX_BODY_BYTES, MessageLimits, clean_text, limit_request_size, read_body, valid_sender
 from addons.messenger_output import GRAPH_API_BASE_URL, GraphApi, ShopMessengerBot, psid_hash
 from addons.payload_guard import guard_payload
 from addons.sender_queues import Inbound, QueuedWebhook, SenderQueues
@@ -138,6 +138,11 @@ class MessengerInput(QueuedWebhook, FacebookInput):
         # Accepted events are kept until their turn starts: a restart loses none Meta got a 200 for.
         self.pending = shared_state.pending("messenger")
         self.queues = SenderQueues("Messenger", psid_hash)
+        self.limits = MessageLimits("messenger")
+
+    async def slow_down(self, sender_id: Text) -> None:
+        metrics.REFUSED.labels("facebook", "rate_limit").inc()
+        await self.get_output_channel().send_text_message(sender_id, render("utter_slow_down")["text"])
 
     def get_output_channel(self) -> OutputChannel:
         """Lets Rasa's HTTP API (output_channel=latest) reach a Messenger customer."""

@@ -23,7 +23,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from addons.inbound import MAX_BODY_BYTES, clean_text, limit_request_size, read_body, valid_sender
+from addons.inbound import MAX_BODY_BYTES, MessageLimits, clean_text, limit_request_size, read_body, valid_sender
 from addons.numbered_choices import chosen_payload, last_choices
 from addons.sender_queues import Inbound, QueuedWebhook, SenderQueues
 from addons.twilio_output import (
@@ -159,7 +159,12 @@ class TwilioSmsInput(QueuedWebhook, InputChannel):
         self.seen = shared_state.seen_ids(f"{self.name()}:seen")  # in Redis when several servers share the number
         self.pending = shared_state.pending(self.name())
         self.queues = SenderQueues(self.name(), number_hash)
+        self.limits = MessageLimits(self.name())
         self.app: Any = None  # the Rasa server, whose agent holds the conversations
+
+    async def slow_down(self, sender_id: Text) -> None:
+        metrics.REFUSED.labels(self.name(), "rate_limit").inc()
+        await self.get_output_channel().send_text_message(sender_id, render("utter_slow_down")["text"])
 
     def get_output_channel(self) -> OutputChannel:
         """Lets Rasa's HTTP API (output_channel=latest) reach the contact, unless opted out."""

@@ -332,6 +332,26 @@ async def test_a_failing_turn_is_said_and_does_not_stop_the_next(graph):
     await channel.graph.close()
 
 
+async def test_a_customer_over_their_messages_a_minute_is_told_to_slow_down(graph, monkeypatch):
+    monkeypatch.setenv("REDIS_URL", "")
+    monkeypatch.setenv("RATE_LIMIT_PER_SENDER", "2")
+    handled = []
+
+    async def on_new_message(message: UserMessage) -> None:
+        handled.append((message.sender_id, message.text))
+        await message.output_channel.send_response(message.sender_id, {"text": f"got {message.text}"})
+
+    channel = MessengerInput(VERIFY, SECRET, TOKEN, graph_api_base_url=graph.url)
+    flood = [text_event("psid-fast", f"m{i}") for i in range(4)] + [text_event("psid-calm", "hello")]
+    assert channel.accept(webhook_body(flood), on_new_message) == 5
+    await eventually(lambda: not channel.queues.busy)
+    assert sorted(handled) == [("psid-calm", "hello"), ("psid-fast", "m0"), ("psid-fast", "m1")]
+    slow = render("utter_slow_down")["text"]
+    assert [m["message"]["text"] for m in graph.messages("psid-fast")] == ["got m0", "got m1", slow, slow]
+    assert [m["message"]["text"] for m in graph.messages("psid-calm")] == ["got hello"]
+    await channel.graph.close()
+
+
 # --------------------------------------------------------------------------- replies
 
 

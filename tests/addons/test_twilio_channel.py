@@ -3,6 +3,7 @@ text makes (keywords, numbered choices, opted-out contacts), and the replies as 
 API gets them from a local stand-in, field by field; a turn that fails, said (unless the
 contact may have opted out)."""
 
+import asyncio
 import base64
 from types import SimpleNamespace
 
@@ -212,3 +213,21 @@ async def test_a_turn_that_fails_is_said_unless_the_contact_may_have_opted_out(t
     await channel.handle(Inbound(CUSTOMER, "hi again", "SM2"), lock_store_down)
     await channel.api.close()
     assert len(twilio.sent()) == 1
+
+
+async def test_a_number_over_its_messages_a_minute_is_told_to_slow_down(twilio, monkeypatch):
+    monkeypatch.setenv("REDIS_URL", "")
+    monkeypatch.setenv("RATE_LIMIT_PER_SENDER", "1")
+    handled = []
+
+    async def on_new_message(message):
+        handled.append(message.text)
+
+    channel = TwilioSmsInput(ACCOUNT_SID, "secret", SMS_NUMBER, api_base_url=twilio.url)
+    assert channel.enqueue(Inbound(CUSTOMER, "first", "SM10"), on_new_message)
+    assert channel.enqueue(Inbound(CUSTOMER, "second", "SM11"), on_new_message)
+    while channel.queues.busy:
+        await asyncio.sleep(0.05)
+    await channel.api.close()
+    assert handled == ["first"]
+    assert [m["Body"] for m in twilio.sent()] == [render("utter_slow_down")["text"]]
