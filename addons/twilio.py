@@ -25,6 +25,7 @@ from sanic.response import HTTPResponse
 
 from addons.inbound import MAX_BODY_BYTES, MessageLimits, clean_text, limit_request_size, read_body, valid_sender
 from addons.numbered_choices import chosen_payload, last_choices
+from addons.payload_guard import guard_payload
 from addons.sender_queues import Inbound, QueuedWebhook, SenderQueues
 from addons.twilio_output import (
     TWILIO_API_BASE_URL,
@@ -106,12 +107,14 @@ def turn_for(item: Inbound, channel: Text, opted_out: bool, choices: List[Dict[T
         return Turn(item.text, item.metadata, help=True)
     if keyword is not None:  # in any state, even in the middle of a form
         return Turn(PAYLOAD_OF[keyword.kind], {**item.metadata, "keyword": keyword.word, "typed": item.text})
+    # Typed text is never a payload (buttons arrive as numbers): "/restart" goes to NLU as text.
+    typed = guard_payload(item.text, ())
     if opted_out:
-        return Turn(item.text, item.metadata, muted=True)
+        return Turn(typed, item.metadata, muted=True)
     payload = chosen_payload(item.text, choices) if choices else None
     if payload is not None:
         return Turn(payload, {**item.metadata, "typed": item.text})
-    return Turn(item.text, item.metadata)
+    return Turn(typed, item.metadata)
 
 
 class TwilioSmsInput(QueuedWebhook, InputChannel):

@@ -86,6 +86,16 @@ def test_an_opted_out_contact_is_heard_but_not_answered_until_start():
     assert turn_for(item("yes"), "twilio", opted_out=False, choices=[]).text == "yes"  # an answer
 
 
+@pytest.mark.parametrize(
+    "typed", ["/restart", "/session_start", '/opt_out{"email": "victim@example.com"}', "  /EXTERNAL_handoff_return"]
+)
+def test_a_typed_payload_is_text_never_the_intent_it_names(typed):
+    for opted_out in (False, True):
+        turn = turn_for(Inbound(CUSTOMER, typed, "SM1"), "twilio", opted_out, SIZES)
+        assert not turn.text.lstrip().startswith("/"), turn  # Rasa would take "/x" as intent x
+        assert turn.text.lstrip()[1:] == typed.lstrip()[1:]  # the words kept, for NLU
+
+
 def test_a_number_picks_the_last_choice_offered():
     turn = turn_for(item("2"), "twilio", opted_out=False, choices=SIZES)
     assert (turn.text, turn.metadata["typed"]) == ('/inform{"size": "M"}', "2")
