@@ -7,7 +7,8 @@ validator built once (addons/action_response_schema.py), its calls over kept-ali
 graph run's part of the graph worked out once (addons/graph_schema_cache.py), a tracker's states
 once per prediction (addons/past_states_cache.py), an event's class found by a lookup
 (addons/event_type_cache.py), and conversations read and written by the SQL tracker store with
-less work (addons/sql_tracker_store.py)."""
+less work (addons/sql_tracker_store.py); and a tracker store that cannot be reached fails the turn
+instead of Rasa answering from an empty conversation in memory (addons/tracker_store_failures.py)."""
 
 from addons.action_failures import install as _say_action_failures
 from addons.action_response_schema import install as _validate_answers_fast
@@ -17,6 +18,7 @@ from addons.graph_schema_cache import install as _plan_graph_runs_once
 from addons.past_states_cache import install as _share_past_states
 from addons.slot_mapping_validation import install as _validate_slot_mappings_when_needed
 from addons.sql_tracker_store import install as _lighter_tracker_store
+from addons.tracker_store_failures import install as _fail_turns_without_the_tracker_store
 from shop.log_redaction import install as _redact_logs
 
 _say_action_failures()
@@ -27,4 +29,5 @@ _plan_graph_runs_once()
 _validate_slot_mappings_when_needed()
 _share_past_states()
 _lighter_tracker_store()
+_fail_turns_without_the_tracker_store()
 _redact_logs()

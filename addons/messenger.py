@@ -23,11 +23,12 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from addons.inbound import MAX_BODY_BYTES, clean_text, limit_request_size, read_body, valid_sender
+from addons.inbound import MAX_BODY_BYTES, MessageLimits, clean_text, limit_request_size, read_body, valid_sender
 from addons.messenger_output import GRAPH_API_BASE_URL, GraphApi, ShopMessengerBot, psid_hash
 from addons.payload_guard import guard_payload
 from addons.sender_queues import Inbound, QueuedWebhook, SenderQueues
 from shop import metrics, shared_state
+from shop.responses import render
 
 logger = logging.getLogger(__name__)
 
@@ -137,6 +138,11 @@ class MessengerInput(QueuedWebhook, FacebookInput):
         # Accepted events are kept until their turn starts: a restart loses none Meta got a 200 for.
         self.pending = shared_state.pending("messenger")
         self.queues = SenderQueues("Messenger", psid_hash)
+        self.limits = MessageLimits("messenger")
+
+    async def slow_down(self, sender_id: Text) -> None:
+        metrics.REFUSED.labels("facebook", "rate_limit").inc()
+        await self.get_output_channel().send_text_message(sender_id, render("utter_slow_down")["text"])
 
     def get_output_channel(self) -> OutputChannel:
         """Lets Rasa's HTTP API (output_channel=latest) reach a Messenger customer."""
@@ -224,6 +230,8 @@ class MessengerInput(QueuedWebhook, FacebookInput):
             )
         except Exception:
             logger.exception("Rasa failed on a Messenger message of %s.", psid_hash(item.sender_id))
+            # Said, not silence (the conversation's database or lock is out): they may send it again.
+            await out.send_text_message(item.sender_id, render("utter_action_failed")["text"])
         finally:
             metrics.TURN_SECONDS.labels("facebook").observe(time.monotonic() - started)
             await out.send_action(item.sender_id, "typing_off")

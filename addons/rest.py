@@ -19,7 +19,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from addons import endpoint_sessions
+from addons import endpoint_sessions, tracker_store_failures
 from addons.inbound import MessageLimits, bounded_metadata, clean_text, limit_request_size, rest_problem
 from addons.payload_guard import guard_typed_payload
 from shop import metrics, settings
@@ -29,9 +29,12 @@ from shop.shared_state import redis_health
 logger = logging.getLogger(__name__)
 
 
-async def dependencies() -> Dict[str, str]:
-    """What the Rasa server needs besides itself: the action server, and Redis when it is the lock store."""
+async def dependencies(tracker_store: Any = None) -> Dict[str, str]:
+    """What the Rasa server needs besides itself: the action server, the tracker store's database
+    (when given: the agent's), and Redis when it is the lock store."""
     checks = {"action_server": await _answers(settings.get("ACTION_SERVER_URL").rsplit("/", 1)[0] + "/health")}
+    if tracker_store is not None:
+        checks["tracker_store"] = await asyncio.to_thread(tracker_store_failures.health, tracker_store)
     if settings.get("LOCK_STORE_TYPE") == "redis":
         checks["lock_store"] = await asyncio.to_thread(
             _redis_answers, settings.get("LOCK_STORE_HOST"), int(settings.get("LOCK_STORE_PORT"))
@@ -76,9 +79,11 @@ class GuardedRestInput(RestInput):
             await endpoint_sessions.close_sessions()
 
         @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            """The Rasa server's health: 503 (and which) when the action server or Redis is down."""
-            status, body = report(await dependencies())
+        async def health(request: Request) -> HTTPResponse:
+            """The Rasa server's health: 503 (and which) when the action server, the conversations'
+            database or Redis is down."""
+            agent = getattr(request.app.ctx, "agent", None)
+            status, body = report(await dependencies(getattr(agent, "tracker_store", None)))
             return response.json(body, status=status)
 
         @webhook.route("/webhook", methods=["POST"])

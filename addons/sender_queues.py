@@ -58,20 +58,30 @@ class SenderQueues:
 class QueuedWebhook:
     """What a webhook channel of answered-at-once events shares (Messenger, Twilio): each new
     event kept as pending (so a restart resumes it) and queued for its customer; a redelivery
-    dropped. The channel provides `seen`, `pending`, `queues` and `handle(item, on_new_message)`."""
+    dropped; a customer over their messages a minute told to slow down, the message not handled.
+    The channel provides `seen`, `pending`, `queues`, `limits` (addons/inbound.MessageLimits, per
+    customer only: every call comes from Meta's or Twilio's addresses), `handle(item,
+    on_new_message)` and `slow_down(sender_id)`."""
 
     seen: Any
     pending: Any
     queues: SenderQueues
+    limits: Any
 
     async def handle(self, item: Inbound, on_new_message: Callable[..., Awaitable[Any]]) -> None:
         raise NotImplementedError  # the channel's own turn
+
+    async def slow_down(self, sender_id: Text) -> None:
+        raise NotImplementedError  # the channel's own "you're sending too fast" (and its count)
 
     def enqueue(self, item: Inbound, on_new_message: Callable[..., Awaitable[Any]]) -> bool:
         """Queues a new event; False for a redelivery of one already taken."""
         if not self.seen.add(item.key):
             logger.info("%s redelivered %s; already handled.", self.queues.channel, item.key)
             return False
+        if not self.limits.allowed(item.sender_id, None):
+            self.queues.submit(item.sender_id, lambda: self.slow_down(item.sender_id))
+            return True
         self.pending.put(item.key, asdict(item))
         self._queue(item, on_new_message)
         return True

@@ -23,8 +23,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from addons.inbound import MAX_BODY_BYTES, clean_text, limit_request_size, read_body, valid_sender
+from addons.inbound import MAX_BODY_BYTES, MessageLimits, clean_text, limit_request_size, read_body, valid_sender
 from addons.numbered_choices import chosen_payload, last_choices
+from addons.payload_guard import guard_payload
 from addons.sender_queues import Inbound, QueuedWebhook, SenderQueues
 from addons.twilio_output import (
     TWILIO_API_BASE_URL,
@@ -36,6 +37,7 @@ from addons.twilio_output import (
 )
 from shop import metrics, settings, shared_state
 from shop.carrier_keywords import HELP, OPT_IN, OPT_OUT, carrier_keyword
+from shop.responses import render
 from shop.twilio_signature import form_params, public_url, signature_ok
 
 logger = logging.getLogger(__name__)
@@ -105,12 +107,14 @@ def turn_for(item: Inbound, channel: Text, opted_out: bool, choices: List[Dict[T
         return Turn(item.text, item.metadata, help=True)
     if keyword is not None:  # in any state, even in the middle of a form
         return Turn(PAYLOAD_OF[keyword.kind], {**item.metadata, "keyword": keyword.word, "typed": item.text})
+    # Typed text is never a payload (buttons arrive as numbers): "/restart" goes to NLU as text.
+    typed = guard_payload(item.text, ())
     if opted_out:
-        return Turn(item.text, item.metadata, muted=True)
+        return Turn(typed, item.metadata, muted=True)
     payload = chosen_payload(item.text, choices) if choices else None
     if payload is not None:
         return Turn(payload, {**item.metadata, "typed": item.text})
-    return Turn(item.text, item.metadata)
+    return Turn(typed, item.metadata)
 
 
 class TwilioSmsInput(QueuedWebhook, InputChannel):
@@ -158,7 +162,12 @@ class TwilioSmsInput(QueuedWebhook, InputChannel):
         self.seen = shared_state.seen_ids(f"{self.name()}:seen")  # in Redis when several servers share the number
         self.pending = shared_state.pending(self.name())
         self.queues = SenderQueues(self.name(), number_hash)
+        self.limits = MessageLimits(self.name())
         self.app: Any = None  # the Rasa server, whose agent holds the conversations
+
+    async def slow_down(self, sender_id: Text) -> None:
+        metrics.REFUSED.labels(self.name(), "rate_limit").inc()
+        await self.get_output_channel().send_text_message(sender_id, render("utter_slow_down")["text"])
 
     def get_output_channel(self) -> OutputChannel:
         """Lets Rasa's HTTP API (output_channel=latest) reach the contact, unless opted out."""
@@ -245,6 +254,7 @@ class TwilioSmsInput(QueuedWebhook, InputChannel):
     async def handle(self, item: Inbound, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
         metrics.TURNS.labels(self.name()).inc()
         started = time.monotonic()
+        opted_out = True  # until the conversation says otherwise, nothing may go to this number
         try:
             opted_out, choices = await self.conversation_state(item.sender_id)
             turn = turn_for(item, self.name(), opted_out, choices)
@@ -265,6 +275,8 @@ class TwilioSmsInput(QueuedWebhook, InputChannel):
                 await on_new_message(message)
         except Exception:
             logger.exception("Rasa failed on a %s message of %s.", self.name(), number_hash(item.sender_id))
+            if not opted_out:  # said, not silence (the conversation's lock or action server is out)
+                await self.output().send_text_message(item.sender_id, render("utter_action_failed")["text"])
         finally:
             metrics.TURN_SECONDS.labels(self.name()).observe(time.monotonic() - started)
 

@@ -144,6 +144,10 @@ class WebChatInput(SocketIOInput):
                         message_id=uuid.uuid4().hex,
                     )
                 )
+            except Exception as error:
+                # Said, not silence (the conversation's database or lock is out); no text in the log.
+                logger.error("Web chat: a message could not be handled: %s", type(error).__name__, exc_info=error)
+                await sio.emit("bot_uttered", {"text": render("utter_action_failed")["text"]}, room=sid)
             finally:
                 metrics.TURN_SECONDS.labels("socketio").observe(time.monotonic() - started)
                 await sio.emit("bot_typing", {"typing": False}, room=sender_id)

@@ -5,12 +5,12 @@ installs them).
     python -m scripts.cluster [--port 8080]     (make cluster; Ctrl-C stops it)
 
 nginx on the port sends the chat channels (/webhooks, /socket.io) to the Rasa servers, each
-conversation to one of them (hashed on ?sender= for REST, else on the client and its socket.io
-session), everything else to the web apps, and the Rasa servers' action calls to the action
-servers (an internal port). Nothing lives in one process: conversations in PostgreSQL (the
-tracker store), locks and shared state in Redis. The cluster starts its own redis-server (a free
-port, nothing saved), so a test can kill it and start it again; with CLUSTER_REDIS set it uses
-that Redis instead. tests/cluster/ runs against it."""
+conversation to one of them (hashed on ?sender= for REST, else on the client's address, which
+keeps a socket.io session on its server), everything else to the web apps, and the Rasa servers'
+action calls to the action servers (an internal port). Nothing lives in one process:
+conversations in PostgreSQL (the tracker store), locks and shared state in Redis. The cluster
+starts its own redis-server (a free port, nothing saved), so a test can kill it and start it
+again; with CLUSTER_REDIS set it uses that Redis instead. tests/cluster/ runs against it."""
 
 import argparse
 import os

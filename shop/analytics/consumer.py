@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import bindparam, create_engine, text
 from sqlalchemy.engine import Engine
 
 from shop import settings
@@ -51,10 +51,13 @@ class SqlBrokerSource:
             return 0
         with session_scope(self.shop_db_url) as session:
             record_events(session, (_parse(data) for _, data in rows))
-        # Only once the facts are committed. Ids are not kept as a position: SQLite gives an
-        # emptied table's ids again; up to the last read is safe while those rows are there.
+        # Only once the facts are committed, and only the rows read: on PostgreSQL two Rasa
+        # servers' transactions commit out of id order, so a lower id can appear after the read.
         with self.engine.begin() as connection:
-            connection.execute(text("DELETE FROM events WHERE id <= :last"), {"last": rows[-1][0]})
+            connection.execute(
+                text("DELETE FROM events WHERE id IN :ids").bindparams(bindparam("ids", expanding=True)),
+                {"ids": [row_id for row_id, _ in rows]},
+            )
         return len(rows)
 
     def drain(self) -> int:

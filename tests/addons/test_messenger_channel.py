@@ -16,6 +16,7 @@ import aiohttp
 import pytest
 from rasa.core.actions.action import RemoteAction, create_bot_utterance
 from rasa.core.channels.channel import UserMessage
+from rasa.core.lock_store import LockError
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.events import BotUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -25,6 +26,7 @@ from sanic import Sanic
 from actions.catalog import ActionProductInfo
 from addons.messenger import MessengerInput, signature_ok
 from addons.messenger_output import GRAPH_API_BASE_URL, GRAPH_API_VERSION, GraphApi, ShopMessengerBot, split_text
+from shop.responses import render
 from tests.support.messenger import (
     GraphStandIn,
     delivery_event,
@@ -315,17 +317,38 @@ async def test_meta_gets_its_answer_before_the_turn_ends(webhook, graph):
     assert webhook.texts()[2] == "queued behind"
 
 
-async def test_a_failing_turn_does_not_stop_the_next(graph):
+async def test_a_failing_turn_is_said_and_does_not_stop_the_next(graph):
     async def broken(message: UserMessage) -> None:
         if message.text == "boom":
-            raise RuntimeError("an action crashed")
+            raise LockError("the lock store cannot be reached")
         await message.output_channel.send_response(message.sender_id, {"text": "fine"})
 
     channel = MessengerInput(VERIFY, SECRET, TOKEN, graph_api_base_url=graph.url)
     assert channel.accept(webhook_body([text_event("psid-1", "boom"), text_event("psid-1", "next")]), broken) == 2
     await eventually(lambda: not channel.queues.busy)
-    assert [m["message"]["text"] for m in graph.messages("psid-1")] == ["fine"]
+    said = [m["message"]["text"] for m in graph.messages("psid-1")]
+    assert said == [render("utter_action_failed")["text"], "fine"]  # the failure said, not silence
     assert graph.actions("psid-1").count("typing_off") == 2
+    await channel.graph.close()
+
+
+async def test_a_customer_over_their_messages_a_minute_is_told_to_slow_down(graph, monkeypatch):
+    monkeypatch.setenv("REDIS_URL", "")
+    monkeypatch.setenv("RATE_LIMIT_PER_SENDER", "2")
+    handled = []
+
+    async def on_new_message(message: UserMessage) -> None:
+        handled.append((message.sender_id, message.text))
+        await message.output_channel.send_response(message.sender_id, {"text": f"got {message.text}"})
+
+    channel = MessengerInput(VERIFY, SECRET, TOKEN, graph_api_base_url=graph.url)
+    flood = [text_event("psid-fast", f"m{i}") for i in range(4)] + [text_event("psid-calm", "hello")]
+    assert channel.accept(webhook_body(flood), on_new_message) == 5
+    await eventually(lambda: not channel.queues.busy)
+    assert sorted(handled) == [("psid-calm", "hello"), ("psid-fast", "m0"), ("psid-fast", "m1")]
+    slow = render("utter_slow_down")["text"]
+    assert [m["message"]["text"] for m in graph.messages("psid-fast")] == ["got m0", "got m1", slow, slow]
+    assert [m["message"]["text"] for m in graph.messages("psid-calm")] == ["got hello"]
     await channel.graph.close()
 
 

@@ -1,5 +1,6 @@
 """The REST channel (addons/rest.py): its health check (the Rasa server is only as healthy as the
-action server it calls and its Redis lock store), and a clear 503 for a message it cannot take."""
+action server it calls, its conversations' database and its Redis lock store), and a clear 503
+for a message it cannot take."""
 
 import asyncio
 import http.server
@@ -42,6 +43,20 @@ def test_an_action_server_that_is_down(monkeypatch):
     monkeypatch.setenv("ACTION_SERVER_URL", f"http://127.0.0.1:{free_port()}/webhook")
     monkeypatch.setenv("LOCK_STORE_TYPE", "in_memory")
     assert asyncio.run(dependencies())["action_server"].startswith("down: ")
+
+
+def test_the_conversations_database_is_checked(action_server, monkeypatch, tmp_path):
+    from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+
+    monkeypatch.setenv("ACTION_SERVER_URL", action_server)
+    monkeypatch.setenv("LOCK_STORE_TYPE", "in_memory")
+    (tmp_path / "db").mkdir()
+    store = FailSafeTrackerStore(SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "db" / "t.db")))
+    assert asyncio.run(dependencies(store)) == {"action_server": "ok", "tracker_store": "ok"}
+    (tmp_path / "db").rename(tmp_path / "gone")
+    checks = asyncio.run(dependencies(store))
+    assert checks["action_server"] == "ok" and checks["tracker_store"].startswith("down: ")
 
 
 def test_a_redis_lock_store_that_is_down(action_server, monkeypatch):

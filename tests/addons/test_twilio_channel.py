@@ -1,15 +1,23 @@
 """The Twilio channel's parts without a server: what a webhook's parameters become, the turn a
 text makes (keywords, numbered choices, opted-out contacts), and the replies as Twilio's Messages
-API gets them from a local stand-in, field by field."""
+API gets them from a local stand-in, field by field; a turn that fails, said (unless the
+contact may have opted out)."""
 
+import asyncio
 import base64
+from types import SimpleNamespace
 
 import pytest
+from rasa.core.lock_store import LockError
+from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
+from rasa.shared.core.domain import Domain
 
+import addons  # noqa: F401  (installs what the Rasa server runs with: a tracker store that fails raises)
 from addons.numbered_choices import chosen_payload, last_choices, numbered
 from addons.sender_queues import Inbound
-from addons.twilio import attachments, message_problem, text_message, turn_for
+from addons.twilio import TwilioSmsInput, attachments, message_problem, text_message, turn_for
 from addons.twilio_output import TwilioApi, TwilioSmsBot, TwilioWhatsAppBot, pack
+from shop.responses import render
 from tests.support.twilio import ACCOUNT_SID, SMS_NUMBER, TwilioStandIn, message_params
 
 SIZES = [{"title": "S", "payload": '/inform{"size": "S"}'}, {"title": "M", "payload": '/inform{"size": "M"}'}]
@@ -76,6 +84,16 @@ def test_an_opted_out_contact_is_heard_but_not_answered_until_start():
     assert turn_for(item("where is my order?"), "twilio", opted_out=True, choices=[]).muted
     assert turn_for(item("yes"), "twilio", opted_out=True, choices=[]).text == "/opt_in"
     assert turn_for(item("yes"), "twilio", opted_out=False, choices=[]).text == "yes"  # an answer
+
+
+@pytest.mark.parametrize(
+    "typed", ["/restart", "/session_start", '/opt_out{"email": "victim@example.com"}', "  /EXTERNAL_handoff_return"]
+)
+def test_a_typed_payload_is_text_never_the_intent_it_names(typed):
+    for opted_out in (False, True):
+        turn = turn_for(Inbound(CUSTOMER, typed, "SM1"), "twilio", opted_out, SIZES)
+        assert not turn.text.lstrip().startswith("/"), turn  # Rasa would take "/x" as intent x
+        assert turn.text.lstrip()[1:] == typed.lstrip()[1:]  # the words kept, for NLU
 
 
 def test_a_number_picks_the_last_choice_offered():
@@ -184,3 +202,42 @@ async def test_an_unreachable_api_is_logged_not_raised(caplog):
     assert await api.send({"From": SMS_NUMBER, "To": CUSTOMER, "Body": "hi"}) is None
     await api.close()
     assert "Twilio unreachable for …01" in caplog.text
+
+
+# --------------------------------------------------------------------------- a turn that fails
+
+
+async def test_a_turn_that_fails_is_said_unless_the_contact_may_have_opted_out(twilio, tmp_path):
+    async def lock_store_down(message):
+        raise LockError("the lock store cannot be reached")
+
+    channel = TwilioSmsInput(ACCOUNT_SID, "secret", SMS_NUMBER, api_base_url=twilio.url)
+    (tmp_path / "db").mkdir()
+    store = FailSafeTrackerStore(SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "db" / "t.db")))
+    channel.app = SimpleNamespace(ctx=SimpleNamespace(agent=SimpleNamespace(tracker_store=store)))
+    await channel.handle(Inbound(CUSTOMER, "hi", "SM1"), lock_store_down)
+    assert [m["Body"] for m in twilio.sent()] == [render("utter_action_failed")["text"]]  # not silence
+
+    # Without its conversation nobody knows whether the number texted STOP: nothing goes to it.
+    (tmp_path / "db").rename(tmp_path / "gone")
+    await channel.handle(Inbound(CUSTOMER, "hi again", "SM2"), lock_store_down)
+    await channel.api.close()
+    assert len(twilio.sent()) == 1
+
+
+async def test_a_number_over_its_messages_a_minute_is_told_to_slow_down(twilio, monkeypatch):
+    monkeypatch.setenv("REDIS_URL", "")
+    monkeypatch.setenv("RATE_LIMIT_PER_SENDER", "1")
+    handled = []
+
+    async def on_new_message(message):
+        handled.append(message.text)
+
+    channel = TwilioSmsInput(ACCOUNT_SID, "secret", SMS_NUMBER, api_base_url=twilio.url)
+    assert channel.enqueue(Inbound(CUSTOMER, "first", "SM10"), on_new_message)
+    assert channel.enqueue(Inbound(CUSTOMER, "second", "SM11"), on_new_message)
+    while channel.queues.busy:
+        await asyncio.sleep(0.05)
+    await channel.api.close()
+    assert handled == ["first"]
+    assert [m["Body"] for m in twilio.sent()] == [render("utter_slow_down")["text"]]

@@ -1,20 +1,26 @@
-"""The production shape (scripts/cluster.py) on real PostgreSQL, Redis and nginx: two Rasa
-servers, two action servers and two web apps. Under load nothing is lost, duplicated or
-misordered; a Rasa server killed mid-conversation is taken over with the context; racing buyers
-through different action servers get exactly one last unit; with Redis down a message is refused
-at once and never handled without its lock, and the conversation goes on when Redis is back."""
+"""The production shape (scripts/cluster.py) on real PostgreSQL, Redis and nginx: two Rasa servers,
+two action servers and two web apps. Under load nothing is lost, duplicated or misordered; web
+chat customers on socket.io's long-polling (every request of a session on the server that holds
+it) get their answers; a Rasa server killed mid-conversation is taken over with the context;
+racing buyers through different action servers get exactly one last unit; with the
+conversations' database down a message is refused (said, on REST and the web chat), and nothing
+of it is kept; with Redis down a message is refused at once and never handled without its lock,
+and the conversation goes on when Redis is back."""
 
+import asyncio
 import concurrent.futures
 import os
 import secrets
 import shutil
 import time
+from urllib.parse import urlsplit
 
 import pytest
 import requests
+import socketio
 from sqlalchemy import create_engine, text
 
-from scripts.cluster import EXTERNAL_REDIS, NGINX, REDIS_SERVER, Cluster
+from scripts.cluster import EXTERNAL_REDIS, NGINX, POSTGRES, REDIS_SERVER, Cluster
 from shop.responses import render
 from tests.support import services
 
@@ -100,6 +106,37 @@ def test_100_conversations_of_10_turns_lose_nothing(cluster, capsys):
         )
 
 
+async def widget_turn(url: str, message: str, until: str = "Hoodie") -> tuple[str, list[str]]:
+    """One web chat customer over socket.io's long-polling, as the widget falls back to it (every
+    request after the handshake names its engine.io session, which lives on one Rasa server): its
+    conversation id and what it read, up to a message with `until` in it."""
+    replies: asyncio.Queue = asyncio.Queue()
+    confirmed: asyncio.Queue = asyncio.Queue()
+    client = socketio.AsyncClient(reconnection=False)
+    client.on("bot_uttered", lambda data: replies.put_nowait(data))
+    client.on("session_confirm", lambda data: confirmed.put_nowait(data))
+    await client.connect(url, socketio_path="/socket.io", transports=["polling"], wait_timeout=30)
+    try:
+        await client.emit("session_request", {})
+        session_id = await asyncio.wait_for(confirmed.get(), timeout=60)
+        await client.emit("user_uttered", {"message": message, "session_id": session_id})
+        texts: list[str] = []
+        while not any(until in t for t in texts):  # the privacy notice of a first contact comes first
+            texts.append((await asyncio.wait_for(replies.get(), timeout=120)).get("text", ""))
+        return session_id, texts
+    finally:
+        await client.disconnect()
+
+
+def test_web_chat_customers_on_long_polling_through_nginx_get_their_answers(cluster):
+    # nginx hashed each request on the client and its session id: the handshake (no sid yet) and
+    # the requests after it went to different servers half the time ("Invalid session").
+    for _ in range(6):
+        session_id, texts = asyncio.run(widget_turn(cluster.url, "how much is the hoodie?"))
+        assert any("$" in t for t in texts), texts
+        assert user_messages(cluster, session_id) == ["how much is the hoodie?"]
+
+
 def analytics_messages(cluster: Cluster, senders: list[str], timeout: float = 60) -> int:
     """The customer messages the consumer kept for `senders`, once it has caught up."""
     engine = create_engine(cluster.env["SHOP_DB_URL"])
@@ -152,6 +189,53 @@ def test_20_buyers_racing_through_both_action_servers_get_one_last_unit(cluster)
         assert conn.execute(text("SELECT count(*) FROM orders")).scalar_one() == before + 1
         assert conn.execute(text("SELECT stock FROM variants WHERE id = :v"), {"v": variant}).scalar_one() == 0
     engine.dispose()
+
+
+def conversations_database(cluster: Cluster, *, up: bool) -> None:
+    """The tracker store's database refusing connections, its open ones cut (the shared PostgreSQL
+    and the shop's database go on), or taking them again."""
+    name = urlsplit(cluster.env["TRACKER_STORE_URL"]).path.lstrip("/")
+    engine = create_engine(f"{POSTGRES}/postgres", isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {str(up).lower()}'))
+        if not up:
+            conn.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"), {"name": name}
+            )
+    engine.dispose()
+
+
+def test_with_the_conversations_database_down_a_message_is_refused_and_nothing_is_lost(cluster):
+    sender = f"db-down-{secrets.token_hex(4)}"
+    assert "size" in text_of(say(cluster.url, sender, "I want to buy a hoodie")).lower()
+    apology = render("utter_action_failed")["text"]
+    conversations_database(cluster, up=False)
+    try:
+        # Rasa would answer from an empty conversation in memory (the purchase forgotten, the turn
+        # kept nowhere): the turn fails instead, and the customer is told.
+        answer = requests.post(
+            f"{cluster.url}/webhooks/rest/webhook",
+            params={"sender": sender},
+            json={"sender": sender, "message": "M"},
+            timeout=60,
+        )
+        assert answer.status_code == 503, answer.text
+        assert "could not handle this message right now" in answer.json()["error"]
+        _, texts = asyncio.run(widget_turn(cluster.url, "how much is the hoodie?", until=apology))
+        assert texts == [apology]
+        for index in range(len(cluster.rasa_ports)):  # each Rasa server's health names the database
+            status, body = health(f"{cluster.rasa_url(index)}/webhooks/rest/")
+            assert status == 503 and body["tracker_store"].startswith("down: "), body
+            assert body["action_server"] == "ok" and body["lock_store"] == "ok", body
+    finally:
+        conversations_database(cluster, up=True)
+    for index in range(len(cluster.rasa_ports)):
+        status, body = health(f"{cluster.rasa_url(index)}/webhooks/rest/")
+        assert status == 200 and body["tracker_store"] == "ok", body
+    reply = text_of(say(cluster.url, sender, "M"))
+    assert "color" in reply.lower(), reply  # the purchase goes on where it was
+    for index in range(len(cluster.rasa_ports)):  # once each, in order, nothing from the outage
+        assert user_messages(cluster, sender, server=index) == ["I want to buy a hoodie", "M"]
 
 
 def test_a_conversation_keeps_its_context_when_its_rasa_server_dies(cluster):

@@ -30,6 +30,15 @@ SECRETS = {
     "METRICS_TOKEN",
     "POSTGRES_PASSWORD",
 }
+# The channels' secrets: from shop-secrets too, but optional (a channel is off without them).
+CHANNEL_SECRETS = {
+    "FACEBOOK_VERIFY_TOKEN",
+    "FACEBOOK_APP_SECRET",
+    "FACEBOOK_PAGE_ACCESS_TOKEN",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "PRIVACY_API_TOKEN",
+}
 
 
 def documents() -> list[tuple[str, dict]]:
@@ -85,13 +94,43 @@ def test_the_kustomization_applies_every_manifest():
 def test_no_secret_has_a_value_in_the_manifests():
     for name, doc in documents():
         if doc["kind"] == "ConfigMap":
-            assert not SECRETS & set(doc["data"]), name
+            assert not (SECRETS | CHANNEL_SECRETS) & set(doc["data"]), name
         for container in containers(doc):
             for variable in container.get("env", []):
-                if variable["name"] in SECRETS:
+                if variable["name"] in SECRETS | CHANNEL_SECRETS:
                     assert "value" not in variable, f"{name}: {variable['name']} must come from a Secret"
                     assert variable["valueFrom"]["secretKeyRef"]["name"] == "shop-secrets"
-                    assert not variable["valueFrom"]["secretKeyRef"].get("optional"), "required, never optional"
+                    optional = variable["valueFrom"]["secretKeyRef"].get("optional", False)
+                    assert optional is (variable["name"] in CHANNEL_SECRETS), f"{name}: {variable['name']}"
+
+
+def env_of(deployment: str) -> set[str]:
+    """The variables a Deployment's container gets: its own and its ConfigMaps'."""
+    by_kind = {(doc["kind"], doc["metadata"]["name"]): doc for _, doc in documents()}
+    (container,) = containers(by_kind[("Deployment", deployment)])
+    given = {v["name"] for v in container.get("env", [])}
+    for ref in container.get("envFrom", []):
+        if "configMapRef" in ref:
+            given |= set(by_kind[("ConfigMap", ref["configMapRef"]["name"])]["data"])
+    return given
+
+
+def test_every_channel_can_be_turned_on_from_the_secret_and_the_config():
+    from scripts import make_credentials as channels
+
+    read = {
+        *channels.REQUIRED.values(),
+        *channels.OPTIONAL.values(),
+        *channels.TWILIO_ACCOUNT.values(),
+        *channels.TWILIO_NUMBERS.values(),
+        *channels.TWILIO_OPTIONAL.values(),
+    }
+    assert read <= env_of("rasa"), read - env_of("rasa")  # scripts/make_credentials.py runs in the rasa pod
+    assert {"TWILIO_AUTH_TOKEN", "PRIVACY_API_TOKEN"} <= env_of("web")  # status callbacks, erasure API
+    by_kind = {(doc["kind"], doc["metadata"]["name"]): doc for _, doc in documents()}
+    config = by_kind[("ConfigMap", "shop-config")]["data"]
+    # Off by default: make_credentials.py turns a channel on only for values that are set.
+    assert all(config[name] == "" for name in read & set(config)), config
 
 
 def test_our_containers_run_as_non_root_with_limits_and_probes():
@@ -114,12 +153,28 @@ def test_the_action_server_is_not_exposed_outside_the_cluster():
     assert policy["ingress"][0]["from"] == [{"podSelector": {"matchLabels": {"app": "rasa"}}}]
     routed = [
         (path["path"], path["backend"]["service"]["name"])
-        for rule in by_kind[("Ingress", "shop")]["spec"]["rules"]
+        for _, doc in documents()
+        if doc["kind"] == "Ingress"
+        for rule in doc["spec"]["rules"]
         for path in rule["http"]["paths"]
     ]
     assert all(service != "actions" for _, service in routed)
     # Rasa's HTTP API (/conversations, /model, /status) stays inside: only the channels are routed.
     assert {p for p, s in routed if s == "rasa"} == {"/webhooks", "/socket.io"}
+
+
+def test_each_conversation_is_hashed_to_one_rasa_server():
+    hashed = {
+        path["path"]: doc["metadata"]["annotations"]["nginx.ingress.kubernetes.io/upstream-hash-by"]
+        for _, doc in documents()
+        if doc["kind"] == "Ingress"
+        for rule in doc["spec"]["rules"]
+        for path in rule["http"]["paths"]
+        if path["backend"]["service"]["name"] == "rasa"
+    }
+    assert "$arg_sender" in hashed["/webhooks"]
+    # A socket.io session's requests (the long-polling handshake has no sid yet) reach one server.
+    assert hashed["/socket.io"] == "$remote_addr"
 
 
 def test_the_dockerfile_passes_hadolint_and_runs_as_non_root():
@@ -172,10 +227,4 @@ def test_the_cluster_nginx_config_is_valid_nginx(tmp_path):
 def test_the_rasa_pods_set_every_variable_endpoints_yml_names():
     # Rasa refuses to start on an endpoints.yml variable that is unset (entrypoint.sh has no defaults).
     named = set(re.findall(r"\$\{(\w+)\}", (ROOT / "endpoints.yml").read_text()))
-    by_kind = {(doc["kind"], doc["metadata"]["name"]): doc for _, doc in documents()}
-    (rasa,) = containers(by_kind[("Deployment", "rasa")])
-    configs = {ref["configMapRef"]["name"] for ref in rasa.get("envFrom", []) if "configMapRef" in ref}
-    given = {v["name"] for v in rasa.get("env", [])}
-    for config in configs:
-        given |= set(by_kind[("ConfigMap", config)]["data"])
-    assert named <= given, named - given
+    assert named <= env_of("rasa"), named - env_of("rasa")

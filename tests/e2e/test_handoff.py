@@ -1,7 +1,8 @@
 """Human handoff against the real servers and the real web app: a REST conversation is handed
 to an agent, the bot stays silent, the agent replies and closes through the inbox API, and the
 bot resumes with its slots; a web-widget (socket.io) customer gets the agent's replies live; a
-handoff nobody answers comes back to the bot."""
+handoff nobody answers comes back to the bot; an agent replying while the Rasa server is down is
+told so and sends again once it is back, and the customer gets the reply once."""
 
 import asyncio
 import secrets
@@ -113,6 +114,35 @@ def test_rest_conversation_is_handed_over_answered_closed_and_resumed(servers, w
     after = chat.slots()
     assert {k: after[k] for k in ("product", "size")} == {k: before[k] for k in ("product", "size")}
     assert ben.conversation_of(chat.sender) is None
+
+
+def test_an_agent_replying_while_rasa_is_down_sees_the_error_and_the_retry_reaches_the_customer_once(servers, web):
+    ben = Agent(web, "ben@shop.example")
+    ben.call("POST", "/presence", online=True)
+    chat = Chat(servers)
+    assert "handing you over" in chat.text("let me talk to a human")
+    conversation = wait_until(lambda: ben.conversation_of(chat.sender))
+    ben.call("POST", f"/conversations/{conversation['id']}/take")
+    reply = {"text": "Your refund is on its way.", "reply_id": f"e2e-{secrets.token_hex(8)}"}
+
+    servers.stop_rasa()
+    try:
+        failed = ben.call("POST", f"/conversations/{conversation['id']}/messages", expect=502, **reply)
+        assert failed["error"].startswith("Your message did not reach the customer: Rasa server unreachable")
+        assert failed["error"].endswith("Send it again: it will not be sent twice.")
+        health = requests.get(f"{web.url}/health", timeout=30)
+        assert health.status_code == 503 and health.json()["rasa"].startswith("down: "), health.text
+        assert handoff_row(servers, chat.sender).first_reply_at is None  # not counted as answered
+    finally:
+        servers.start_rasa()
+
+    sent = ben.call("POST", f"/conversations/{conversation['id']}/messages", **reply)
+    assert sent["conversation"]["first_reply_at"] is not None
+    ben.call("POST", f"/conversations/{conversation['id']}/messages", **reply)  # a double click: same id
+    texts = [e["text"] for e in chat.tracker()["events"] if e["event"] == "bot"]
+    assert texts.count(reply["text"]) == 1, texts
+    assert sum(text.endswith("has joined the chat.") for text in texts) == 1, texts
+    ben.call("POST", f"/conversations/{conversation['id']}/close", note="Refund explained.")
 
 
 async def test_web_widget_customer_gets_the_agents_replies_live(servers, web):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 import requests
 import socketio
@@ -346,6 +347,45 @@ def socket_check(request: dict | None, messages: Callable[[str], list[Any]], exp
     return check
 
 
+def socket_polling_body_over_64_kib(t: Target) -> None:
+    """A long-polling POST of more than 64 KiB, in a real engine.io session: refused, not read."""
+    base = f"{t.servers.url}/socket.io/"
+    opened = requests.get(base, params={"EIO": "4", "transport": "polling"}, timeout=30)
+    assert opened.status_code == 200, opened.text[:200]
+    sid = json.loads(opened.text[opened.text.index("{") :])["sid"]
+    packet = "42" + json.dumps(["user_uttered", {"message": "x" * 70_000, "session_id": sid}])
+    answer = requests.post(base, params={"EIO": "4", "transport": "polling", "sid": sid}, data=packet, timeout=30)
+    assert answer.status_code in (400, 413), (answer.status_code, answer.text[:200])
+    assert "Traceback" not in answer.text
+
+
+def socket_websocket_message_over_64_kib(t: Target) -> None:
+    """A WebSocket frame of more than 64 KiB closes the socket, handled by nothing. Spoken as
+    engine.io 4 frames over aiohttp (python-socketio's WebSocket client needs a newer aiohttp)."""
+
+    async def run() -> str:
+        url = f"{t.servers.url}/socket.io/?EIO=4&transport=websocket"
+        async with aiohttp.ClientSession() as session, session.ws_connect(url, timeout=30) as ws:
+            assert (await ws.receive_str(timeout=30)).startswith("0")  # engine.io open
+            await ws.send_str("40")  # socket.io connect
+            assert (await ws.receive_str(timeout=30)).startswith("40")
+            await ws.send_str('42["session_request",{}]')
+            confirm = await ws.receive_str(timeout=30)
+            session_id = json.loads(confirm[2:])[1]
+            await ws.send_str("42" + json.dumps(["user_uttered", {"message": "x" * 70_000, "session_id": session_id}]))
+            while True:  # pings until the server closes the socket; never a reply
+                frame = await ws.receive(timeout=30)
+                if frame.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING):
+                    return session_id
+                assert frame.type == aiohttp.WSMsgType.TEXT and not frame.data.startswith("42"), frame
+
+    session_id = asyncio.run(run())
+    answer = requests.get(
+        f"{t.servers.url}/conversations/{session_id}/tracker", params={"token": t.servers.token}, timeout=30
+    )
+    assert answer.ok and not [e for e in answer.json()["events"] if e["event"] == "user"]
+
+
 def another_conversation_cannot_be_joined(t: Target) -> None:
     victim = new_sender()
     assert say(t, "I want to buy a hoodie", sender=victim).ok
@@ -562,6 +602,8 @@ CASES: dict[str, Callable[[Target], None]] = {
         {}, lambda sid: [{"message": "hi", "session_id": "someone-else"}], False, False
     ),
     "socket long message": socket_check({}, lambda sid: [{"message": "hi " * 3000, "session_id": sid}], True, False),
+    "socket long-polling body over 64 KiB": socket_polling_body_over_64_kib,
+    "socket WebSocket message over 64 KiB": socket_websocket_message_over_64_kib,
     "socket lone surrogate": socket_check({}, lambda sid: [{"message": "hi\ud800", "session_id": sid}], True, False),
     "socket huge metadata": socket_check(
         {}, lambda sid: [{"message": "hi", "session_id": sid, "customData": {"x": "y" * 20_000}}], True, False

@@ -113,7 +113,14 @@ class Servers:
         return path.read_text(errors="replace") if path.exists() else ""
 
     def restart_rasa(self) -> None:
+        self.stop_rasa()
+        self.start_rasa()
+
+    def stop_rasa(self) -> None:
         self._stop("rasa")
+
+    def start_rasa(self) -> None:
+        """The Rasa server again, on the same port and data (after stop_rasa)."""
         self._start_rasa()
 
     def _stop(self, name: str) -> None:

@@ -178,6 +178,21 @@ def test_login_gives_a_token_and_a_strict_httponly_cookie(app):
     assert me.status_code == 200 and me.json()["agent"]["email"] == ALICE
 
 
+def test_an_older_password_hash_is_replaced_by_argon2_at_login(app):
+    """An agent whose hash predates argon2 (PBKDF2) still logs in, and the hash is argon2 after."""
+    from tests.web.test_auth import pbkdf2_hash
+
+    with session_scope(app.db_url) as session:
+        session.scalar(select(Agent).where(Agent.email == MARCUS)).password_hash = pbkdf2_hash(PASSWORD)
+    assert login(app, MARCUS, "not-the-password").status_code == 401
+    with session_scope(app.db_url) as session:  # a wrong password changes nothing
+        assert session.scalar(select(Agent.password_hash).where(Agent.email == MARCUS)).startswith("pbkdf2_sha256$")
+    assert login(app, MARCUS).status_code == 200
+    with session_scope(app.db_url) as session:
+        assert session.scalar(select(Agent.password_hash).where(Agent.email == MARCUS)).startswith("$argon2id$")
+    assert login(app, MARCUS).status_code == 200  # the same password, now against the new hash
+
+
 def test_login_is_throttled_after_five_failures(app):
     for _ in range(5):
         assert login(app, CHLOE, "wrong-password").status_code == 401

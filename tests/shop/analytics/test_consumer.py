@@ -3,16 +3,19 @@
 Rasa's own SQLEventBroker writing."""
 
 import asyncio
+import json
 import shutil
 
 import pytest
 from rasa.core.brokers.sql import SQLEventBroker
 from sqlalchemy import func, select, text
+from sqlalchemy.engine import make_url
 
 from shop.analytics.consumer import SqlBrokerSource, consume_sql
 from shop.analytics.feed import record_events
 from shop.db import session_scope
 from shop.models import ConversationEvent
+from tests.support import services
 from tests.support.analytics import Published
 
 
@@ -115,3 +118,42 @@ def test_the_consumer_waits_for_a_broker_database_away_and_catches_up(shop_db, b
     assert kept() == len(conversation("early"))
     assert any("cannot read the event broker" in r.message for r in caplog.records)
     assert any("is back" in r.message for r in caplog.records)
+
+
+def test_a_row_committed_out_of_id_order_during_a_read_is_read_next_time_not_deleted(shop_db, monkeypatch):
+    """Two Rasa servers publish to one PostgreSQL broker: a transaction that took a lower id can
+    commit after a higher one was read. The consumer used to delete every id up to the last read,
+    that row among them, unread (3 of 1,000 messages lost in the cluster's load test)."""
+    engine = services.empty_postgres()
+    url = make_url(services.POSTGRES_URL)
+    SQLEventBroker(  # the table, as the Rasa server makes it
+        dialect="postgresql",
+        host=url.host,
+        port=url.port,
+        db=url.database,
+        username=url.username,
+        password=url.password,
+    )
+    early = Published("early", 1764633600).says("hi", "greet").events[0]
+    late = Published("late", 1764633700).says("hello", "greet").events[0]
+    slow = engine.connect()
+    slow_tx = slow.begin()
+    slow.execute(text("INSERT INTO events (sender_id, data) VALUES ('early', :d)"), {"d": json.dumps(early)})
+    with engine.begin() as fast:  # a higher id, committed first
+        fast.execute(text("INSERT INTO events (sender_id, data) VALUES ('late', :d)"), {"d": json.dumps(late)})
+    source = SqlBrokerSource(services.POSTGRES_URL)
+
+    def record_then_the_slow_one_commits(session, events):
+        kept_now = record_events(session, events)
+        slow_tx.commit()  # between the consumer's read and its delete
+        return kept_now
+
+    with monkeypatch.context() as patched:
+        patched.setattr("shop.analytics.consumer.record_events", record_then_the_slow_one_commits)
+        assert source.drain_once() == 1
+    slow.close()
+    assert source.drain() == 1  # the early row, read now
+    with session_scope() as session:
+        assert set(session.scalars(select(ConversationEvent.sender_id))) == {"early", "late"}
+    source.engine.dispose()
+    engine.dispose()
