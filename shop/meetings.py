@@ -361,6 +361,21 @@ def _insert_booking(
     return booking
 
 
+def _moved_booking(session: Session, booking: Booking, rep: Rep, start: datetime, now: datetime | None) -> Booking:
+    """The booking `booking`'s meeting moves to: the same customer, lead and calendar event."""
+    return _insert_booking(
+        session,
+        rep,
+        start,
+        booking.email,
+        booking.customer_timezone,
+        booking.sender_id,
+        booking.lead_id,
+        now,
+        moved_from=booking,
+    )
+
+
 def _clean_booking_details(email: str, customer_timezone: str) -> tuple[str, str]:
     email = (email or "").strip().lower()
     if not email:
@@ -434,17 +449,7 @@ def reschedule(session: Session, booking: Booking, new_start_utc: datetime, *, n
         return booking
     rep = _bookable_rep(session, booking.rep_id, new_start, now)
     _release(session, booking)  # the same event, moved: rewritten in the rep's calendar below
-    moved = _insert_booking(
-        session,
-        rep,
-        new_start,
-        booking.email,
-        booking.customer_timezone,
-        booking.sender_id,
-        booking.lead_id,
-        now,
-        moved_from=booking,
-    )
+    moved = _moved_booking(session, booking, rep, new_start, now)
     events.meeting_moved(session, booking, moved)
     return moved
 
@@ -482,17 +487,7 @@ def move_meeting(
         return reschedule(session, booking, start_utc, now=now)
     start = as_utc(start_utc)
     rep = _bookable_rep(session, rep_id, start, now)
-    moved = _insert_booking(
-        session,
-        rep,
-        start,
-        booking.email,
-        booking.customer_timezone,
-        booking.sender_id,
-        booking.lead_id,
-        now,
-        moved_from=booking,
-    )
+    moved = _moved_booking(session, booking, rep, start, now)
     _release(session, booking)
     calendars.remove_meeting(booking.rep, calendar_uid(booking))  # the event went to the other rep
     events.meeting_moved(session, booking, moved)

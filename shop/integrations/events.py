@@ -96,16 +96,22 @@ def _meeting_emails(
     ]
 
 
-def meeting_booked(session: Session, booking: Booking) -> list:
+def _meeting_event(
+    session: Session, event: str, booking: Booking, previous: Booking | None, emails: list[tuple[str, dict[str, Any]]]
+) -> list:
     return deliveries.enqueue(
         session,
         configured(),
-        MEETING_BOOKED,
-        meeting_data(booking),
+        event,
+        meeting_data(booking, previous),
         subject=f"booking:{booking.reference}",
         sender_id=booking.sender_id,
-        emails=_meeting_emails("booked", booking, None),
+        emails=emails,
     )
+
+
+def meeting_booked(session: Session, booking: Booking) -> list:
+    return _meeting_event(session, MEETING_BOOKED, booking, None, _meeting_emails("booked", booking, None))
 
 
 def meeting_moved(session: Session, previous: Booking, booking: Booking) -> list:
@@ -118,27 +124,11 @@ def meeting_moved(session: Session, previous: Booking, booking: Booking) -> list
             for message in _meeting_emails("cancelled", previous, None, departed_rep=True)
             if message[0] == previous.rep.email
         ]
-    return deliveries.enqueue(
-        session,
-        configured(),
-        MEETING_MOVED,
-        meeting_data(booking, previous),
-        subject=f"booking:{booking.reference}",
-        sender_id=booking.sender_id,
-        emails=emails,
-    )
+    return _meeting_event(session, MEETING_MOVED, booking, previous, emails)
 
 
 def meeting_cancelled(session: Session, booking: Booking) -> list:
-    return deliveries.enqueue(
-        session,
-        configured(),
-        MEETING_CANCELLED,
-        meeting_data(booking),
-        subject=f"booking:{booking.reference}",
-        sender_id=booking.sender_id,
-        emails=_meeting_emails("cancelled", booking, None),
-    )
+    return _meeting_event(session, MEETING_CANCELLED, booking, None, _meeting_emails("cancelled", booking, None))
 
 
 # --------------------------------------------------------------------------- handoffs, follow-ups
