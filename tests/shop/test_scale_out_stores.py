@@ -12,24 +12,18 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import func, select, text, update
 
-from shop import catalog, meetings, migrations
+from shop import catalog, meetings
 from shop.db import session_scope
 from shop.models import Booking, Order, Product, Rep, Variant
 from shop.orders import OutOfStock, place_order
 from shop.seed import seed
 from tests.support import services
-from tests.support.services import POSTGRES_URL
 
 
 @pytest.fixture
 def postgres(monkeypatch) -> str:
     """A clean, seeded shop schema in the PostgreSQL test database, made by the migrations."""
-    engine = services.empty_postgres()
-    migrations.upgrade(engine)  # explicitly: the process's session factory for the URL is cached
-    engine.dispose()
-    monkeypatch.setenv("SHOP_DB_URL", POSTGRES_URL)
-    seed(POSTGRES_URL)
-    return POSTGRES_URL
+    return services.shop_postgres(monkeypatch, seeded=True)
 
 
 @pytest.fixture

@@ -30,6 +30,22 @@ def empty_postgres() -> Engine:
     return engine
 
 
+def shop_postgres(monkeypatch: pytest.MonkeyPatch, seeded: bool = False) -> str:
+    """The shop schema, made by the migrations, in the empty PostgreSQL test database, which the
+    processes under test use (SHOP_DB_URL); with the seed's catalog and reps when `seeded`."""
+    from shop import migrations
+
+    engine = empty_postgres()
+    migrations.upgrade(engine)  # explicitly: the process's session factory for the URL is cached
+    engine.dispose()
+    if seeded:
+        from shop.seed import seed
+
+        seed(POSTGRES_URL)
+    monkeypatch.setenv("SHOP_DB_URL", POSTGRES_URL)
+    return POSTGRES_URL
+
+
 def redis_host() -> str:
     import redis
 

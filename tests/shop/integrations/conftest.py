@@ -3,7 +3,6 @@ target's local stand-in configured through the environment as a deployment would
 
 import pytest
 
-from shop import migrations
 from shop.db import session_factory
 from tests.support import services
 from tests.support.receivers import HubSpotStandIn, SmtpServer, WebhookReceiver
@@ -16,14 +15,7 @@ HUBSPOT_TOKEN = "pat-na1-test-token"
 def sessions(request, shop_db, monkeypatch):
     if request.param == "sqlite":
         return session_factory(shop_db)
-    engine = services.empty_postgres()
-    migrations.upgrade(engine)  # explicitly: the process's session factory for the URL is cached
-    engine.dispose()
-    from shop.seed import seed
-
-    seed(services.POSTGRES_URL)
-    monkeypatch.setenv("SHOP_DB_URL", services.POSTGRES_URL)
-    return session_factory(services.POSTGRES_URL)
+    return session_factory(services.shop_postgres(monkeypatch, seeded=True))
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from shop import consent, migrations
+from shop import consent
 from shop.db import session_factory
 from shop.models import Contact, OutboundMessage
 from shop.outbound import outbox
@@ -26,11 +26,7 @@ NOW = datetime(2026, 3, 10, 15, 0, tzinfo=timezone.utc)  # a Tuesday, 11:00 in N
 def sessions(request, shop_db, monkeypatch):
     if request.param == "sqlite":
         return session_factory(shop_db)
-    engine = services.empty_postgres()
-    migrations.upgrade(engine)  # explicitly: the process's session factory for the URL is cached
-    engine.dispose()
-    monkeypatch.setenv("SHOP_DB_URL", services.POSTGRES_URL)
-    return session_factory(services.POSTGRES_URL)
+    return session_factory(services.shop_postgres(monkeypatch))
 
 
 @pytest.fixture
